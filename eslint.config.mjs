@@ -1,0 +1,68 @@
+import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
+import { builtinModules } from 'node:module';
+import tseslint from 'typescript-eslint';
+
+// Workflows must stay deterministic: no Node built-ins, no service libraries, no worker-side code.
+const forbiddenInWorkflows = [
+  ...builtinModules.flatMap((name) => [name, `node:${name}`]),
+  'openai',
+  'twitter-api-v2',
+  'convex',
+  'convex/*',
+  'telegram',
+  'telegram/*',
+  'pino',
+  '@temporalio/worker',
+  '@temporalio/client',
+  '@temporalio/activity',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.temporal/', '.cache/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's describe/test return promises that the runner itself awaits.
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'test', 'it', 'suite'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/require-await': 'off',
+      'import-x/no-cycle': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: forbiddenInWorkflows.filter((name) => !name.endsWith('/*')),
+          patterns: [
+            { group: forbiddenInWorkflows.filter((name) => name.endsWith('/*')), message: 'Not in workflow code.' },
+            // Type-only imports of activities are how workflows proxy them; anything else from outside is not.
+            {
+              group: ['../*', '!../activities'],
+              message: 'Workflows import only deterministic code under src/workflows.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import type { TemporalConfig } from '../src/config';
+import { searchAttributeKeys } from '../src/workflows/search-attributes';
+import { resolveTemporalCli } from './temporal-cli';
+
+/** The local dev server: the pinned `temporal server start-dev`, its SQLite state under the git-ignored .temporal/. */
+export const stateDir = resolve(__dirname, '..', '.temporal');
+
+export function devServerPorts(config: TemporalConfig): { host: string; port: number; uiPort: number } {
+  const [host = 'localhost', port = '7233'] = config.address.split(':');
+  const uiPort = Number(new URL(config.webUiUrl).port || 8233);
+  return { host, port: Number(port), uiPort };
+}
+
+/** True when a Temporal frontend answers at the configured address. */
+export async function isServerUp(config: TemporalConfig): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address: config.address, connectTimeout: '1s' });
+    try {
+      await connection.workflowService.getSystemInfo({});
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+const cliAttributeType: Record<(typeof searchAttributeKeys)[number]['type'], string> = { KEYWORD: 'Keyword' };
+
+export function devServerArgs(config: TemporalConfig): string[] {
+  const { host, port, uiPort } = devServerPorts(config);
+  return [
+    'server',
+    'start-dev',
+    '--ip',
+    host,
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--db-filename',
+    join(stateDir, 'dev.sqlite'),
+    '--namespace',
+    config.namespace,
+    '--log-level',
+    'warn',
+    ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=${cliAttributeType[key.type]}`]),
+  ];
+}
+
+/** Starts the dev server and resolves once it answers. `detached` keeps it running after this process exits. */
+export async function startDevServer(
+  config: TemporalConfig,
+  options: { detached: boolean; say?: (line: string) => void },
+): Promise<ChildProcess> {
+  const cli = resolveTemporalCli({ say: options.say });
+  mkdirSync(stateDir, { recursive: true });
+  const output = options.detached ? openSync(join(stateDir, 'server.log'), 'a') : 'inherit';
+  const child = spawn(cli, devServerArgs(config), {
+    detached: options.detached,
+    stdio: ['ignore', output, output],
+  });
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
+  for (let waited = 0; !(await isServerUp(config)); waited += 250) {
+    if (exited) throw new Error(`The Temporal dev server ${exited}; see ${join(stateDir, 'server.log')}`);
+    if (waited > 60_000) throw new Error(`The Temporal dev server did not answer at ${config.address} within 60 s`);
+    await sleep(250);
+  }
+  if (options.detached) child.unref();
+  return child;
+}

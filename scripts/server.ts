@@ -1,0 +1,36 @@
+import { loadConfigOrExit } from '../src/config';
+import { devServerPorts, isServerUp, startDevServer, stateDir } from './dev-server';
+
+/**
+ * `npm run server`: the Temporal dev server in the foreground, its state kept in .temporal/dev.sqlite so workflows
+ * survive a restart. When one already answers at TEMPORAL_ADDRESS, it says so and starts nothing.
+ */
+async function run(): Promise<void> {
+  const config = loadConfigOrExit();
+  const { port, uiPort } = devServerPorts(config.temporal);
+  if (await isServerUp(config.temporal)) {
+    console.log(`A Temporal server already answers at ${config.temporal.address}; not starting another.`);
+    console.log(`Web UI: ${config.temporal.webUiUrl}`);
+    return;
+  }
+  const server = await startDevServer(config.temporal, { detached: false, say: (line) => console.error(line) });
+  console.log(
+    `Temporal dev server on ${config.temporal.address} (gRPC port ${port}), namespace ${config.temporal.namespace}`,
+  );
+  console.log(`Web UI: http://localhost:${uiPort}   state: ${stateDir}   Ctrl-C stops it.`);
+  const stop = () => server.kill('SIGTERM');
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await new Promise<void>((resolve, reject) =>
+    server.once('exit', (code, signal) =>
+      code === 0 || signal === 'SIGTERM' || signal === 'SIGINT'
+        ? resolve()
+        : reject(new Error(`The Temporal dev server exited with ${signal ?? code}`)),
+    ),
+  );
+}
+
+run().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,9 @@
+import type { ReplyRecord, StorePort } from '../ports/services';
+
+export function createConvexActivities(store: StorePort) {
+  return {
+    async recordReply(record: ReplyRecord): Promise<void> {
+      await store.recordReply(record);
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { msToNumber } from '@temporalio/common/lib/time';
+import { z } from 'zod';
+
+/**
+ * The one typed configuration, read from the environment. Every variable is documented in `.env.example`.
+ * Temporal's variables use Temporal's own names so the `temporal` CLI and this project agree on one environment.
+ */
+
+const unset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const text = () => z.preprocess(unset, z.string().trim().optional());
+const duration = (fallback: string) =>
+  z.preprocess(
+    unset,
+    z.string().trim().default(fallback).refine(isDuration, { message: 'expected a duration such as 10s, 5m or 24h' }),
+  );
+const flag = () =>
+  z.preprocess(
+    unset,
+    z
+      .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+      .optional()
+      .transform((value) => value === 'true' || value === '1'),
+  );
+
+function isDuration(value: string): boolean {
+  try {
+    return msToNumber(value as Parameters<typeof msToNumber>[0]) > 0;
+  } catch {
+    return false;
+  }
+}
+
+const hostPort = z
+  .string()
+  .trim()
+  .regex(/^[^\s:/]+:\d{1,5}$/, { message: 'expected host:port, for example localhost:7233' });
+const url = z.url({ message: 'expected a URL such as https://api.example.com' });
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.preprocess(unset, hostPort.default('localhost:7233')),
+  TEMPORAL_NAMESPACE: z.preprocess(unset, z.string().trim().default('default')),
+  TEMPORAL_TASK_QUEUE: z.preprocess(unset, z.string().trim().default('steadfast')),
+  TEMPORAL_API_KEY: text(),
+  TEMPORAL_TLS: flag(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: text(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: text(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: text(),
+  TEMPORAL_TLS_SERVER_NAME: text(),
+  TEMPORAL_UI_URL: z.preprocess(unset, url.default('http://localhost:8233')),
+
+  STEADFAST_SANDBOX: z.preprocess(
+    unset,
+    z.enum(['auto', 'on', 'off'], { message: 'expected auto, on or off' }).default('auto'),
+  ),
+  STEADFAST_LOG_LEVEL: z.preprocess(
+    unset,
+    z
+      .enum(['trace', 'debug', 'info', 'warn', 'error'], { message: 'expected trace, debug, info, warn or error' })
+      .default('info'),
+  ),
+  STEADFAST_SHUTDOWN_GRACE: duration('10s'),
+  STEADFAST_APPROVAL_TIMEOUT: duration('24h'),
+  STEADFAST_OWNER_TELEGRAM_ID: z.preprocess(
+    unset,
+    z.string().regex(/^\d+$/, { message: 'expected a numeric Telegram user id' }).default('1000'),
+  ),
+
+  OPENAI_API_KEY: text(),
+  OPENAI_BASE_URL: z.preprocess(unset, url.optional()),
+  OPENAI_MODEL: z.preprocess(unset, z.string().trim().default('gpt-4o-mini')),
+  X_API_KEY: text(),
+  X_API_SECRET: text(),
+  X_API_BASE_URL: z.preprocess(unset, url.optional()),
+  CONVEX_URL: z.preprocess(unset, url.optional()),
+  TELEGRAM_API_ID: z.preprocess(unset, z.string().regex(/^\d+$/, { message: 'expected a numeric api_id' }).optional()),
+  TELEGRAM_API_HASH: text(),
+  TELEGRAM_BOT_TOKEN: text(),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** The credentials each real service needs; with none of them set, Steadfast runs on its sandbox. */
+const serviceCredentials = [
+  'OPENAI_API_KEY',
+  'X_API_KEY',
+  'X_API_SECRET',
+  'CONVEX_URL',
+  'TELEGRAM_API_ID',
+  'TELEGRAM_API_HASH',
+  'TELEGRAM_BOT_TOKEN',
+] as const satisfies readonly (keyof Env)[];
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  apiKey: string | undefined;
+  tls:
+    | false
+    | {
+        clientCertPath?: string | undefined;
+        clientKeyPath?: string | undefined;
+        serverCaCertPath?: string | undefined;
+        serverName?: string | undefined;
+      };
+  webUiUrl: string;
+}
+
+export interface Config {
+  temporal: TemporalConfig;
+  sandbox: boolean;
+  logLevel: Env['STEADFAST_LOG_LEVEL'];
+  shutdownGraceTime: string;
+  approvalTimeout: string;
+  ownerTelegramId: string;
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  x: { apiKey: string | undefined; apiSecret: string | undefined; baseUrl: string | undefined };
+  convex: { url: string | undefined };
+  telegram: { apiId: string | undefined; apiHash: string | undefined; botToken: string | undefined };
+}
+
+/** A configuration problem, worded for the person who has to fix it: the variable, and what is expected. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(environment);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    const got = environment[variable];
+    throw new ConfigError(
+      `${variable}: ${issue?.message ?? 'invalid value'}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`,
+    );
+  }
+  const env = parsed.data;
+  return {
+    temporal: temporalConfig(env),
+    sandbox: resolveSandbox(env),
+    logLevel: env.STEADFAST_LOG_LEVEL,
+    shutdownGraceTime: env.STEADFAST_SHUTDOWN_GRACE,
+    approvalTimeout: env.STEADFAST_APPROVAL_TIMEOUT,
+    ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID,
+    openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
+    x: { apiKey: env.X_API_KEY, apiSecret: env.X_API_SECRET, baseUrl: env.X_API_BASE_URL },
+    convex: { url: env.CONVEX_URL },
+    telegram: { apiId: env.TELEGRAM_API_ID, apiHash: env.TELEGRAM_API_HASH, botToken: env.TELEGRAM_BOT_TOKEN },
+  };
+}
+
+function temporalConfig(env: Env): TemporalConfig {
+  const certPath = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
+  const keyPath = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
+  if (Boolean(certPath) !== Boolean(keyPath)) {
+    const missing = certPath ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
+    throw new ConfigError(`${missing}: required when the other half of the mTLS client certificate is set`);
+  }
+  // Temporal Cloud with an API key always uses TLS; mTLS is implied by a client certificate.
+  const tlsWanted = env.TEMPORAL_TLS || Boolean(env.TEMPORAL_API_KEY) || Boolean(certPath);
+  return {
+    address: env.TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    apiKey: env.TEMPORAL_API_KEY,
+    tls: tlsWanted
+      ? {
+          clientCertPath: certPath,
+          clientKeyPath: keyPath,
+          serverCaCertPath: env.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+          serverName: env.TEMPORAL_TLS_SERVER_NAME,
+        }
+      : false,
+    webUiUrl: env.TEMPORAL_UI_URL.replace(/\/$/, ''),
+  };
+}
+
+function resolveSandbox(env: Env): boolean {
+  const configured = serviceCredentials.filter((name) => env[name] !== undefined);
+  if (env.STEADFAST_SANDBOX === 'on') return true;
+  if (env.STEADFAST_SANDBOX === 'auto' && configured.length === 0) return true;
+  const missing = serviceCredentials.filter((name) => env[name] === undefined);
+  if (missing.length > 0) {
+    const why = env.STEADFAST_SANDBOX === 'off' ? 'STEADFAST_SANDBOX=off' : `${configured.join(', ')} set`;
+    throw new ConfigError(
+      `${missing.join(', ')}: required to use real services (${why}); set them, or unset every service credential (or set STEADFAST_SANDBOX=on) to run on the sandbox`,
+    );
+  }
+  return false;
+}
+
+/** For entry points: load the config or stop with one clear line and exit code 2. */
+export function loadConfigOrExit(environment: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(environment);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}. See .env.example.`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+import type { ReplyRecord, Services } from '../ports/services';
+
+/**
+ * The in-process sandbox: the four ports served from memory so that a worker with no credentials can run the whole
+ * reply pipeline. The wire-format simulators of DESIGN.md ("Sandbox") replace it behind the same ports.
+ */
+export interface InMemorySandbox extends Services {
+  state(): {
+    tweets: { id: string; inReplyTo: string; text: string; accountId: string }[];
+    replies: ReplyRecord[];
+    telegram: { accountId: string; chatId: string; text: string }[];
+  };
+}
+
+export function createInMemorySandbox(): InMemorySandbox {
+  const tweets: { id: string; inReplyTo: string; text: string; accountId: string }[] = [];
+  const replies = new Map<string, ReplyRecord>();
+  const telegram: { accountId: string; chatId: string; text: string }[] = [];
+  let nextTweetId = 1_900_000_000_000_000_000n;
+
+  return {
+    ai: {
+      async draftReply({ tweet }) {
+        const who = tweet.authorUsername ? `@${tweet.authorUsername} ` : '';
+        return `${who}Thanks for sharing this: "${tweet.text.slice(0, 80)}". Here is what we think.`;
+      },
+    },
+    x: {
+      async postReply({ accountId, inReplyToTweetId, text }) {
+        const id = String(nextTweetId++);
+        tweets.push({ id, inReplyTo: inReplyToTweetId, text, accountId });
+        return { id };
+      },
+    },
+    store: {
+      async recordReply(record) {
+        replies.set(`${record.accountId}:${record.tweetId}`, record);
+      },
+    },
+    telegram: {
+      async sendMessage(message) {
+        telegram.push(message);
+        return { messageId: telegram.length };
+      },
+    },
+    state: () => ({ tweets: [...tweets], replies: [...replies.values()], telegram: [...telegram] }),
+  };
+}

@@ -1,0 +1,52 @@
+import { hostname } from 'node:os';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { loadConfigOrExit } from '../config';
+import { createLogger, installTemporalRuntime } from '../logging';
+import { connectWorkerConnection } from '../temporal/connection';
+import { selectServices } from './services';
+
+/**
+ * The worker: polls the task queue for workflow and activity tasks. Stateless, so scaling out is starting more of
+ * them. SIGINT/SIGTERM stop polling, give in-flight activities `STEADFAST_SHUTDOWN_GRACE` to finish, then cancel them.
+ */
+async function run(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel, 'worker');
+  installTemporalRuntime(logger);
+
+  const services = selectServices(config);
+  const connection = await connectWorkerConnection(config.temporal);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    identity: `steadfast-worker@${hostname()}:${process.pid}`,
+    workflowsPath: require.resolve('../workflows'),
+    activities: createActivities({ services, ownerChatId: config.ownerTelegramId }),
+    shutdownGraceTime: config.shutdownGraceTime,
+  });
+
+  logger.info(
+    {
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      sandbox: config.sandbox,
+      webUi: config.temporal.webUiUrl,
+    },
+    'worker polling',
+  );
+  try {
+    // Resolves once a shutdown signal has drained the worker (the Temporal runtime handles SIGINT/SIGTERM).
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+  logger.info('worker stopped');
+}
+
+run().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

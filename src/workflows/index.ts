@@ -1,0 +1,2 @@
+// Every workflow the workers register. Deterministic code only: no I/O, no Node built-ins, no service libraries.
+export { replyWorkflow } from './reply';

@@ -1,0 +1,64 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import { permanentCategories } from './failures';
+
+/**
+ * Every activity's timeouts and retry policy, in one table (DESIGN.md, "Retries and errors"). Activities classify
+ * errors; these policies decide how often and how fast to try again. Nothing else in the code retries.
+ */
+export const policies = {
+  /** OpenAI-compatible chat completion: slow but cheap to repeat. */
+  aiGenerate: {
+    startToCloseTimeout: '60s',
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: permanentCategories,
+    },
+  },
+  /** X API v2 post and read: rate limits reset on a 15-minute window, so the backoff reaches 10 minutes. */
+  xApi: {
+    startToCloseTimeout: '15s',
+    retry: {
+      initialInterval: '5s',
+      backoffCoefficient: 2,
+      maximumInterval: '10m',
+      maximumAttempts: 8,
+      nonRetryableErrorTypes: permanentCategories,
+    },
+  },
+  /** Convex query or mutation: idempotent, so an outage is waited out for up to a day. */
+  convex: {
+    startToCloseTimeout: '10s',
+    scheduleToCloseTimeout: '24h',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      nonRetryableErrorTypes: permanentCategories,
+    },
+  },
+  /** Telegram message send (GramJS). */
+  telegramSend: {
+    startToCloseTimeout: '15s',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '60s',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: permanentCategories,
+    },
+  },
+  /** The long-running Telegram session: reconnects forever with backoff; a missed heartbeat means a dead worker. */
+  telegramSession: {
+    startToCloseTimeout: '3650d',
+    heartbeatTimeout: '10s',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '120s',
+      nonRetryableErrorTypes: permanentCategories,
+    },
+  },
+} as const satisfies Record<string, ActivityOptions>;

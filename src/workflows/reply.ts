@@ -1,0 +1,89 @@
+import {
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ReplyInput, ReplyResult } from './contracts';
+import { deadLetter } from './failures';
+import {
+  approveSignal,
+  pauseSignal,
+  rejectSignal,
+  resumeSignal,
+  statusQuery,
+  type ReplyStage,
+  type ReplyStatusView,
+} from './messages';
+import { policies } from './policies';
+import { stageKey } from './search-attributes';
+
+const { generateReply } = proxyActivities<Activities>(policies.aiGenerate);
+const { postReply } = proxyActivities<Activities>(policies.xApi);
+const { recordReply } = proxyActivities<Activities>(policies.convex);
+const { notifyOwner } = proxyActivities<Activities>(policies.telegramSend);
+
+type Decision = { kind: 'approve'; text?: string } | { kind: 'reject'; reason?: string };
+
+/** One tweet worth answering becomes one reply: draft, (owner approval), post on X, record, report. */
+export async function replyWorkflow({ accountId, tweet, approval, approvalTimeout }: ReplyInput): Promise<ReplyResult> {
+  const status: ReplyStatusView = { stage: 'drafting', paused: false };
+  let decision: Decision | undefined;
+  setHandler(statusQuery, () => status);
+  setHandler(pauseSignal, () => void (status.paused = true));
+  setHandler(resumeSignal, () => void (status.paused = false));
+  setHandler(approveSignal, ({ text }) => void (decision ??= { kind: 'approve', text }));
+  setHandler(rejectSignal, ({ reason }) => void (decision ??= { kind: 'reject', reason }));
+
+  const enter = async (stage: ReplyStage) => {
+    status.stage = stage;
+    upsertSearchAttributes([{ key: stageKey, value: stage }]);
+    // `pause` holds the workflow before its next side effect.
+    await condition(() => !status.paused);
+  };
+
+  try {
+    await enter('drafting');
+    let { text } = await generateReply({ accountId, tweet });
+    status.draft = text;
+
+    if (approval === 'owner') {
+      await enter('awaiting-approval');
+      await notifyOwner({ accountId, text: `Reply to @${tweet.authorUsername ?? 'unknown'}?\n\n${text}` });
+      if (!(await condition(() => decision !== undefined, approvalTimeout ?? '24h'))) {
+        return await finish('expired', `The draft for tweet ${tweet.id} expired without a decision.`);
+      }
+      if (decision?.kind === 'reject') {
+        return await finish('rejected', `Rejected the reply to tweet ${tweet.id}.`);
+      }
+      text = decision?.text ?? text;
+      status.draft = text;
+    }
+
+    await enter('posting');
+    const { replyTweetId } = await postReply({ accountId, inReplyToTweetId: tweet.id, text });
+    await enter('recording');
+    await recordReply({ accountId, tweetId: tweet.id, replyTweetId, text, workflowId: workflowInfo().workflowId });
+    return await finish('posted', `Posted a reply to tweet ${tweet.id}: ${text}`, { replyTweetId, text });
+  } catch (err) {
+    status.lastError = err instanceof Error ? err.message : String(err);
+    log.error('reply failed', { accountId, tweetId: tweet.id, error: status.lastError });
+    throw deadLetter(err);
+  }
+
+  async function finish(
+    outcome: ReplyResult['status'],
+    report: string,
+    extra: Omit<ReplyResult, 'status'> = {},
+  ): Promise<ReplyResult> {
+    await enter('notifying');
+    await notifyOwner({ accountId, text: report });
+    status.stage = 'done';
+    upsertSearchAttributes([{ key: stageKey, value: 'done' }]);
+    log.info('reply finished', { accountId, tweetId: tweet.id, outcome });
+    return { status: outcome, ...extra };
+  }
+}

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** A TypeScript entry point run as its own Node process (no tsx wrapper, so its pid is the one to kill). */
+export interface RunningProcess {
+  child: ChildProcess;
+  output: () => string;
+  waitForOutput: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startTsProcess(script: string, env: NodeJS.ProcessEnv, args: string[] = []): RunningProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(script), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    listeners.forEach((listener) => listener());
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  );
+
+  const waitForOutput = (pattern: RegExp, timeoutMs = 60_000) =>
+    new Promise<void>((done, fail) => {
+      const check = () => {
+        if (pattern.test(output)) {
+          cleanup();
+          done();
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          onExit();
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        fail(new Error(`${script} did not print ${pattern} within ${timeoutMs} ms; it printed:\n${output}`));
+      }, timeoutMs);
+      const onExit = () => {
+        cleanup();
+        fail(new Error(`${script} exited before printing ${pattern}; it printed:\n${output}`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        child.off('exit', onExit);
+      };
+      listeners.add(check);
+      child.once('exit', onExit);
+      check();
+    });
+
+  return { child, output: () => output, waitForOutput, exited };
+}

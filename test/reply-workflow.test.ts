@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../src/activities';
+import { replyWorkflow } from '../src/workflows';
+import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
+import { approveSignal, rejectSignal, statusQuery } from '../src/workflows/messages';
+import { closeTestClient, testClient, uniqueId, uniqueTaskQueue, waitForStage, withWorker } from './helpers/temporal';
+
+/** Activities that record each call (name and attempt) and answer like the services would. */
+function recordingActivities(overrides: Partial<Record<keyof Activities, (attempt: number) => void>> = {}) {
+  const calls: { name: keyof Activities; attempt: number; input: unknown }[] = [];
+  const record = (name: keyof Activities, input: unknown) => {
+    const attempt = Context.current().info.attempt;
+    calls.push({ name, attempt, input });
+    overrides[name]?.(attempt);
+  };
+  const activities: Activities = {
+    async generateReply(input) {
+      record('generateReply', input);
+      return { text: `draft for ${input.tweet.id}` };
+    },
+    async notifyOwner(input) {
+      record('notifyOwner', input);
+    },
+    async postReply(input) {
+      record('postReply', input);
+      return { replyTweetId: `reply-to-${input.inReplyToTweetId}` };
+    },
+    async recordReply(input) {
+      record('recordReply', input);
+    },
+  };
+  return { activities, calls, names: () => calls.map((call) => call.name) };
+}
+
+function replyInput(approval: ReplyInput['approval'], extra: Partial<ReplyInput> = {}): ReplyInput {
+  return {
+    accountId: 'alice',
+    tweet: { id: uniqueId('tweet'), text: 'Is Temporal durable?', authorUsername: 'bob' },
+    approval,
+    ...extra,
+  };
+}
+
+after(closeTestClient);
+
+describe('replyWorkflow on a real dev server', () => {
+  test('auto approval: drafts, posts, records and reports', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, names, calls } = recordingActivities();
+    const input = replyInput('auto');
+    const result = await withWorker({ taskQueue, activities }, () =>
+      client.workflow.execute(replyWorkflow, {
+        taskQueue,
+        workflowId: workflowIds.reply(input.accountId, input.tweet.id),
+        args: [input],
+      }),
+    );
+    assert.deepEqual(result, {
+      status: 'posted',
+      replyTweetId: `reply-to-${input.tweet.id}`,
+      text: `draft for ${input.tweet.id}`,
+    });
+    assert.deepEqual(names(), ['generateReply', 'postReply', 'recordReply', 'notifyOwner']);
+    assert.deepEqual(calls[2]?.input, {
+      accountId: 'alice',
+      tweetId: input.tweet.id,
+      replyTweetId: `reply-to-${input.tweet.id}`,
+      text: `draft for ${input.tweet.id}`,
+      workflowId: workflowIds.reply('alice', input.tweet.id),
+    });
+  });
+
+  test('owner approval with an edit posts the edited text', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, names, calls } = recordingActivities();
+    const input = replyInput('owner');
+    const result = await withWorker({ taskQueue, activities }, async () => {
+      const handle = await client.workflow.start(replyWorkflow, {
+        taskQueue,
+        workflowId: uniqueId('reply'),
+        args: [input],
+      });
+      await waitForStage(handle, 'awaiting-approval');
+      assert.equal((await handle.query(statusQuery)).draft, `draft for ${input.tweet.id}`);
+      await handle.signal(approveSignal, { text: 'edited by the owner' });
+      return handle.result();
+    });
+    assert.equal(result.status, 'posted');
+    assert.equal(result.text, 'edited by the owner');
+    assert.deepEqual(names(), ['generateReply', 'notifyOwner', 'postReply', 'recordReply', 'notifyOwner']);
+    assert.deepEqual(calls[2]?.input, {
+      accountId: 'alice',
+      inReplyToTweetId: input.tweet.id,
+      text: 'edited by the owner',
+    });
+  });
+
+  test('owner rejection posts nothing', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, names } = recordingActivities();
+    const result = await withWorker({ taskQueue, activities }, async () => {
+      const handle = await client.workflow.start(replyWorkflow, {
+        taskQueue,
+        workflowId: uniqueId('reply'),
+        args: [replyInput('owner')],
+      });
+      await waitForStage(handle, 'awaiting-approval');
+      await handle.signal(rejectSignal, { reason: 'off topic' });
+      return handle.result();
+    });
+    assert.deepEqual(result, { status: 'rejected' });
+    assert.deepEqual(names(), ['generateReply', 'notifyOwner', 'notifyOwner']);
+  });
+
+  test('no decision within the approval timeout expires the reply', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, names } = recordingActivities();
+    const result = await withWorker({ taskQueue, activities }, () =>
+      client.workflow.execute(replyWorkflow, {
+        taskQueue,
+        workflowId: uniqueId('reply'),
+        args: [replyInput('owner', { approvalTimeout: '1s' })],
+      }),
+    );
+    assert.deepEqual(result, { status: 'expired' });
+    assert.ok(!names().includes('postReply'));
+  });
+
+  test('a retryable activity failure is retried by the policy, and the workflow completes', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, calls } = recordingActivities({
+      generateReply: (attempt) => {
+        if (attempt === 1) throw ApplicationFailure.retryable('model overloaded (503)', 'upstream');
+      },
+    });
+    const result = await withWorker({ taskQueue, activities }, () =>
+      client.workflow.execute(replyWorkflow, {
+        taskQueue,
+        workflowId: uniqueId('reply'),
+        args: [replyInput('auto')],
+      }),
+    );
+    assert.equal(result.status, 'posted');
+    const attempts = calls.filter((call) => call.name === 'generateReply').map((call) => call.attempt);
+    assert.deepEqual(attempts, [1, 2]);
+  });
+
+  test('a non-retryable failure fails the workflow at once with its category as the type', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, names } = recordingActivities({
+      postReply: () => {
+        throw ApplicationFailure.nonRetryable('X rejected the reply text (400)', 'invalid-input');
+      },
+    });
+    const failure = await withWorker({ taskQueue, activities }, () =>
+      client.workflow
+        .execute(replyWorkflow, { taskQueue, workflowId: uniqueId('reply'), args: [replyInput('auto')] })
+        .then(
+          () => assert.fail('the workflow should have failed'),
+          (err: unknown) => err,
+        ),
+    );
+    assert.ok(failure instanceof WorkflowFailedError);
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'invalid-input');
+    assert.match(failure.cause.message, /postReply failed \(invalid-input\): X rejected the reply text/);
+    assert.deepEqual(names(), ['generateReply', 'postReply']);
+  });
+
+  test('starting the same tweet twice gives one workflow', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const input = replyInput('owner');
+    const workflowId = workflowIds.reply(input.accountId, input.tweet.id);
+    const first = await client.workflow.start(replyWorkflow, { taskQueue, workflowId, args: [input] });
+    await assert.rejects(
+      client.workflow.start(replyWorkflow, { taskQueue, workflowId, args: [input] }),
+      WorkflowExecutionAlreadyStartedError,
+    );
+    await first.terminate('test over');
+  });
+});
