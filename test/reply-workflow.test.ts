@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../src/activities';
+import { startReply } from '../src/temporal/start-reply';
 import { replyWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
 import { approveSignal, rejectSignal, statusQuery } from '../src/workflows/messages';
@@ -177,16 +178,28 @@ describe('replyWorkflow on a real dev server', () => {
     assert.deepEqual(names(), ['generateReply', 'postReply']);
   });
 
-  test('starting the same tweet twice gives one workflow', async () => {
+  test('starting the same tweet twice gives one workflow, running or completed; a dead letter may run again', async () => {
     const client = await testClient();
     const taskQueue = uniqueTaskQueue('reply');
+    const { activities, names } = recordingActivities();
     const input = replyInput('owner');
-    const workflowId = workflowIds.reply(input.accountId, input.tweet.id);
-    const first = await client.workflow.start(replyWorkflow, { taskQueue, workflowId, args: [input] });
-    await assert.rejects(
-      client.workflow.start(replyWorkflow, { taskQueue, workflowId, args: [input] }),
-      WorkflowExecutionAlreadyStartedError,
-    );
-    await first.terminate('test over');
+    await withWorker({ taskQueue, activities }, async () => {
+      const first = await startReply(client, taskQueue, input);
+      assert.equal(first.started, true);
+      assert.equal(first.handle.workflowId, workflowIds.reply('alice', input.tweet.id));
+      assert.equal((await startReply(client, taskQueue, input)).started, false, 'running: not started again');
+
+      await waitForStage(first.handle, 'awaiting-approval');
+      await first.handle.signal(approveSignal, {});
+      await first.handle.result();
+      assert.equal((await startReply(client, taskQueue, input)).started, false, 'completed: not started again');
+      assert.equal(names().filter((name) => name === 'postReply').length, 1);
+
+      const other = replyInput('owner');
+      const failed = await startReply(client, taskQueue, other);
+      await failed.handle.terminate('simulated dead letter');
+      assert.equal((await startReply(client, taskQueue, other)).started, true, 'a dead letter can be re-run');
+      await client.workflow.getHandle(workflowIds.reply('alice', other.tweet.id)).terminate('test over');
+    });
   });
 });

@@ -1,0 +1,64 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { type z } from 'zod';
+import type { Config } from '../../src/config';
+
+/** A failure to show the user as one line (and exit non-zero), never as a stack trace. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run: (args: string[], config: Config) => Promise<void>;
+}
+
+/** Parses `args` with node:util and validates the result with `schema`, naming the offending option on failure. */
+export function parseOptions<S extends z.ZodType>(
+  args: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  schema: S,
+  usage: string,
+): z.infer<S> {
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new CliError(`${err instanceof Error ? err.message : String(err)}\nUsage: ${usage}`);
+  }
+  if (parsed.values.help) {
+    console.log(`Usage: ${usage}`);
+    process.exit(0);
+  }
+  const result = schema.safeParse({ ...parsed.values, positionals: parsed.positionals });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path[0] === 'positionals' ? 'argument' : `--${String(issue?.path[0] ?? '?')}`;
+    throw new CliError(`${where}: ${issue?.message ?? 'invalid'}\nUsage: ${usage}`);
+  }
+  return result.data;
+}
+
+export function webUiLink(config: Config, workflowId: string): string {
+  const { webUiUrl, namespace } = config.temporal;
+  return `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** Turns the errors users cause into one clear line; anything else stays an error with its stack. */
+export function explain(err: unknown, config: Config): unknown {
+  if (err instanceof WorkflowNotFoundError) {
+    return new CliError(`No workflow ${err.workflowId ?? ''} in namespace ${config.temporal.namespace}: check the id`);
+  }
+  const message = err instanceof Error ? err.message : '';
+  if (/Failed to connect|connect ECONNREFUSED|UNAVAILABLE|deadline/i.test(message)) {
+    return new CliError(
+      `Cannot reach Temporal at ${config.temporal.address}: start it with \`npm run server\`, or set TEMPORAL_ADDRESS`,
+    );
+  }
+  return err;
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { WorkflowHandle } from '@temporalio/client';
+import { connectClient } from '../../src/temporal/connection';
+import { type replyWorkflow } from '../../src/workflows';
+import { approveSignal, pauseSignal, rejectSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
+import { startReply } from '../../src/temporal/start-reply';
+import { CliError, parseOptions, webUiLink, type Command } from './common';
+
+const id = z.object({
+  positionals: z.tuple([z.string().min(1, 'expected a workflow id')], 'expected one workflow id'),
+});
+
+const start: Command = {
+  summary: 'start the reply workflow for one tweet',
+  usage:
+    'reply start --account <id> --tweet-id <id> --text <tweet text> [--author <username>] [--approval auto|owner] [--wait] [--json]',
+  async run(args, config) {
+    const options = parseOptions(
+      args,
+      {
+        account: { type: 'string' },
+        'tweet-id': { type: 'string' },
+        text: { type: 'string' },
+        author: { type: 'string' },
+        approval: { type: 'string', default: 'owner' },
+        wait: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      z.object({
+        account: z
+          .string({ message: 'required: the account id, e.g. alice' })
+          .regex(/^[\w-]+$/, 'letters, digits, - and _'),
+        'tweet-id': z.string({ message: 'required: the id of the tweet to answer' }).regex(/^\d+$/, 'expected digits'),
+        text: z.string({ message: 'required: the text of the tweet to answer' }).min(1),
+        author: z.string().optional(),
+        approval: z.enum(['auto', 'owner'], { message: 'expected auto or owner' }),
+        wait: z.boolean(),
+        json: z.boolean(),
+      }),
+      this.usage,
+    );
+    const client = await connectClient(config.temporal);
+    const { handle, started } = await startReply(client, config.temporal.taskQueue, {
+      accountId: options.account,
+      tweet: { id: options['tweet-id'], text: options.text, authorUsername: options.author },
+      approval: options.approval,
+      approvalTimeout: config.approvalTimeout,
+    });
+    const workflowId = handle.workflowId;
+    const result = options.wait ? await handle.result() : undefined;
+    if (options.json) {
+      console.log(JSON.stringify({ workflowId, started, result, webUi: webUiLink(config, workflowId) }));
+    } else {
+      const what = started ? 'Started' : 'Already exists (a tweet gets one reply workflow):';
+      console.log(`${what} ${workflowId}${result ? `: ${result.status}` : ''}\n${webUiLink(config, workflowId)}`);
+    }
+  },
+};
+
+const status: Command = {
+  summary: 'show the stage, draft and last error of a reply',
+  usage: 'reply status <workflow id> [--json]',
+  async run(args, config) {
+    const options = parseOptions(
+      args,
+      { json: { type: 'boolean', default: false } },
+      id.extend({ json: z.boolean() }),
+      this.usage,
+    );
+    const [workflowId] = options.positionals;
+    const handle = (await connectClient(config.temporal)).workflow.getHandle<typeof replyWorkflow>(workflowId);
+    const description = await handle.describe();
+    const view = description.status.name === 'RUNNING' ? await handle.query(statusQuery) : undefined;
+    const result = description.status.name === 'COMPLETED' ? await handle.result() : undefined;
+    const summary = {
+      workflowId,
+      execution: description.status.name,
+      ...view,
+      result,
+      webUi: webUiLink(config, workflowId),
+    };
+    if (options.json) return console.log(JSON.stringify(summary));
+    console.log(
+      [
+        `${workflowId}: ${description.status.name}${view ? `, stage ${view.stage}${view.paused ? ' (paused)' : ''}` : ''}`,
+        view?.draft ? `draft: ${view.draft}` : undefined,
+        view?.lastError ? `last error: ${view.lastError}` : undefined,
+        result ? `result: ${result.status}${result.replyTweetId ? ` (tweet ${result.replyTweetId})` : ''}` : undefined,
+        webUiLink(config, workflowId),
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  },
+};
+
+/** A command that sends one signal to a running reply and reports it. */
+function signalCommand(
+  summary: string,
+  usage: string,
+  send: (handle: WorkflowHandle, text?: string) => Promise<void>,
+  textOption?: 'text' | 'reason',
+): Command {
+  return {
+    summary,
+    usage,
+    async run(args, config) {
+      const options = parseOptions(
+        args,
+        textOption ? { [textOption]: { type: 'string' } } : {},
+        id.extend({ text: z.string().min(1).optional(), reason: z.string().optional() }),
+        usage,
+      );
+      const [workflowId] = options.positionals;
+      const handle = (await connectClient(config.temporal)).workflow.getHandle(workflowId);
+      const { status: execution } = await handle.describe();
+      if (execution.name !== 'RUNNING')
+        throw new CliError(`${workflowId} is ${execution.name}, not running: nothing to do`);
+      await send(handle, textOption === 'text' ? options.text : options.reason);
+      console.log(`${summary.split(' ')[0]}: sent to ${workflowId}\n${webUiLink(config, workflowId)}`);
+    },
+  };
+}
+
+export const replyCommands: Record<string, Command> = {
+  start,
+  status,
+  approve: signalCommand(
+    'approve the draft (or --text an edited reply)',
+    'reply approve <workflow id> [--text <edited reply>]',
+    (h, text) => h.signal(approveSignal, { text }),
+    'text',
+  ),
+  reject: signalCommand(
+    'reject the draft',
+    'reply reject <workflow id> [--reason <why>]',
+    (h, reason) => h.signal(rejectSignal, { reason }),
+    'reason',
+  ),
+  pause: signalCommand('pause before the next side effect', 'reply pause <workflow id>', (h) => h.signal(pauseSignal)),
+  resume: signalCommand('resume a paused reply', 'reply resume <workflow id>', (h) => h.signal(resumeSignal)),
+};

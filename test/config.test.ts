@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('config', () => {
+  test('no variables at all: local dev server, sandbox mode, documented defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.sandbox, true);
+    assert.deepEqual(config.temporal, {
+      address: 'localhost:7233',
+      namespace: 'default',
+      taskQueue: 'steadfast',
+      apiKey: undefined,
+      tls: false,
+      webUiUrl: 'http://localhost:8233',
+    });
+    assert.equal(config.approvalTimeout, '24h');
+    assert.equal(config.shutdownGraceTime, '10s');
+  });
+
+  test('empty values count as unset', () => {
+    assert.equal(loadConfig({ TEMPORAL_ADDRESS: '', OPENAI_API_KEY: '  ' }).temporal.address, 'localhost:7233');
+  });
+
+  test('an API key means Temporal Cloud over TLS', () => {
+    const config = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'k' });
+    assert.deepEqual(config.temporal.tls, {
+      clientCertPath: undefined,
+      clientKeyPath: undefined,
+      serverCaCertPath: undefined,
+      serverName: undefined,
+    });
+  });
+
+  const invalid: [string, NodeJS.ProcessEnv, RegExp][] = [
+    [
+      'address without a port',
+      { TEMPORAL_ADDRESS: 'localhost' },
+      /^TEMPORAL_ADDRESS: expected host:port.*got "localhost"/,
+    ],
+    ['bad duration', { STEADFAST_APPROVAL_TIMEOUT: 'soon' }, /^STEADFAST_APPROVAL_TIMEOUT: expected a duration/],
+    ['bad sandbox switch', { STEADFAST_SANDBOX: 'maybe' }, /^STEADFAST_SANDBOX: expected auto, on or off/],
+    ['bad boolean', { TEMPORAL_TLS: 'yes' }, /^TEMPORAL_TLS: expected true or false/],
+    ['bad URL', { CONVEX_URL: 'not a url' }, /^CONVEX_URL: expected a URL/],
+    [
+      'half a client certificate',
+      { TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' },
+      /^TEMPORAL_TLS_CLIENT_KEY_PATH: required/,
+    ],
+    [
+      'some service credentials but not all',
+      { OPENAI_API_KEY: 'sk-x' },
+      /^X_API_KEY, X_API_SECRET, CONVEX_URL, TELEGRAM_API_ID, TELEGRAM_API_HASH, TELEGRAM_BOT_TOKEN: required to use real services \(OPENAI_API_KEY set\)/,
+    ],
+    [
+      'sandbox off without credentials',
+      { STEADFAST_SANDBOX: 'off' },
+      /required to use real services \(STEADFAST_SANDBOX=off\)/,
+    ],
+  ];
+  for (const [name, env, message] of invalid) {
+    test(`rejects ${name} with the variable's name and what is expected`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => err instanceof ConfigError && message.test(err.message),
+      );
+    });
+  }
+
+  test('STEADFAST_SANDBOX=on keeps the sandbox even with credentials', () => {
+    assert.equal(loadConfig({ STEADFAST_SANDBOX: 'on', OPENAI_API_KEY: 'sk-x' }).sandbox, true);
+  });
+});
