@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -9,6 +9,26 @@ import { resolveTemporalCli } from './temporal-cli';
 
 /** The local dev server: the pinned `temporal server start-dev`, its SQLite state under the git-ignored .temporal/. */
 export const stateDir = resolve(__dirname, '..', '.temporal');
+
+const pidFile = join(stateDir, 'server.pid');
+
+/** Stops the dev server that `startDevServer` started (in this or an earlier process); false when none was running. */
+export async function stopDevServer(config: TemporalConfig): Promise<boolean> {
+  if (!existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    rmSync(pidFile, { force: true });
+    return false;
+  }
+  for (let waited = 0; await isServerUp(config); waited += 250) {
+    if (waited > 30_000) throw new Error(`The Temporal dev server (pid ${pid}) did not stop within 30 s`);
+    await sleep(250);
+  }
+  rmSync(pidFile, { force: true });
+  return true;
+}
 
 export function devServerPorts(config: TemporalConfig): { host: string; port: number; uiPort: number } {
   const [host = 'localhost', port = '7233'] = config.address.split(':');
@@ -66,8 +86,12 @@ export async function startDevServer(
     detached: options.detached,
     stdio: ['ignore', output, output],
   });
+  writeFileSync(pidFile, String(child.pid));
   let exited: string | undefined;
-  child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+    rmSync(pidFile, { force: true });
+  });
   for (let waited = 0; !(await isServerUp(config)); waited += 250) {
     if (exited) throw new Error(`The Temporal dev server ${exited}; see ${join(stateDir, 'server.log')}`);
     if (waited > 60_000) throw new Error(`The Temporal dev server did not answer at ${config.address} within 60 s`);

@@ -1,12 +1,18 @@
 import { loadConfigOrExit } from '../src/config';
-import { devServerPorts, isServerUp, startDevServer, stateDir } from './dev-server';
+import { devServerPorts, isServerUp, startDevServer, stateDir, stopDevServer } from './dev-server';
 
 /**
  * `npm run server`: the Temporal dev server in the foreground, its state kept in .temporal/dev.sqlite so workflows
  * survive a restart. When one already answers at TEMPORAL_ADDRESS, it says so and starts nothing.
+ * `npm run server -- --stop` stops a dev server started in the background (by the demo).
  */
 async function run(): Promise<void> {
   const config = loadConfigOrExit();
+  if (process.argv.includes('--stop')) {
+    const stopped = await stopDevServer(config.temporal);
+    console.log(stopped ? 'Stopped the Temporal dev server.' : 'No dev server started by this project is running.');
+    return;
+  }
   const { port, uiPort } = devServerPorts(config.temporal);
   if (await isServerUp(config.temporal)) {
     console.log(`A Temporal server already answers at ${config.temporal.address}; not starting another.`);

@@ -16,7 +16,8 @@ export function createInMemorySandbox(): InMemorySandbox {
   const tweets: { id: string; inReplyTo: string; text: string; accountId: string }[] = [];
   const replies = new Map<string, ReplyRecord>();
   const telegram: { accountId: string; chatId: string; text: string }[] = [];
-  let nextTweetId = 1_900_000_000_000_000_000n;
+  // Snowflake-like ids, unique across worker processes: time in ms, then this process, then a counter.
+  let nextTweetId = BigInt(Date.now()) * 1_000_000n + BigInt(process.pid % 1000) * 1000n;
 
   return {
     ai: {
