@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config';
 
@@ -69,5 +70,21 @@ describe('config', () => {
 
   test('STEADFAST_SANDBOX=on keeps the sandbox even with credentials', () => {
     assert.equal(loadConfig({ STEADFAST_SANDBOX: 'on', OPENAI_API_KEY: 'sk-x' }).sandbox, true);
+  });
+});
+
+describe('.env.example', () => {
+  test('documents every variable the config reads, and the documented defaults load', () => {
+    const example = readFileSync('.env.example', 'utf8');
+    const documented = [...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
+    const source = readFileSync('src/config.ts', 'utf8');
+    const read = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((match) => match[1]);
+    assert.ok(read.length > 20);
+    assert.deepEqual([...documented].sort(), [...read].sort());
+
+    const values: NodeJS.ProcessEnv = Object.fromEntries(
+      [...example.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((match) => [match[1] ?? '', match[2] ?? '']),
+    );
+    assert.equal(loadConfig(values).sandbox, true);
   });
 });
