@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { resolveTemporalCli } from '../../scripts/temporal-cli';
+import type { Activities } from '../../src/activities';
+import { replyWorkflow } from '../../src/workflows';
+import type { ReplyInput } from '../../src/workflows/contracts';
+import { approveSignal, rejectSignal, statusQuery } from '../../src/workflows/messages';
+import { searchAttributeKeys } from '../../src/workflows/search-attributes';
+
+/**
+ * `npm run test:record-histories`: records the histories of the shipped workflows into test/histories/*.json.
+ * test/replay.test.ts replays them against the current code, so a change that would break running workflows fails
+ * the tests (change a workflow's shape only behind `patched()`). Record again only when adding a scenario: the
+ * files are what production has already written, and the old ones stay.
+ */
+type Scenario = { name: string; input: ReplyInput; failPost?: boolean };
+
+const tweet = (id: string) => ({ id, text: 'Is Temporal durable?', authorUsername: 'bob' });
+const scenarios: Scenario[] = [
+  { name: 'reply-auto-posted', input: { accountId: 'alice', tweet: tweet('1001'), approval: 'auto' } },
+  { name: 'reply-owner-edited', input: { accountId: 'alice', tweet: tweet('1002'), approval: 'owner' } },
+  { name: 'reply-owner-rejected', input: { accountId: 'bob', tweet: tweet('1003'), approval: 'owner' } },
+  {
+    name: 'reply-expired',
+    input: { accountId: 'bob', tweet: tweet('1004'), approval: 'owner', approvalTimeout: '1s' },
+  },
+  { name: 'reply-dead-letter', input: { accountId: 'alice', tweet: tweet('1005'), approval: 'auto' }, failPost: true },
+];
+
+async function run(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const cli = resolveTemporalCli();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: cli },
+      searchAttributes: searchAttributeKeys,
+    },
+  });
+  try {
+    for (const scenario of scenarios) {
+      const taskQueue = `record-${scenario.name}`;
+      const activities: Activities = {
+        generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}` }),
+        notifyOwner: async () => undefined,
+        postReply: async ({ inReplyToTweetId }) => {
+          if (scenario.failPost) throw ApplicationFailure.nonRetryable('X rejected the text (400)', 'invalid-input');
+          return { replyTweetId: `9${inReplyToTweetId}` };
+        },
+        recordReply: async () => undefined,
+      };
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowsPath: require.resolve('../../src/workflows'),
+        activities,
+      });
+      const workflowId = `reply:${scenario.input.accountId}:${scenario.input.tweet.id}`;
+      await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start(replyWorkflow, {
+          taskQueue,
+          workflowId,
+          args: [scenario.input],
+        });
+        if (scenario.input.approval === 'owner' && scenario.name !== 'reply-expired') {
+          // Answer as an owner does: once the approval request is out.
+          while ((await handle.query(statusQuery)).stage !== 'awaiting-approval') await sleep(50);
+        }
+        if (scenario.name === 'reply-owner-edited') await handle.signal(approveSignal, { text: 'edited' });
+        if (scenario.name === 'reply-owner-rejected') await handle.signal(rejectSignal, { reason: 'off topic' });
+        await handle.result().catch(() => undefined);
+        const path = join(__dirname, `${scenario.name}.json`);
+        // The CLI's JSON is the canonical history format that replay (and the Web UI's download) uses.
+        const json = execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']);
+        writeFileSync(path, json);
+        console.log(`recorded ${path}`);
+      });
+    }
+  } finally {
+    await env.teardown();
+  }
+}
+
+run().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
