@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
@@ -15,8 +15,8 @@ import { searchAttributeKeys } from '../../src/workflows/search-attributes';
 /**
  * `npm run test:record-histories`: records the histories of the shipped workflows into test/histories/*.json.
  * test/replay.test.ts replays them against the current code, so a change that would break running workflows fails
- * the tests (change a workflow's shape only behind `patched()`). Record again only when adding a scenario: the
- * files are what production has already written, and the old ones stay.
+ * the tests (change a workflow's shape only behind `patched()`). Only scenarios without a file are recorded: the
+ * files stand for what earlier versions wrote, so they stay (`--overwrite` re-records all, for a new workflow only).
  */
 type Scenario = { name: string; input: ReplyInput; failPost?: boolean };
 
@@ -42,7 +42,10 @@ async function run(): Promise<void> {
     },
   });
   try {
+    // A history already recorded is what an earlier version wrote: never replace it unless asked to.
+    const overwrite = process.argv.includes('--overwrite');
     for (const scenario of scenarios) {
+      if (!overwrite && existsSync(join(__dirname, `${scenario.name}.json`))) continue;
       const taskQueue = `record-${scenario.name}`;
       const activities: Activities = {
         generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}` }),
