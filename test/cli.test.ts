@@ -26,20 +26,10 @@ after(async () => {
 describe('npm run cli -- reply …', () => {
   const tweetId = String(Date.now());
   const workflowId = `reply:alice:${tweetId}`;
+  const startArgs = ['reply', 'start', '--account', 'alice', '--tweet-id', tweetId, '--text', 'Hi?'];
 
   test('start, status, approve with an edit, and the result', async () => {
-    const started = await cli(
-      'reply',
-      'start',
-      '--account',
-      'alice',
-      '--tweet-id',
-      tweetId,
-      '--text',
-      'Hi?',
-      '--author',
-      'bob',
-    );
+    const started = await cli(...startArgs, '--author', 'bob');
     assert.equal(started.code, 0, started.output);
     assert.match(
       started.output,
@@ -54,18 +44,7 @@ describe('npm run cli -- reply …', () => {
     const approved = await cli('reply', 'approve', workflowId, '--text', 'Hello Bob');
     assert.equal(approved.code, 0, approved.output);
 
-    const waited = await cli(
-      'reply',
-      'start',
-      '--account',
-      'alice',
-      '--tweet-id',
-      tweetId,
-      '--text',
-      'Hi?',
-      '--wait',
-      '--json',
-    );
+    const waited = await cli(...startArgs, '--wait', '--json');
     const summary = JSON.parse(waited.output) as { started: boolean; result: { status: string; text: string } };
     assert.equal(summary.started, false, 'the same tweet never gets a second workflow');
     assert.deepEqual([summary.result.status, summary.result.text], ['posted', 'Hello Bob']);
