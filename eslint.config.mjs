@@ -43,6 +43,20 @@ export default tseslint.config(
     },
   },
   {
+    // Only adapters know a service's library; everything else talks to the ports.
+    files: ['src/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
+    ignores: ['src/adapters/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['openai', 'twitter-api-v2', 'convex', 'telegram'],
+          patterns: [{ group: ['convex/*', 'telegram/*'], message: 'Only src/adapters imports service libraries.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -1,0 +1,128 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+
+/**
+ * What every simulator shares: loopback HTTP, the control API of DESIGN.md (`GET /_sandbox/state`,
+ * `POST /_sandbox/faults`) and seeded fault injection, so a run with the same faults fails the same way.
+ */
+export const faultsSchema = z.object({
+  errorRate: z.number().min(0).max(1).default(0),
+  /** The status of an injected error: 500 by default; 4xx to exercise permanent failures. */
+  errorStatus: z.number().int().min(400).max(599).default(500),
+  rateLimitRate: z.number().min(0).max(1).default(0),
+  /** Seconds until an injected rate limit resets. */
+  rateLimitResetSeconds: z.number().min(0).default(5),
+  timeoutRate: z.number().min(0).max(1).default(0),
+  latencyMs: z.number().int().min(0).default(0),
+  seed: z.number().int().default(1),
+});
+export type Faults = z.infer<typeof faultsSchema>;
+
+export interface SimulatorRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+export interface SimulatorResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: unknown;
+}
+
+export interface SimulatorSpec {
+  handle: (request: SimulatorRequest) => SimulatorResponse | Promise<SimulatorResponse>;
+  state: () => unknown;
+  /** The service's own rate-limit answer (its headers differ per service). */
+  rateLimited: (resetSeconds: number) => SimulatorResponse;
+  /** The service's own error envelope. */
+  failed: (status: number) => SimulatorResponse;
+}
+
+export interface RunningSimulator {
+  url: string;
+  setFaults: (faults: Partial<Faults>) => Faults;
+  close: () => Promise<void>;
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same sequence of faults. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function startSimulator(spec: SimulatorSpec, port = 0): Promise<RunningSimulator> {
+  let faults = faultsSchema.parse({});
+  let random = seededRandom(faults.seed);
+  const setFaults = (next: Partial<Faults>) => {
+    faults = faultsSchema.parse(next);
+    random = seededRandom(faults.seed);
+    return faults;
+  };
+
+  const server = createServer((req, res) => {
+    void serve(req, res).catch((err: unknown) => send(res, { status: 500, body: { error: String(err) } }));
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    const raw = await readBody(req);
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      return send(res, { status: 400, body: { error: 'the request body is not JSON' } });
+    }
+    if (path === '/_sandbox/state' && req.method === 'GET') return send(res, { status: 200, body: spec.state() });
+    if (path === '/_sandbox/faults' && req.method === 'POST') {
+      const parsed = faultsSchema.safeParse(body ?? {});
+      if (!parsed.success) return send(res, { status: 400, body: { error: parsed.error.issues[0]?.message } });
+      return send(res, { status: 200, body: setFaults(parsed.data) });
+    }
+
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    const draw = random();
+    if (draw < faults.timeoutRate) return; // never answered: the client's own timeout decides
+    if (draw < faults.timeoutRate + faults.rateLimitRate)
+      return send(res, spec.rateLimited(faults.rateLimitResetSeconds));
+    if (draw < faults.timeoutRate + faults.rateLimitRate + faults.errorRate)
+      return send(res, spec.failed(faults.errorStatus));
+    send(res, await spec.handle({ method: req.method ?? 'GET', path, headers: req.headers, body }));
+  }
+
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    setFaults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (data += chunk));
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, { status, headers = {}, body }: SimulatorResponse): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}

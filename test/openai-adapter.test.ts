@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { createOpenAiPort } from '../src/adapters/openai/openai-ai';
+import type { RunningSimulator } from '../src/sandbox/http-simulator';
+import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
+
+/** The real `openai` library against the OpenAI-compatible simulator, with faults on: every row of the AI retry table. */
+let simulator: RunningSimulator;
+before(async () => {
+  simulator = await startOpenAiSimulator();
+});
+after(() => simulator.close());
+beforeEach(() => simulator.setFaults({}));
+
+const tweet = { id: '1', text: 'Is Temporal durable?', authorUsername: 'bob' };
+const port = (timeoutMs?: number) =>
+  createOpenAiPort({ apiKey: 'sk-sandbox', baseUrl: `${simulator.url}/v1`, model: 'gpt-sandbox', timeoutMs });
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => assert.fail('expected a failure'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ApplicationFailure, `not an ApplicationFailure: ${String(err)}`);
+  return err;
+}
+
+describe('OpenAI adapter against the simulator', () => {
+  test('drafts a reply through chat completions', async () => {
+    const text = await port().draftReply({ accountId: 'alice', tweet });
+    assert.equal(text, 'Thanks for this! Is Temporal durable?: here is our take.');
+    const state = (await (await fetch(`${simulator.url}/_sandbox/state`)).json()) as { completions: unknown[] };
+    assert.equal(state.completions.length, 1);
+  });
+
+  test('a 5xx is retryable (upstream)', async () => {
+    simulator.setFaults({ errorRate: 1, errorStatus: 503 });
+    const failure = await failureOf(port().draftReply({ accountId: 'alice', tweet }));
+    assert.deepEqual([failure.type, failure.nonRetryable], ['upstream', false]);
+    assert.match(failure.message, /AI API answered 503/);
+  });
+
+  for (const [status, category] of [
+    [400, 'invalid-input'],
+    [401, 'auth'],
+    [403, 'permission'],
+    [404, 'not-found'],
+  ] as const) {
+    test(`a ${status} is never retried (${category})`, async () => {
+      simulator.setFaults({ errorRate: 1, errorStatus: status });
+      const failure = await failureOf(port().draftReply({ accountId: 'alice', tweet }));
+      assert.deepEqual([failure.type, failure.nonRetryable], [category, true]);
+    });
+  }
+
+  test('a 429 waits for the reset time the server gives', async () => {
+    simulator.setFaults({ rateLimitRate: 1, rateLimitResetSeconds: 7 });
+    const failure = await failureOf(port().draftReply({ accountId: 'alice', tweet }));
+    assert.deepEqual([failure.type, failure.nonRetryable], ['rate-limit', false]);
+    assert.ok(failure.nextRetryDelay !== undefined && failure.nextRetryDelay !== null);
+    const delay = msToNumber(failure.nextRetryDelay);
+    assert.ok(Math.abs(delay - 7000) <= 1000, `nextRetryDelay ${delay} ms, expected about 7000`);
+  });
+
+  test('no answer within the request timeout is a retryable timeout', async () => {
+    simulator.setFaults({ timeoutRate: 1 });
+    const failure = await failureOf(port(300).draftReply({ accountId: 'alice', tweet }));
+    assert.deepEqual([failure.type, failure.nonRetryable], ['timeout', false]);
+  });
+
+  test('a refused connection is a retryable network failure', async () => {
+    const closed = await startOpenAiSimulator();
+    await closed.close();
+    const failure = await failureOf(
+      createOpenAiPort({ apiKey: 'k', baseUrl: `${closed.url}/v1`, model: 'm' }).draftReply({ accountId: 'a', tweet }),
+    );
+    assert.deepEqual([failure.type, failure.nonRetryable], ['network', false]);
+  });
+
+  test('the same seed injects the same faults', async () => {
+    const outcomes = async () => {
+      simulator.setFaults({ errorRate: 0.5, seed: 42 });
+      const results: boolean[] = [];
+      for (let i = 0; i < 12; i++) {
+        results.push(
+          await port()
+            .draftReply({ accountId: 'alice', tweet })
+            .then(
+              () => true,
+              () => false,
+            ),
+        );
+      }
+      return results;
+    };
+    const first = await outcomes();
+    assert.deepEqual(await outcomes(), first);
+    assert.ok(first.includes(true) && first.includes(false));
+  });
+});
