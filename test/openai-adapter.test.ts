@@ -99,4 +99,19 @@ describe('OpenAI adapter against the simulator', () => {
     assert.deepEqual(await outcomes(), first);
     assert.ok(first.includes(true) && first.includes(false));
   });
+
+  test('POST /_sandbox/faults sets faults over HTTP, and names a bad field', async () => {
+    const post = (body: unknown) =>
+      fetch(`${simulator.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify(body) });
+    const ok = await post({ errorRate: 1, errorStatus: 502, burst: 1 });
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { errorRate: number }).errorRate, 1);
+    const first = await failureOf(port().draftReply({ accountId: 'alice', tweet }));
+    assert.equal(first.type, 'upstream');
+    assert.match(await port().draftReply({ accountId: 'alice', tweet }), /Thanks/, 'the burst of one is over');
+
+    const bad = await post({ errorRate: 2 });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /^errorRate: /);
+  });
 });

@@ -17,6 +17,8 @@ export const faultsSchema = z.object({
   timeoutRate: z.number().min(0).max(1).default(0),
   latencyMs: z.number().int().min(0).default(0),
   seed: z.number().int().default(1),
+  /** Apply the faults to the next `burst` requests only, then answer normally again; unset: until changed. */
+  burst: z.number().int().min(1).optional(),
 });
 export type Faults = z.infer<typeof faultsSchema>;
 
@@ -32,6 +34,14 @@ export interface SimulatorResponse {
   body: unknown;
 }
 
+/** Every service request the simulator saw (control calls excluded), for tests and the demo's accounting. */
+export interface LoggedRequest {
+  at: number;
+  method: string;
+  path: string;
+  status: number | 'no answer';
+}
+
 export interface SimulatorSpec {
   handle: (request: SimulatorRequest) => SimulatorResponse | Promise<SimulatorResponse>;
   state: () => unknown;
@@ -43,6 +53,7 @@ export interface SimulatorSpec {
 
 export interface RunningSimulator {
   url: string;
+  requests: () => LoggedRequest[];
   setFaults: (faults: Partial<Faults>) => Faults;
   close: () => Promise<void>;
 }
@@ -62,9 +73,12 @@ function seededRandom(seed: number): () => number {
 export async function startSimulator(spec: SimulatorSpec, port = 0): Promise<RunningSimulator> {
   let faults = faultsSchema.parse({});
   let random = seededRandom(faults.seed);
+  let burstLeft = Infinity;
+  const requests: LoggedRequest[] = [];
   const setFaults = (next: Partial<Faults>) => {
     faults = faultsSchema.parse(next);
     random = seededRandom(faults.seed);
+    burstLeft = faults.burst ?? Infinity;
     return faults;
   };
 
@@ -81,27 +95,42 @@ export async function startSimulator(spec: SimulatorSpec, port = 0): Promise<Run
     } catch {
       return send(res, { status: 400, body: { error: 'the request body is not JSON' } });
     }
-    if (path === '/_sandbox/state' && req.method === 'GET') return send(res, { status: 200, body: spec.state() });
+    if (path === '/_sandbox/state' && req.method === 'GET') {
+      return send(res, { status: 200, body: { ...(spec.state() as object), requests } });
+    }
     if (path === '/_sandbox/faults' && req.method === 'POST') {
       const parsed = faultsSchema.safeParse(body ?? {});
-      if (!parsed.success) return send(res, { status: 400, body: { error: parsed.error.issues[0]?.message } });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return send(res, { status: 400, body: { error: `${issue?.path.join('.')}: ${issue?.message}` } });
+      }
       return send(res, { status: 200, body: setFaults(parsed.data) });
     }
 
-    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    const logged: LoggedRequest = { at: Date.now(), method: req.method ?? 'GET', path, status: 'no answer' };
+    requests.push(logged);
+    const active = burstLeft > 0 ? faults : faultsSchema.parse({});
+    burstLeft -= 1;
+    if (active.latencyMs > 0) await sleep(active.latencyMs);
     const draw = random();
-    if (draw < faults.timeoutRate) return; // never answered: the client's own timeout decides
-    if (draw < faults.timeoutRate + faults.rateLimitRate)
-      return send(res, spec.rateLimited(faults.rateLimitResetSeconds));
-    if (draw < faults.timeoutRate + faults.rateLimitRate + faults.errorRate)
-      return send(res, spec.failed(faults.errorStatus));
-    send(res, await spec.handle({ method: req.method ?? 'GET', path, headers: req.headers, body }));
+    let response: SimulatorResponse | undefined;
+    if (draw < active.timeoutRate)
+      response = undefined; // never answered: the client's own timeout decides
+    else if (draw < active.timeoutRate + active.rateLimitRate)
+      response = spec.rateLimited(active.rateLimitResetSeconds);
+    else if (draw < active.timeoutRate + active.rateLimitRate + active.errorRate)
+      response = spec.failed(active.errorStatus);
+    else response = await spec.handle({ method: logged.method, path, headers: req.headers, body });
+    if (!response) return;
+    logged.status = response.status;
+    send(res, response);
   }
 
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${bound}`,
+    requests: () => [...requests],
     setFaults,
     close: () =>
       new Promise<void>((resolve) => {
