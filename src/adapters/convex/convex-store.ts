@@ -1,0 +1,39 @@
+import { ConvexHttpClient } from 'convex/browser';
+import { makeFunctionReference } from 'convex/server';
+import type { StorePort } from '../../ports/services';
+import { classifyConvexError, ConvexHttpError, ConvexUnreachable } from './classify';
+
+/** Convex's status for "the function ran and failed": the body carries the error envelope. */
+const functionFailed = 560;
+
+const recordReply = makeFunctionReference<'mutation'>('replies:record');
+
+/** The store port over Convex's HTTP API (the functions in convex/, or the sandbox's simulator of them). */
+export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; timeoutMs?: number }): StorePort {
+  const client = new ConvexHttpClient(url, { fetch: statusPreservingFetch(timeoutMs) });
+  return {
+    async recordReply(record) {
+      try {
+        // skipQueue: activities run concurrently; the client's own queue would serialise them behind a slow call.
+        await client.mutation(recordReply, { ...record }, { skipQueue: true });
+      } catch (err) {
+        throw classifyConvexError(err);
+      }
+    },
+  };
+}
+
+function statusPreservingFetch(timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    let response: Response;
+    try {
+      response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      throw new ConvexUnreachable(err instanceof DOMException && err.name === 'TimeoutError', err);
+    }
+    if (!response.ok && response.status !== functionFailed) {
+      throw new ConvexHttpError(response.status, await response.text());
+    }
+    return response;
+  };
+}
