@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -49,6 +50,8 @@ export interface SimulatorSpec {
   rateLimited: (resetSeconds: number) => SimulatorResponse;
   /** The service's own error envelope. */
   failed: (status: number) => SimulatorResponse;
+  /** The service's own control routes under /_sandbox/ (e.g. injecting someone else's tweet); undefined: no route. */
+  control?: (request: SimulatorRequest) => SimulatorResponse | undefined;
 }
 
 export interface RunningSimulator {
@@ -70,7 +73,12 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-export async function startSimulator(spec: SimulatorSpec, port = 0): Promise<RunningSimulator> {
+/** `tls`: serve HTTPS with this key and certificate (for clients such as twitter-api-v2 that only speak HTTPS). */
+export async function startSimulator(
+  spec: SimulatorSpec,
+  port = 0,
+  tls?: { key: string; cert: string },
+): Promise<RunningSimulator> {
   let faults = faultsSchema.parse({});
   let random = seededRandom(faults.seed);
   let burstLeft = Infinity;
@@ -82,9 +90,10 @@ export async function startSimulator(spec: SimulatorSpec, port = 0): Promise<Run
     return faults;
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     void serve(req, res).catch((err: unknown) => send(res, { status: 500, body: { error: String(err) } }));
-  });
+  };
+  const server = tls ? createHttpsServer(tls, listener) : createHttpServer(listener);
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
@@ -105,6 +114,10 @@ export async function startSimulator(spec: SimulatorSpec, port = 0): Promise<Run
         return send(res, { status: 400, body: { error: `${issue?.path.join('.')}: ${issue?.message}` } });
       }
       return send(res, { status: 200, body: setFaults(parsed.data) });
+    }
+    if (path.startsWith('/_sandbox/')) {
+      const answer = spec.control?.({ method: req.method ?? 'GET', path, headers: req.headers, body });
+      return send(res, answer ?? { status: 404, body: { error: `No sandbox route ${path}` } });
     }
 
     const logged: LoggedRequest = { at: Date.now(), method: req.method ?? 'GET', path, status: 'no answer' };
@@ -129,7 +142,7 @@ export async function startSimulator(spec: SimulatorSpec, port = 0): Promise<Run
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: bound } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${bound}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${bound}`,
     requests: () => [...requests],
     setFaults,
     close: () =>
