@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createActivities } from '../src/activities';
+import { createOpenAiPort } from '../src/adapters/openai/openai-ai';
+import { createXPort } from '../src/adapters/x/x-api';
+import type { RunningSimulator } from '../src/sandbox/http-simulator';
+import { createInMemorySandbox } from '../src/sandbox/in-memory';
+import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
+import { startXSimulator } from '../src/sandbox/x-simulator';
+import { replyWorkflow } from '../src/workflows';
+import { sandboxCall } from './helpers/sandbox';
+import { closeTestClient, testClient, uniqueId, uniqueTaskQueue, withWorker } from './helpers/temporal';
+
+/**
+ * Activities on the real dev server, through the real libraries, against the simulators: Temporal's policies pace
+ * 5xx retries, and a 429 moves the next attempt to the reset time the service gave, with no request in between.
+ */
+let simulator: RunningSimulator;
+let x: Awaited<ReturnType<typeof startXSimulator>>;
+before(async () => {
+  simulator = await startOpenAiSimulator();
+  x = await startXSimulator();
+});
+after(async () => {
+  await simulator.close();
+  await x.close();
+  await closeTestClient();
+});
+
+async function replyThrough(target: RunningSimulator, faults: Parameters<RunningSimulator['setFaults']>[0]) {
+  const text = `Durable? ${Math.random()}`;
+  const tweetId = (await sandboxCall<{ id: string }>(x, 'POST', '/_sandbox/x/tweets', { authorUsername: 'bob', text }))
+    .body.id;
+  target.setFaults(faults);
+  const sent = target.requests().length;
+  const services = {
+    ...createInMemorySandbox(),
+    ai: createOpenAiPort({ apiKey: 'sk-sandbox', baseUrl: `${simulator.url}/v1`, model: 'gpt-sandbox' }),
+    x: createXPort({
+      appKey: 'k',
+      appSecret: 's',
+      tokensFor: async (accountId) => ({ accessToken: `sandbox-token-${accountId}`, accessSecret: 's' }),
+      baseUrl: `${x.url}/2/`,
+      ca: x.ca,
+    }),
+  };
+  const taskQueue = uniqueTaskQueue('ai');
+  const client = await testClient();
+  const result = await withWorker({ taskQueue, activities: createActivities({ services, ownerChatId: '1000' }) }, () =>
+    client.workflow.execute(replyWorkflow, {
+      taskQueue,
+      workflowId: uniqueId('reply'),
+      args: [{ accountId: 'alice', tweet: { id: tweetId, text, authorUsername: 'bob' }, approval: 'auto' }],
+    }),
+  );
+  const requests = target.requests().slice(sent);
+  const gapsMs = requests.slice(1).map((request, i) => request.at - (requests[i]?.at ?? 0));
+  return { result, statuses: requests.map((request) => request.status), gapsMs };
+}
+
+describe('activity retries on the real dev server', () => {
+  test('AI: a 429 with a 4 s reset: the next attempt waits for the reset, with no request in between', async () => {
+    const { result, statuses, gapsMs } = await replyThrough(simulator, {
+      rateLimitRate: 1,
+      rateLimitResetSeconds: 4,
+      burst: 1,
+    });
+    assert.equal(result.status, 'posted');
+    assert.deepEqual(statuses, [429, 200]);
+    // The policy alone would retry after 2 s; the server's reset time (4 s) wins.
+    assert.ok(gapsMs[0]! >= 3_500, `retried after ${gapsMs[0]} ms, before the reset`);
+  });
+
+  test('AI: a 5xx burst longer than one backoff step is absorbed on the policy backoff (2 s, then 4 s)', async () => {
+    const { result, statuses, gapsMs } = await replyThrough(simulator, { errorRate: 1, errorStatus: 503, burst: 2 });
+    assert.equal(result.status, 'posted');
+    assert.deepEqual(statuses, [503, 503, 200]);
+    assert.ok(gapsMs[0]! >= 1_500 && gapsMs[1]! >= 3_500, `gaps ${gapsMs.join(', ')} ms`);
+  });
+
+  test('X: a 429 with an 8 s reset delays the next post to the reset, with no request in between', async () => {
+    const { result, statuses, gapsMs } = await replyThrough(x, {
+      rateLimitRate: 1,
+      rateLimitResetSeconds: 8,
+      burst: 1,
+    });
+    assert.equal(result.status, 'posted');
+    assert.deepEqual(statuses, [429, 201]);
+    // The X policy alone would retry after 5 s; x-rate-limit-reset (8 s) wins.
+    assert.ok(gapsMs[0]! >= 7_000, `retried after ${gapsMs[0]} ms, before the reset`);
+  });
+});
