@@ -60,6 +60,15 @@ const envSchema = z.object({
   ),
   STEADFAST_SHUTDOWN_GRACE: duration('10s'),
   STEADFAST_APPROVAL_TIMEOUT: duration('24h'),
+  STEADFAST_SANDBOX_PORT: z.preprocess(
+    unset,
+    z.coerce
+      .number({ message: 'expected a port number' })
+      .int({ message: 'expected a port number' })
+      .min(1024, { message: 'expected a port from 1024 to 65000' })
+      .max(65000, { message: 'expected a port from 1024 to 65000' })
+      .default(4310),
+  ),
   STEADFAST_OWNER_TELEGRAM_ID: z.preprocess(
     unset,
     z.string().regex(/^\d+$/, { message: 'expected a numeric Telegram user id' }).default('1000'),
@@ -109,6 +118,8 @@ export interface TemporalConfig {
 export interface Config {
   temporal: TemporalConfig;
   sandbox: boolean;
+  /** The simulators listen on this port and the next ones (OpenAI, X, Convex), on loopback. */
+  sandboxPort: number;
   logLevel: Env['STEADFAST_LOG_LEVEL'];
   shutdownGraceTime: string;
   approvalTimeout: string;
@@ -138,6 +149,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   return {
     temporal: temporalConfig(env),
     sandbox: resolveSandbox(env),
+    sandboxPort: env.STEADFAST_SANDBOX_PORT,
     logLevel: env.STEADFAST_LOG_LEVEL,
     shutdownGraceTime: env.STEADFAST_SHUTDOWN_GRACE,
     approvalTimeout: env.STEADFAST_APPROVAL_TIMEOUT,

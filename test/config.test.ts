@@ -44,6 +44,11 @@ describe('config', () => {
     ['bad boolean', { TEMPORAL_TLS: 'yes' }, /^TEMPORAL_TLS: expected true or false/],
     ['bad URL', { CONVEX_URL: 'not a url' }, /^CONVEX_URL: expected a URL/],
     [
+      'privileged sandbox port',
+      { STEADFAST_SANDBOX_PORT: '80' },
+      /^STEADFAST_SANDBOX_PORT: expected a port from 1024 to 65000/,
+    ],
+    [
       'half a client certificate',
       { TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' },
       /^TEMPORAL_TLS_CLIENT_KEY_PATH: required/,
