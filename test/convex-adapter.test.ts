@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { createConvexStore } from '../src/adapters/convex/convex-store';
 import { startConvexSimulator } from '../src/sandbox/convex-simulator';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
+import { failureOf } from './helpers/failures';
 
 /** The real `convex` HTTP client against the Convex simulator, with faults on: the Convex row of the retry table. */
 let simulator: RunningSimulator;
@@ -26,15 +26,6 @@ const record = (tweetId: string, text = 'Hello') => ({
 const store = (timeoutMs?: number) => createConvexStore({ url: simulator.url, timeoutMs });
 const replies = async (sim: RunningSimulator) =>
   ((await (await fetch(`${sim.url}/_sandbox/state`)).json()) as { replies: Record<string, { text: string }> }).replies;
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApplicationFailure, `not an ApplicationFailure: ${String(err)}`);
-  return err;
-}
 
 describe('Convex adapter against the simulator', () => {
   test('records a reply; recording it again keeps one document', async () => {

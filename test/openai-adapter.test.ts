@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { createOpenAiPort } from '../src/adapters/openai/openai-ai';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
+import { failureOf } from './helpers/failures';
 
 /** The real `openai` library against the OpenAI-compatible simulator, with faults on: every row of the AI retry table. */
 let simulator: RunningSimulator;
@@ -17,15 +17,6 @@ beforeEach(() => simulator.setFaults({}));
 const tweet = { id: '1', text: 'Is Temporal durable?', authorUsername: 'bob' };
 const port = (timeoutMs?: number) =>
   createOpenAiPort({ apiKey: 'sk-sandbox', baseUrl: `${simulator.url}/v1`, model: 'gpt-sandbox', timeoutMs });
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApplicationFailure, `not an ApplicationFailure: ${String(err)}`);
-  return err;
-}
 
 describe('OpenAI adapter against the simulator', () => {
   test('drafts a reply through chat completions', async () => {

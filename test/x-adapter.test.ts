@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { createXPort } from '../src/adapters/x/x-api';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { startXSimulator, type XTweet } from '../src/sandbox/x-simulator';
 import { sandboxCall } from './helpers/sandbox';
+import { failureOf } from './helpers/failures';
 
 /** The real twitter-api-v2 over HTTPS against the X simulator, with faults on: the X row of the retry table. */
 let simulator: RunningSimulator & { ca: string };
@@ -32,15 +32,6 @@ async function targetTweet(text = `What do you think? ${Math.random()}`): Promis
     text,
   });
   return body.id;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => assert.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ApplicationFailure, `not an ApplicationFailure: ${String(err)}`);
-  return err;
 }
 
 describe('X adapter against the simulator (HTTPS)', () => {
