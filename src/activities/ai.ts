@@ -1,4 +1,4 @@
-import type { AiPort } from '../ports/services';
+import type { AiPort } from '../ports/ai';
 import type { Tweet } from '../workflows/contracts';
 
 export function createAiActivities(ai: AiPort) {

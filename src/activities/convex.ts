@@ -1,4 +1,4 @@
-import type { ReplyRecord, StorePort } from '../ports/services';
+import type { ReplyRecord, StorePort } from '../ports/store';
 
 export function createConvexActivities(store: StorePort) {
   return {

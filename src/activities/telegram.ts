@@ -1,4 +1,4 @@
-import type { TelegramPort } from '../ports/services';
+import type { TelegramPort } from '../ports/telegram';
 
 /** `ownerChatId` comes from config: the owner's Telegram id is not a secret, but it is deployment data, not input. */
 export function createTelegramActivities(telegram: TelegramPort, ownerChatId: string) {

@@ -1,4 +1,4 @@
-import type { XPort } from '../ports/services';
+import type { XPort } from '../ports/x';
 
 export function createXActivities(x: XPort) {
   return {

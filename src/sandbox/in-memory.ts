@@ -1,4 +1,5 @@
-import type { ReplyRecord, Services } from '../ports/services';
+import type { Services } from '../ports/services';
+import type { ReplyRecord } from '../ports/store';
 
 /**
  * The in-process sandbox: the four ports served from memory so that a worker with no credentials can run the whole

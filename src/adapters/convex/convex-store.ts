@@ -1,6 +1,6 @@
 import { ConvexHttpClient } from 'convex/browser';
 import { makeFunctionReference } from 'convex/server';
-import type { StorePort } from '../../ports/services';
+import type { StorePort } from '../../ports/store';
 import { classifyConvexError, ConvexHttpError, ConvexUnreachable } from './classify';
 
 /** Convex's status for "the function ran and failed": the body carries the error envelope. */

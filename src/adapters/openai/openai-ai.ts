@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { AiPort } from '../../ports/services';
+import type { AiPort } from '../../ports/ai';
 import { classifyOpenAiError } from './classify';
 
 export interface OpenAiSettings {

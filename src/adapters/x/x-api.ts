@@ -1,6 +1,6 @@
 import { Agent } from 'node:https';
 import { TwitterApi } from 'twitter-api-v2';
-import type { XPort } from '../../ports/services';
+import type { XPort } from '../../ports/x';
 import { classifyXError } from './classify';
 
 export interface XSettings {
