@@ -1,27 +1,14 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import { createFaultInjector, faultsSchema, type FaultInjector, type Faults } from './faults';
+
+export { faultsSchema, type Faults } from './faults';
 
 /**
  * What every simulator shares: loopback HTTP, the control API of DESIGN.md (`GET /_sandbox/state`,
  * `POST /_sandbox/faults`) and seeded fault injection, so a run with the same faults fails the same way.
  */
-export const faultsSchema = z.object({
-  errorRate: z.number().min(0).max(1).default(0),
-  /** The status of an injected error: 500 by default; 4xx to exercise permanent failures. */
-  errorStatus: z.number().int().min(400).max(599).default(500),
-  rateLimitRate: z.number().min(0).max(1).default(0),
-  /** Seconds until an injected rate limit resets. */
-  rateLimitResetSeconds: z.number().min(0).default(5),
-  timeoutRate: z.number().min(0).max(1).default(0),
-  latencyMs: z.number().int().min(0).default(0),
-  seed: z.number().int().default(1),
-  /** Apply the faults to the next `burst` requests only, then answer normally again; unset: until changed. */
-  burst: z.number().int().min(1).optional(),
-});
-export type Faults = z.infer<typeof faultsSchema>;
 
 export interface SimulatorRequest {
   method: string;
@@ -51,7 +38,9 @@ export interface SimulatorSpec {
   /** The service's own error envelope. */
   failed: (status: number) => SimulatorResponse;
   /** The service's own control routes under /_sandbox/ (e.g. injecting someone else's tweet); undefined: no route. */
-  control?: (request: SimulatorRequest) => SimulatorResponse | undefined;
+  control?: (request: SimulatorRequest) => SimulatorResponse | undefined | Promise<SimulatorResponse | undefined>;
+  /** The fault injector behind `POST /_sandbox/faults`, when the simulator applies faults elsewhere too. */
+  faults?: FaultInjector;
 }
 
 export interface RunningSimulator {
@@ -61,34 +50,15 @@ export interface RunningSimulator {
   close: () => Promise<void>;
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same sequence of faults. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `tls`: serve HTTPS with this key and certificate (for clients such as twitter-api-v2 that only speak HTTPS). */
 export async function startSimulator(
   spec: SimulatorSpec,
   port = 0,
   tls?: { key: string; cert: string },
 ): Promise<RunningSimulator> {
-  let faults = faultsSchema.parse({});
-  let random = seededRandom(faults.seed);
-  let burstLeft = Infinity;
+  const faults = spec.faults ?? createFaultInjector();
   const requests: LoggedRequest[] = [];
-  const setFaults = (next: Partial<Faults>) => {
-    faults = faultsSchema.parse(next);
-    random = seededRandom(faults.seed);
-    burstLeft = faults.burst ?? Infinity;
-    return faults;
-  };
+  const setFaults = (next: Partial<Faults>) => faults.set(next);
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     void serve(req, res).catch((err: unknown) => send(res, { status: 500, body: { error: String(err) } }));
@@ -116,23 +86,18 @@ export async function startSimulator(
       return send(res, { status: 200, body: setFaults(parsed.data) });
     }
     if (path.startsWith('/_sandbox/')) {
-      const answer = spec.control?.({ method: req.method ?? 'GET', path, headers: req.headers, body });
+      const answer = await spec.control?.({ method: req.method ?? 'GET', path, headers: req.headers, body });
       return send(res, answer ?? { status: 404, body: { error: `No sandbox route ${path}` } });
     }
 
     const logged: LoggedRequest = { at: Date.now(), method: req.method ?? 'GET', path, status: 'no answer' };
     requests.push(logged);
-    const active = burstLeft > 0 ? faults : faultsSchema.parse({});
-    burstLeft -= 1;
-    if (active.latencyMs > 0) await sleep(active.latencyMs);
-    const draw = random();
+    const outcome = await faults.next();
     let response: SimulatorResponse | undefined;
-    if (draw < active.timeoutRate)
+    if (outcome.kind === 'no-answer')
       response = undefined; // never answered: the client's own timeout decides
-    else if (draw < active.timeoutRate + active.rateLimitRate)
-      response = spec.rateLimited(active.rateLimitResetSeconds);
-    else if (draw < active.timeoutRate + active.rateLimitRate + active.errorRate)
-      response = spec.failed(active.errorStatus);
+    else if (outcome.kind === 'rate-limit') response = spec.rateLimited(outcome.resetSeconds);
+    else if (outcome.kind === 'error') response = spec.failed(outcome.status);
     else response = await spec.handle({ method: logged.method, path, headers: req.headers, body });
     if (!response) return;
     logged.status = response.status;
