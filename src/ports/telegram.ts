@@ -1,4 +1,46 @@
-/** What the workflows need of Telegram. */
+/** What the workflows need of Telegram: send a message, and hold an account's session with its message stream. */
+
+/** An incoming message; `chatId` is the peer id as the account sees it (negative for a group). */
+export interface TelegramMessage {
+  chatId: string;
+  messageId: number;
+  senderId: string;
+  text: string;
+  /** Unix seconds. */
+  date: number;
+}
+
+/**
+ * A point in the account's update sequence (Telegram's `pts` and its date): every message up to it has been handed
+ * over. It is what the session workflow keeps, so that a reconnect resumes exactly where the last one stopped.
+ */
+export interface SyncPoint {
+  pts: number;
+  date: number;
+}
+
+export interface TelegramSession {
+  /** Settles when the connection is lost (never after `close`), with the classified reason. */
+  readonly lost: Promise<Error>;
+  /** The round-trip time of a ping, in ms. */
+  ping(): Promise<number>;
+  /** Disconnects at once. */
+  close(): Promise<void>;
+}
+
+export interface OpenSessionRequest {
+  accountId: string;
+  /** Where the last session stopped; undefined: from now on (an account synced for the first time). */
+  from?: SyncPoint;
+  /**
+   * Receives each incoming message after `from` exactly once and in order, first those that arrived while no
+   * session was open, then live ones, with the point after it. Awaited: the next message waits for it.
+   */
+  onMessage: (message: TelegramMessage, point: SyncPoint) => Promise<void>;
+}
+
 export interface TelegramPort {
   sendMessage(request: { accountId: string; chatId: string; text: string }): Promise<{ messageId: number }>;
+  /** Connects with the account's stored session; fails with a classified error (auth, network, rate-limit, …). */
+  openSession(request: OpenSessionRequest): Promise<TelegramSession>;
 }

@@ -44,6 +44,9 @@ export function createInMemorySandbox(): InMemorySandbox {
         telegram.push(message);
         return { messageId: telegram.length };
       },
+      openSession() {
+        return Promise.reject(new Error('Telegram sessions need the Telegram simulator (src/sandbox/telegram)'));
+      },
     },
     state: () => ({ tweets: [...tweets], replies: [...replies.values()], telegram: [...telegram] }),
   };

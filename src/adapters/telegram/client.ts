@@ -1,0 +1,90 @@
+import { type Api, TelegramClient } from 'telegram';
+import { Raw } from 'telegram/events';
+import { Logger, LogLevel } from 'telegram/extensions/Logger';
+import { ConnectionTCPFull } from 'telegram/network';
+import { StringSession } from 'telegram/sessions';
+import { TelegramConnectionLost } from './classify';
+
+export interface TelegramClientSettings {
+  apiId: number;
+  apiHash: string;
+  /** Sandbox only: the simulator's MTProto port on loopback. GramJS dials port 80 whatever the session says. */
+  port?: number;
+  /** How long connecting may take before the attempt counts as a network failure; below the activities' timeouts. */
+  connectTimeoutMs?: number;
+}
+
+export interface OpenClient {
+  client: TelegramClient;
+  /** Settles when the connection drops (never after `close`): the caller fails and Temporal's policy reconnects. */
+  lost: Promise<TelegramConnectionLost>;
+  close(): Promise<void>;
+}
+
+/**
+ * A connected GramJS client whose own recovery is turned off so that Temporal decides: one connection attempt, no
+ * reconnects, no request retries, no flood sleeps. Its connection class reports a dropped socket at once and refuses
+ * to reopen after `close`, because GramJS schedules a reconnect of its own a second after a drop, and a second live
+ * connection with the same session is what Telegram punishes with AUTH_KEY_DUPLICATED.
+ */
+export async function openTelegramClient(
+  settings: TelegramClientSettings,
+  session: string,
+  /** Receives pushed updates; registered before connecting so that none is missed. */
+  onUpdate?: (update: Api.TypeUpdate) => void,
+): Promise<OpenClient> {
+  const { port, connectTimeoutMs = 10_000 } = settings;
+  let closing = false;
+  let reportLost: (reason: TelegramConnectionLost) => void = () => undefined;
+  const lost = new Promise<TelegramConnectionLost>((resolve) => (reportLost = resolve));
+
+  class ReportingConnection extends ConnectionTCPFull {
+    constructor(params: ConstructorParameters<typeof ConnectionTCPFull>[0]) {
+      super(port === undefined ? params : { ...params, port });
+    }
+    override async connect(): Promise<void> {
+      if (closing) throw new TelegramConnectionLost('the client is closed');
+      await super.connect();
+    }
+    override async disconnect(): Promise<void> {
+      const wasConnected = this._connected;
+      await super.disconnect();
+      if (wasConnected && !closing) reportLost(new TelegramConnectionLost('the connection to Telegram dropped'));
+    }
+  }
+
+  const client = new TelegramClient(new StringSession(session), settings.apiId, settings.apiHash, {
+    connection: ReportingConnection,
+    connectionRetries: 1,
+    retryDelay: 0,
+    reconnectRetries: 0,
+    autoReconnect: false,
+    // One attempt: a 5xx then surfaces as "Request was unsuccessful" and a FLOOD_WAIT as itself, to be classified.
+    requestRetries: 1,
+    floodSleepThreshold: 0,
+    baseLogger: new Logger(LogLevel.NONE),
+  });
+  if (onUpdate) client.addEventHandler(onUpdate, new Raw({}));
+  const close = async () => {
+    closing = true;
+    await client.destroy().catch(() => undefined);
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new TelegramConnectionLost(`no connection to Telegram within ${connectTimeoutMs} ms`)),
+      connectTimeoutMs,
+    );
+  });
+  try {
+    const connected = await Promise.race([client.connect(), lost.then((reason) => Promise.reject(reason)), timedOut]);
+    if (!connected) throw new TelegramConnectionLost('Telegram could not be reached');
+  } catch (err) {
+    await close();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { client, lost, close };
+}

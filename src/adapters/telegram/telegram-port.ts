@@ -1,0 +1,212 @@
+import { Api, type TelegramClient } from 'telegram';
+import { returnBigInt } from 'telegram/Helpers';
+import type {
+  OpenSessionRequest,
+  SyncPoint,
+  TelegramMessage,
+  TelegramPort,
+  TelegramSession,
+} from '../../ports/telegram';
+import { classifyTelegramError, TelegramTimeout } from './classify';
+import { openTelegramClient, type TelegramClientSettings } from './client';
+
+export interface TelegramSettings extends TelegramClientSettings {
+  /** The account's GramJS session string, read from the account store: never passed through Temporal. */
+  sessionFor: (accountId: string) => Promise<string>;
+  /** Per request; GramJS itself waits for an answer forever. Below the activities' 15 s startToClose. */
+  requestTimeoutMs?: number;
+}
+
+/** Rejects with TelegramTimeout when `promise` has not settled within `ms`. */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TelegramTimeout(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+/** The Telegram port over GramJS (MTProto, user sessions). Every error leaves it classified. */
+export function createTelegramPort(settings: TelegramSettings): TelegramPort {
+  const timeoutMs = settings.requestTimeoutMs ?? 10_000;
+  const connect: Connect = async (accountId, onUpdate) => {
+    const session = await settings.sessionFor(accountId);
+    try {
+      const open = await openTelegramClient(settings, session, onUpdate);
+      // Proves the session is still authorized (AUTH_KEY_UNREGISTERED, SESSION_REVOKED surface here).
+      await within(timeoutMs, 'users.getMe', open.client.getMe()).catch(async (err: unknown) => {
+        await open.close();
+        throw err;
+      });
+      return open;
+    } catch (err) {
+      throw classifyTelegramError(err);
+    }
+  };
+
+  return {
+    async sendMessage({ accountId, chatId, text }) {
+      const open = await connect(accountId);
+      const { client } = open;
+      try {
+        const sent = await within(
+          timeoutMs,
+          'messages.sendMessage',
+          client.sendMessage(returnBigInt(chatId), { message: text }),
+        );
+        return { messageId: sent.id };
+      } catch (err) {
+        throw classifyTelegramError(err);
+      } finally {
+        await open.close();
+      }
+    },
+    openSession: (request) => openSession(connect, request, timeoutMs),
+  };
+}
+
+type Connect = (
+  accountId: string,
+  onUpdate?: (update: Api.TypeUpdate) => void,
+) => ReturnType<typeof openTelegramClient>;
+
+/**
+ * The account's update stream made gap-free, as Telegram expects of its clients: each update carries `pts` and
+ * `ptsCount`; one that does not follow the last handed-over point means updates were missed, and getDifference
+ * fetches them. Updates are handled one at a time, in arrival order.
+ */
+async function openSession(connect: Connect, request: OpenSessionRequest, timeoutMs: number): Promise<TelegramSession> {
+  const { onMessage } = request;
+  let point: SyncPoint = request.from ?? { pts: 0, date: 0 };
+  let failed: (reason: Error) => void = () => undefined;
+  const processingFailed = new Promise<Error>((resolve) => (failed = resolve));
+  let started: () => void = () => undefined;
+  let queue = new Promise<void>((resolve) => (started = resolve));
+  const enqueue = (task: () => Promise<void>) => {
+    queue = queue.then(task).catch((err: unknown) => failed(classifyTelegramError(err)));
+  };
+
+  const open = await connect(request.accountId, (update) => {
+    const live = liveMessage(update);
+    if (live === 'too-long') return enqueue(() => catchUp());
+    if (!live) return;
+    enqueue(async () => {
+      if (live.pts <= point.pts) return; // already handed over (e.g. by a catch-up)
+      if (live.pts - live.ptsCount > point.pts) return catchUp();
+      point = { pts: live.pts, date: live.message.date };
+      if (!live.out) await onMessage(live.message, point);
+    });
+  });
+  const { client } = open;
+
+  async function catchUp(): Promise<void> {
+    for (;;) {
+      const difference = await client.invoke(
+        new Api.updates.GetDifference({ pts: point.pts, date: point.date, qts: 0 }),
+      );
+      if (difference instanceof Api.updates.DifferenceEmpty) return;
+      if (difference instanceof Api.updates.DifferenceTooLong) {
+        point = { pts: difference.pts, date: point.date }; // too far behind to replay: Telegram's own limit
+        return;
+      }
+      const state = difference instanceof Api.updates.Difference ? difference.state : difference.intermediateState;
+      const incoming = difference.newMessages.filter((m): m is Api.Message => m instanceof Api.Message && !m.out);
+      // Only the batch's end point is known; a crash mid-batch replays it, which idempotent syncs absorb.
+      for (const [i, message] of incoming.entries()) {
+        await onMessage(toMessage(message), i === incoming.length - 1 ? { pts: state.pts, date: state.date } : point);
+      }
+      point = { pts: state.pts, date: state.date };
+      if (difference instanceof Api.updates.Difference) return;
+    }
+  }
+
+  try {
+    if (!request.from) {
+      const state = await within(timeoutMs, 'updates.getState', client.invoke(new Api.updates.GetState()));
+      point = { pts: state.pts, date: state.date };
+    }
+  } catch (err) {
+    await open.close();
+    throw classifyTelegramError(err);
+  }
+  if (request.from) enqueue(() => catchUp());
+  started();
+
+  return {
+    lost: Promise.race([open.lost.then((reason) => classifyTelegramError(reason)), processingFailed]),
+    ping: () => ping(client, timeoutMs),
+    close: () => open.close(),
+  };
+}
+
+async function ping(client: TelegramClient, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  try {
+    const pingId = returnBigInt(Math.floor(Math.random() * 2 ** 48));
+    await within(timeoutMs, 'ping', client.invoke(new Api.Ping({ pingId })));
+  } catch (err) {
+    throw classifyTelegramError(err);
+  }
+  return Math.round(performance.now() - started);
+}
+
+interface LiveMessage {
+  pts: number;
+  ptsCount: number;
+  out: boolean;
+  message: TelegramMessage;
+}
+
+/** The new-message updates Telegram pushes, in their short and full forms. */
+function liveMessage(update: Api.TypeUpdate | Api.TypeUpdates): LiveMessage | 'too-long' | undefined {
+  if (update instanceof Api.UpdatesTooLong) return 'too-long';
+  if (update instanceof Api.UpdateShortMessage) {
+    const userId = update.userId.toString();
+    return {
+      pts: update.pts,
+      ptsCount: update.ptsCount,
+      out: update.out ?? false,
+      message: { chatId: userId, messageId: update.id, senderId: userId, text: update.message, date: update.date },
+    };
+  }
+  if (update instanceof Api.UpdateShortChatMessage) {
+    return {
+      pts: update.pts,
+      ptsCount: update.ptsCount,
+      out: update.out ?? false,
+      message: {
+        chatId: `-${update.chatId.toString()}`,
+        messageId: update.id,
+        senderId: update.fromId.toString(),
+        text: update.message,
+        date: update.date,
+      },
+    };
+  }
+  if (update instanceof Api.UpdateNewMessage && update.message instanceof Api.Message) {
+    return {
+      pts: update.pts,
+      ptsCount: update.ptsCount,
+      out: update.message.out ?? false,
+      message: toMessage(update.message),
+    };
+  }
+  return undefined;
+}
+
+function peerIdOf(peer: Api.TypePeer): string {
+  if (peer instanceof Api.PeerUser) return peer.userId.toString();
+  if (peer instanceof Api.PeerChat) return `-${peer.chatId.toString()}`;
+  return `-100${peer.channelId.toString()}`;
+}
+
+function toMessage(message: Api.Message): TelegramMessage {
+  const chatId = peerIdOf(message.peerId);
+  return {
+    chatId,
+    messageId: message.id,
+    senderId: message.fromId ? peerIdOf(message.fromId) : chatId,
+    text: message.message,
+    date: message.date,
+  };
+}

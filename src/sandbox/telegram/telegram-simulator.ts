@@ -1,0 +1,397 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Api } from 'telegram';
+import { returnBigInt } from 'telegram/Helpers';
+import { StringSession } from 'telegram/sessions';
+import { AuthKey } from 'telegram/crypto/AuthKey';
+import { createFaultInjector, type FaultOutcome } from '../faults';
+import { startSimulator, type RunningSimulator, type SimulatorResponse } from '../http-simulator';
+import { authKeyId } from './mtproto-crypto';
+import { noAnswer, RpcFailure, startMtprotoServer, type MtprotoConnection, type RpcResult } from './mtproto-server';
+
+/**
+ * Telegram for the sandbox: an MTProto server on loopback that GramJS connects to as it would to a data centre,
+ * holding accounts, their chats and update sequence (pts), and a control API over HTTP (DESIGN.md "Sandbox"):
+ * `GET /_sandbox/state`, `POST /_sandbox/faults` (rate limits are FLOOD_WAIT_N, errors are rpc_errors),
+ * `POST /_sandbox/telegram/incoming` (`push: false` drops the live update), `/disconnect`, `/revoke` and `/sessions` (a new auth key for a login).
+ */
+export interface SandboxTelegramAccount {
+  accountId: string;
+  userId: number;
+  phone: string;
+  firstName: string;
+}
+
+/** The sandbox's two accounts and the owner (user 1000), as DESIGN.md describes. */
+export const sandboxTelegramAccounts: readonly SandboxTelegramAccount[] = [
+  { accountId: 'alice', userId: 100001, phone: '+15550100001', firstName: 'Alice' },
+  { accountId: 'bob', userId: 100002, phone: '+15550100002', firstName: 'Bob' },
+];
+export const sandboxOwnerUserId = 1000;
+
+/** A message in an account's update sequence. `chatId` is the peer id as the account sees it (negative: a group). */
+export interface SimulatedMessage {
+  accountId: string;
+  id: number;
+  chatId: string;
+  senderId: string;
+  text: string;
+  date: number;
+  pts: number;
+  out: boolean;
+}
+
+interface KeyRecord {
+  authKey: Buffer;
+  accountId?: string;
+  state: 'authorized' | 'unauthorized' | 'revoked';
+}
+
+interface AccountState extends SandboxTelegramAccount {
+  pts: number;
+  nextMessageId: number;
+  refusedUntil: number;
+}
+
+export interface RunningTelegramSimulator extends RunningSimulator {
+  /** Where GramJS connects (the MTProto port); `url` is the control API. */
+  mtprotoPort: number;
+  /** The logged-in session of a sandbox account, as the account store would hold it. */
+  sessionFor(accountId: string): string;
+}
+
+const DC_ID = 2;
+
+/** Sandbox accounts' keys are derived from their ids, so every process finds the same logged-in sessions. */
+function sandboxAuthKey(accountId: string): Buffer {
+  const parts = Array.from({ length: 8 }, (_, i) =>
+    createHash('sha256').update(`steadfast-sandbox-telegram:${accountId}:${i}`).digest(),
+  );
+  return Buffer.concat(parts);
+}
+
+/**
+ * A GramJS StringSession for the simulator's data centre and this auth key. GramJS dials port 80 (443 over
+ * WebSocket) whatever the session says, so the port is Telegram's and the sandbox adapter supplies the real one.
+ */
+export async function sessionString(authKey: Buffer): Promise<string> {
+  const session = new StringSession('');
+  session.setDC(DC_ID, '127.0.0.1', 443);
+  const key = new AuthKey();
+  await key.setKey(authKey);
+  session.setAuthKey(key);
+  return session.save();
+}
+
+/** Telegram's answer to an injected error status, by the status's meaning. */
+function injectedError(outcome: FaultOutcome): RpcFailure | undefined {
+  if (outcome.kind === 'rate-limit') return new RpcFailure(420, `FLOOD_WAIT_${Math.ceil(outcome.resetSeconds)}`);
+  if (outcome.kind !== 'error') return undefined;
+  if (outcome.status === 401) return new RpcFailure(401, 'AUTH_KEY_UNREGISTERED');
+  if (outcome.status === 403) return new RpcFailure(403, 'CHAT_WRITE_FORBIDDEN');
+  if (outcome.status < 500) return new RpcFailure(400, 'PEER_ID_INVALID');
+  return new RpcFailure(500, 'INTERNAL_SERVER_ERROR');
+}
+
+export async function startTelegramSimulator(options: { port?: number; mtprotoPort?: number } = {}) {
+  const accounts = new Map<string, AccountState>(
+    sandboxTelegramAccounts.map((a) => [a.accountId, { ...a, pts: 1, nextMessageId: 1, refusedUntil: 0 }]),
+  );
+  const users = new Map<number, { id: number; firstName: string; username?: string }>([
+    [sandboxOwnerUserId, { id: sandboxOwnerUserId, firstName: 'Owner', username: 'owner' }],
+    ...sandboxTelegramAccounts.map(
+      (a) => [a.userId, { id: a.userId, firstName: a.firstName, username: a.accountId }] as const,
+    ),
+  ]);
+  const keys = new Map<string, KeyRecord>();
+  for (const account of sandboxTelegramAccounts) {
+    const authKey = sandboxAuthKey(account.accountId);
+    keys.set(authKeyId(authKey).toString('hex'), { authKey, accountId: account.accountId, state: 'authorized' });
+  }
+  const messages: SimulatedMessage[] = [];
+  const connectionAccount = new Map<MtprotoConnection, string>();
+  const faults = createFaultInjector();
+  const requests: { at: number; accountId?: string; method: string; result: string }[] = [];
+  const now = () => Math.floor(Date.now() / 1000);
+
+  const keyRecord = (authKey: Buffer) => keys.get(authKeyId(authKey).toString('hex'));
+  const accountOf = (connection: MtprotoConnection) => {
+    const record = keyRecord(connection.authKey);
+    if (record?.state === 'revoked') throw new RpcFailure(401, 'SESSION_REVOKED');
+    const account = record?.state === 'authorized' && record.accountId ? accounts.get(record.accountId) : undefined;
+    if (!account) throw new RpcFailure(401, 'AUTH_KEY_UNREGISTERED');
+    return account;
+  };
+  const user = (id: number, self = false) => {
+    const known = users.get(id);
+    return new Api.User({
+      id: returnBigInt(id),
+      self,
+      accessHash: returnBigInt(id * 7919),
+      firstName: known?.firstName ?? `User ${id}`,
+      username: known?.username,
+    });
+  };
+  const peerOf = (chatId: string) =>
+    chatId.startsWith('-')
+      ? new Api.PeerChat({ chatId: returnBigInt(chatId.slice(1)) })
+      : new Api.PeerUser({ userId: returnBigInt(chatId) });
+  const toApiMessage = (m: SimulatedMessage, account: AccountState) =>
+    new Api.Message({
+      id: m.id,
+      out: m.out,
+      peerId: peerOf(m.out || m.chatId.startsWith('-') ? m.chatId : m.senderId),
+      fromId: new Api.PeerUser({ userId: returnBigInt(m.out ? account.userId : Number(m.senderId)) }),
+      date: m.date,
+      message: m.text,
+    });
+
+  /** Appends a message to the account's update sequence (each message takes one pts). */
+  const append = (account: AccountState, message: Omit<SimulatedMessage, 'accountId' | 'id' | 'pts' | 'date'>) => {
+    const stored: SimulatedMessage = {
+      ...message,
+      accountId: account.accountId,
+      id: account.nextMessageId++,
+      pts: ++account.pts,
+      date: now(),
+    };
+    messages.push(stored);
+    return stored;
+  };
+
+  const liveUpdate = (m: SimulatedMessage): Api.TypeUpdates =>
+    m.chatId.startsWith('-')
+      ? new Api.UpdateShortChatMessage({
+          id: m.id,
+          fromId: returnBigInt(m.senderId),
+          chatId: returnBigInt(m.chatId.slice(1)),
+          message: m.text,
+          pts: m.pts,
+          ptsCount: 1,
+          date: m.date,
+          out: m.out,
+        })
+      : new Api.UpdateShortMessage({
+          id: m.id,
+          userId: returnBigInt(m.out ? m.chatId : m.senderId),
+          message: m.text,
+          pts: m.pts,
+          ptsCount: 1,
+          date: m.date,
+          out: m.out,
+        });
+
+  const config = () =>
+    new Api.Config({
+      date: now(),
+      expires: now() + 3600,
+      testMode: false,
+      thisDc: DC_ID,
+      dcOptions: [new Api.DcOption({ id: DC_ID, ipAddress: '127.0.0.1', port: mtproto.port })],
+      dcTxtDomainName: 'sandbox.invalid',
+      chatSizeMax: 200,
+      megagroupSizeMax: 200000,
+      forwardedCountMax: 100,
+      onlineUpdatePeriodMs: 210000,
+      offlineBlurTimeoutMs: 5000,
+      offlineIdleTimeoutMs: 30000,
+      onlineCloudTimeoutMs: 300000,
+      notifyCloudDelayMs: 30000,
+      notifyDefaultDelayMs: 1500,
+      pushChatPeriodMs: 60000,
+      pushChatLimit: 2,
+      editTimeLimit: 172800,
+      revokeTimeLimit: 2147483647,
+      revokePmTimeLimit: 2147483647,
+      ratingEDecay: 2419200,
+      stickersRecentLimit: 200,
+      channelsReadMediaPeriod: 604800,
+      callReceiveTimeoutMs: 20000,
+      callRingTimeoutMs: 90000,
+      callConnectTimeoutMs: 30000,
+      callPacketTimeoutMs: 10000,
+      meUrlPrefix: 'https://t.me/',
+      captionLengthMax: 1024,
+      messageLengthMax: 4096,
+      webfileDcId: DC_ID,
+    });
+
+  /** The API methods the adapter uses; anything else is answered as Telegram answers an unknown method. */
+  async function call(connection: MtprotoConnection, request: Api.AnyRequest): Promise<RpcResult | typeof noAnswer> {
+    if (request instanceof Api.help.GetConfig) return config();
+    const outcome = await faults.next();
+    if (outcome.kind === 'no-answer') return noAnswer;
+    const injected = injectedError(outcome);
+    if (injected) throw injected;
+
+    if (request instanceof Api.users.GetUsers) {
+      const account = accountOf(connection);
+      return request.id.map((input) => {
+        if (input instanceof Api.InputUserSelf) return user(account.userId, true);
+        const id = input instanceof Api.InputUser ? Number(input.userId.toString()) : NaN;
+        return users.has(id) ? user(id, id === account.userId) : new Api.UserEmpty({ id: returnBigInt(0) });
+      });
+    }
+    if (request instanceof Api.updates.GetState) {
+      const account = accountOf(connection);
+      return new Api.updates.State({ pts: account.pts, qts: 0, date: now(), seq: 0, unreadCount: 0 });
+    }
+    if (request instanceof Api.updates.GetDifference) {
+      const account = accountOf(connection);
+      const state = new Api.updates.State({ pts: account.pts, qts: 0, date: now(), seq: 0, unreadCount: 0 });
+      const missed = messages.filter((m) => m.accountId === account.accountId && m.pts > request.pts);
+      if (missed.length === 0) return new Api.updates.DifferenceEmpty({ date: now(), seq: 0 });
+      const senders = new Set(missed.map((m) => Number(m.senderId)));
+      return new Api.updates.Difference({
+        newMessages: missed.map((m) => toApiMessage(m, account)),
+        newEncryptedMessages: [],
+        otherUpdates: [],
+        chats: [],
+        users: [...senders].map((id) => user(id)),
+        state,
+      });
+    }
+    if (request instanceof Api.messages.SendMessage) {
+      const account = accountOf(connection);
+      const chatId = chatIdOf(request.peer as Api.TypeInputPeer, account); // deserialized: always an InputPeer
+      const sent = append(account, { chatId, senderId: String(account.userId), text: request.message, out: true });
+      // The account's other sessions learn of it as an update, as on Telegram.
+      for (const other of connectionsOf(account.accountId)) if (other !== connection) other.push(liveUpdate(sent));
+      return new Api.UpdateShortSentMessage({ out: true, id: sent.id, pts: sent.pts, ptsCount: 1, date: sent.date });
+    }
+    throw new RpcFailure(400, 'METHOD_INVALID');
+  }
+
+  function chatIdOf(peer: Api.TypeInputPeer, account: AccountState): string {
+    if (peer instanceof Api.InputPeerSelf) return String(account.userId);
+    if (peer instanceof Api.InputPeerChat) return `-${peer.chatId.toString()}`;
+    if (peer instanceof Api.InputPeerUser && users.has(Number(peer.userId.toString()))) return peer.userId.toString();
+    throw new RpcFailure(400, 'PEER_ID_INVALID');
+  }
+
+  const mtproto = await startMtprotoServer(
+    {
+      findAuthKey: (keyId) => keys.get(keyId.toString('hex'))?.authKey,
+      admits: (authKey) => {
+        const accountId = keyRecord(authKey)?.accountId;
+        return !accountId || (accounts.get(accountId)?.refusedUntil ?? 0) <= Date.now();
+      },
+      call: async (connection, request) => {
+        const record = keyRecord(connection.authKey);
+        if (record?.accountId) connectionAccount.set(connection, record.accountId);
+        const logged = { at: Date.now(), accountId: record?.accountId, method: request.className, result: 'no answer' };
+        requests.push(logged);
+        try {
+          const result = await call(connection, request);
+          if (result !== noAnswer) logged.result = 'ok';
+          return result;
+        } catch (err) {
+          logged.result = err instanceof RpcFailure ? err.message : String(err);
+          throw err;
+        }
+      },
+      closed: (connection) => connectionAccount.delete(connection),
+    },
+    options.mtprotoPort ?? 0,
+  );
+
+  const bad = (error: string): SimulatorResponse => ({ status: 400, body: { error } });
+  const field = (body: unknown, name: string) => {
+    const value = (body as Record<string, unknown> | undefined)?.[name];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  };
+  const connectionsOf = (accountId: string) =>
+    mtproto.connections().filter((c) => keyRecord(c.authKey)?.accountId === accountId);
+
+  const control = async ({
+    method,
+    path,
+    body,
+  }: {
+    method: string;
+    path: string;
+    body: unknown;
+  }): Promise<SimulatorResponse | undefined> => {
+    if (method !== 'POST') return undefined;
+    const accountId = field(body, 'accountId');
+    const account = accountId ? accounts.get(accountId) : undefined;
+    if (path === '/_sandbox/telegram/sessions') {
+      // A fresh, not yet logged-in auth key: what the key exchange gives a client before auth.signIn.
+      const authKey = randomBytes(256);
+      keys.set(authKeyId(authKey).toString('hex'), { authKey, state: 'unauthorized' });
+      return { status: 200, body: { session: await sessionString(authKey) } };
+    }
+    if (!account) return bad(`accountId: expected one of ${[...accounts.keys()].join(', ')}`);
+    if (path === '/_sandbox/telegram/incoming') {
+      const text = field(body, 'text');
+      const chatId = field(body, 'chatId');
+      if (!text || !chatId || !/^-?\d+$/.test(chatId)) return bad('expected { accountId, chatId (digits), text }');
+      const senderId = field(body, 'senderId') ?? (chatId.startsWith('-') ? String(sandboxOwnerUserId) : chatId);
+      if (!users.has(Number(senderId)))
+        users.set(Number(senderId), { id: Number(senderId), firstName: `User ${senderId}` });
+      const message = append(account, { chatId, senderId, text, out: false });
+      // `push: false` stores the message without pushing it, as when Telegram drops an update: clients find the gap.
+      const push = (body as { push?: unknown }).push !== false;
+      if (push) for (const connection of connectionsOf(account.accountId)) connection.push(liveUpdate(message));
+      return { status: 200, body: { messageId: message.id, pts: message.pts } };
+    }
+    if (path === '/_sandbox/telegram/disconnect') {
+      const forMs = Number(field(body, 'forMs') ?? 0);
+      account.refusedUntil = Date.now() + (Number.isFinite(forMs) ? forMs : 0);
+      const dropped = connectionsOf(account.accountId);
+      for (const connection of dropped) connection.close();
+      return { status: 200, body: { dropped: dropped.length, refusedUntil: account.refusedUntil } };
+    }
+    if (path === '/_sandbox/telegram/revoke') {
+      for (const record of keys.values()) if (record.accountId === account.accountId) record.state = 'revoked';
+      for (const connection of connectionsOf(account.accountId)) connection.close();
+      return { status: 200, body: { revoked: true } };
+    }
+    return undefined;
+  };
+
+  const http = await startSimulator(
+    {
+      state: () => ({
+        accounts: [...accounts.values()].map((a) => ({
+          accountId: a.accountId,
+          userId: a.userId,
+          pts: a.pts,
+          connections: connectionsOf(a.accountId).length,
+          refusedUntil: a.refusedUntil,
+        })),
+        messages,
+        mtprotoPort: mtproto.port,
+        rpc: requests,
+      }),
+      // The HTTP side only has control routes; Telegram's own faults are applied to MTProto calls below.
+      rateLimited: () => ({ status: 404, body: { error: 'MTProto only' } }),
+      failed: () => ({ status: 404, body: { error: 'MTProto only' } }),
+      handle: ({ path }) => ({
+        status: 404,
+        body: { error: `No route ${path}: Telegram speaks MTProto on port ${mtproto.port}` },
+      }),
+      control,
+      faults,
+    },
+    options.port ?? 0,
+  );
+
+  const sessions = new Map<string, string>();
+  for (const account of sandboxTelegramAccounts) {
+    sessions.set(account.accountId, await sessionString(sandboxAuthKey(account.accountId)));
+  }
+
+  const running: RunningTelegramSimulator = {
+    ...http,
+    mtprotoPort: mtproto.port,
+    sessionFor: (accountId) => {
+      const session = sessions.get(accountId);
+      if (!session) throw new Error(`No sandbox Telegram account ${accountId}`);
+      return session;
+    },
+    close: async () => {
+      await Promise.all([http.close(), mtproto.close()]);
+    },
+  };
+  return running;
+}

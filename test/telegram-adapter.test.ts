@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { createTelegramPort } from '../src/adapters/telegram/telegram-port';
+import type { SyncPoint, TelegramMessage, TelegramSession } from '../src/ports/telegram';
+import {
+  startTelegramSimulator,
+  type RunningTelegramSimulator,
+  type SimulatedMessage,
+} from '../src/sandbox/telegram/telegram-simulator';
+import { failureOf } from './helpers/failures';
+import { sandboxCall } from './helpers/sandbox';
+import { eventually } from './helpers/temporal';
+
+/**
+ * The real GramJS client over MTProto against the Telegram simulator, with faults on: the Telegram rows of the retry
+ * table, the session's gap-free message stream and its catch-up after a disconnect.
+ */
+let simulator: RunningTelegramSimulator;
+before(async () => {
+  simulator = await startTelegramSimulator();
+});
+after(() => simulator.close());
+beforeEach(() => simulator.setFaults({}));
+
+const port = (sessionFor = async (accountId: string) => simulator.sessionFor(accountId)) =>
+  createTelegramPort({ apiId: 1, apiHash: 'sandbox', port: simulator.mtprotoPort, sessionFor, requestTimeoutMs: 3000 });
+
+const inject = async (accountId: string, text: string, chatId = '555') =>
+  (
+    await sandboxCall<{ messageId: number }>(simulator, 'POST', '/_sandbox/telegram/incoming', {
+      accountId,
+      chatId,
+      text,
+    })
+  ).body.messageId;
+
+const sentMessages = async (accountId: string) =>
+  (await sandboxCall<{ messages: SimulatedMessage[] }>(simulator, 'GET', '/_sandbox/state')).body.messages.filter(
+    (m) => m.accountId === accountId && m.out,
+  );
+
+/** Opens a session that records what it hands over. */
+async function recordingSession(accountId: string, from?: SyncPoint) {
+  const received: TelegramMessage[] = [];
+  let point: SyncPoint | undefined = from;
+  const session: TelegramSession = await port().openSession({
+    accountId,
+    from,
+    onMessage: async (message, after) => {
+      received.push(message);
+      point = after;
+    },
+  });
+  return { session, received, point: () => point };
+}
+
+describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
+  test('sends a message as the account', async () => {
+    const { messageId } = await port().sendMessage({ accountId: 'alice', chatId: '1000', text: 'Draft ready' });
+    const sent = await sentMessages('alice');
+    assert.deepEqual(
+      sent.filter((m) => m.id === messageId).map((m) => [m.chatId, m.text]),
+      [['1000', 'Draft ready']],
+    );
+  });
+
+  test('a session hands over live messages, in order, with the point after each', async () => {
+    const { session, received, point } = await recordingSession('alice');
+    try {
+      const ids = [await inject('alice', 'one'), await inject('alice', 'two', '-77')];
+      await eventually('two messages', async () => received.length === 2);
+      assert.deepEqual(
+        received.map((m) => [m.messageId, m.chatId, m.text]),
+        [
+          [ids[0], '555', 'one'],
+          [ids[1], '-77', 'two'],
+        ],
+      );
+      assert.ok((point()?.pts ?? 0) > 0);
+      assert.ok((await session.ping()) >= 0);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('messages that arrived while no session was open are caught up from the last point, once', async () => {
+    const first = await recordingSession('bob');
+    await inject('bob', 'before');
+    await eventually('the first message', async () => first.received.length === 1);
+    await first.session.close();
+    const stoppedAt = first.point();
+    assert.ok(stoppedAt);
+
+    for (const text of ['while down 1', 'while down 2', 'while down 3']) await inject('bob', text);
+    const second = await recordingSession('bob', stoppedAt);
+    try {
+      await inject('bob', 'live again');
+      await eventually('four messages', async () => second.received.length >= 4);
+      await sleep(200);
+      assert.deepEqual(
+        second.received.map((m) => m.text),
+        ['while down 1', 'while down 2', 'while down 3', 'live again'],
+      );
+    } finally {
+      await second.session.close();
+    }
+  });
+
+  test('an update Telegram never pushed is fetched when the next one reveals the gap', async () => {
+    const { session, received } = await recordingSession('alice');
+    try {
+      await port().sendMessage({ accountId: 'alice', chatId: '1000', text: 'ours: advances pts, not handed over' });
+      await sandboxCall(simulator, 'POST', '/_sandbox/telegram/incoming', {
+        accountId: 'alice',
+        chatId: '556',
+        text: 'lost in transit',
+        push: false,
+      });
+      await inject('alice', 'reveals the gap');
+      await eventually('both messages', async () => received.length >= 2);
+      await sleep(200);
+      assert.deepEqual(
+        received.map((m) => m.text),
+        ['lost in transit', 'reveals the gap'],
+      );
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a dropped connection settles `lost` at once as a retryable network failure; reconnects are refused while down', async () => {
+    const { session } = await recordingSession('alice');
+    const started = performance.now();
+    await sandboxCall(simulator, 'POST', '/_sandbox/telegram/disconnect', { accountId: 'alice', forMs: 1500 });
+    const reason = await session.lost;
+    const tookMs = performance.now() - started;
+    await session.close();
+    assert.ok(tookMs < 1000, `lost after ${Math.round(tookMs)} ms`);
+    assert.deepEqual(
+      [(reason as { type?: string }).type, (reason as { nonRetryable?: boolean }).nonRetryable],
+      ['network', false],
+    );
+
+    const refused = await failureOf(port().openSession({ accountId: 'alice', onMessage: async () => undefined }));
+    assert.deepEqual([refused.type, refused.nonRetryable], ['network', false]);
+    await sleep(1600);
+    const back = await port().openSession({ accountId: 'alice', onMessage: async () => undefined });
+    await back.close();
+  });
+
+  test('a FLOOD_WAIT of N seconds gives nextRetryDelay of N seconds', async () => {
+    simulator.setFaults({ rateLimitRate: 1, rateLimitResetSeconds: 7, burst: 1 });
+    const failure = await failureOf(port().sendMessage({ accountId: 'alice', chatId: '1000', text: 'x' }));
+    assert.equal(failure.type, 'rate-limit');
+    assert.equal(failure.nonRetryable, false);
+    assert.equal(msToNumber(failure.nextRetryDelay ?? 0), 7000);
+    assert.match(failure.message, /FLOOD_WAIT_7/);
+  });
+
+  test('a server error is retried (upstream); an unanswered request times out (retryable)', async () => {
+    simulator.setFaults({ errorRate: 1, errorStatus: 500, burst: 1 });
+    const failure = await failureOf(port().sendMessage({ accountId: 'bob', chatId: '1000', text: 'x' }));
+    assert.deepEqual([failure.type, failure.nonRetryable], ['upstream', false]);
+
+    simulator.setFaults({ timeoutRate: 1, burst: 1 });
+    const silent = await failureOf(port().sendMessage({ accountId: 'bob', chatId: '1000', text: 'x' }));
+    assert.deepEqual([silent.type, silent.nonRetryable], ['timeout', false]);
+  });
+
+  test('PEER_ID_INVALID and CHAT_WRITE_FORBIDDEN are never retried', async () => {
+    simulator.setFaults({ errorRate: 1, errorStatus: 400, burst: 1 });
+    const invalid = await failureOf(port().sendMessage({ accountId: 'bob', chatId: '1000', text: 'x' }));
+    assert.deepEqual([invalid.type, invalid.nonRetryable], ['not-found', true]);
+    assert.match(invalid.message, /PEER_ID_INVALID/);
+
+    simulator.setFaults({ errorRate: 1, errorStatus: 403, burst: 1 });
+    const forbidden = await failureOf(port().sendMessage({ accountId: 'bob', chatId: '1000', text: 'x' }));
+    assert.deepEqual([forbidden.type, forbidden.nonRetryable], ['permission', true]);
+
+    const unknown = await failureOf(port().sendMessage({ accountId: 'bob', chatId: '987654321', text: 'x' }));
+    assert.deepEqual([unknown.type, unknown.nonRetryable], ['not-found', true]);
+  });
+
+  test('a session key that is not logged in, or revoked, is a non-retryable auth failure', async () => {
+    const { body } = await sandboxCall<{ session: string }>(simulator, 'POST', '/_sandbox/telegram/sessions', {});
+    const unregistered = await failureOf(
+      port(async () => body.session).openSession({ accountId: 'alice', onMessage: async () => undefined }),
+    );
+    assert.deepEqual([unregistered.type, unregistered.nonRetryable], ['auth', true]);
+    assert.match(unregistered.message, /AUTH_KEY_UNREGISTERED/);
+
+    const live = await recordingSession('bob');
+    await sandboxCall(simulator, 'POST', '/_sandbox/telegram/revoke', { accountId: 'bob' });
+    await live.session.lost;
+    await live.session.close();
+    const revoked = await failureOf(port().openSession({ accountId: 'bob', onMessage: async () => undefined }));
+    assert.deepEqual([revoked.type, revoked.nonRetryable], ['auth', true]);
+    assert.match(revoked.message, /SESSION_REVOKED/);
+  });
+});
