@@ -24,8 +24,28 @@ before(async () => {
 after(() => simulator.close());
 beforeEach(() => simulator.setFaults({}));
 
+const newSession = async () =>
+  (await sandboxCall<{ session: string }>(simulator, 'POST', '/_sandbox/telegram/sessions', {})).body.session;
 const port = (sessionFor = async (accountId: string) => simulator.sessionFor(accountId)) =>
-  createTelegramPort({ apiId: 1, apiHash: 'sandbox', port: simulator.mtprotoPort, sessionFor, requestTimeoutMs: 3000 });
+  createTelegramPort({
+    apiId: 1,
+    apiHash: 'sandbox',
+    port: simulator.mtprotoPort,
+    sessionFor,
+    newSession,
+    requestTimeoutMs: 3000,
+  });
+
+/** The code the simulator "sent to the phone". */
+const lastCode = async (phone: string) => {
+  const { loginCodes } = (
+    await sandboxCall<{ loginCodes: { phone: string; code: string }[] }>(simulator, 'GET', '/_sandbox/state')
+  ).body;
+  const code = loginCodes.filter((c) => c.phone === phone).at(-1)?.code;
+  assert.ok(code, `no code sent to ${phone}`);
+  return code;
+};
+const alicePhone = '+15550100001';
 
 const inject = async (accountId: string, text: string, chatId = '555') =>
   (
@@ -198,5 +218,53 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     const revoked = await failureOf(port().openSession({ accountId: 'bob', onMessage: async () => undefined }));
     assert.deepEqual([revoked.type, revoked.nonRetryable], ['auth', true]);
     assert.match(revoked.message, /SESSION_REVOKED/);
+  });
+
+  test('login: a code, then a working session; a wrong code is invalid input', async () => {
+    const login = await port().startLogin({ phone: alicePhone });
+    try {
+      await login.sendCode();
+      const code = await lastCode(alicePhone);
+      const wrong = await failureOf(login.signIn(code === '11111' ? '22222' : '11111'));
+      assert.deepEqual([wrong.type, wrong.nonRetryable], ['invalid-input', true]);
+      assert.match(wrong.message, /PHONE_CODE_INVALID/);
+      assert.equal(await login.signIn(code), 'logged-in');
+      const session = login.session();
+      const opened = await port(async () => session).openSession({
+        accountId: 'alice',
+        onMessage: async () => undefined,
+      });
+      await opened.close();
+    } finally {
+      await login.close();
+    }
+  });
+
+  test('login with two-step verification checks the password by SRP; a wrong one is refused', async () => {
+    await sandboxCall(simulator, 'POST', '/_sandbox/telegram/password', { accountId: 'alice', password: 'hunter2!' });
+    try {
+      const attempt = async (password: string) => {
+        const login = await port().startLogin({ phone: alicePhone });
+        try {
+          await login.sendCode();
+          assert.equal(await login.signIn(await lastCode(alicePhone)), 'password-needed');
+          await login.checkPassword(password);
+          return login.session();
+        } finally {
+          await login.close();
+        }
+      };
+      const refused = await failureOf(attempt('wrong password'));
+      assert.match(refused.message, /PASSWORD_HASH_INVALID/);
+      assert.equal(refused.nonRetryable, true);
+      const session = await attempt('hunter2!');
+      const opened = await port(async () => session).openSession({
+        accountId: 'alice',
+        onMessage: async () => undefined,
+      });
+      await opened.close();
+    } finally {
+      await sandboxCall(simulator, 'POST', '/_sandbox/telegram/password', { accountId: 'alice', password: null });
+    }
   });
 });

@@ -39,8 +39,21 @@ export interface OpenSessionRequest {
   onMessage: (message: TelegramMessage, point: SyncPoint) => Promise<void>;
 }
 
+/** One login on one connection: Telegram ties the code to the connection's auth key, so every step shares it. */
+export interface TelegramLogin {
+  /** Has Telegram send the login code to the account's apps. */
+  sendCode(): Promise<void>;
+  /** 'password-needed' when the account has two-step verification on. */
+  signIn(code: string): Promise<'logged-in' | 'password-needed'>;
+  checkPassword(password: string): Promise<void>;
+  /** The logged-in session for the account store: a secret, never for Temporal history. */
+  session(): string;
+  close(): Promise<void>;
+}
+
 export interface TelegramPort {
   sendMessage(request: { accountId: string; chatId: string; text: string }): Promise<{ messageId: number }>;
   /** Connects with the account's stored session; fails with a classified error (auth, network, rate-limit, …). */
   openSession(request: OpenSessionRequest): Promise<TelegramSession>;
+  startLogin(request: { phone: string }): Promise<TelegramLogin>;
 }

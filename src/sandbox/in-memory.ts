@@ -47,6 +47,9 @@ export function createInMemorySandbox(): InMemorySandbox {
       openSession() {
         return Promise.reject(new Error('Telegram sessions need the Telegram simulator (src/sandbox/telegram)'));
       },
+      startLogin() {
+        return Promise.reject(new Error('Telegram logins need the Telegram simulator (src/sandbox/telegram)'));
+      },
     },
     state: () => ({ tweets: [...tweets], replies: [...replies.values()], telegram: [...telegram] }),
   };

@@ -1,8 +1,11 @@
-import { Api, type TelegramClient } from 'telegram';
+import { Api, errors, type TelegramClient } from 'telegram';
+import { computeCheck } from 'telegram/Password';
+import type { StringSession } from 'telegram/sessions';
 import { returnBigInt } from 'telegram/Helpers';
 import type {
   OpenSessionRequest,
   SyncPoint,
+  TelegramLogin,
   TelegramMessage,
   TelegramPort,
   TelegramSession,
@@ -15,6 +18,11 @@ export interface TelegramSettings extends TelegramClientSettings {
   sessionFor: (accountId: string) => Promise<string>;
   /** Per request; GramJS itself waits for an answer forever. Below the activities' 15 s startToClose. */
   requestTimeoutMs?: number;
+  /**
+   * The session a login starts from. Default '': GramJS creates the auth key with Telegram. The sandbox passes a key
+   * its simulator issued, since the key exchange needs Telegram's private RSA key.
+   */
+  newSession?: () => Promise<string>;
 }
 
 /** Rejects with TelegramTimeout when `promise` has not settled within `ms`. */
@@ -62,6 +70,60 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
       }
     },
     openSession: (request) => openSession(connect, request, timeoutMs),
+    async startLogin({ phone }) {
+      try {
+        const open = await openTelegramClient(settings, (await settings.newSession?.()) ?? '');
+        return login(open, phone, settings, timeoutMs);
+      } catch (err) {
+        throw classifyTelegramError(err);
+      }
+    },
+  };
+}
+
+function login(
+  open: Awaited<ReturnType<typeof openTelegramClient>>,
+  phoneNumber: string,
+  { apiId, apiHash }: TelegramSettings,
+  timeoutMs: number,
+): TelegramLogin {
+  const { client } = open;
+  let phoneCodeHash = '';
+  const step = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await within(timeoutMs, what, call());
+    } catch (err) {
+      throw classifyTelegramError(err);
+    }
+  };
+  return {
+    async sendCode() {
+      const sent = await step('auth.sendCode', () =>
+        client.invoke(new Api.auth.SendCode({ phoneNumber, apiId, apiHash, settings: new Api.CodeSettings({}) })),
+      );
+      if (!(sent instanceof Api.auth.SentCode)) throw classifyTelegramError(new Error('Telegram sent no login code'));
+      phoneCodeHash = sent.phoneCodeHash;
+    },
+    async signIn(phoneCode) {
+      try {
+        await within(
+          timeoutMs,
+          'auth.signIn',
+          client.invoke(new Api.auth.SignIn({ phoneNumber, phoneCodeHash, phoneCode })),
+        );
+        return 'logged-in';
+      } catch (err) {
+        if (err instanceof errors.RPCError && err.errorMessage === 'SESSION_PASSWORD_NEEDED') return 'password-needed';
+        throw classifyTelegramError(err);
+      }
+    },
+    async checkPassword(password) {
+      const parameters = await step('account.getPassword', () => client.invoke(new Api.account.GetPassword()));
+      const proof = await step('computing the password proof', () => computeCheck(parameters, password));
+      await step('auth.checkPassword', () => client.invoke(new Api.auth.CheckPassword({ password: proof })));
+    },
+    session: () => (client.session as StringSession).save(),
+    close: () => open.close(),
   };
 }
 

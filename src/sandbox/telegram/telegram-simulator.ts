@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Api } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers';
 import { StringSession } from 'telegram/sessions';
@@ -6,13 +6,15 @@ import { AuthKey } from 'telegram/crypto/AuthKey';
 import { createFaultInjector, type FaultOutcome } from '../faults';
 import { startSimulator, type RunningSimulator, type SimulatorResponse } from '../http-simulator';
 import { authKeyId } from './mtproto-crypto';
+import { passwordRecord, srpChallenge, srpGenerator, srpPrime, srpVerify, type PasswordRecord } from './srp';
 import { noAnswer, RpcFailure, startMtprotoServer, type MtprotoConnection, type RpcResult } from './mtproto-server';
 
 /**
  * Telegram for the sandbox: an MTProto server on loopback that GramJS connects to as it would to a data centre,
  * holding accounts, their chats and update sequence (pts), and a control API over HTTP (DESIGN.md "Sandbox"):
  * `GET /_sandbox/state`, `POST /_sandbox/faults` (rate limits are FLOOD_WAIT_N, errors are rpc_errors),
- * `POST /_sandbox/telegram/incoming` (`push: false` drops the live update), `/disconnect`, `/revoke` and `/sessions` (a new auth key for a login).
+ * `POST /_sandbox/telegram/incoming` (`push: false` drops the live update), `/disconnect`, `/revoke`, `/password`
+ * (2FA on or off) and `/sessions` (a new auth key for a login); login codes appear in the state, as on a phone.
  */
 export interface SandboxTelegramAccount {
   accountId: string;
@@ -92,7 +94,9 @@ function injectedError(outcome: FaultOutcome): RpcFailure | undefined {
   return new RpcFailure(500, 'INTERNAL_SERVER_ERROR');
 }
 
-export async function startTelegramSimulator(options: { port?: number; mtprotoPort?: number } = {}) {
+export async function startTelegramSimulator(
+  options: { port?: number; mtprotoPort?: number; loginCodeLifetimeMs?: number } = {},
+) {
   const accounts = new Map<string, AccountState>(
     sandboxTelegramAccounts.map((a) => [a.accountId, { ...a, pts: 1, nextMessageId: 1, refusedUntil: 0 }]),
   );
@@ -108,6 +112,12 @@ export async function startTelegramSimulator(options: { port?: number; mtprotoPo
     keys.set(authKeyId(authKey).toString('hex'), { authKey, accountId: account.accountId, state: 'authorized' });
   }
   const messages: SimulatedMessage[] = [];
+  const loginCodes = new Map<string, { accountId: string; phone: string; code: string; sentAt: number }>();
+  const passwords = new Map<string, PasswordRecord>();
+  /** Keys that passed auth.signIn and now owe the 2FA password, by auth key id. */
+  const pendingPasswords = new Map<string, string>();
+  const challenges = new Map<string, { b: bigint; B: Buffer; accountId: string }>();
+  const loginCodeLifetimeMs = options.loginCodeLifetimeMs ?? 5 * 60_000;
   const connectionAccount = new Map<MtprotoConnection, string>();
   const faults = createFaultInjector();
   const requests: { at: number; accountId?: string; method: string; result: string }[] = [];
@@ -223,6 +233,8 @@ export async function startTelegramSimulator(options: { port?: number; mtprotoPo
     const injected = injectedError(outcome);
     if (injected) throw injected;
 
+    const login = loginCall(connection, request);
+    if (login) return login;
     if (request instanceof Api.users.GetUsers) {
       const account = accountOf(connection);
       return request.id.map((input) => {
@@ -260,6 +272,78 @@ export async function startTelegramSimulator(options: { port?: number; mtprotoPo
     }
     throw new RpcFailure(400, 'METHOD_INVALID');
   }
+
+  /** auth.sendCode → auth.signIn (→ account.getPassword → auth.checkPassword when 2FA is on) on one auth key. */
+  function loginCall(connection: MtprotoConnection, request: Api.AnyRequest): RpcResult | undefined {
+    if (request instanceof Api.auth.SendCode) {
+      const account = [...accounts.values()].find((a) => a.phone === request.phoneNumber);
+      if (!account) throw new RpcFailure(400, 'PHONE_NUMBER_INVALID');
+      const phoneCodeHash = randomBytes(8).toString('hex');
+      const code = String(randomInt(10000, 100000));
+      loginCodes.set(phoneCodeHash, { accountId: account.accountId, phone: account.phone, code, sentAt: Date.now() });
+      return new Api.auth.SentCode({ type: new Api.auth.SentCodeTypeApp({ length: code.length }), phoneCodeHash });
+    }
+    if (request instanceof Api.auth.SignIn) {
+      const sent = loginCodes.get(request.phoneCodeHash);
+      if (!sent || sent.phone !== request.phoneNumber) throw new RpcFailure(400, 'PHONE_CODE_HASH_EMPTY');
+      if (Date.now() - sent.sentAt > loginCodeLifetimeMs) throw new RpcFailure(400, 'PHONE_CODE_EXPIRED');
+      if (request.phoneCode !== sent.code) throw new RpcFailure(400, 'PHONE_CODE_INVALID');
+      loginCodes.delete(request.phoneCodeHash);
+      if (passwords.has(sent.accountId)) {
+        pendingPasswords.set(authKeyId(connection.authKey).toString('hex'), sent.accountId);
+        throw new RpcFailure(401, 'SESSION_PASSWORD_NEEDED');
+      }
+      return authorize(connection, sent.accountId);
+    }
+    if (request instanceof Api.account.GetPassword) {
+      const accountId = pendingPasswords.get(authKeyId(connection.authKey).toString('hex'));
+      const record = accountId ? passwords.get(accountId) : undefined;
+      if (!accountId || !record) return new Api.account.Password({ hasPassword: false, ...passwordParameters() });
+      const challenge = srpChallenge(record);
+      const srpId = BigInt.asIntN(64, BigInt(`0x${randomBytes(8).toString('hex')}`));
+      challenges.set(srpId.toString(), { ...challenge, accountId });
+      return new Api.account.Password({
+        hasPassword: true,
+        currentAlgo: algorithm(record),
+        srp_B: challenge.B,
+        srpId: returnBigInt(srpId.toString()),
+        ...passwordParameters(),
+      });
+    }
+    if (request instanceof Api.auth.CheckPassword) {
+      const check = request.password;
+      const challenge = check instanceof Api.InputCheckPasswordSRP ? challenges.get(check.srpId.toString()) : undefined;
+      const record = challenge ? passwords.get(challenge.accountId) : undefined;
+      if (!(check instanceof Api.InputCheckPasswordSRP) || !challenge || !record) {
+        throw new RpcFailure(400, 'SRP_ID_INVALID');
+      }
+      challenges.delete(check.srpId.toString());
+      if (!srpVerify(record, challenge, check.A, check.M1)) throw new RpcFailure(400, 'PASSWORD_HASH_INVALID');
+      return authorize(connection, challenge.accountId);
+    }
+    return undefined;
+  }
+
+  function authorize(connection: MtprotoConnection, accountId: string): Api.auth.Authorization {
+    const id = authKeyId(connection.authKey).toString('hex');
+    keys.set(id, { authKey: connection.authKey, accountId, state: 'authorized' });
+    pendingPasswords.delete(id);
+    connectionAccount.set(connection, accountId);
+    return new Api.auth.Authorization({ user: user(accounts.get(accountId)!.userId, true) });
+  }
+
+  const algorithm = (record: PasswordRecord) =>
+    new Api.PasswordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow({
+      salt1: record.salt1,
+      salt2: record.salt2,
+      g: srpGenerator,
+      p: srpPrime,
+    });
+  const passwordParameters = () => ({
+    newAlgo: new Api.PasswordKdfAlgoUnknown(),
+    newSecureAlgo: new Api.SecurePasswordKdfAlgoUnknown(),
+    secureRandom: randomBytes(32),
+  });
 
   function chatIdOf(peer: Api.TypeInputPeer, account: AccountState): string {
     if (peer instanceof Api.InputPeerSelf) return String(account.userId);
@@ -341,6 +425,13 @@ export async function startTelegramSimulator(options: { port?: number; mtprotoPo
       for (const connection of dropped) connection.close();
       return { status: 200, body: { dropped: dropped.length, refusedUntil: account.refusedUntil } };
     }
+    if (path === '/_sandbox/telegram/password') {
+      // Turns 2FA on (a password) or off (null) for the account's next logins.
+      const password = field(body, 'password');
+      if (password) passwords.set(account.accountId, passwordRecord(password));
+      else passwords.delete(account.accountId);
+      return { status: 200, body: { twoFactor: Boolean(password) } };
+    }
     if (path === '/_sandbox/telegram/revoke') {
       for (const record of keys.values()) if (record.accountId === account.accountId) record.state = 'revoked';
       for (const connection of connectionsOf(account.accountId)) connection.close();
@@ -360,6 +451,8 @@ export async function startTelegramSimulator(options: { port?: number; mtprotoPo
           refusedUntil: a.refusedUntil,
         })),
         messages,
+        // What the accounts' phones received: the sandbox's way to read a login code.
+        loginCodes: [...loginCodes.values()].map(({ phone, code, sentAt }) => ({ phone, code, sentAt })),
         mtprotoPort: mtproto.port,
         rpc: requests,
       }),
