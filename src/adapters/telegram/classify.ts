@@ -1,5 +1,6 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import { errors } from 'telegram';
+import { MissingAccountSecret } from '../../ports/account-store';
 import { permanentFailure, retryAfterFailure, transientFailure } from '../../activities/failures';
 
 /** The session is gone for good: only a new login (`relogin`) brings the account back. */
@@ -29,6 +30,7 @@ export class TelegramTimeout extends Error {
  * never retried; server errors and lost connections are.
  */
 export function classifyTelegramError(err: unknown): ApplicationFailure {
+  if (err instanceof MissingAccountSecret) return permanentFailure('auth', err.message, err);
   if (err instanceof TelegramConnectionLost) return transientFailure('network', `Telegram: ${err.message}`, err);
   if (!(err instanceof errors.RPCError)) {
     const message = err instanceof Error ? err.message : String(err);

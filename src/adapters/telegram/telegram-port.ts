@@ -38,8 +38,8 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
 export function createTelegramPort(settings: TelegramSettings): TelegramPort {
   const timeoutMs = settings.requestTimeoutMs ?? 10_000;
   const connect: Connect = async (accountId, onUpdate) => {
-    const session = await settings.sessionFor(accountId);
     try {
+      const session = await settings.sessionFor(accountId);
       const open = await openTelegramClient(settings, session, onUpdate);
       // Proves the session is still authorized (AUTH_KEY_UNREGISTERED, SESSION_REVOKED surface here).
       await within(timeoutMs, 'users.getMe', open.client.getMe()).catch(async (err: unknown) => {

@@ -1,0 +1,60 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MissingAccountSecret, type AccountStore, type XUserTokens } from '../../ports/account-store';
+
+interface StoredAccount {
+  telegramSession?: string;
+  xTokens?: XUserTokens;
+  twoFactorPassword?: string;
+}
+type Stored = Record<string, StoredAccount>;
+
+/**
+ * The account store as one JSON file readable by its owner only (mode 0600), replaced atomically on every write so a
+ * crash never leaves half a file. Every worker of a deployment must see the same file (one host, or a shared volume).
+ */
+export function createFileAccountStore(path: string): AccountStore {
+  const read = (): Stored => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Stored) : {});
+  const update = (accountId: string, change: (account: StoredAccount) => void) => {
+    const stored = read();
+    const account = stored[accountId] ?? {};
+    change(account);
+    stored[accountId] = account;
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const staged = `${path}.${process.pid}.tmp`;
+    writeFileSync(staged, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    chmodSync(staged, 0o600);
+    renameSync(staged, path);
+  };
+  const missing = (accountId: string, what: string, fix: string) =>
+    new MissingAccountSecret(`No ${what} for account ${accountId} in the account store ${path}: ${fix}`);
+
+  return {
+    async telegramSession(accountId) {
+      const session = read()[accountId]?.telegramSession;
+      if (!session)
+        throw missing(accountId, 'Telegram session', `log it in with \`npm run cli -- account login ${accountId}\``);
+      return session;
+    },
+    async saveTelegramSession(accountId, session) {
+      update(accountId, (account) => (account.telegramSession = session));
+    },
+    async xTokens(accountId) {
+      const tokens = read()[accountId]?.xTokens;
+      if (!tokens) throw missing(accountId, 'X user tokens', 'add them with `npm run cli -- account add`');
+      return tokens;
+    },
+    async saveXTokens(accountId, tokens) {
+      update(accountId, (account) => (account.xTokens = tokens));
+    },
+    async twoFactorPassword(accountId) {
+      return read()[accountId]?.twoFactorPassword;
+    },
+    async saveTwoFactorPassword(accountId, password) {
+      update(accountId, (account) => {
+        if (password === undefined) delete account.twoFactorPassword;
+        else account.twoFactorPassword = password;
+      });
+    },
+  };
+}
