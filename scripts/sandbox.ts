@@ -1,37 +1,30 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
-import { startConvexSimulator } from '../src/sandbox/convex-simulator';
-import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
-import { startXSimulator } from '../src/sandbox/x-simulator';
+import { startSandbox } from '../src/sandbox/sandbox';
 
 /**
- * `npm run sandbox`: the service simulators on fixed loopback ports (STEADFAST_SANDBOX_PORT and the next two), so
- * another terminal or program finds them without configuration. Convex documents persist in .cache/sandbox/; the X
- * simulator's certificate is written there for clients that must trust it. Ctrl-C stops them.
+ * `npm run sandbox`: the four service simulators on fixed loopback ports (STEADFAST_SANDBOX_PORT and the next four),
+ * so another terminal or program finds them without configuration. Convex documents, the X certificate and the
+ * sandbox accounts' store are in .cache/sandbox-<port>/. Ctrl-C stops them.
  */
 async function run(): Promise<void> {
   const config = loadConfigOrExit();
-  const dir = resolve(__dirname, '..', '.cache', 'sandbox');
-  mkdirSync(dir, { recursive: true });
-  const base = config.sandboxPort;
+  const sandbox = await startSandbox(config.sandboxPort);
+  const { endpoints } = sandbox;
 
-  const openai = await startOpenAiSimulator(base);
-  const x = await startXSimulator(base + 1);
-  const convex = await startConvexSimulator({ port: base + 2, dataFile: join(dir, 'convex.json') });
-  const caPath = join(dir, 'x-ca.pem');
-  writeFileSync(caPath, x.ca);
-
-  console.log(`OpenAI-compatible API  ${openai.url}/v1`);
-  console.log(`X API v2 (HTTPS)       ${x.url}/2/   certificate: ${caPath}`);
-  console.log(`Convex HTTP API        ${convex.url}`);
-  console.log('Each has GET /_sandbox/state and POST /_sandbox/faults. Ctrl-C stops them.');
+  console.log(`OpenAI-compatible API  ${endpoints.openaiUrl}/v1`);
+  console.log(`X API v2 (HTTPS)       ${endpoints.xUrl}/2/   certificate: ${endpoints.caPath}`);
+  console.log(`Convex HTTP API        ${endpoints.convexUrl}`);
+  console.log(
+    `Telegram (MTProto)     127.0.0.1:${endpoints.telegramMtprotoPort}   control: ${endpoints.telegramControlUrl}`,
+  );
+  console.log(`Account store          ${endpoints.accountStorePath}   (alice and bob, logged in)`);
+  console.log('Each control API has GET /_sandbox/state and POST /_sandbox/faults. Ctrl-C stops them.');
 
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
-  await Promise.all([openai.close(), x.close(), convex.close()]);
+  await sandbox.close();
   console.log('sandbox stopped');
 }
 

@@ -69,6 +69,7 @@ const envSchema = z.object({
       .max(65000, { message: 'expected a port from 1024 to 65000' })
       .default(4310),
   ),
+  STEADFAST_ACCOUNT_STORE: z.preprocess(unset, z.string().trim().default('.steadfast/accounts.json')),
   STEADFAST_OWNER_TELEGRAM_ID: z.preprocess(
     unset,
     z.string().regex(/^\d+$/, { message: 'expected a numeric Telegram user id' }).default('1000'),
@@ -118,12 +119,14 @@ export interface TemporalConfig {
 export interface Config {
   temporal: TemporalConfig;
   sandbox: boolean;
-  /** The simulators listen on this port and the next ones (OpenAI, X, Convex), on loopback. */
+  /** The simulators listen on this port and the next four (OpenAI, X, Convex, Telegram control, MTProto). */
   sandboxPort: number;
   logLevel: Env['STEADFAST_LOG_LEVEL'];
   shutdownGraceTime: string;
   approvalTimeout: string;
   ownerTelegramId: string;
+  /** The accounts' secrets (sessions, tokens); the sandbox keeps its own, next to its simulators. */
+  accountStorePath: string;
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
   x: { apiKey: string | undefined; apiSecret: string | undefined; baseUrl: string | undefined };
   convex: { url: string | undefined };
@@ -154,6 +157,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     shutdownGraceTime: env.STEADFAST_SHUTDOWN_GRACE,
     approvalTimeout: env.STEADFAST_APPROVAL_TIMEOUT,
     ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID,
+    accountStorePath: env.STEADFAST_ACCOUNT_STORE,
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
     x: { apiKey: env.X_API_KEY, apiSecret: env.X_API_SECRET, baseUrl: env.X_API_BASE_URL },
     convex: { url: env.CONVEX_URL },

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
 
 /**
@@ -19,6 +21,24 @@ function testFiles(dir: string): string[] {
       return entry.isDirectory() ? testFiles(path) : entry.name.endsWith('.test.ts') ? [path] : [];
     })
     .sort();
+}
+
+const sandboxPortOf = (sandbox: RunningSandbox) => Number(new URL(sandbox.endpoints.openaiUrl).port);
+
+/** Five consecutive free loopback ports for the sandbox, away from the documented 4310 a developer may be using. */
+async function freeBasePort(): Promise<number> {
+  const isFree = (port: number) =>
+    new Promise<boolean>((done) => {
+      const server = createServer();
+      server.once('error', () => done(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+    });
+  for (let tries = 0; tries < 50; tries++) {
+    const base = 21_000 + Math.floor(Math.random() * 30_000);
+    const free = await Promise.all([0, 1, 2, 3, 4].map((offset) => isFree(base + offset)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('found no five consecutive free ports for the sandbox');
 }
 
 async function run(): Promise<number> {
@@ -42,7 +62,10 @@ async function run(): Promise<number> {
       logger: new DefaultLogger('WARN'),
     });
     writeFileSync(bundlePath, code);
-    console.log(`Temporal dev server ${cli} at ${env.address}; ${files.length} test files`);
+    const sandbox = await startSandbox(await freeBasePort());
+    console.log(
+      `Temporal dev server ${cli} at ${env.address}; sandbox from port ${sandboxPortOf(sandbox)}; ${files.length} test files`,
+    );
 
     const child = spawn(
       process.execPath,
@@ -54,13 +77,19 @@ async function run(): Promise<number> {
           ...process.env,
           STEADFAST_TEST_TEMPORAL_ADDRESS: env.address,
           STEADFAST_TEST_WORKFLOW_BUNDLE: bundlePath,
+          // Worker processes that tests start find the sandbox here, as they would find `npm run sandbox`.
+          STEADFAST_SANDBOX_PORT: String(sandboxPortOf(sandbox)),
         },
       },
     );
     const stop = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    return await new Promise<number>((done) => child.once('exit', (code, signal) => done(code ?? (signal ? 1 : 0))));
+    const exitCode = await new Promise<number>((done) =>
+      child.once('exit', (code, signal) => done(code ?? (signal ? 1 : 0))),
+    );
+    await sandbox.close();
+    return exitCode;
   } finally {
     await env.teardown();
   }

@@ -14,17 +14,33 @@ describe('npm run sandbox', () => {
     assert.match(output, new RegExp(`OpenAI-compatible API  http://127\\.0\\.0\\.1:${base}/v1`));
     assert.match(output, new RegExp(`X API v2 \\(HTTPS\\)       https://127\\.0\\.0\\.1:${base + 1}/2/`));
     assert.match(output, new RegExp(`Convex HTTP API        http://127\\.0\\.0\\.1:${base + 2}`));
+    assert.match(
+      output,
+      new RegExp(
+        `Telegram \\(MTProto\\)     127\\.0\\.0\\.1:${base + 4}   control: http://127\\.0\\.0\\.1:${base + 3}`,
+      ),
+    );
 
     const ca = readFileSync(/certificate: (\S+)/.exec(output)?.[1] ?? '', 'utf8');
     const states = await Promise.all([
       sandboxCall<{ completions: unknown[] }>({ url: `http://127.0.0.1:${base}` }, 'GET', '/_sandbox/state'),
       sandboxCall<{ tweets: unknown[] }>({ url: `https://127.0.0.1:${base + 1}`, ca }, 'GET', '/_sandbox/state'),
       sandboxCall<{ replies: object }>({ url: `http://127.0.0.1:${base + 2}` }, 'GET', '/_sandbox/state'),
+      sandboxCall<{ accounts: { accountId: string }[] }>(
+        { url: `http://127.0.0.1:${base + 3}` },
+        'GET',
+        '/_sandbox/state',
+      ),
     ]);
     assert.deepEqual(
       states.map((state) => state.status),
-      [200, 200, 200],
+      [200, 200, 200, 200],
     );
+    assert.deepEqual(
+      states[3].body.accounts.map((account) => account.accountId),
+      ['alice', 'bob'],
+    );
+    assert.match(output, /Account store {10}\S+accounts\.json/);
     assert.ok(Array.isArray(states[0].body.completions) && Array.isArray(states[1].body.tweets));
     assert.equal(typeof states[2].body.replies, 'object');
 

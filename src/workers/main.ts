@@ -4,7 +4,7 @@ import { createActivities } from '../activities';
 import { loadConfigOrExit } from '../config';
 import { createLogger, installTemporalRuntime } from '../logging';
 import { connectWorkerConnection } from '../temporal/connection';
-import { selectServices } from './services';
+import { SandboxNotRunning, selectServices } from './services';
 
 /**
  * The worker: polls the task queue for workflow and activity tasks. Stateless, so scaling out is starting more of
@@ -15,7 +15,11 @@ async function run(): Promise<void> {
   const logger = createLogger(config.logLevel, 'worker');
   installTemporalRuntime(logger);
 
-  const services = selectServices(config);
+  const { services } = await selectServices(config).catch((err: unknown) => {
+    if (!(err instanceof SandboxNotRunning)) throw err;
+    console.error(err.message);
+    return process.exit(2);
+  });
   const connection = await connectWorkerConnection(config.temporal);
   const worker = await Worker.create({
     connection,

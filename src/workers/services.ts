@@ -1,11 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { createFileAccountStore } from '../adapters/account-store/file-account-store';
+import { createConvexStore } from '../adapters/convex/convex-store';
+import { createOpenAiPort } from '../adapters/openai/openai-ai';
+import { createTelegramPort } from '../adapters/telegram/telegram-port';
+import { createXPort } from '../adapters/x/x-api';
 import type { Config } from '../config';
+import type { AccountStore } from '../ports/account-store';
 import type { Services } from '../ports/services';
-import { createInMemorySandbox } from '../sandbox/in-memory';
+import { isSandboxUp, sandboxEndpoints } from '../sandbox/sandbox';
 
-/** The services a worker talks to: the sandbox when no credentials are configured, else the real adapters. */
-export function selectServices(config: Config): Services {
-  if (config.sandbox) return createInMemorySandbox();
-  throw new Error(
-    'Real service adapters (OpenAI, X, Convex, Telegram) are not part of this build yet: unset the service credentials, or set STEADFAST_SANDBOX=on, to run on the sandbox',
-  );
+export interface WorkerServices {
+  services: Services;
+  accounts: AccountStore;
+}
+
+/** The sandbox is not running where the config says: names the ports and how to start it. */
+export class SandboxNotRunning extends Error {
+  override name = 'SandboxNotRunning';
+}
+
+/**
+ * The real adapters, pointed at the real services, or — with no credentials — at the sandbox's simulators: the same
+ * client libraries either way, so the sandbox exercises what production runs.
+ */
+export async function selectServices(config: Config): Promise<WorkerServices> {
+  return config.sandbox ? sandboxServices(config.sandboxPort) : realServices(config);
+}
+
+async function sandboxServices(basePort: number): Promise<WorkerServices> {
+  if (!(await isSandboxUp(basePort))) {
+    throw new SandboxNotRunning(
+      `The sandbox is not running on ports ${basePort}-${basePort + 4} (STEADFAST_SANDBOX_PORT): start it with \`npm run sandbox\`, or use \`npm start\` or \`npm run demo\`, which start it`,
+    );
+  }
+  const endpoints = sandboxEndpoints(basePort);
+  const accounts = createFileAccountStore(endpoints.accountStorePath);
+  const services: Services = {
+    ai: createOpenAiPort({ apiKey: 'sandbox', baseUrl: `${endpoints.openaiUrl}/v1`, model: 'sandbox-model' }),
+    x: createXPort({
+      appKey: 'sandbox',
+      appSecret: 'sandbox',
+      tokensFor: (accountId) => accounts.xTokens(accountId),
+      baseUrl: `${endpoints.xUrl}/2/`,
+      ca: readFileSync(endpoints.caPath, 'utf8'),
+    }),
+    store: createConvexStore({ url: endpoints.convexUrl }),
+    telegram: createTelegramPort({
+      apiId: 1,
+      apiHash: 'sandbox',
+      port: endpoints.telegramMtprotoPort,
+      sessionFor: (accountId) => accounts.telegramSession(accountId),
+      newSession: async () => {
+        const response = await fetch(`${endpoints.telegramControlUrl}/_sandbox/telegram/sessions`, { method: 'POST' });
+        return ((await response.json()) as { session: string }).session;
+      },
+    }),
+  };
+  return { services, accounts };
+}
+
+function realServices(config: Config): WorkerServices {
+  // loadConfig has checked that every credential is set when the sandbox is off.
+  const required = (value: string | undefined, name: string) => {
+    if (!value) throw new Error(`${name} is required with real services`);
+    return value;
+  };
+  const accounts = createFileAccountStore(config.accountStorePath);
+  const services: Services = {
+    ai: createOpenAiPort({
+      apiKey: required(config.openai.apiKey, 'OPENAI_API_KEY'),
+      baseUrl: config.openai.baseUrl,
+      model: config.openai.model,
+    }),
+    x: createXPort({
+      appKey: required(config.x.apiKey, 'X_API_KEY'),
+      appSecret: required(config.x.apiSecret, 'X_API_SECRET'),
+      tokensFor: (accountId) => accounts.xTokens(accountId),
+      baseUrl: config.x.baseUrl,
+    }),
+    store: createConvexStore({ url: required(config.convex.url, 'CONVEX_URL') }),
+    telegram: createTelegramPort({
+      apiId: Number(required(config.telegram.apiId, 'TELEGRAM_API_ID')),
+      apiHash: required(config.telegram.apiHash, 'TELEGRAM_API_HASH'),
+      sessionFor: (accountId) => accounts.telegramSession(accountId),
+    }),
+  };
+  return { services, accounts };
 }

@@ -21,3 +21,10 @@ export function sandboxCall<T>(
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
+
+/** The port of the sandbox the test harness started (test/run.ts), which worker processes use too. */
+export function testSandboxPort(): number {
+  const port = Number(process.env.STEADFAST_SANDBOX_PORT);
+  if (!port) throw new Error('STEADFAST_SANDBOX_PORT is not set: run the tests through test/run.ts (npm test)');
+  return port;
+}

@@ -1,0 +1,135 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { join, resolve } from 'node:path';
+import { createFileAccountStore } from '../adapters/account-store/file-account-store';
+import { startConvexSimulator } from './convex-simulator';
+import { startOpenAiSimulator } from './openai-simulator';
+import { sandboxTelegramAccounts, startTelegramSimulator } from './telegram/telegram-simulator';
+import { startXSimulator } from './x-simulator';
+
+/**
+ * The whole sandbox: the four simulators on fixed loopback ports from a base port, and the files a worker needs to
+ * use them — the X simulator's certificate and an account store holding the sandbox accounts' Telegram sessions and
+ * X tokens. The files live in a directory per base port, so a test run's sandbox never touches a developer's.
+ */
+export interface SandboxEndpoints {
+  openaiUrl: string;
+  xUrl: string;
+  convexUrl: string;
+  telegramControlUrl: string;
+  telegramMtprotoPort: number;
+  dir: string;
+  caPath: string;
+  accountStorePath: string;
+}
+
+export function sandboxEndpoints(basePort: number): SandboxEndpoints {
+  const dir = resolve(__dirname, '..', '..', '.cache', `sandbox-${basePort}`);
+  return {
+    openaiUrl: `http://127.0.0.1:${basePort}`,
+    xUrl: `https://127.0.0.1:${basePort + 1}`,
+    convexUrl: `http://127.0.0.1:${basePort + 2}`,
+    telegramControlUrl: `http://127.0.0.1:${basePort + 3}`,
+    telegramMtprotoPort: basePort + 4,
+    dir,
+    caPath: join(dir, 'x-ca.pem'),
+    accountStorePath: join(dir, 'accounts.json'),
+  };
+}
+
+/** Each simulator's control API answers GET /_sandbox/state. */
+export async function isSandboxUp(basePort: number): Promise<boolean> {
+  const endpoints = sandboxEndpoints(basePort);
+  if (!existsSync(endpoints.caPath)) return false;
+  const ca = readFileSync(endpoints.caPath, 'utf8');
+  const urls = [endpoints.openaiUrl, endpoints.xUrl, endpoints.convexUrl, endpoints.telegramControlUrl];
+  const answers = await Promise.all(urls.map((url) => stateAnswers(url, url.startsWith('https') ? ca : undefined)));
+  return answers.every(Boolean);
+}
+
+async function stateAnswers(url: string, ca?: string): Promise<boolean> {
+  const request = url.startsWith('https') ? httpsRequest : httpRequest;
+  return new Promise((done) => {
+    const req = request(`${url}/_sandbox/state`, { ca, timeout: 2000 }, (res) => {
+      res.resume();
+      done(res.statusCode === 200);
+    });
+    req.on('error', () => done(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+export interface RunningSandbox {
+  endpoints: SandboxEndpoints;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(basePort: number): Promise<RunningSandbox> {
+  const endpoints = sandboxEndpoints(basePort);
+  mkdirSync(endpoints.dir, { recursive: true });
+  const openai = await startOpenAiSimulator(basePort);
+  const x = await startXSimulator(basePort + 1);
+  const convex = await startConvexSimulator({ port: basePort + 2, dataFile: join(endpoints.dir, 'convex.json') });
+  const telegram = await startTelegramSimulator({ port: basePort + 3, mtprotoPort: basePort + 4 });
+  writeFileSync(endpoints.caPath, x.ca);
+
+  // The sandbox accounts are logged in from the start (DESIGN.md "Sandbox"): their sessions and tokens are seeded.
+  const accounts = createFileAccountStore(endpoints.accountStorePath);
+  for (const { accountId } of sandboxTelegramAccounts) {
+    await accounts.saveTelegramSession(accountId, telegram.sessionFor(accountId));
+    await accounts.saveXTokens(accountId, { accessToken: `sandbox-token-${accountId}`, accessSecret: 'sandbox' });
+  }
+  return {
+    endpoints,
+    close: async () => {
+      await Promise.all([openai.close(), x.close(), convex.close(), telegram.close()]);
+    },
+  };
+}
+
+/** A JSON call to a simulator's control API (the X simulator's over HTTPS, trusting its own certificate). */
+function controlCall<T>(url: string, method: 'GET' | 'POST', ca?: string, body?: unknown): Promise<T> {
+  const request = url.startsWith('https') ? httpsRequest : httpRequest;
+  return new Promise((done, fail) => {
+    const req = request(url, { method, ca, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () =>
+        (res.statusCode ?? 500) < 300
+          ? done(JSON.parse(text) as T)
+          : fail(new Error(`${url} answered ${res.statusCode}: ${text}`)),
+      );
+    });
+    req.on('error', fail);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** Someone else's tweet on the sandbox's X, for the pipeline to answer (DESIGN.md: POST /_sandbox/x/tweets). */
+export async function postTargetTweet(
+  basePort: number,
+  tweet: { authorUsername: string; text: string },
+): Promise<string> {
+  const { xUrl, caPath } = sandboxEndpoints(basePort);
+  const posted = await controlCall<{ id: string }>(
+    `${xUrl}/_sandbox/x/tweets`,
+    'POST',
+    readFileSync(caPath, 'utf8'),
+    tweet,
+  );
+  return posted.id;
+}
+
+/** Every tweet the sandbox's X holds, with what each replies to. */
+export async function sandboxTweets(
+  basePort: number,
+): Promise<{ id: string; text: string; authorUsername: string; in_reply_to?: string }[]> {
+  const { xUrl, caPath } = sandboxEndpoints(basePort);
+  const state = await controlCall<{
+    tweets: { id: string; text: string; authorUsername: string; in_reply_to?: string }[];
+  }>(`${xUrl}/_sandbox/state`, 'GET', readFileSync(caPath, 'utf8'));
+  return state.tweets;
+}
