@@ -8,6 +8,7 @@ import { startReply } from '../src/temporal/start-reply';
 import type { replyWorkflow } from '../src/workflows';
 import type { ApprovalMode, ReplyStatus } from '../src/workflows/contracts';
 import { approveSignal, rejectSignal, statusQuery } from '../src/workflows/messages';
+import { isSandboxUp, postTargetTweet, sandboxTweets, startSandbox } from '../src/sandbox/sandbox';
 import { isServerUp, startDevServer } from './dev-server';
 
 /**
@@ -46,6 +47,9 @@ async function run(): Promise<number> {
     say(`Starting the Temporal dev server at ${config.temporal.address} (it keeps running; npm run server -- --stop)`);
     await startDevServer(config.temporal, { detached: true, say });
   }
+  // The sandbox's simulators: those of `npm run sandbox` when it runs, else this process's own for the demo's length.
+  const sandbox = (await isSandboxUp(config.sandboxPort)) ? undefined : await startSandbox(config.sandboxPort);
+  if (sandbox) say(`Started the sandbox's simulators on ports ${config.sandboxPort}-${config.sandboxPort + 4}`);
   const workerEnv = { ...process.env, STEADFAST_SANDBOX: 'on', TEMPORAL_TASK_QUEUE: taskQueue };
   const workers = [startWorker(workerEnv), startWorker(workerEnv)];
   await Promise.all(workers.map((worker) => worker.ready));
@@ -58,13 +62,10 @@ async function run(): Promise<number> {
       const choice = choices[i % choices.length] ?? 'auto';
       const approval: ApprovalMode = choice === 'auto' ? 'auto' : 'owner';
       const accountId = i % 2 === 0 ? 'alice' : 'bob';
-      const tweet = {
-        id: `${runId}${String(i).padStart(3, '0')}`,
-        text: `Target tweet #${i}`,
-        authorUsername: `user${i}`,
-      };
+      const target = { text: `Target tweet #${i} of run ${runId}`, authorUsername: `user${i}` };
+      const tweet = { id: await postTargetTweet(config.sandboxPort, target), ...target };
       const { handle } = await startReply(client, taskQueue, { accountId, tweet, approval, approvalTimeout });
-      return { handle, choice };
+      return { handle, choice, tweetId: tweet.id };
     }),
   );
 
@@ -88,7 +89,13 @@ async function run(): Promise<number> {
   await Promise.all(workers.map((worker) => worker.exited));
 
   const count = (status: Outcome['status']) => outcomes.filter((outcome) => outcome.status === status).length;
-  const replyIds = outcomes.flatMap((outcome) => (outcome.replyTweetId ? [outcome.replyTweetId] : []));
+  // Duplicates as X sees them: more than one reply by an account to the same target tweet.
+  const targetIds = new Set(replies.map(({ tweetId }) => tweetId));
+  const ourReplies = (await sandboxTweets(config.sandboxPort)).filter(
+    (tweet) => tweet.in_reply_to && targetIds.has(tweet.in_reply_to),
+  );
+  const repliedTo = ourReplies.map((tweet) => `${tweet.authorUsername}:${tweet.in_reply_to}`);
+  await sandbox?.close();
   const mismatched = outcomes.filter((outcome) => outcome.status !== expected[outcome.choice]);
   const summary = {
     tweets: tweetCount,
@@ -98,7 +105,7 @@ async function run(): Promise<number> {
     failed: count('failed'),
     failedIds: outcomes.filter((outcome) => outcome.status === 'failed').map((outcome) => outcome.workflowId),
     unexpected: mismatched.map(({ workflowId, choice, status }) => ({ workflowId, choice, status })),
-    duplicates: replyIds.length - new Set(replyIds).size,
+    duplicates: repliedTo.length - new Set(repliedTo).size,
     workerKilled: killed,
     webUi: `${config.temporal.webUiUrl}/namespaces/${config.temporal.namespace}/workflows?query=${encodeURIComponent(`TaskQueue="${taskQueue}"`)}`,
   };

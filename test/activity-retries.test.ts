@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createActivities } from '../src/activities';
+import { loadConfig } from '../src/config';
 import { createOpenAiPort } from '../src/adapters/openai/openai-ai';
 import { createXPort } from '../src/adapters/x/x-api';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
-import { createInMemorySandbox } from '../src/sandbox/in-memory';
 import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
 import { startXSimulator } from '../src/sandbox/x-simulator';
+import { selectServices } from '../src/workers/services';
 import { replyWorkflow } from '../src/workflows';
-import { sandboxCall } from './helpers/sandbox';
+import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { closeTestClient, testClient, uniqueId, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /**
@@ -33,8 +34,12 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
     .body.id;
   target.setFaults(faults);
   const sent = target.requests().length;
+  // The harness's sandbox for Convex and Telegram; this file's own simulators, with faults, for OpenAI and X.
+  const { services: sandbox } = await selectServices(
+    loadConfig({ STEADFAST_SANDBOX: 'on', STEADFAST_SANDBOX_PORT: String(testSandboxPort()) }),
+  );
   const services = {
-    ...createInMemorySandbox(),
+    ...sandbox,
     ai: createOpenAiPort({ apiKey: 'sk-sandbox', baseUrl: `${simulator.url}/v1`, model: 'gpt-sandbox' }),
     x: createXPort({
       appKey: 'k',

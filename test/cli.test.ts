@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { postTargetTweet } from '../src/sandbox/sandbox';
 import { startTsProcess, type RunningProcess } from './helpers/processes';
+import { testSandboxPort } from './helpers/sandbox';
 import { eventually, testAddress, uniqueTaskQueue } from './helpers/temporal';
 
 /** `npm run cli` driven as a subprocess against the test dev server and a real worker on the sandbox. */
@@ -24,9 +26,15 @@ after(async () => {
 });
 
 describe('npm run cli -- reply …', () => {
-  const tweetId = String(Date.now());
-  const workflowId = `reply:alice:${tweetId}`;
-  const startArgs = ['reply', 'start', '--account', 'alice', '--tweet-id', tweetId, '--text', 'Hi?'];
+  let tweetId = '';
+  let workflowId = '';
+  let startArgs: string[] = [];
+  before(async () => {
+    // The tweet to answer exists on the sandbox's X, as a real one would.
+    tweetId = await postTargetTweet(testSandboxPort(), { authorUsername: 'bob', text: 'Hi?' });
+    workflowId = `reply:alice:${tweetId}`;
+    startArgs = ['reply', 'start', '--account', 'alice', '--tweet-id', tweetId, '--text', 'Hi?'];
+  });
 
   test('start, status, approve with an edit, and the result', async () => {
     const started = await cli(...startArgs, '--author', 'bob');

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, afterEach, describe, test } from 'node:test';
 import { replyWorkflow } from '../src/workflows';
 import { closeTestClient, testAddress, testClient, uniqueId, uniqueTaskQueue } from './helpers/temporal';
+import { postTargetTweet } from '../src/sandbox/sandbox';
 import { startTsProcess, type RunningProcess } from './helpers/processes';
+import { testSandboxPort } from './helpers/sandbox';
 
 /** The real worker entry point (`npm run worker`), run as a process against the test dev server. */
 const running: RunningProcess[] = [];
@@ -25,13 +27,17 @@ describe('npm run worker', () => {
 
     const client = await testClient();
     const workflowId = uniqueId('reply');
+    const tweet = { text: `hello ${workflowId}`, authorUsername: 'carol' };
+    const tweetId = await postTargetTweet(testSandboxPort(), tweet);
     const result = await client.workflow.execute(replyWorkflow, {
       taskQueue,
       workflowId,
-      args: [{ accountId: 'alice', tweet: { id: '42', text: 'hello', authorUsername: 'bob' }, approval: 'auto' }],
+      args: [{ accountId: 'alice', tweet: { id: tweetId, ...tweet }, approval: 'auto' }],
     });
+    // Drafted by the OpenAI simulator, posted on the X simulator through the real clients.
     assert.equal(result.status, 'posted');
-    assert.match(result.text ?? '', /@bob Thanks for sharing this: "hello"/);
+    assert.match(result.text ?? '', new RegExp(`Thanks for this! hello ${workflowId}`));
+    assert.match(result.replyTweetId ?? '', /^\d+$/);
 
     // Workflow logs reach pino as JSON lines carrying the workflow id.
     await worker.waitForOutput(new RegExp(`"workflowId":"${workflowId}".*"msg":"reply finished"`));
@@ -50,6 +56,19 @@ describe('npm run worker', () => {
     assert.equal(
       worker.output().trim(),
       'Configuration error: TEMPORAL_ADDRESS: expected host:port, for example localhost:7233 (got "no-port-here"). See .env.example.',
+    );
+  });
+
+  test('on the sandbox with no sandbox running, it stops with one line saying how to start it', async () => {
+    const port = testSandboxPort() + 10;
+    const worker = startMainWorker({ TEMPORAL_ADDRESS: testAddress(), STEADFAST_SANDBOX_PORT: String(port) });
+    const { code } = await worker.exited;
+    assert.equal(code, 2);
+    assert.match(
+      worker.output().trim(),
+      new RegExp(
+        `^The sandbox is not running on ports ${port}-${port + 4} \\(STEADFAST_SANDBOX_PORT\\): start it with \`npm run sandbox\``,
+      ),
     );
   });
 });
