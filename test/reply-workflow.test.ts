@@ -8,7 +8,15 @@ import { startReply } from '../src/temporal/start-reply';
 import { replyWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
 import { approveSignal, rejectSignal, statusQuery } from '../src/workflows/messages';
-import { closeTestClient, testClient, uniqueId, uniqueTaskQueue, waitForStage, withWorker } from './helpers/temporal';
+import {
+  closeTestClient,
+  eventually,
+  testClient,
+  uniqueId,
+  uniqueTaskQueue,
+  waitForStage,
+  withWorker,
+} from './helpers/temporal';
 
 /** Activities that record each call (name and attempt) and answer like the services would. */
 function recordingActivities(overrides: Partial<Record<keyof Activities, (attempt: number) => void>> = {}) {
@@ -175,8 +183,78 @@ describe('replyWorkflow on a real dev server', () => {
     assert.ok(failure.cause instanceof ApplicationFailure);
     assert.equal(failure.cause.type, 'invalid-input');
     assert.match(failure.cause.message, /postReply failed \(invalid-input\): X rejected the reply text/);
-    assert.deepEqual(names(), ['generateReply', 'postReply']);
+    assert.deepEqual(names(), ['generateReply', 'postReply', 'notifyOwner']);
   });
+
+  test('a dead letter alerts the owner: what failed, the category in plain words, when, the id, how to retry', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, calls } = recordingActivities({
+      recordReply: () => {
+        throw ApplicationFailure.nonRetryable('Convex refused the document (400)', 'invalid-input');
+      },
+    });
+    const input = replyInput('auto');
+    const workflowId = workflowIds.reply(input.accountId, input.tweet.id);
+    await withWorker({ taskQueue, activities }, () =>
+      client.workflow.execute(replyWorkflow, { taskQueue, workflowId, args: [input] }).catch(() => undefined),
+    );
+    const alert = calls.filter((call) => call.name === 'notifyOwner').at(-1)?.input as { text: string } | undefined;
+    assert.ok(alert);
+    const lines = alert.text.split('\n');
+    assert.equal(lines[0], `Failed: the reply to tweet ${input.tweet.id} (account alice, stage recording)`);
+    assert.equal(lines[1], 'Why (invalid-input): The service refused the request as invalid.');
+    assert.match(lines[2] ?? '', /^Detail: recordReply failed \(invalid-input\): Convex refused the document/);
+    assert.match(lines[3] ?? '', /^When: \d{4}-\d\d-\d\dT/);
+    assert.deepEqual(lines.slice(4), [
+      `Workflow: ${workflowId}`,
+      `To retry: npm run cli -- failures retry ${workflowId}`,
+    ]);
+  });
+
+  for (const stage of ['drafting', 'awaiting-approval', 'posting', 'recording'] as const) {
+    test(`cancelled while ${stage}: the result is cancelled and the owner is told`, async () => {
+      const client = await testClient();
+      const taskQueue = uniqueTaskQueue('reply');
+      // The step of this stage never finishes on its own: it heartbeats until the cancellation reaches it.
+      const blocked = { drafting: 'generateReply', posting: 'postReply', recording: 'recordReply' } as const;
+      const untilCancelled = async () => {
+        const context = Context.current();
+        const beat = setInterval(() => context.heartbeat(), 200);
+        try {
+          return await context.cancelled;
+        } finally {
+          clearInterval(beat);
+        }
+      };
+      const { activities, names, calls } = recordingActivities();
+      const step = stage === 'awaiting-approval' ? undefined : blocked[stage];
+      if (step) {
+        const wrapped = activities as unknown as Record<string, (input: unknown) => Promise<unknown>>;
+        const original = wrapped[step];
+        wrapped[step] = async (input) => {
+          await original?.(input);
+          return untilCancelled();
+        };
+      }
+      const input = replyInput(stage === 'awaiting-approval' ? 'owner' : 'auto');
+      const result = await withWorker({ taskQueue, activities }, async () => {
+        const handle = await client.workflow.start(replyWorkflow, {
+          taskQueue,
+          workflowId: workflowIds.reply(input.accountId, input.tweet.id),
+          args: [input],
+        });
+        await waitForStage(handle, stage);
+        if (step) await eventually(`${step} to start`, async () => names().includes(step));
+        await handle.cancel();
+        return handle.result();
+      });
+      assert.deepEqual(result, { status: 'cancelled' });
+      const report = calls.filter((call) => call.name === 'notifyOwner').at(-1)?.input as { text: string };
+      assert.equal(report.text, `Cancelled the reply to tweet ${input.tweet.id} at stage ${stage}.`);
+      if (stage !== 'posting' && stage !== 'recording') assert.ok(!names().includes('postReply'));
+    });
+  }
 
   test('starting the same tweet twice gives one workflow, running or completed; a dead letter may run again', async () => {
     const client = await testClient();

@@ -21,17 +21,7 @@ export function retryAfterFailure(category: FailureCategory, message: string, de
   return ApplicationFailure.create({ type: category, message, nextRetryDelay: Math.max(0, Math.ceil(delayMs)) });
 }
 
-/** What the owner is told, by category: plain words, no stack trace. */
-export const ownerMessages: Record<FailureCategory, string> = {
-  network: 'The service could not be reached.',
-  timeout: 'The service did not answer in time.',
-  'rate-limit': 'The service asked us to slow down; it will be retried when its limit resets.',
-  auth: 'The credentials were refused: log in again or update the key.',
-  permission: 'The account is not allowed to do this.',
-  'not-found': 'What we asked for does not exist (any more).',
-  'invalid-input': 'The service refused the request as invalid.',
-  upstream: 'The service failed on its side.',
-};
+export { ownerMessages } from '../workflows/failures';
 
 function asError(cause: unknown): Error | undefined {
   return cause instanceof Error ? cause : undefined;

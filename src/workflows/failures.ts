@@ -16,6 +16,18 @@ export const failureCategories = [
 ] as const;
 export type FailureCategory = (typeof failureCategories)[number];
 
+/** What the owner is told, by category: plain words, no stack trace. */
+export const ownerMessages: Record<FailureCategory, string> = {
+  network: 'The service could not be reached.',
+  timeout: 'The service did not answer in time.',
+  'rate-limit': 'The service asked us to slow down; it will be retried when its limit resets.',
+  auth: 'The credentials were refused: log in again or update the key.',
+  permission: 'The account is not allowed to do this.',
+  'not-found': 'What we asked for does not exist (any more).',
+  'invalid-input': 'The service refused the request as invalid.',
+  upstream: 'The service failed on its side.',
+};
+
 /** Categories that retrying cannot cure: listed in every retry policy so Temporal never retries them. */
 export const permanentCategories: FailureCategory[] = ['auth', 'permission', 'not-found', 'invalid-input'];
 

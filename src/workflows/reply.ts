@@ -1,11 +1,15 @@
 import {
+  CancellationScope,
   condition,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { deadLetterAlert } from './alerts';
 import type { Activities } from '../activities';
 import type { ReplyInput, ReplyResult } from './contracts';
 import { deadLetter } from './failures';
@@ -69,9 +73,29 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
     await recordReply({ accountId, tweetId: tweet.id, replyTweetId, text, workflowId: workflowInfo().workflowId });
     return await finish('posted', `Posted a reply to tweet ${tweet.id}: ${text}`, { replyTweetId, text });
   } catch (err) {
-    status.lastError = err instanceof Error ? err.message : String(err);
-    log.error('reply failed', { accountId, tweetId: tweet.id, error: status.lastError });
-    throw deadLetter(err);
+    // Shipped histories end without these steps: patched() keeps them replaying as they were recorded.
+    if (isCancellation(err) && patched('reply-cancel-notifies')) {
+      // The workflow is being cancelled: what is left must run anyway, in a scope the cancellation cannot reach.
+      return await CancellationScope.nonCancellable(() =>
+        finish('cancelled', `Cancelled the reply to tweet ${tweet.id} at stage ${status.stage}.`),
+      );
+    }
+    const failure = deadLetter(err);
+    status.lastError = failure.message;
+    log.error('reply failed', { accountId, tweetId: tweet.id, category: failure.type, error: failure.message });
+    if (patched('reply-dead-letter-alert')) await alertOwner(failure);
+    throw failure;
+  }
+
+  /** The owner hears of a dead letter; if even Telegram fails, the failed workflow still says it all. */
+  async function alertOwner(failure: ReturnType<typeof deadLetter>): Promise<void> {
+    const { workflowId } = workflowInfo();
+    const what = `the reply to tweet ${tweet.id} (account ${accountId}, stage ${status.stage})`;
+    try {
+      await notifyOwner({ accountId, text: deadLetterAlert({ what, failure, workflowId, at: new Date() }) });
+    } catch (alertErr) {
+      log.error('owner alert failed', { error: alertErr instanceof Error ? alertErr.message : String(alertErr) });
+    }
   }
 
   async function finish(
@@ -79,7 +103,8 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
     report: string,
     extra: Omit<ReplyResult, 'status'> = {},
   ): Promise<ReplyResult> {
-    await enter('notifying');
+    if (outcome === 'cancelled') status.stage = 'notifying';
+    else await enter('notifying');
     await notifyOwner({ accountId, text: report });
     status.stage = 'done';
     upsertSearchAttributes([{ key: stageKey, value: 'done' }]);

@@ -18,7 +18,7 @@ import { searchAttributeKeys } from '../../src/workflows/search-attributes';
  * the tests (change a workflow's shape only behind `patched()`). Only scenarios without a file are recorded: the
  * files stand for what earlier versions wrote, so they stay (`--overwrite` re-records all, for a new workflow only).
  */
-type Scenario = { name: string; input: ReplyInput; failPost?: boolean };
+type Scenario = { name: string; input: ReplyInput; failPost?: boolean; cancel?: boolean };
 
 const tweet = (id: string) => ({ id, text: 'Is Temporal durable?', authorUsername: 'bob' });
 const scenarios: Scenario[] = [
@@ -30,6 +30,13 @@ const scenarios: Scenario[] = [
     input: { accountId: 'bob', tweet: tweet('1004'), approval: 'owner', approvalTimeout: '1s' },
   },
   { name: 'reply-dead-letter', input: { accountId: 'alice', tweet: tweet('1005'), approval: 'auto' }, failPost: true },
+  // Since the owner alert on dead letters and the cancellation report (patched).
+  {
+    name: 'reply-dead-letter-alerted',
+    input: { accountId: 'alice', tweet: tweet('1006'), approval: 'auto' },
+    failPost: true,
+  },
+  { name: 'reply-cancelled', input: { accountId: 'bob', tweet: tweet('1007'), approval: 'owner' }, cancel: true },
 ];
 
 async function run(): Promise<void> {
@@ -75,6 +82,7 @@ async function run(): Promise<void> {
         }
         if (scenario.name === 'reply-owner-edited') await handle.signal(approveSignal, { text: 'edited' });
         if (scenario.name === 'reply-owner-rejected') await handle.signal(rejectSignal, { reason: 'off topic' });
+        if (scenario.cancel) await handle.cancel();
         await handle.result().catch(() => undefined);
         const path = join(__dirname, `${scenario.name}.json`);
         // The CLI's JSON is the canonical history format that replay (and the Web UI's download) uses.
