@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { postTargetTweet } from '../src/sandbox/sandbox';
 import { startTsProcess, type RunningProcess } from './helpers/processes';
-import { testSandboxPort } from './helpers/sandbox';
+import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { eventually, testAddress, uniqueTaskQueue } from './helpers/temporal';
 
 /** `npm run cli` driven as a subprocess against the test dev server and a real worker on the sandbox. */
@@ -72,6 +72,85 @@ describe('npm run cli -- reply …', () => {
       ],
       [['reply', 'approve', workflowId], /^Error: reply:alice:\d+ is COMPLETED, not running: nothing to do$/],
       [['reply', 'frob'], /^Error: Unknown command: reply frob/],
+    ];
+    for (const [args, expected] of cases) {
+      const { code, output } = await cli(...args);
+      assert.equal(code, 1, `${args.join(' ')}: ${output}`);
+      assert.match(output, expected);
+    }
+  });
+});
+
+describe('npm run cli -- failures …', () => {
+  // A reply to a tweet X does not have: X answers 400, never retried, so the workflow becomes a dead letter.
+  const missingTweetId = String(Date.now() % 1_000_000);
+  const workflowId = `reply:bob:${missingTweetId}`;
+
+  before(async () => {
+    const started = await cli(
+      ...['reply', 'start', '--account', 'bob', '--tweet-id', missingTweetId, '--text', 'gone', '--approval', 'auto'],
+    );
+    assert.equal(started.code, 0, started.output);
+    await eventually('the reply to fail', async () => (await cli('failures', 'show', workflowId)).code === 0);
+  });
+
+  test('list and show a dead letter with its category; the owner got an alert saying how to retry', async () => {
+    const listed = await cli('failures', 'list', '--account', 'bob', '--json');
+    assert.equal(listed.code, 0, listed.output);
+    const { failures, webUi } = JSON.parse(listed.output) as {
+      failures: { workflowId: string; category: string; message: string }[];
+      webUi: string;
+    };
+    const dead = failures.find((failure) => failure.workflowId === workflowId);
+    assert.equal(dead?.category, 'invalid-input');
+    assert.match(dead?.message ?? '', /postReply failed \(invalid-input\): X API answered 400/);
+    assert.match(webUi, /workflows\?query=ExecutionStatus%3D%22Failed%22%20AND%20AccountId%3D%22bob%22$/);
+
+    const shown = await cli('failures', 'show', workflowId);
+    assert.match(shown.output, new RegExp(`^${workflowId}  invalid-input  \\d{4}-`));
+
+    const { body } = await sandboxCall<{
+      messages: { accountId: string; chatId: string; text: string; out: boolean }[];
+    }>({ url: `http://127.0.0.1:${testSandboxPort() + 3}` }, 'GET', '/_sandbox/state');
+    const alert = body.messages.find((m) => m.out && m.chatId === '1000' && m.text.includes(`Workflow: ${workflowId}`));
+    assert.ok(alert, 'the owner was alerted on Telegram');
+    assert.match(alert.text, new RegExp(`To retry: npm run cli -- failures retry ${workflowId}`));
+  });
+
+  test('retry starts a new run with the same input', async () => {
+    const before = JSON.parse((await cli('failures', 'show', workflowId, '--json')).output) as { runId: string };
+    const retried = await cli('failures', 'retry', workflowId, '--json');
+    assert.equal(retried.code, 0, retried.output);
+    const { retried: runs } = JSON.parse(retried.output) as { retried: { workflowId: string; runId: string }[] };
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]?.workflowId, workflowId);
+    assert.notEqual(runs[0]?.runId, before.runId);
+  });
+
+  test('bad input: a workflow that is not failed, no id, unknown flags', async () => {
+    const completed = await postTargetTweet(testSandboxPort(), { authorUsername: 'dan', text: 'fine' });
+    const done = await cli(
+      'reply',
+      'start',
+      '--account',
+      'alice',
+      '--tweet-id',
+      completed,
+      '--text',
+      'fine',
+      '--approval',
+      'auto',
+      '--wait',
+    );
+    assert.equal(done.code, 0, done.output);
+    const cases: [string[], RegExp][] = [
+      [
+        ['failures', 'retry', `reply:alice:${completed}`],
+        /^Error: reply:alice:\d+ is COMPLETED, not failed: it is not a dead letter$/,
+      ],
+      [['failures', 'retry'], /^Error: argument: give one workflow id, or --all/],
+      [['failures', 'show', 'reply:nobody:1'], /^Error: No workflow reply:nobody:1 in namespace default/],
+      [['failures', 'list', '--account', 'a b'], /^Error: --account: letters, digits, - and _/],
     ];
     for (const [args, expected] of cases) {
       const { code, output } = await cli(...args);

@@ -1,0 +1,76 @@
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, arrayFromPayloads } from '@temporalio/common';
+import { accountIdKey } from '../workflows/search-attributes';
+
+/**
+ * Dead letters are failed workflows (DESIGN.md): found by a visibility query, explained by their failure (whose type
+ * is the error category), and retried as a new run of the same workflow with the same input and id. A new run rather
+ * than a reset: it starts clean from the input, and what already happened is safe to meet again (a reply is posted
+ * only if X has none, records are upserts).
+ */
+export interface DeadLetter {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  accountId?: string;
+  failedAt?: string;
+  category: string;
+  message: string;
+}
+
+/** The visibility query for the dead letters, optionally of one account. */
+export function deadLetterQuery(accountId?: string): string {
+  return `ExecutionStatus="Failed"${accountId ? ` AND AccountId="${accountId.replace(/"/g, '')}"` : ''}`;
+}
+
+export async function listDeadLetters(client: Client, options: { accountId?: string; limit?: number } = {}) {
+  const found: DeadLetter[] = [];
+  for await (const execution of client.workflow.list({ query: deadLetterQuery(options.accountId) })) {
+    found.push(await explainDeadLetter(client, execution.workflowId, execution.runId));
+    if (found.length >= (options.limit ?? 100)) break;
+  }
+  return found;
+}
+
+export async function explainDeadLetter(client: Client, workflowId: string, runId?: string): Promise<DeadLetter> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  const description = await handle.describe();
+  if (description.status.name !== 'FAILED') {
+    throw new NotADeadLetter(`${workflowId} is ${description.status.name}, not failed: it is not a dead letter`);
+  }
+  const failure = await handle.result().then(
+    () => undefined,
+    (err: unknown) => (err instanceof WorkflowFailedError ? err.cause : undefined),
+  );
+  return {
+    workflowId,
+    runId: description.runId,
+    workflowType: description.type,
+    accountId: description.typedSearchAttributes.get(accountIdKey),
+    failedAt: description.closeTime?.toISOString(),
+    category: failure instanceof ApplicationFailure ? (failure.type ?? 'upstream') : 'upstream',
+    message: failure?.message ?? 'the workflow failed',
+  };
+}
+
+export class NotADeadLetter extends Error {
+  override name = 'NotADeadLetter';
+}
+
+/** Starts a new run of a dead letter with the input it was started with; returns the new run's id. */
+export async function retryDeadLetter(client: Client, workflowId: string): Promise<{ runId: string }> {
+  const dead = await explainDeadLetter(client, workflowId);
+  const handle = client.workflow.getHandle(workflowId, dead.runId);
+  const description = await handle.describe();
+  const history = await handle.fetchHistory();
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  const args = arrayFromPayloads(client.options.loadedDataConverter.payloadConverter, started?.input?.payloads);
+  const next = await client.workflow.start(dead.workflowType, {
+    workflowId,
+    taskQueue: description.taskQueue,
+    args,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    typedSearchAttributes: dead.accountId ? [{ key: accountIdKey, value: dead.accountId }] : [],
+  });
+  return { runId: next.firstExecutionRunId };
+}
