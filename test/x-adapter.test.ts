@@ -45,14 +45,73 @@ describe('X adapter against the simulator (HTTPS)', () => {
     );
   });
 
-  test("a second post of the same text is X's 403 duplicate, never retried", async () => {
+  test("X's 403 duplicate: our reply to that tweet is the answer; the same text elsewhere is never retried", async () => {
     const target = await targetTweet();
-    await port().postReply({ accountId: 'bob', inReplyToTweetId: target, text: 'Same words' });
+    const first = await port().postReply({ accountId: 'bob', inReplyToTweetId: target, text: 'Same words' });
+    const again = await port().postReply({ accountId: 'bob', inReplyToTweetId: target, text: 'Same words' });
+    assert.equal(again.id, first.id, 'the existing reply, not a second one');
+
+    const other = await targetTweet();
     const failure = await failureOf(
-      port().postReply({ accountId: 'bob', inReplyToTweetId: target, text: 'Same words' }),
+      port().postReply({ accountId: 'bob', inReplyToTweetId: other, text: 'Same words' }),
     );
     assert.deepEqual([failure.type, failure.nonRetryable], ['invalid-input', true]);
     assert.match(failure.message, /duplicate content/);
+  });
+
+  test("findReply: none before posting, then the account's own reply to that tweet only", async () => {
+    const target = await targetTweet();
+    assert.equal(await port().findReply({ accountId: 'alice', inReplyToTweetId: target }), null);
+    await port().postReply({ accountId: 'bob', inReplyToTweetId: target, text: `Bob's answer ${target}` });
+    const elsewhere = await targetTweet();
+    await port().postReply({ accountId: 'alice', inReplyToTweetId: elsewhere, text: `Another ${elsewhere}` });
+    assert.equal(await port().findReply({ accountId: 'alice', inReplyToTweetId: target }), null);
+
+    const { id } = await port().postReply({ accountId: 'alice', inReplyToTweetId: target, text: `Ours ${target}` });
+    assert.deepEqual(await port().findReply({ accountId: 'alice', inReplyToTweetId: target }), {
+      id,
+      text: `Ours ${target}`,
+    });
+  });
+
+  test("recentTweets: a watched account's original tweets since the last seen, newest first", async () => {
+    const author = `watched${Date.now() % 100000}`;
+    const post = (text: string) =>
+      sandboxCall<{ id: string }>(simulator, 'POST', '/_sandbox/x/tweets', { authorUsername: author, text });
+    const first = (await post('one')).body.id;
+    const second = (await post('two')).body.id;
+    await sandboxCall(simulator, 'POST', '/_sandbox/x/tweets', { authorUsername: 'someone-else', text: 'noise' });
+
+    const all = await port().recentTweets({ accountId: 'alice', username: author });
+    assert.deepEqual(
+      all.tweets.map((t) => [t.id, t.text, t.authorUsername]),
+      [
+        [second, 'two', author],
+        [first, 'one', author],
+      ],
+    );
+    assert.equal(all.newestId, second);
+
+    const third = (await post('three')).body.id;
+    const since = await port().recentTweets({ accountId: 'alice', username: author, sinceId: second });
+    assert.deepEqual([since.tweets.map((t) => t.id), since.newestId], [[third], third]);
+    const none = await port().recentTweets({ accountId: 'alice', username: author, sinceId: third });
+    assert.deepEqual([none.tweets, none.newestId], [[], undefined]);
+  });
+
+  test('reads: an unknown username is not-found; a 429 waits for its reset; a 5xx is retried', async () => {
+    const unknown = await failureOf(port().recentTweets({ accountId: 'alice', username: 'nobody_here_at_all' }));
+    assert.deepEqual([unknown.type, unknown.nonRetryable], ['not-found', true]);
+
+    simulator.setFaults({ rateLimitRate: 1, rateLimitResetSeconds: 12, burst: 1 });
+    const limited = await failureOf(port().findReply({ accountId: 'bob', inReplyToTweetId: '1' }));
+    assert.deepEqual([limited.type, limited.nonRetryable], ['rate-limit', false]);
+    const delay = msToNumber(limited.nextRetryDelay ?? 0);
+    assert.ok(Math.abs(delay - 12000) <= 1000, `nextRetryDelay ${delay} ms, expected about 12000`);
+
+    simulator.setFaults({ errorRate: 1, errorStatus: 502, burst: 1 });
+    const failed = await failureOf(port().recentTweets({ accountId: 'bob', username: 'alice' }));
+    assert.deepEqual([failed.type, failed.nonRetryable], ['upstream', false]);
   });
 
   test('a 5xx is retried (upstream)', async () => {

@@ -13,6 +13,7 @@ export { faultsSchema, type Faults } from './faults';
 export interface SimulatorRequest {
   method: string;
   path: string;
+  query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: unknown;
 }
@@ -66,7 +67,7 @@ export async function startSimulator(
   const server = tls ? createHttpsServer(tls, listener) : createHttpServer(listener);
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    const { pathname: path, searchParams: query } = new URL(req.url ?? '/', 'http://sandbox');
     const raw = await readBody(req);
     let body: unknown;
     try {
@@ -86,7 +87,7 @@ export async function startSimulator(
       return send(res, { status: 200, body: setFaults(parsed.data) });
     }
     if (path.startsWith('/_sandbox/')) {
-      const answer = await spec.control?.({ method: req.method ?? 'GET', path, headers: req.headers, body });
+      const answer = await spec.control?.({ method: req.method ?? 'GET', path, query, headers: req.headers, body });
       return send(res, answer ?? { status: 404, body: { error: `No sandbox route ${path}` } });
     }
 
@@ -98,7 +99,7 @@ export async function startSimulator(
       response = undefined; // never answered: the client's own timeout decides
     else if (outcome.kind === 'rate-limit') response = spec.rateLimited(outcome.resetSeconds);
     else if (outcome.kind === 'error') response = spec.failed(outcome.status);
-    else response = await spec.handle({ method: logged.method, path, headers: req.headers, body });
+    else response = await spec.handle({ method: logged.method, path, query, headers: req.headers, body });
     if (!response) return;
     logged.status = response.status;
     send(res, response);

@@ -4,7 +4,9 @@ import { startSimulator, type RunningSimulator, type SimulatorResponse } from '.
 /**
  * A subset of the X API v2 over HTTPS (twitter-api-v2 always uses https.request), with a certificate generated at
  * start-up that only the sandbox's adapter trusts. `POST /2/tweets` posts (a reply with `reply.in_reply_to_tweet_id`),
- * answering X's 403 for duplicate content; every answer carries X's rate-limit headers. The author is the account
+ * answering X's 403 for duplicate content; `GET /2/users/me`, `/2/users/by/username/:username`, `/2/users/:id/tweets`
+ * (since_id, exclude=replies) and `/2/tweets/search/recent` (from:, in_reply_to_tweet_id:) read them back, newest
+ * first. Every answer carries X's rate-limit headers. The author is the account
  * whose access token signed the request: sandbox tokens are `sandbox-token-<accountId>`.
  */
 export interface XTweet {
@@ -48,6 +50,50 @@ export async function startXSimulator(port = 0): Promise<RunningSimulator & { ca
     ],
   });
 
+  const ok = (body: unknown): SimulatorResponse => ({ status: 200, headers: limitHeaders(199), body });
+  // Stable numeric user ids, as X's are: derived from the username.
+  const userId = (username: string) =>
+    String(1_000_000 + [...username].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000_007, 7));
+  const user = (username: string) => ({ id: userId(username), name: username, username });
+  const knownUsers = () => new Set(['alice', 'bob', ...tweets.map((tweet) => tweet.authorUsername)]);
+  const view = (tweet: XTweet) => ({
+    id: tweet.id,
+    text: tweet.text,
+    author_id: userId(tweet.authorUsername),
+    edit_history_tweet_ids: [tweet.id],
+    ...(tweet.in_reply_to ? { referenced_tweets: [{ type: 'replied_to', id: tweet.in_reply_to }] } : {}),
+  });
+  /** Newest first, as X lists tweets; `meta` as X gives it (no `data` at all when nothing matches). */
+  const page = (matching: XTweet[], maxResults: number) => {
+    const newestFirst = [...matching].sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1)).slice(0, maxResults);
+    if (newestFirst.length === 0) return ok({ meta: { result_count: 0 } });
+    return ok({
+      data: newestFirst.map(view),
+      meta: {
+        result_count: newestFirst.length,
+        newest_id: newestFirst[0]?.id,
+        oldest_id: newestFirst.at(-1)?.id,
+      },
+    });
+  };
+  const post = (author: string, body: unknown): SimulatorResponse => {
+    const request = (body ?? {}) as { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown } };
+    if (typeof request.text !== 'string' || request.text.length === 0 || request.text.length > 280) {
+      return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.');
+    }
+    const inReplyTo = request.reply?.in_reply_to_tweet_id;
+    if (inReplyTo !== undefined && !tweets.some((tweet) => tweet.id === inReplyTo)) {
+      return problem(400, 'Invalid Request', 'The tweet you are replying to does not exist.');
+    }
+    if (tweets.some((tweet) => tweet.authorUsername === author && tweet.text === request.text)) {
+      return problem(403, 'Forbidden', 'You are not allowed to create a Tweet with duplicate content.');
+    }
+    const tweet: XTweet = { id: newId(), text: request.text, authorUsername: author };
+    if (typeof inReplyTo === 'string') tweet.in_reply_to = inReplyTo;
+    tweets.push(tweet);
+    return { status: 201, headers: limitHeaders(199), body: { data: { id: tweet.id, text: tweet.text } } };
+  };
+
   const simulator = await startSimulator(
     {
       state: () => ({ tweets }),
@@ -67,25 +113,59 @@ export async function startXSimulator(port = 0): Promise<RunningSimulator & { ca
         tweets.push(tweet);
         return { status: 201, body: { id: tweet.id } };
       },
-      handle: ({ method, path, headers, body }) => {
-        if (method !== 'POST' || path !== '/2/tweets') return problem(404, 'Not Found Error', `No route ${path}`);
+      handle: ({ method, path, query, headers, body }) => {
         const author = /oauth_token="sandbox-token-([\w-]+)"/.exec(headers.authorization ?? '')?.[1];
         if (!author) return problem(401, 'Unauthorized', 'Unauthorized');
-        const request = (body ?? {}) as { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown } };
-        if (typeof request.text !== 'string' || request.text.length === 0 || request.text.length > 280) {
-          return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.');
+        if (method === 'POST' && path === '/2/tweets') return post(author, body);
+        if (method !== 'GET') return problem(404, 'Not Found Error', `No route ${method} ${path}`);
+        if (path === '/2/users/me') return ok({ data: user(author) });
+        const byUsername = /^\/2\/users\/by\/username\/([\w]+)$/.exec(path)?.[1];
+        if (byUsername) {
+          // X answers 200 with an `errors` array, and no `data`, for a username it does not know.
+          if (!knownUsers().has(byUsername)) {
+            return ok({
+              errors: [
+                {
+                  value: byUsername,
+                  detail: `Could not find user with username: [${byUsername}].`,
+                  title: 'Not Found Error',
+                  resource_type: 'user',
+                  parameter: 'username',
+                  resource_id: byUsername,
+                  type: 'https://api.twitter.com/2/problems/resource-not-found',
+                },
+              ],
+            });
+          }
+          return ok({ data: user(byUsername) });
         }
-        const inReplyTo = request.reply?.in_reply_to_tweet_id;
-        if (inReplyTo !== undefined && !tweets.some((tweet) => tweet.id === inReplyTo)) {
-          return problem(400, 'Invalid Request', 'The tweet you are replying to does not exist.');
+        const timelineOf = /^\/2\/users\/(\d+)\/tweets$/.exec(path)?.[1];
+        if (timelineOf) {
+          const username = [...knownUsers()].find((name) => userId(name) === timelineOf);
+          if (!username) return problem(404, 'Not Found Error', `Could not find user with id: [${timelineOf}].`);
+          const exclude = (query.get('exclude') ?? '').split(',');
+          const sinceId = query.get('since_id');
+          const matching = tweets.filter(
+            (tweet) =>
+              tweet.authorUsername === username &&
+              !(exclude.includes('replies') && tweet.in_reply_to) &&
+              (!sinceId || BigInt(tweet.id) > BigInt(sinceId)),
+          );
+          return page(matching, Number(query.get('max_results') ?? 10));
         }
-        if (tweets.some((tweet) => tweet.authorUsername === author && tweet.text === request.text)) {
-          return problem(403, 'Forbidden', 'You are not allowed to create a Tweet with duplicate content.');
+        if (path === '/2/tweets/search/recent') {
+          // The operators Steadfast uses: from:<username> and in_reply_to_tweet_id:<id>, all of which must match.
+          const terms = (query.get('query') ?? '').split(/\s+/).filter(Boolean);
+          const from = terms.find((term) => term.startsWith('from:'))?.slice(5);
+          const replyTo = terms.find((term) => term.startsWith('in_reply_to_tweet_id:'))?.slice(21);
+          if (!from && !replyTo)
+            return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.');
+          const matching = tweets.filter(
+            (tweet) => (!from || tweet.authorUsername === from) && (!replyTo || tweet.in_reply_to === replyTo),
+          );
+          return page(matching, Number(query.get('max_results') ?? 10));
         }
-        const tweet: XTweet = { id: newId(), text: request.text, authorUsername: author };
-        if (typeof inReplyTo === 'string') tweet.in_reply_to = inReplyTo;
-        tweets.push(tweet);
-        return { status: 201, headers: limitHeaders(199), body: { data: { id: tweet.id, text: tweet.text } } };
+        return problem(404, 'Not Found Error', `No route ${path}`);
       },
     },
     port,

@@ -1,6 +1,7 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
 import { permanentFailure, retryAfterFailure, transientFailure } from '../../activities/failures';
+import { MissingAccountSecret } from '../../ports/account-store';
 
 /** X's answer to a second tweet with the same text: the first one exists, so this is not a failure to retry. */
 export function isDuplicateContent(err: unknown): boolean {
@@ -12,6 +13,7 @@ export function isDuplicateContent(err: unknown): boolean {
  * 403 are never retried. A timeout or a reset connection is ambiguous for a post: it may have happened.
  */
 export function classifyXError(err: unknown, now = Date.now()): ApplicationFailure {
+  if (err instanceof MissingAccountSecret) return permanentFailure('auth', err.message, err);
   if (err instanceof ApiRequestError) {
     const reason = requestErrorOf(err)?.message ?? err.message;
     const timedOut = /timeout/i.test(reason);
