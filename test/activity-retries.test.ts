@@ -60,7 +60,12 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
   );
   const requests = target.requests().slice(sent);
   const gapsMs = requests.slice(1).map((request, i) => request.at - (requests[i]?.at ?? 0));
-  return { result, statuses: requests.map((request) => request.status), gapsMs };
+  return {
+    result,
+    statuses: requests.map((request) => request.status),
+    calls: requests.map((request) => `${request.method} ${request.path} ${request.status}`),
+    gapsMs,
+  };
 }
 
 describe('activity retries on the real dev server', () => {
@@ -84,13 +89,19 @@ describe('activity retries on the real dev server', () => {
   });
 
   test('X: a 429 with an 8 s reset delays the next post to the reset, with no request in between', async () => {
-    const { result, statuses, gapsMs } = await replyThrough(x, {
+    const { result, calls, gapsMs } = await replyThrough(x, {
       rateLimitRate: 1,
       rateLimitResetSeconds: 8,
       burst: 1,
     });
     assert.equal(result.status, 'posted');
-    assert.deepEqual(statuses, [429, 201]);
+    // Each attempt first asks X whether our reply exists (users/me, then search), and posts only if not.
+    assert.deepEqual(calls, [
+      'GET /2/users/me 429',
+      'GET /2/users/me 200',
+      'GET /2/tweets/search/recent 200',
+      'POST /2/tweets 201',
+    ]);
     // The X policy alone would retry after 5 s; x-rate-limit-reset (8 s) wins.
     assert.ok(gapsMs[0]! >= 7_000, `retried after ${gapsMs[0]} ms, before the reset`);
   });

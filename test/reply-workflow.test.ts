@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities } from '../src/activities';
+import type { ReplyActivities } from '../src/activities';
 import { startReply } from '../src/temporal/start-reply';
 import { replyWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
@@ -19,14 +19,14 @@ import {
 } from './helpers/temporal';
 
 /** Activities that record each call (name and attempt) and answer like the services would. */
-function recordingActivities(overrides: Partial<Record<keyof Activities, (attempt: number) => void>> = {}) {
-  const calls: { name: keyof Activities; attempt: number; input: unknown }[] = [];
-  const record = (name: keyof Activities, input: unknown) => {
+function recordingActivities(overrides: Partial<Record<keyof ReplyActivities, (attempt: number) => void>> = {}) {
+  const calls: { name: keyof ReplyActivities; attempt: number; input: unknown }[] = [];
+  const record = (name: keyof ReplyActivities, input: unknown) => {
     const attempt = Context.current().info.attempt;
     calls.push({ name, attempt, input });
     overrides[name]?.(attempt);
   };
-  const activities: Activities = {
+  const activities: ReplyActivities = {
     async generateReply(input) {
       record('generateReply', input);
       return { text: `draft for ${input.tweet.id}` };

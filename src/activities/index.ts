@@ -20,3 +20,6 @@ export function createActivities({ services, ownerChatId }: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** What the reply workflow calls: what a test worker for it must provide. */
+export type ReplyActivities = Pick<Activities, 'generateReply' | 'postReply' | 'recordReply' | 'notifyOwner'>;

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
-import type { Activities } from '../../src/activities';
+import type { ReplyActivities } from '../../src/activities';
 import { replyWorkflow } from '../../src/workflows';
 import type { ReplyInput } from '../../src/workflows/contracts';
 import { approveSignal, rejectSignal, statusQuery } from '../../src/workflows/messages';
@@ -54,7 +54,7 @@ async function run(): Promise<void> {
     for (const scenario of scenarios) {
       if (!overwrite && existsSync(join(__dirname, `${scenario.name}.json`))) continue;
       const taskQueue = `record-${scenario.name}`;
-      const activities: Activities = {
+      const activities: ReplyActivities = {
         generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}` }),
         notifyOwner: async () => undefined,
         postReply: async ({ inReplyToTweetId }) => {
