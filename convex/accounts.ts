@@ -1,0 +1,36 @@
+import { v } from 'convex/values';
+import { mutation, query } from './_generated/server';
+
+const settingsFields = {
+  displayName: v.optional(v.string()),
+  approval: v.union(v.literal('auto'), v.literal('owner')),
+  chatsAnsweredWithAi: v.array(v.string()),
+  watchedUsernames: v.array(v.string()),
+};
+
+/** An account's settings, or null for an account Convex does not know (its session must not process anything). */
+export const settings = query({
+  args: { accountId: v.string() },
+  handler: async (ctx, { accountId }) => {
+    const account = await ctx.db
+      .query('accounts')
+      .withIndex('by_account', (q) => q.eq('accountId', accountId))
+      .unique();
+    if (!account) return null;
+    const { displayName, approval, chatsAnsweredWithAi, watchedUsernames } = account;
+    return { accountId, displayName, approval, chatsAnsweredWithAi, watchedUsernames };
+  },
+});
+
+export const upsertSettings = mutation({
+  args: { accountId: v.string(), ...settingsFields },
+  handler: async (ctx, args) => {
+    const existing = await ctx.db
+      .query('accounts')
+      .withIndex('by_account', (q) => q.eq('accountId', args.accountId))
+      .unique();
+    if (existing) await ctx.db.replace(existing._id, args);
+    else await ctx.db.insert('accounts', args);
+    return null;
+  },
+});

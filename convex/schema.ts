@@ -1,0 +1,41 @@
+import { defineSchema, defineTable } from 'convex/server';
+import { v } from 'convex/values';
+
+/**
+ * What Steadfast keeps in Convex: accounts' settings (read before a session processes anything), every synced
+ * Telegram message (one document per account, chat and message id), and every posted reply (one per account and
+ * tweet). Secrets never live here: sessions and tokens stay in the workers' account store.
+ */
+export default defineSchema({
+  accounts: defineTable({
+    accountId: v.string(),
+    displayName: v.optional(v.string()),
+    /** How replies to watched tweets are approved by default. */
+    approval: v.union(v.literal('auto'), v.literal('owner')),
+    /** Chats the account answers with AI (batched chat replies). */
+    chatsAnsweredWithAi: v.array(v.string()),
+    /** X usernames whose new tweets the account answers. */
+    watchedUsernames: v.array(v.string()),
+  }).index('by_account', ['accountId']),
+
+  messages: defineTable({
+    accountId: v.string(),
+    chatId: v.string(),
+    messageId: v.number(),
+    senderId: v.string(),
+    text: v.string(),
+    /** Unix seconds, as Telegram dates messages. */
+    date: v.number(),
+  })
+    .index('by_message', ['accountId', 'chatId', 'messageId'])
+    .index('by_chat', ['accountId', 'chatId', 'date']),
+
+  replies: defineTable({
+    accountId: v.string(),
+    tweetId: v.string(),
+    replyTweetId: v.string(),
+    text: v.string(),
+    workflowId: v.string(),
+    recordedAt: v.number(),
+  }).index('by_tweet', ['accountId', 'tweetId']),
+});

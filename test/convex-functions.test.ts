@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { makeFunctionReference } from 'convex/server';
+import schema from '../convex/schema';
+
+/**
+ * The Convex functions production calls (convex/), run by convex-test against the schema: the same contract the
+ * sandbox's Convex simulator implements.
+ */
+// convex-test finds the functions through this map (what Vite's import.meta.glob would give it) and its root by the
+// `_generated` entry.
+const modules = {
+  '../convex/_generated/server.ts': () => import('../convex/_generated/server.js'),
+  '../convex/accounts.ts': () => import('../convex/accounts.js'),
+  '../convex/messages.ts': () => import('../convex/messages.js'),
+  '../convex/replies.ts': () => import('../convex/replies.js'),
+};
+/** convex-test is an ES module; it sees convex's ESM typings, this CommonJS project the CJS ones: same runtime. */
+async function newConvex() {
+  const { convexTest } = await import('convex-test');
+  return convexTest({ schema: schema as unknown as NonNullable<Parameters<typeof convexTest>[0]['schema']>, modules });
+}
+const upsertMessage = makeFunctionReference<'mutation'>('messages:upsert');
+const byChat = makeFunctionReference<'query'>('messages:byChat');
+const recordReply = makeFunctionReference<'mutation'>('replies:record');
+const replyByTweet = makeFunctionReference<'query'>('replies:byTweet');
+const settings = makeFunctionReference<'query'>('accounts:settings');
+const upsertSettings = makeFunctionReference<'mutation'>('accounts:upsertSettings');
+
+const message = (messageId: number, text = `message ${messageId}`) => ({
+  accountId: 'alice',
+  chatId: '555',
+  messageId,
+  senderId: '555',
+  text,
+  date: 1_800_000_000 + messageId,
+});
+
+describe('Convex functions (convex-test)', () => {
+  test('messages:upsert stores a message once, however often it is synced', async () => {
+    const t = await newConvex();
+    const first = (await t.mutation(upsertMessage, message(1))) as { id: string; created: boolean };
+    const again = (await t.mutation(upsertMessage, message(1, 'a retried sync'))) as { id: string; created: boolean };
+    await t.mutation(upsertMessage, message(2));
+    assert.deepEqual([first.created, again.created, again.id], [true, false, first.id]);
+    const stored = (await t.query(byChat, { accountId: 'alice', chatId: '555' })) as { text: string }[];
+    assert.deepEqual(
+      stored.map((m) => m.text),
+      ['message 1', 'message 2'],
+    );
+  });
+
+  test('the same message id in another chat or account is another message', async () => {
+    const t = await newConvex();
+    await t.mutation(upsertMessage, message(7));
+    const otherChat = (await t.mutation(upsertMessage, { ...message(7), chatId: '-42' })) as unknown as {
+      created: boolean;
+    };
+    const otherAccount = (await t.mutation(upsertMessage, { ...message(7), accountId: 'bob' })) as unknown as {
+      created: boolean;
+    };
+    assert.deepEqual([otherChat.created, otherAccount.created], [true, true]);
+  });
+
+  test('arguments are validated: a bad message is refused, naming the field', async () => {
+    const t = await newConvex();
+    await assert.rejects(
+      t.mutation(upsertMessage, { ...message(3), messageId: 'three' }),
+      /Validator error: Expected `number`, got `three`/,
+    );
+    await assert.rejects(t.mutation(upsertMessage, { accountId: 'alice' }), /chatId|Object is missing/);
+  });
+
+  test('replies:record is idempotent by account and tweet', async () => {
+    const t = await newConvex();
+    const reply = { accountId: 'alice', tweetId: '10', replyTweetId: '11', text: 'hi', workflowId: 'reply:alice:10' };
+    const first = (await t.mutation(recordReply, reply)) as string;
+    const again = (await t.mutation(recordReply, reply)) as string;
+    assert.equal(again, first);
+    const stored = (await t.query(replyByTweet, { accountId: 'alice', tweetId: '10' })) as { replyTweetId: string };
+    assert.equal(stored.replyTweetId, '11');
+    assert.equal(await t.query(replyByTweet, { accountId: 'alice', tweetId: '99' }), null);
+  });
+
+  test('accounts:settings is null for an unknown account, and returns what was stored', async () => {
+    const t = await newConvex();
+    assert.equal(await t.query(settings, { accountId: 'alice' }), null);
+    const stored = { approval: 'owner', chatsAnsweredWithAi: ['555'], watchedUsernames: ['nasa'] } as const;
+    await t.mutation(upsertSettings, { accountId: 'alice', ...stored });
+    await t.mutation(upsertSettings, { accountId: 'alice', ...stored, approval: 'auto' });
+    assert.deepEqual(await t.query(settings, { accountId: 'alice' }), {
+      accountId: 'alice',
+      ...stored,
+      approval: 'auto',
+    });
+  });
+});
