@@ -33,7 +33,41 @@ describe('Convex adapter against the simulator', () => {
     await store().recordReply(record('1', 'Hello again'));
     const docs = await replies(simulator);
     assert.deepEqual(Object.keys(docs), ['alice:1']);
-    assert.equal(docs['alice:1']?.text, 'Hello again');
+    assert.equal(docs['alice:1']?.text, 'Hello', 'the first record stands, as in convex/replies.ts');
+  });
+
+  test('saves a Telegram message once, however often it is synced', async () => {
+    const message = {
+      accountId: 'bob',
+      chatId: '555',
+      messageId: 41,
+      senderId: '555',
+      text: 'hi',
+      date: 1_800_000_000,
+    };
+    assert.deepEqual(await store().saveMessage(message), { created: true });
+    assert.deepEqual(await store().saveMessage({ ...message, text: 'a retried sync' }), { created: false });
+    assert.deepEqual(await store().saveMessage({ ...message, messageId: 42 }), { created: true });
+    const state = (await (await fetch(`${simulator.url}/_sandbox/state`)).json()) as {
+      messages: Record<string, { text: string }>;
+    };
+    assert.deepEqual(
+      Object.entries(state.messages)
+        .filter(([key]) => key.startsWith('bob:555:'))
+        .map(([key, doc]) => [key, doc.text]),
+      [
+        ['bob:555:41', 'hi'],
+        ['bob:555:42', 'hi'],
+      ],
+    );
+    const bad = await failureOf(store().saveMessage({ ...message, messageId: 'x' as unknown as number }));
+    assert.deepEqual([bad.type, bad.nonRetryable], ['invalid-input', true]);
+  });
+
+  test("reads an account's settings: the sandbox accounts have them, an unknown account has none", async () => {
+    const alice = await store().accountSettings('alice');
+    assert.deepEqual([alice?.accountId, alice?.approval], ['alice', 'owner']);
+    assert.equal(await store().accountSettings('nobody'), null);
   });
 
   const rows: [string, Parameters<RunningSimulator['setFaults']>[0], string, boolean][] = [

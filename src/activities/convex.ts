@@ -1,9 +1,17 @@
-import type { ReplyRecord, StorePort } from '../ports/store';
+import type { AccountSettings, ReplyRecord, StorePort } from '../ports/store';
+import type { TelegramMessage } from '../ports/telegram';
 
 export function createConvexActivities(store: StorePort) {
   return {
     async recordReply(record: ReplyRecord): Promise<void> {
       await store.recordReply(record);
+    },
+    /** Idempotent: a sync retried after an ambiguous failure finds its document. */
+    async saveMessage(message: TelegramMessage & { accountId: string }): Promise<{ created: boolean }> {
+      return store.saveMessage(message);
+    },
+    async loadAccountSettings(request: { accountId: string }): Promise<AccountSettings | null> {
+      return store.accountSettings(request.accountId);
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { TelegramMessage } from './telegram';
+
 /** What the workflows need of Convex. */
 export interface ReplyRecord {
   accountId: string;
@@ -7,7 +9,20 @@ export interface ReplyRecord {
   workflowId: string;
 }
 
+/** An account's settings, kept in Convex (convex/accounts.ts). */
+export interface AccountSettings {
+  accountId: string;
+  displayName?: string;
+  approval: 'auto' | 'owner';
+  chatsAnsweredWithAi: string[];
+  watchedUsernames: string[];
+}
+
 export interface StorePort {
   /** Idempotent by (accountId, tweetId): recording the same reply twice keeps one record. */
   recordReply(record: ReplyRecord): Promise<void>;
+  /** Idempotent by (accountId, chatId, messageId); `created` is false when it was stored already. */
+  saveMessage(message: TelegramMessage & { accountId: string }): Promise<{ created: boolean }>;
+  /** Null for an account Convex does not know. */
+  accountSettings(accountId: string): Promise<AccountSettings | null>;
 }

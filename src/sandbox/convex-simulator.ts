@@ -13,13 +13,45 @@ interface ReplyDocument {
   text: string;
   workflowId: string;
 }
+interface MessageDocument {
+  accountId: string;
+  chatId: string;
+  messageId: number;
+  senderId: string;
+  text: string;
+  date: number;
+}
+interface AccountSettings {
+  accountId: string;
+  displayName?: string;
+  approval: 'auto' | 'owner';
+  chatsAnsweredWithAi: string[];
+  watchedUsernames: string[];
+}
 interface Store {
   replies: Record<string, ReplyDocument>;
+  messages: Record<string, MessageDocument & { id: string }>;
+  accounts: Record<string, AccountSettings>;
 }
+
+/** The sandbox accounts of DESIGN.md, with settings from the start. */
+const sandboxAccounts: AccountSettings[] = [
+  { accountId: 'alice', displayName: 'Alice', approval: 'owner', chatsAnsweredWithAi: [], watchedUsernames: [] },
+  { accountId: 'bob', displayName: 'Bob', approval: 'auto', chatsAnsweredWithAi: [], watchedUsernames: [] },
+];
 
 type ConvexFunction = (args: Record<string, unknown>, store: Store) => unknown;
 
 class ArgumentValidationError extends Error {}
+
+function numbers<K extends string>(args: Record<string, unknown>, keys: readonly K[]): Record<K, number> {
+  for (const key of keys) {
+    if (typeof args[key] !== 'number') {
+      throw new ArgumentValidationError(`ArgumentValidationError: Value does not match validator. Path: .${key}`);
+    }
+  }
+  return args as Record<K, number>;
+}
 
 function strings<K extends string>(args: Record<string, unknown>, keys: readonly K[]): Record<K, string> {
   for (const key of keys) {
@@ -37,8 +69,52 @@ const functions: Record<string, { kind: 'query' | 'mutation'; run: ConvexFunctio
     run: (args, store) => {
       const doc = strings(args, ['accountId', 'tweetId', 'replyTweetId', 'text', 'workflowId'] as const);
       const key = `${doc.accountId}:${doc.tweetId}`;
-      store.replies[key] = { ...doc };
+      // As convex/replies.ts: the first record stands; recording again changes nothing.
+      store.replies[key] ??= { ...doc };
       return key;
+    },
+  },
+  /** Idempotent by (accountId, chatId, messageId), as convex/messages.ts. */
+  'messages:upsert': {
+    kind: 'mutation',
+    run: (args, store) => {
+      const { accountId, chatId, senderId } = strings(args, ['accountId', 'chatId', 'senderId'] as const);
+      // Text may be empty (a photo's caption-less message), but must be a string.
+      if (typeof args.text !== 'string') {
+        throw new ArgumentValidationError('ArgumentValidationError: Value does not match validator. Path: .text');
+      }
+      const { messageId, date } = numbers(args, ['messageId', 'date'] as const);
+      const key = `${accountId}:${chatId}:${messageId}`;
+      const existing = store.messages[key];
+      if (existing) return { id: existing.id, created: false };
+      const id = `m${Object.keys(store.messages).length + 1}`;
+      store.messages[key] = { id, accountId, chatId, messageId, senderId, text: args.text, date };
+      return { id, created: true };
+    },
+  },
+  'accounts:settings': {
+    kind: 'query',
+    run: (args, store) => store.accounts[strings(args, ['accountId'] as const).accountId] ?? null,
+  },
+  'accounts:upsertSettings': {
+    kind: 'mutation',
+    run: (args, store) => {
+      const { accountId } = strings(args, ['accountId'] as const);
+      const { approval, chatsAnsweredWithAi, watchedUsernames, displayName } = args as Partial<AccountSettings>;
+      const lists = [chatsAnsweredWithAi, watchedUsernames].every(
+        (list) => Array.isArray(list) && list.every((item) => typeof item === 'string'),
+      );
+      if ((approval !== 'auto' && approval !== 'owner') || !lists) {
+        throw new ArgumentValidationError('ArgumentValidationError: Value does not match validator.');
+      }
+      store.accounts[accountId] = {
+        accountId,
+        ...(displayName ? { displayName } : {}),
+        approval,
+        chatsAnsweredWithAi: chatsAnsweredWithAi ?? [],
+        watchedUsernames: watchedUsernames ?? [],
+      };
+      return null;
     },
   },
   'replies:byTweet': {
@@ -50,10 +126,15 @@ const functions: Record<string, { kind: 'query' | 'mutation'; run: ConvexFunctio
   },
 };
 
+const emptyStore = (): Store => ({ replies: {}, messages: {}, accounts: {} });
+
 export function startConvexSimulator(options: { port?: number; dataFile?: string } = {}): Promise<RunningSimulator> {
   const { port = 0, dataFile } = options;
   const store: Store =
-    dataFile && existsSync(dataFile) ? (JSON.parse(readFileSync(dataFile, 'utf8')) as Store) : { replies: {} };
+    dataFile && existsSync(dataFile) ? (JSON.parse(readFileSync(dataFile, 'utf8')) as Store) : emptyStore();
+  store.messages ??= {};
+  store.accounts ??= {};
+  for (const account of sandboxAccounts) store.accounts[account.accountId] ??= { ...account };
   const save = () => dataFile && writeFileSync(dataFile, JSON.stringify(store));
   const functionError = (errorMessage: string): SimulatorResponse => ({
     status: 560,

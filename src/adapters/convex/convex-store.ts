@@ -1,12 +1,16 @@
 import { ConvexHttpClient } from 'convex/browser';
 import { makeFunctionReference } from 'convex/server';
-import type { StorePort } from '../../ports/store';
+import type { AccountSettings, StorePort } from '../../ports/store';
 import { classifyConvexError, ConvexHttpError, ConvexUnreachable } from './classify';
 
 /** Convex's status for "the function ran and failed": the body carries the error envelope. */
 const functionFailed = 560;
 
 const recordReply = makeFunctionReference<'mutation'>('replies:record');
+const upsertMessage = makeFunctionReference<'mutation', Record<string, unknown>, { created: boolean }>(
+  'messages:upsert',
+);
+const settings = makeFunctionReference<'query', { accountId: string }, AccountSettings | null>('accounts:settings');
 
 /** The store port over Convex's HTTP API (the functions in convex/, or the sandbox's simulator of them). */
 export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; timeoutMs?: number }): StorePort {
@@ -16,6 +20,21 @@ export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; tim
       try {
         // skipQueue: activities run concurrently; the client's own queue would serialise them behind a slow call.
         await client.mutation(recordReply, { ...record }, { skipQueue: true });
+      } catch (err) {
+        throw classifyConvexError(err);
+      }
+    },
+    async saveMessage(message) {
+      try {
+        const { created } = await client.mutation(upsertMessage, { ...message }, { skipQueue: true });
+        return { created };
+      } catch (err) {
+        throw classifyConvexError(err);
+      }
+    },
+    async accountSettings(accountId) {
+      try {
+        return await client.query(settings, { accountId });
       } catch (err) {
         throw classifyConvexError(err);
       }
