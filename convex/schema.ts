@@ -30,6 +30,13 @@ export default defineSchema({
     .index('by_message', ['accountId', 'chatId', 'messageId'])
     .index('by_chat', ['accountId', 'chatId', 'date']),
 
+  /** How far the watcher has read each watched X account: tweets after `sinceId` are new. */
+  watches: defineTable({
+    accountId: v.string(),
+    username: v.string(),
+    sinceId: v.string(),
+  }).index('by_watch', ['accountId', 'username']),
+
   replies: defineTable({
     accountId: v.string(),
     tweetId: v.string(),

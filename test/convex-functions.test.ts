@@ -14,6 +14,7 @@ const modules = {
   '../convex/accounts.ts': () => import('../convex/accounts.js'),
   '../convex/messages.ts': () => import('../convex/messages.js'),
   '../convex/replies.ts': () => import('../convex/replies.js'),
+  '../convex/watches.ts': () => import('../convex/watches.js'),
 };
 /** convex-test is an ES module; it sees convex's ESM typings, this CommonJS project the CJS ones: same runtime. */
 async function newConvex() {
@@ -24,6 +25,8 @@ const upsertMessage = makeFunctionReference<'mutation'>('messages:upsert');
 const byChat = makeFunctionReference<'query'>('messages:byChat');
 const recordReply = makeFunctionReference<'mutation'>('replies:record');
 const replyByTweet = makeFunctionReference<'query'>('replies:byTweet');
+const watchCursor = makeFunctionReference<'query'>('watches:cursor');
+const advanceWatch = makeFunctionReference<'mutation'>('watches:advance');
 const settings = makeFunctionReference<'query'>('accounts:settings');
 const upsertSettings = makeFunctionReference<'mutation'>('accounts:upsertSettings');
 
@@ -93,5 +96,16 @@ describe('Convex functions (convex-test)', () => {
       ...stored,
       approval: 'auto',
     });
+  });
+
+  test('watches: no cursor before the first poll; it only moves forward', async () => {
+    const t = await newConvex();
+    const watch = { accountId: 'alice', username: 'nasa' };
+    assert.equal(await t.query(watchCursor, watch), null);
+    await t.mutation(advanceWatch, { ...watch, sinceId: '100' });
+    await t.mutation(advanceWatch, { ...watch, sinceId: '99' });
+    assert.equal(await t.query(watchCursor, watch), '100');
+    await t.mutation(advanceWatch, { ...watch, sinceId: '1000' });
+    assert.equal(await t.query(watchCursor, watch), '1000', 'compared as numbers, not strings');
   });
 });

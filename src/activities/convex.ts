@@ -10,6 +10,12 @@ export function createConvexActivities(store: StorePort) {
     async saveMessage(message: TelegramMessage & { accountId: string }): Promise<{ created: boolean }> {
       return store.saveMessage(message);
     },
+    async watchCursor(request: { accountId: string; username: string }): Promise<string | null> {
+      return store.watchCursor(request);
+    },
+    async advanceWatchCursor(request: { accountId: string; username: string; sinceId: string }): Promise<void> {
+      await store.advanceWatchCursor(request);
+    },
     async loadAccountSettings(request: { accountId: string }): Promise<AccountSettings | null> {
       return store.accountSettings(request.accountId);
     },

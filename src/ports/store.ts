@@ -25,4 +25,8 @@ export interface StorePort {
   saveMessage(message: TelegramMessage & { accountId: string }): Promise<{ created: boolean }>;
   /** Null for an account Convex does not know. */
   accountSettings(accountId: string): Promise<AccountSettings | null>;
+  /** Where the watcher stopped reading a watched X account; null before its first poll. */
+  watchCursor(request: { accountId: string; username: string }): Promise<string | null>;
+  /** Moves the cursor forward (never back). */
+  advanceWatchCursor(request: { accountId: string; username: string; sinceId: string }): Promise<void>;
 }

@@ -32,6 +32,8 @@ interface Store {
   replies: Record<string, ReplyDocument>;
   messages: Record<string, MessageDocument & { id: string }>;
   accounts: Record<string, AccountSettings>;
+  /** watches:cursor / watches:advance, by `${accountId}:${username}`. */
+  watches: Record<string, string>;
 }
 
 /** The sandbox accounts of DESIGN.md, with settings from the start. */
@@ -117,6 +119,24 @@ const functions: Record<string, { kind: 'query' | 'mutation'; run: ConvexFunctio
       return null;
     },
   },
+  'watches:cursor': {
+    kind: 'query',
+    run: (args, store) => {
+      const { accountId, username } = strings(args, ['accountId', 'username'] as const);
+      return store.watches[`${accountId}:${username}`] ?? null;
+    },
+  },
+  /** Forward only, as convex/watches.ts. */
+  'watches:advance': {
+    kind: 'mutation',
+    run: (args, store) => {
+      const { accountId, username, sinceId } = strings(args, ['accountId', 'username', 'sinceId'] as const);
+      const key = `${accountId}:${username}`;
+      const current = store.watches[key];
+      if (!current || BigInt(sinceId) > BigInt(current)) store.watches[key] = sinceId;
+      return key;
+    },
+  },
   'replies:byTweet': {
     kind: 'query',
     run: (args, store) => {
@@ -126,7 +146,7 @@ const functions: Record<string, { kind: 'query' | 'mutation'; run: ConvexFunctio
   },
 };
 
-const emptyStore = (): Store => ({ replies: {}, messages: {}, accounts: {} });
+const emptyStore = (): Store => ({ replies: {}, messages: {}, accounts: {}, watches: {} });
 
 export function startConvexSimulator(options: { port?: number; dataFile?: string } = {}): Promise<RunningSimulator> {
   const { port = 0, dataFile } = options;
@@ -134,6 +154,7 @@ export function startConvexSimulator(options: { port?: number; dataFile?: string
     dataFile && existsSync(dataFile) ? (JSON.parse(readFileSync(dataFile, 'utf8')) as Store) : emptyStore();
   store.messages ??= {};
   store.accounts ??= {};
+  store.watches ??= {};
   for (const account of sandboxAccounts) store.accounts[account.accountId] ??= { ...account };
   const save = () => dataFile && writeFileSync(dataFile, JSON.stringify(store));
   const functionError = (errorMessage: string): SimulatorResponse => ({

@@ -10,6 +10,12 @@ const recordReply = makeFunctionReference<'mutation'>('replies:record');
 const upsertMessage = makeFunctionReference<'mutation', Record<string, unknown>, { created: boolean }>(
   'messages:upsert',
 );
+const watchCursor = makeFunctionReference<'query', { accountId: string; username: string }, string | null>(
+  'watches:cursor',
+);
+const advanceWatch = makeFunctionReference<'mutation', { accountId: string; username: string; sinceId: string }>(
+  'watches:advance',
+);
 const settings = makeFunctionReference<'query', { accountId: string }, AccountSettings | null>('accounts:settings');
 
 /** The store port over Convex's HTTP API (the functions in convex/, or the sandbox's simulator of them). */
@@ -28,6 +34,20 @@ export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; tim
       try {
         const { created } = await client.mutation(upsertMessage, { ...message }, { skipQueue: true });
         return { created };
+      } catch (err) {
+        throw classifyConvexError(err);
+      }
+    },
+    async watchCursor(request) {
+      try {
+        return await client.query(watchCursor, request);
+      } catch (err) {
+        throw classifyConvexError(err);
+      }
+    },
+    async advanceWatchCursor(request) {
+      try {
+        await client.mutation(advanceWatch, request, { skipQueue: true });
       } catch (err) {
         throw classifyConvexError(err);
       }
