@@ -2,12 +2,17 @@ import { loadConfigOrExit } from '../src/config';
 import { CliError, explain, type Command } from './cli/common';
 import { failureCommands } from './cli/failures';
 import { replyCommands } from './cli/reply';
+import { watchCommands } from './cli/watch';
 
 /**
  * `npm run cli -- <group> <command> [options]`: the owner's controls over Temporal. One file per command group;
  * `--help` everywhere; exit 0 on success, and on failure one clear line and a non-zero exit code.
  */
-const groups: Record<string, Record<string, Command>> = { reply: replyCommands, failures: failureCommands };
+const groups: Record<string, Record<string, Command>> = {
+  reply: replyCommands,
+  watch: watchCommands,
+  failures: failureCommands,
+};
 
 function help(): string {
   const lines = Object.entries(groups).flatMap(([group, commands]) =>

@@ -69,6 +69,7 @@ const envSchema = z.object({
       .max(65000, { message: 'expected a port from 1024 to 65000' })
       .default(4310),
   ),
+  STEADFAST_WATCH_INTERVAL: duration('2m'),
   STEADFAST_ACCOUNT_STORE: z.preprocess(unset, z.string().trim().default('.steadfast/accounts.json')),
   STEADFAST_OWNER_TELEGRAM_ID: z.preprocess(
     unset,
@@ -124,6 +125,8 @@ export interface Config {
   logLevel: Env['STEADFAST_LOG_LEVEL'];
   shutdownGraceTime: string;
   approvalTimeout: string;
+  /** How often each account's Schedule polls its watched X users. */
+  watchInterval: string;
   ownerTelegramId: string;
   /** The accounts' secrets (sessions, tokens); the sandbox keeps its own, next to its simulators. */
   accountStorePath: string;
@@ -156,6 +159,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.STEADFAST_LOG_LEVEL,
     shutdownGraceTime: env.STEADFAST_SHUTDOWN_GRACE,
     approvalTimeout: env.STEADFAST_APPROVAL_TIMEOUT,
+    watchInterval: env.STEADFAST_WATCH_INTERVAL,
     ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID,
     accountStorePath: env.STEADFAST_ACCOUNT_STORE,
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },

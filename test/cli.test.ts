@@ -159,3 +159,30 @@ describe('npm run cli -- failures …', () => {
     }
   });
 });
+
+describe('npm run cli -- watch …', () => {
+  test('add, list and remove a watched X account; bad input gets one clear line', async () => {
+    const username = `cliwatch${Date.now() % 100000}`;
+    const added = await cli('watch', 'add', '--account', 'alice', '--username', username, '--every', '1h', '--json');
+    assert.equal(added.code, 0, added.output);
+    const watch = JSON.parse(added.output) as { usernames: string[]; interval: string; webUi: string };
+    assert.deepEqual(watch.usernames, [username]);
+    assert.match(watch.webUi, /\/schedules\/watch%3Aalice$/);
+
+    const listed = await cli('watch', 'list');
+    assert.match(listed.output, new RegExp(`^alice: @${username} every 1h, approval owner`, 'm'));
+
+    const removed = await cli('watch', 'remove', '--account', 'alice', '--username', username);
+    assert.equal(removed.code, 0, removed.output);
+    const cases: [string[], RegExp][] = [
+      [['watch', 'remove', '--account', 'alice', '--username', username], /^Error: alice does not watch @/],
+      [['watch', 'add', '--account', 'alice'], /^Error: --username: required/],
+      [['watch', 'add', '--account', 'alice', '--username', 'x', '--every', 'soon'], /^Error: --every: a duration/],
+    ];
+    for (const [args, expected] of cases) {
+      const { code, output } = await cli(...args);
+      assert.equal(code, 1, `${args.join(' ')}: ${output}`);
+      assert.match(output, expected);
+    }
+  });
+});

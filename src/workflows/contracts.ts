@@ -29,6 +29,21 @@ export interface ReplyResult {
   text?: string;
 }
 
+/** One poll of an account's watched X users (run by the account's Schedule). */
+export interface WatchInput {
+  accountId: string;
+  usernames: string[];
+  approval: ApprovalMode;
+  approvalTimeout?: string;
+}
+
+export interface WatchResult {
+  /** Reply workflows this poll started (tweets already answered or being answered are not counted). */
+  started: number;
+}
+
 export const workflowIds = {
   reply: (accountId: string, tweetId: string) => `reply:${accountId}:${tweetId}`,
+  /** The Schedule that polls an account's watched users; its runs are `watch:{accountId}-<time>`. */
+  watch: (accountId: string) => `watch:${accountId}`,
 };

@@ -1,2 +1,3 @@
 // Every workflow the workers register. Deterministic code only: no I/O, no Node built-ins, no service libraries.
 export { replyWorkflow } from './reply';
+export { watchTweetsWorkflow } from './watch';

@@ -6,8 +6,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
-import type { ReplyActivities } from '../../src/activities';
-import { replyWorkflow } from '../../src/workflows';
+import type { Activities, ReplyActivities } from '../../src/activities';
+import { replyWorkflow, watchTweetsWorkflow } from '../../src/workflows';
 import type { ReplyInput } from '../../src/workflows/contracts';
 import { approveSignal, rejectSignal, statusQuery } from '../../src/workflows/messages';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
@@ -91,9 +91,50 @@ async function run(): Promise<void> {
         console.log(`recorded ${path}`);
       });
     }
+    if (overwrite || !existsSync(join(__dirname, 'watch-new-tweets.json'))) await recordWatch(env, cli);
   } finally {
     await env.teardown();
   }
+}
+
+/** One watch poll: a cursor, two new tweets, two reply workflows started (which the recording leaves running). */
+async function recordWatch(env: TestWorkflowEnvironment, cli: string): Promise<void> {
+  const taskQueue = 'record-watch';
+  const activities: Pick<Activities, 'watchCursor' | 'recentTweets' | 'advanceWatchCursor'> & ReplyActivities = {
+    watchCursor: async () => '100',
+    recentTweets: async () => ({
+      tweets: [
+        { id: '102', text: 'second', authorUsername: 'nasa' },
+        { id: '101', text: 'first', authorUsername: 'nasa' },
+      ],
+      newestId: '102',
+    }),
+    advanceWatchCursor: async () => undefined,
+    generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}` }),
+    notifyOwner: async () => undefined,
+    postReply: async ({ inReplyToTweetId }) => ({ replyTweetId: `9${inReplyToTweetId}` }),
+    recordReply: async () => undefined,
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities,
+  });
+  const workflowId = 'watch:alice-recorded';
+  await worker.runUntil(
+    env.client.workflow.execute(watchTweetsWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [{ accountId: 'alice', usernames: ['nasa'], approval: 'auto' }],
+    }),
+  );
+  const path = join(__dirname, 'watch-new-tweets.json');
+  writeFileSync(
+    path,
+    execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
+  );
+  console.log(`recorded ${path}`);
 }
 
 run().catch((err) => {

@@ -1,0 +1,55 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { workflowIds, type Tweet, type WatchInput, type WatchResult } from './contracts';
+import { policies } from './policies';
+import { replyWorkflow } from './reply';
+import { accountIdKey } from './search-attributes';
+
+const { recentTweets } = proxyActivities<Activities>(policies.xApi);
+const { watchCursor, advanceWatchCursor } = proxyActivities<Activities>(policies.convex);
+
+/**
+ * One poll of an account's watched X users, run by the account's Schedule: each new tweet becomes one reply
+ * workflow. Reply ids are `reply:{account}:{tweet}`, so a poll that overlaps or repeats another starts nothing twice.
+ * The first poll of a user only marks where the watch began: tweets from before it are not answered.
+ */
+export async function watchTweetsWorkflow({
+  accountId,
+  usernames,
+  approval,
+  approvalTimeout,
+}: WatchInput): Promise<WatchResult> {
+  let started = 0;
+  for (const username of usernames) {
+    const cursor = await watchCursor({ accountId, username });
+    // '0': the user had no tweets when the watch began, so every tweet X lists is new.
+    const sinceId = cursor && cursor !== '0' ? cursor : undefined;
+    const { tweets, newestId } = await recentTweets({ accountId, username, sinceId });
+    if (cursor !== null) {
+      for (const tweet of [...tweets].reverse()) {
+        if (await startReply(tweet)) started += 1;
+      }
+    }
+    // Only after the replies are started: a crash in between re-lists the same tweets, whose replies exist.
+    await advanceWatchCursor({ accountId, username, sinceId: newestId ?? cursor ?? '0' });
+  }
+  return { started };
+
+  async function startReply(tweet: Tweet): Promise<boolean> {
+    try {
+      await startChild(replyWorkflow, {
+        workflowId: workflowIds.reply(accountId, tweet.id),
+        args: [{ accountId, tweet, approval, approvalTimeout }],
+        // The reply outlives this poll: polls are short, approvals can take a day.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw err;
+    }
+  }
+}
