@@ -90,7 +90,7 @@ export async function startSandbox(basePort: number): Promise<RunningSandbox> {
 }
 
 /** A JSON call to a simulator's control API (the X simulator's over HTTPS, trusting its own certificate). */
-function controlCall<T>(url: string, method: 'GET' | 'POST', ca?: string, body?: unknown): Promise<T> {
+export function controlCall<T>(url: string, method: 'GET' | 'POST', ca?: string, body?: unknown): Promise<T> {
   const request = url.startsWith('https') ? httpsRequest : httpRequest;
   return new Promise((done, fail) => {
     const req = request(url, { method, ca, headers: { 'content-type': 'application/json' } }, (res) => {
@@ -132,4 +132,33 @@ export async function sandboxTweets(
     tweets: { id: string; text: string; authorUsername: string; in_reply_to?: string }[];
   }>(`${xUrl}/_sandbox/state`, 'GET', readFileSync(caPath, 'utf8'));
   return state.tweets;
+}
+
+export type SandboxService = 'openai' | 'x' | 'convex' | 'telegram';
+
+/** A service's control API URL, and the certificate to trust for it. */
+export function controlEndpoint(basePort: number, service: SandboxService): { url: string; ca?: string } {
+  const endpoints = sandboxEndpoints(basePort);
+  if (service === 'x') return { url: endpoints.xUrl, ca: readFileSync(endpoints.caPath, 'utf8') };
+  const url = { openai: endpoints.openaiUrl, convex: endpoints.convexUrl, telegram: endpoints.telegramControlUrl }[
+    service
+  ];
+  return { url };
+}
+
+/** POST /_sandbox/faults on one simulator. */
+export async function setSandboxFaults(basePort: number, service: SandboxService, faults: object): Promise<void> {
+  const { url, ca } = controlEndpoint(basePort, service);
+  await controlCall(`${url}/_sandbox/faults`, 'POST', ca, faults);
+}
+
+/** How many requests a simulator answered with an injected failure (or not at all), so far. */
+export async function failedRequests(basePort: number, service: SandboxService): Promise<number> {
+  const { url, ca } = controlEndpoint(basePort, service);
+  if (service === 'telegram') {
+    const state = await controlCall<{ rpc: { result: string }[] }>(`${url}/_sandbox/state`, 'GET', ca);
+    return state.rpc.filter((call) => call.result !== 'ok').length;
+  }
+  const state = await controlCall<{ requests: { status: number | string }[] }>(`${url}/_sandbox/state`, 'GET', ca);
+  return state.requests.filter((r) => typeof r.status !== 'number' || r.status === 429 || r.status >= 500).length;
 }
