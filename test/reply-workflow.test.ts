@@ -7,7 +7,7 @@ import type { ReplyActivities } from '../src/activities';
 import { startReply } from '../src/temporal/start-reply';
 import { replyWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
-import { approveSignal, rejectSignal, statusQuery } from '../src/workflows/messages';
+import { approveSignal, pauseSignal, rejectSignal, resumeSignal, statusQuery } from '../src/workflows/messages';
 import {
   closeTestClient,
   eventually,
@@ -29,14 +29,14 @@ function recordingActivities(overrides: Partial<Record<keyof ReplyActivities, (a
   const activities: ReplyActivities = {
     async generateReply(input) {
       record('generateReply', input);
-      return { text: `draft for ${input.tweet.id}` };
+      return { text: `draft for ${input.tweet.id}`, attempt: Context.current().info.attempt };
     },
     async notifyOwner(input) {
       record('notifyOwner', input);
     },
     async postReply(input) {
       record('postReply', input);
-      return { replyTweetId: `reply-to-${input.inReplyToTweetId}` };
+      return { replyTweetId: `reply-to-${input.inReplyToTweetId}`, attempt: Context.current().info.attempt };
     },
     async recordReply(input) {
       record('recordReply', input);
@@ -151,16 +151,45 @@ describe('replyWorkflow on a real dev server', () => {
         if (attempt === 1) throw ApplicationFailure.retryable('model overloaded (503)', 'upstream');
       },
     });
-    const result = await withWorker({ taskQueue, activities }, () =>
-      client.workflow.execute(replyWorkflow, {
+    const { result, status } = await withWorker({ taskQueue, activities }, async () => {
+      const handle = await client.workflow.start(replyWorkflow, {
         taskQueue,
         workflowId: uniqueId('reply'),
         args: [replyInput('auto')],
-      }),
-    );
+      });
+      return { result: await handle.result(), status: await handle.query(statusQuery) };
+    });
     assert.equal(result.status, 'posted');
     const attempts = calls.filter((call) => call.name === 'generateReply').map((call) => call.attempt);
     assert.deepEqual(attempts, [1, 2]);
+    assert.equal(status.attempts, 3, 'two attempts to draft, one to post');
+  });
+
+  test('pause holds the workflow before its next side effect until resume', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, names } = recordingActivities();
+    const input = replyInput('owner');
+    const result = await withWorker({ taskQueue, activities }, async () => {
+      const handle = await client.workflow.start(replyWorkflow, {
+        taskQueue,
+        workflowId: workflowIds.reply(input.accountId, input.tweet.id),
+        args: [input],
+      });
+      await waitForStage(handle, 'awaiting-approval');
+      await handle.signal(pauseSignal);
+      await handle.signal(approveSignal, {});
+      await eventually('the paused reply to reach posting', async () => {
+        const status = await handle.query(statusQuery);
+        return status.stage === 'posting' && status.paused;
+      });
+      await new Promise((done) => setTimeout(done, 1500));
+      assert.ok(!names().includes('postReply'), 'nothing is posted while paused');
+      await handle.signal(resumeSignal);
+      return handle.result();
+    });
+    assert.equal(result.status, 'posted');
+    assert.deepEqual(names(), ['generateReply', 'notifyOwner', 'postReply', 'recordReply', 'notifyOwner']);
   });
 
   test('a non-retryable failure fails the workflow at once with its category as the type', async () => {

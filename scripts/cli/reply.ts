@@ -72,10 +72,16 @@ const status: Command = {
     const description = await handle.describe();
     const view = description.status.name === 'RUNNING' ? await handle.query(statusQuery) : undefined;
     const result = description.status.name === 'COMPLETED' ? await handle.result() : undefined;
+    // The step being retried right now, as the server sees it: its attempt and why the last one failed.
+    const pending = description.raw.pendingActivities?.[0];
+    const retrying = pending
+      ? { activity: pending.activityType?.name, attempt: pending.attempt, lastFailure: pending.lastFailure?.message }
+      : undefined;
     const summary = {
       workflowId,
       execution: description.status.name,
       ...view,
+      retrying,
       result,
       webUi: webUiLink(config, workflowId),
     };
@@ -85,6 +91,9 @@ const status: Command = {
         `${workflowId}: ${description.status.name}${view ? `, stage ${view.stage}${view.paused ? ' (paused)' : ''}` : ''}`,
         view?.draft ? `draft: ${view.draft}` : undefined,
         view?.lastError ? `last error: ${view.lastError}` : undefined,
+        retrying && (retrying.attempt ?? 1) > 1
+          ? `retrying ${retrying.activity}: attempt ${retrying.attempt}${retrying.lastFailure ? `, last failure: ${retrying.lastFailure}` : ''}`
+          : undefined,
         result ? `result: ${result.status}${result.replyTweetId ? ` (tweet ${result.replyTweetId})` : ''}` : undefined,
         webUiLink(config, workflowId),
       ]

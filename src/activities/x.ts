@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { XPort } from '../ports/x';
 
 export function createXActivities(x: XPort) {
@@ -11,11 +12,12 @@ export function createXActivities(x: XPort) {
       accountId: string;
       inReplyToTweetId: string;
       text: string;
-    }): Promise<{ replyTweetId: string }> {
+    }): Promise<{ replyTweetId: string; attempt: number }> {
+      const { attempt } = Context.current().info;
       const existing = await x.findReply(request);
-      if (existing) return { replyTweetId: existing.id };
+      if (existing) return { replyTweetId: existing.id, attempt };
       const posted = await x.postReply(request);
-      return { replyTweetId: posted.id };
+      return { replyTweetId: posted.id, attempt };
     },
 
     /** New original tweets of a watched account since the last one seen. */

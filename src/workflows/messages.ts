@@ -8,6 +8,8 @@ export interface ReplyStatusView {
   stage: ReplyStage;
   paused: boolean;
   draft?: string;
+  /** Activity attempts the finished steps took (drafting, posting): more than one per step means retries. */
+  attempts: number;
   lastError?: string;
 }
 

@@ -34,7 +34,7 @@ type Decision = { kind: 'approve'; text?: string } | { kind: 'reject'; reason?: 
 
 /** One tweet worth answering becomes one reply: draft, (owner approval), post on X, record, report. */
 export async function replyWorkflow({ accountId, tweet, approval, approvalTimeout }: ReplyInput): Promise<ReplyResult> {
-  const status: ReplyStatusView = { stage: 'drafting', paused: false };
+  const status: ReplyStatusView = { stage: 'drafting', paused: false, attempts: 0 };
   let decision: Decision | undefined;
   setHandler(statusQuery, () => status);
   setHandler(pauseSignal, () => void (status.paused = true));
@@ -51,8 +51,10 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
 
   try {
     await enter('drafting');
-    let { text } = await generateReply({ accountId, tweet });
+    const draft = await generateReply({ accountId, tweet });
+    let { text } = draft;
     status.draft = text;
+    status.attempts += draft.attempt ?? 1; // histories recorded before attempts were reported carry none
 
     if (approval === 'owner') {
       await enter('awaiting-approval');
@@ -68,7 +70,8 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
     }
 
     await enter('posting');
-    const { replyTweetId } = await postReply({ accountId, inReplyToTweetId: tweet.id, text });
+    const { replyTweetId, attempt } = await postReply({ accountId, inReplyToTweetId: tweet.id, text });
+    status.attempts += attempt ?? 1;
     await enter('recording');
     await recordReply({ accountId, tweetId: tweet.id, replyTweetId, text, workflowId: workflowInfo().workflowId });
     return await finish('posted', `Posted a reply to tweet ${tweet.id}: ${text}`, { replyTweetId, text });

@@ -55,11 +55,11 @@ async function run(): Promise<void> {
       if (!overwrite && existsSync(join(__dirname, `${scenario.name}.json`))) continue;
       const taskQueue = `record-${scenario.name}`;
       const activities: ReplyActivities = {
-        generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}` }),
+        generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}`, attempt: 1 }),
         notifyOwner: async () => undefined,
         postReply: async ({ inReplyToTweetId }) => {
           if (scenario.failPost) throw ApplicationFailure.nonRetryable('X rejected the text (400)', 'invalid-input');
-          return { replyTweetId: `9${inReplyToTweetId}` };
+          return { replyTweetId: `9${inReplyToTweetId}`, attempt: 1 };
         },
         recordReply: async () => undefined,
       };
@@ -110,9 +110,9 @@ async function recordWatch(env: TestWorkflowEnvironment, cli: string): Promise<v
       newestId: '102',
     }),
     advanceWatchCursor: async () => undefined,
-    generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}` }),
+    generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}`, attempt: 1 }),
     notifyOwner: async () => undefined,
-    postReply: async ({ inReplyToTweetId }) => ({ replyTweetId: `9${inReplyToTweetId}` }),
+    postReply: async ({ inReplyToTweetId }) => ({ replyTweetId: `9${inReplyToTweetId}`, attempt: 1 }),
     recordReply: async () => undefined,
   };
   const worker = await Worker.create({
