@@ -85,7 +85,7 @@ describe('Convex adapter against the simulator', () => {
   }
 
   test('a function error (bad arguments) is not retried, and says what was wrong', async () => {
-    const failure = await failureOf(store().recordReply(record('3', '')));
+    const failure = await failureOf(store().recordReply(record('3', 42 as unknown as string)));
     assert.deepEqual([failure.type, failure.nonRetryable], ['invalid-input', true]);
     assert.match(failure.message, /ArgumentValidationError.*\.text/);
   });

@@ -57,7 +57,8 @@ function numbers<K extends string>(args: Record<string, unknown>, keys: readonly
 
 function strings<K extends string>(args: Record<string, unknown>, keys: readonly K[]): Record<K, string> {
   for (const key of keys) {
-    if (typeof args[key] !== 'string' || args[key] === '') {
+    // As v.string(): any string, the empty one included.
+    if (typeof args[key] !== 'string') {
       throw new ArgumentValidationError(`ArgumentValidationError: Value does not match validator. Path: .${key}`);
     }
   }

@@ -25,14 +25,27 @@ export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; tim
     async recordReply(record) {
       try {
         // skipQueue: activities run concurrently; the client's own queue would serialise them behind a slow call.
-        await client.mutation(recordReply, { ...record }, { skipQueue: true });
+        const { accountId, tweetId, replyTweetId, text, workflowId } = record;
+        await client.mutation(recordReply, { accountId, tweetId, replyTweetId, text, workflowId }, { skipQueue: true });
       } catch (err) {
         throw classifyConvexError(err);
       }
     },
     async saveMessage(message) {
       try {
-        const { created } = await client.mutation(upsertMessage, { ...message }, { skipQueue: true });
+        const { created } = await client.mutation(
+          upsertMessage,
+          // Exactly the validator's fields: Convex refuses any other, and callers may pass richer objects.
+          {
+            accountId: message.accountId,
+            chatId: message.chatId,
+            messageId: message.messageId,
+            senderId: message.senderId,
+            text: message.text,
+            date: message.date,
+          },
+          { skipQueue: true },
+        );
         return { created };
       } catch (err) {
         throw classifyConvexError(err);
