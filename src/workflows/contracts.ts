@@ -29,6 +29,16 @@ export interface ReplyResult {
   text?: string;
 }
 
+/** One incoming Telegram message (DESIGN.md: syncMessageWorkflow). `date` is in Unix seconds. */
+export interface SyncInput {
+  accountId: string;
+  message: { chatId: string; messageId: number; senderId: string; text: string; date: number };
+}
+
+export interface SyncResult {
+  stored: true;
+}
+
 /** One poll of an account's watched X users (run by the account's Schedule). */
 export interface WatchInput {
   accountId: string;
@@ -44,6 +54,7 @@ export interface WatchResult {
 
 export const workflowIds = {
   reply: (accountId: string, tweetId: string) => `reply:${accountId}:${tweetId}`,
+  sync: (accountId: string, chatId: string, messageId: number) => `sync:${accountId}:${chatId}:${messageId}`,
   /** The Schedule that polls an account's watched users; its runs are `watch:{accountId}-<time>`. */
   watch: (accountId: string) => `watch:${accountId}`,
 };

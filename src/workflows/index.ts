@@ -1,3 +1,4 @@
 // Every workflow the workers register. Deterministic code only: no I/O, no Node built-ins, no service libraries.
 export { replyWorkflow } from './reply';
 export { watchTweetsWorkflow } from './watch';
+export { syncMessageWorkflow } from './sync';

@@ -7,7 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 import type { Activities, ReplyActivities } from '../../src/activities';
-import { replyWorkflow, watchTweetsWorkflow } from '../../src/workflows';
+import { replyWorkflow, syncMessageWorkflow, watchTweetsWorkflow } from '../../src/workflows';
 import type { ReplyInput } from '../../src/workflows/contracts';
 import { approveSignal, rejectSignal, statusQuery } from '../../src/workflows/messages';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
@@ -92,6 +92,7 @@ async function run(): Promise<void> {
       });
     }
     if (overwrite || !existsSync(join(__dirname, 'watch-new-tweets.json'))) await recordWatch(env, cli);
+    if (overwrite || !existsSync(join(__dirname, 'sync-stored.json'))) await recordSync(env, cli);
   } finally {
     await env.teardown();
   }
@@ -141,3 +142,38 @@ run().catch((err) => {
   console.error(err);
   process.exit(1);
 });
+
+/** One message synced: a Convex upsert that failed once (an outage) and then stored it. */
+async function recordSync(env: TestWorkflowEnvironment, cli: string): Promise<void> {
+  const taskQueue = 'record-sync';
+  let calls = 0;
+  const activities: Pick<Activities, 'saveMessage' | 'notifyOwner'> = {
+    saveMessage: async () => {
+      calls += 1;
+      if (calls === 1) throw ApplicationFailure.retryable('Convex answered 503', 'upstream');
+      return { created: true };
+    },
+    notifyOwner: async () => undefined,
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities,
+  });
+  const workflowId = 'sync:alice:555:1';
+  const message = { chatId: '555', messageId: 1, senderId: '555', text: 'hello', date: 1_800_000_000 };
+  await worker.runUntil(
+    env.client.workflow.execute(syncMessageWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [{ accountId: 'alice', message }],
+    }),
+  );
+  const path = join(__dirname, 'sync-stored.json');
+  writeFileSync(
+    path,
+    execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
+  );
+  console.log(`recorded ${path}`);
+}

@@ -1,0 +1,26 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { syncMessageWorkflow } from '../workflows';
+import { workflowIds, type SyncInput } from '../workflows/contracts';
+import { accountIdKey } from '../workflows/search-attributes';
+
+/**
+ * Starts the sync of one Telegram message, exactly once: the id is `sync:{account}:{chat}:{message}`, so a message
+ * handed over twice (a catch-up after a reconnect, a second session) starts nothing the second time. A failed sync
+ * (a dead letter) may run again.
+ */
+export async function startSync(client: Client, taskQueue: string, input: SyncInput): Promise<{ started: boolean }> {
+  const { accountId, message } = input;
+  try {
+    await client.workflow.start(syncMessageWorkflow, {
+      taskQueue,
+      workflowId: workflowIds.sync(accountId, message.chatId, message.messageId),
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
+    });
+    return { started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
+    throw err;
+  }
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, describe, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../src/activities';
+import { loadConfig } from '../src/config';
+import { setSandboxFaults } from '../src/sandbox/sandbox';
+import { startSync } from '../src/temporal/start-sync';
+import { selectServices } from '../src/workers/services';
+import type { syncMessageWorkflow } from '../src/workflows';
+import { workflowIds, type SyncInput } from '../src/workflows/contracts';
+import { sandboxCall, testSandboxPort } from './helpers/sandbox';
+import { closeTestClient, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
+
+/** syncMessageWorkflow on the dev server, with the real Convex and Telegram clients against the test sandbox. */
+after(closeTestClient);
+afterEach(() => setSandboxFaults(testSandboxPort(), 'convex', {}));
+
+async function sandboxActivities() {
+  const config = loadConfig({ STEADFAST_SANDBOX: 'on', STEADFAST_SANDBOX_PORT: String(testSandboxPort()) });
+  const { services } = await selectServices(config);
+  return createActivities({ services, ownerChatId: config.ownerTelegramId });
+}
+
+const convexState = async () =>
+  (
+    await sandboxCall<{ messages: Record<string, { text: string }> }>(
+      { url: `http://127.0.0.1:${testSandboxPort() + 2}` },
+      'GET',
+      '/_sandbox/state',
+    )
+  ).body.messages;
+
+const chatId = () => String(100_000 + Math.floor(Math.random() * 900_000));
+const input = (chat: string, messageId: number, text = `message ${messageId}`): SyncInput => ({
+  accountId: 'alice',
+  message: { chatId: chat, messageId, senderId: chat, text, date: 1_800_000_000 + messageId },
+});
+
+describe('syncMessageWorkflow', () => {
+  test('stores a message once; the same message again starts nothing', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('sync');
+    const chat = chatId();
+    await withWorker({ taskQueue, activities: await sandboxActivities() }, async () => {
+      assert.deepEqual(await startSync(client, taskQueue, input(chat, 1)), { started: true });
+      const handle = client.workflow.getHandle<typeof syncMessageWorkflow>(workflowIds.sync('alice', chat, 1));
+      assert.deepEqual(await handle.result(), { stored: true });
+      assert.deepEqual(await startSync(client, taskQueue, input(chat, 1, 'again')), { started: false });
+    });
+    const stored = Object.entries(await convexState()).filter(([key]) => key.startsWith(`alice:${chat}:`));
+    assert.deepEqual(
+      stored.map(([key, doc]) => [key, doc.text]),
+      [[`alice:${chat}:1`, 'message 1']],
+    );
+  });
+
+  test('500 messages arriving while Convex answers 503 for 30 s are all stored, each once, after it recovers', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('sync-outage');
+    const chat = chatId();
+    const count = 500;
+    await setSandboxFaults(testSandboxPort(), 'convex', { errorRate: 1, errorStatus: 503 });
+    const started = performance.now();
+    const recovered = setTimeout(() => void setSandboxFaults(testSandboxPort(), 'convex', {}), 30_000);
+    try {
+      await withWorker({ taskQueue, activities: await sandboxActivities() }, async () => {
+        for (let id = 1; id <= count; id++) await startSync(client, taskQueue, input(chat, id));
+        await Promise.all(
+          Array.from({ length: count }, (_, i) =>
+            client.workflow.getHandle(workflowIds.sync('alice', chat, i + 1)).result(),
+          ),
+        );
+      });
+    } finally {
+      clearTimeout(recovered);
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`  ${count} messages stored ${seconds} s after the outage began (it lasted 30 s)`);
+    const keys = Object.keys(await convexState()).filter((key) => key.startsWith(`alice:${chat}:`));
+    assert.equal(keys.length, count);
+    assert.equal(new Set(keys).size, count);
+  });
+
+  test('bad data fails at once as a dead letter with its category, and the owner is alerted', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('sync-bad');
+    const chat = chatId();
+    const bad = { ...input(chat, 7), message: { ...input(chat, 7).message, date: 'yesterday' as unknown as number } };
+    const failure = await withWorker({ taskQueue, activities: await sandboxActivities() }, async () => {
+      await startSync(client, taskQueue, bad);
+      return client.workflow
+        .getHandle(workflowIds.sync('alice', chat, 7))
+        .result()
+        .then(
+          () => assert.fail('the sync should have failed'),
+          (err: unknown) => err,
+        );
+    });
+    assert.ok(failure instanceof WorkflowFailedError);
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'invalid-input');
+    const { body } = await sandboxCall<{ messages: { chatId: string; out: boolean; text: string }[] }>(
+      { url: `http://127.0.0.1:${testSandboxPort() + 3}` },
+      'GET',
+      '/_sandbox/state',
+    );
+    assert.ok(
+      body.messages.some((m) => m.out && m.chatId === '1000' && m.text.includes(`Workflow: sync:alice:${chat}:7`)),
+      'the owner was alerted on Telegram',
+    );
+  });
+});
