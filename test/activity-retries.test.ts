@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createActivities } from '../src/activities';
-import { loadConfig } from '../src/config';
 import { createOpenAiPort } from '../src/adapters/openai/openai-ai';
 import { createXPort } from '../src/adapters/x/x-api';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
 import { startXSimulator } from '../src/sandbox/x-simulator';
-import { selectServices } from '../src/workers/services';
+import { sessionDeps } from '../src/temporal/session-deps';
 import { replyWorkflow } from '../src/workflows';
-import { sandboxCall, testSandboxPort } from './helpers/sandbox';
+import { sandboxActivities, sandboxCall } from './helpers/sandbox';
 import { closeTestClient, testClient, uniqueId, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /**
@@ -35,9 +34,8 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
   target.setFaults(faults);
   const sent = target.requests().length;
   // The harness's sandbox for Convex and Telegram; this file's own simulators, with faults, for OpenAI and X.
-  const { services: sandbox } = await selectServices(
-    loadConfig({ STEADFAST_SANDBOX: 'on', STEADFAST_SANDBOX_PORT: String(testSandboxPort()) }),
-  );
+  const taskQueue = uniqueTaskQueue('ai');
+  const { services: sandbox } = await sandboxActivities(taskQueue);
   const services = {
     ...sandbox,
     ai: createOpenAiPort({ apiKey: 'sk-sandbox', baseUrl: `${simulator.url}/v1`, model: 'gpt-sandbox' }),
@@ -49,14 +47,18 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
       ca: x.ca,
     }),
   };
-  const taskQueue = uniqueTaskQueue('ai');
   const client = await testClient();
-  const result = await withWorker({ taskQueue, activities: createActivities({ services, ownerChatId: '1000' }) }, () =>
-    client.workflow.execute(replyWorkflow, {
+  const result = await withWorker(
+    {
       taskQueue,
-      workflowId: uniqueId('reply'),
-      args: [{ accountId: 'alice', tweet: { id: tweetId, text, authorUsername: 'bob' }, approval: 'auto' }],
-    }),
+      activities: createActivities({ services, ownerChatId: '1000', session: sessionDeps(client, taskQueue) }),
+    },
+    () =>
+      client.workflow.execute(replyWorkflow, {
+        taskQueue,
+        workflowId: uniqueId('reply'),
+        args: [{ accountId: 'alice', tweet: { id: tweetId, text, authorUsername: 'bob' }, approval: 'auto' }],
+      }),
   );
   const requests = target.requests().slice(sent);
   const gapsMs = requests.slice(1).map((request, i) => request.at - (requests[i]?.at ?? 0));

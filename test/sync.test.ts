@@ -2,25 +2,16 @@ import assert from 'node:assert/strict';
 import { after, afterEach, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities } from '../src/activities';
-import { loadConfig } from '../src/config';
 import { setSandboxFaults } from '../src/sandbox/sandbox';
 import { startSync } from '../src/temporal/start-sync';
-import { selectServices } from '../src/workers/services';
 import type { syncMessageWorkflow } from '../src/workflows';
 import { workflowIds, type SyncInput } from '../src/workflows/contracts';
-import { sandboxCall, testSandboxPort } from './helpers/sandbox';
+import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { closeTestClient, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /** syncMessageWorkflow on the dev server, with the real Convex and Telegram clients against the test sandbox. */
 after(closeTestClient);
 afterEach(() => setSandboxFaults(testSandboxPort(), 'convex', {}));
-
-async function sandboxActivities() {
-  const config = loadConfig({ STEADFAST_SANDBOX: 'on', STEADFAST_SANDBOX_PORT: String(testSandboxPort()) });
-  const { services } = await selectServices(config);
-  return createActivities({ services, ownerChatId: config.ownerTelegramId });
-}
 
 const convexState = async () =>
   (
@@ -42,7 +33,7 @@ describe('syncMessageWorkflow', () => {
     const client = await testClient();
     const taskQueue = uniqueTaskQueue('sync');
     const chat = chatId();
-    await withWorker({ taskQueue, activities: await sandboxActivities() }, async () => {
+    await withWorker({ taskQueue, activities: (await sandboxActivities(taskQueue)).activities }, async () => {
       assert.deepEqual(await startSync(client, taskQueue, input(chat, 1)), { started: true });
       const handle = client.workflow.getHandle<typeof syncMessageWorkflow>(workflowIds.sync('alice', chat, 1));
       assert.deepEqual(await handle.result(), { stored: true });
@@ -64,7 +55,7 @@ describe('syncMessageWorkflow', () => {
     const started = performance.now();
     const recovered = setTimeout(() => void setSandboxFaults(testSandboxPort(), 'convex', {}), 30_000);
     try {
-      await withWorker({ taskQueue, activities: await sandboxActivities() }, async () => {
+      await withWorker({ taskQueue, activities: (await sandboxActivities(taskQueue)).activities }, async () => {
         for (let id = 1; id <= count; id++) await startSync(client, taskQueue, input(chat, id));
         await Promise.all(
           Array.from({ length: count }, (_, i) =>
@@ -87,16 +78,19 @@ describe('syncMessageWorkflow', () => {
     const taskQueue = uniqueTaskQueue('sync-bad');
     const chat = chatId();
     const bad = { ...input(chat, 7), message: { ...input(chat, 7).message, date: 'yesterday' as unknown as number } };
-    const failure = await withWorker({ taskQueue, activities: await sandboxActivities() }, async () => {
-      await startSync(client, taskQueue, bad);
-      return client.workflow
-        .getHandle(workflowIds.sync('alice', chat, 7))
-        .result()
-        .then(
-          () => assert.fail('the sync should have failed'),
-          (err: unknown) => err,
-        );
-    });
+    const failure = await withWorker(
+      { taskQueue, activities: (await sandboxActivities(taskQueue)).activities },
+      async () => {
+        await startSync(client, taskQueue, bad);
+        return client.workflow
+          .getHandle(workflowIds.sync('alice', chat, 7))
+          .result()
+          .then(
+            () => assert.fail('the sync should have failed'),
+            (err: unknown) => err,
+          );
+      },
+    );
     assert.ok(failure instanceof WorkflowFailedError);
     assert.ok(failure.cause instanceof ApplicationFailure);
     assert.equal(failure.cause.type, 'invalid-input');

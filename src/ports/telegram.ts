@@ -22,6 +22,8 @@ export interface SyncPoint {
 export interface TelegramSession {
   /** Settles when the connection is lost (never after `close`), with the classified reason. */
   readonly lost: Promise<Error>;
+  /** The point after the last message handed over (or where the session began). */
+  point(): SyncPoint;
   /** The round-trip time of a ping, in ms. */
   ping(): Promise<number>;
   /** Disconnects at once. */

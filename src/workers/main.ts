@@ -3,7 +3,8 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfigOrExit } from '../config';
 import { createLogger, installTemporalRuntime } from '../logging';
-import { connectWorkerConnection } from '../temporal/connection';
+import { connectClient, connectWorkerConnection } from '../temporal/connection';
+import { sessionDeps } from '../temporal/session-deps';
 import { SandboxNotRunning, selectServices } from './services';
 
 /**
@@ -21,13 +22,19 @@ async function run(): Promise<void> {
     return process.exit(2);
   });
   const connection = await connectWorkerConnection(config.temporal);
+  // The session activity starts sync workflows and reports to its own workflow through a client.
+  const client = await connectClient(config.temporal);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     identity: `steadfast-worker@${hostname()}:${process.pid}`,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({ services, ownerChatId: config.ownerTelegramId }),
+    activities: createActivities({
+      services,
+      ownerChatId: config.ownerTelegramId,
+      session: sessionDeps(client, config.temporal.taskQueue),
+    }),
     shutdownGraceTime: config.shutdownGraceTime,
   });
 
@@ -45,6 +52,7 @@ async function run(): Promise<void> {
     // Resolves once a shutdown signal has drained the worker (the Temporal runtime handles SIGINT/SIGTERM).
     await worker.run();
   } finally {
+    await client.connection.close();
     await connection.close();
   }
   logger.info('worker stopped');

@@ -39,6 +39,18 @@ export interface SyncResult {
   stored: true;
 }
 
+/** Where an account's session stopped handing over messages (Telegram's pts and date). */
+export interface SessionPoint {
+  pts: number;
+  date: number;
+}
+
+/** The account session's input; `carried` is its state across continue-as-new. */
+export interface AccountSessionInput {
+  accountId: string;
+  carried?: { point?: SessionPoint; failures: number; reconnects: number; lastSuccessAt?: string };
+}
+
 /** One poll of an account's watched X users (run by the account's Schedule). */
 export interface WatchInput {
   accountId: string;
@@ -54,6 +66,7 @@ export interface WatchResult {
 
 export const workflowIds = {
   reply: (accountId: string, tweetId: string) => `reply:${accountId}:${tweetId}`,
+  account: (accountId: string) => `account:${accountId}`,
   sync: (accountId: string, chatId: string, messageId: number) => `sync:${accountId}:${chatId}:${messageId}`,
   /** The Schedule that polls an account's watched users; its runs are `watch:{accountId}-<time>`. */
   watch: (accountId: string) => `watch:${accountId}`,

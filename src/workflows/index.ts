@@ -2,3 +2,4 @@
 export { replyWorkflow } from './reply';
 export { watchTweetsWorkflow } from './watch';
 export { syncMessageWorkflow } from './sync';
+export { accountSessionWorkflow } from './account-session';

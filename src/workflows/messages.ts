@@ -18,3 +18,33 @@ export const rejectSignal = defineSignal<[{ reason?: string }]>('reject');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const statusQuery = defineQuery<ReplyStatusView>('status');
+
+/** Account session (DESIGN.md): its state as the owner sees it. */
+export type SessionState = 'connecting' | 'connected' | 'reconnecting' | 'paused' | 'needs-login' | 'stopped';
+
+export interface SessionStatusView {
+  state: SessionState;
+  connectedSince?: string;
+  failures: number;
+  reconnects: number;
+  lastSuccessAt?: string;
+  lastError?: string;
+  latencyMs?: number;
+}
+
+/** What the session activity tells its workflow while it runs: connected, and the latest ping. */
+export interface SessionReport {
+  state: 'connected' | 'reconnecting';
+  /** Why the connection was lost, when `reconnecting`. */
+  error?: string;
+  connectedSince: string;
+  latencyMs?: number;
+  attempt: number;
+}
+
+export const sessionPauseSignal = defineSignal('pause');
+export const sessionResumeSignal = defineSignal('resume');
+export const sessionStopSignal = defineSignal('stop');
+export const reloginSignal = defineSignal('relogin');
+export const sessionReportSignal = defineSignal<[SessionReport]>('sessionReport');
+export const sessionStatusQuery = defineQuery<SessionStatusView>('status');

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 import { permanentCategories } from './failures';
 
 /**
@@ -54,6 +54,8 @@ export const policies = {
   telegramSession: {
     startToCloseTimeout: '3650d',
     heartbeatTimeout: '10s',
+    // A pause or stop waits until the activity has disconnected: never two live connections for one account.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       initialInterval: '1s',
       backoffCoefficient: 2,

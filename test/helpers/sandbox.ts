@@ -1,3 +1,8 @@
+import { createActivities } from '../../src/activities';
+import { loadConfig } from '../../src/config';
+import { sessionDeps } from '../../src/temporal/session-deps';
+import { selectServices } from '../../src/workers/services';
+import { testClient } from './temporal';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
@@ -27,4 +32,12 @@ export function testSandboxPort(): number {
   const port = Number(process.env.STEADFAST_SANDBOX_PORT);
   if (!port) throw new Error('STEADFAST_SANDBOX_PORT is not set: run the tests through test/run.ts (npm test)');
   return port;
+}
+
+/** Every activity, over the real adapters pointed at the test sandbox, for an in-process test worker. */
+export async function sandboxActivities(taskQueue: string) {
+  const config = loadConfig({ STEADFAST_SANDBOX: 'on', STEADFAST_SANDBOX_PORT: String(testSandboxPort()) });
+  const { services } = await selectServices(config);
+  const session = sessionDeps(await testClient(), taskQueue);
+  return { services, activities: createActivities({ services, ownerChatId: config.ownerTelegramId, session }) };
 }

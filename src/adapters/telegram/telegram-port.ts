@@ -196,6 +196,7 @@ async function openSession(connect: Connect, request: OpenSessionRequest, timeou
 
   return {
     lost: Promise.race([open.lost.then((reason) => classifyTelegramError(reason)), processingFailed]),
+    point: () => ({ ...point }),
     ping: () => ping(client, timeoutMs),
     close: () => open.close(),
   };

@@ -1,0 +1,86 @@
+import { Context } from '@temporalio/activity';
+import type { SyncPoint, TelegramPort } from '../ports/telegram';
+import { workflowIds, type SyncInput } from '../workflows/contracts';
+import type { SessionReport } from '../workflows/messages';
+
+export interface SessionDeps {
+  telegram: TelegramPort;
+  /** Starts the sync workflow of one message, at most once per message (src/temporal/start-sync.ts). */
+  startSync: (input: SyncInput) => Promise<unknown>;
+  /** Tells the session workflow that runs this activity how the connection is (a signal). */
+  report: (workflowId: string, report: SessionReport) => Promise<void>;
+  /** How often to ping Telegram and heartbeat; well under the policy's heartbeat timeout. */
+  pingEveryMs?: number;
+  reportEveryPings?: number;
+}
+
+export interface SessionSlice {
+  point: SyncPoint;
+  synced: number;
+}
+
+/**
+ * The account's live Telegram session, for up to `sliceMs`: connects with the stored session, starts one sync
+ * workflow per incoming message (after catching up from `from`), pings and heartbeats with its progress. A dropped
+ * connection fails the attempt, so the retry policy reconnects with backoff; a retry resumes from the last
+ * heartbeat's point. Cancelled, or its heartbeat refused, it disconnects at once: one live connection per account.
+ */
+export function createSessionActivities({
+  telegram,
+  startSync,
+  report,
+  pingEveryMs = 3_000,
+  reportEveryPings = 10,
+}: SessionDeps) {
+  return {
+    async runSession(request: { accountId: string; from?: SyncPoint; sliceMs: number }): Promise<SessionSlice> {
+      const context = Context.current();
+      const { accountId } = request;
+      const resumed = (context.info.heartbeatDetails as SessionSlice | undefined)?.point;
+      let synced = 0;
+      const session = await telegram.openSession({
+        accountId,
+        from: resumed ?? request.from,
+        onMessage: async (message) => {
+          await startSync({ accountId, message });
+          synced += 1;
+          context.heartbeat({ point: session.point(), synced });
+        },
+      });
+      const connectedSince = new Date().toISOString();
+      const workflowId = context.info.workflowExecution?.workflowId ?? workflowIds.account(accountId);
+      let pings = 0;
+      try {
+        context.heartbeat({ point: session.point(), synced });
+        await report(workflowId, { state: 'connected', connectedSince, attempt: context.info.attempt });
+        const deadline = Date.now() + request.sliceMs;
+        for (;;) {
+          const outcome = await Promise.race([
+            session.lost.then((reason) => ({ lost: reason })),
+            context.cancelled.then(
+              () => ({ cancelled: true }),
+              (err: unknown) => ({ cancelled: err }),
+            ),
+            context.sleep(Math.min(pingEveryMs, Math.max(0, deadline - Date.now()))).then(() => ({ tick: true })),
+          ]);
+          if ('lost' in outcome) {
+            // The owner sees `reconnecting` at once; the retry policy brings the connection back.
+            const error = outcome.lost.message;
+            await report(workflowId, { state: 'reconnecting', error, connectedSince, attempt: context.info.attempt });
+            throw outcome.lost;
+          }
+          if ('cancelled' in outcome) throw outcome.cancelled;
+          if (Date.now() >= deadline) return { point: session.point(), synced };
+          const latencyMs = await session.ping();
+          context.heartbeat({ point: session.point(), synced });
+          // Every ping goes into the heartbeat; only every tenth into the workflow's history.
+          if (pings++ % reportEveryPings === 0) {
+            await report(workflowId, { state: 'connected', connectedSince, latencyMs, attempt: context.info.attempt });
+          }
+        }
+      } finally {
+        await session.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { deadLetterAlert } from './alerts';
+import type { AccountSessionInput, SessionPoint } from './contracts';
+import { deadLetter } from './failures';
+import {
+  reloginSignal,
+  sessionPauseSignal,
+  sessionReportSignal,
+  sessionResumeSignal,
+  sessionStatusQuery,
+  sessionStopSignal,
+  type SessionStatusView,
+} from './messages';
+import { policies } from './policies';
+
+const { loadAccountSettings } = proxyActivities<Activities>(policies.convex);
+const { notifyOwner } = proxyActivities<Activities>(policies.telegramSend);
+const { runSession } = proxyActivities<Activities>(policies.telegramSession);
+
+/** How long one session activity runs before handing its point back: the workflow keeps it between slices. */
+const sliceMs = 10 * 60_000;
+
+/**
+ * One Telegram account, connected from exactly one place, for months: settings first, then the heartbeating session
+ * activity, slice after slice, keeping the point up to which messages were handed over. Disconnects are the retry
+ * policy's (1 s doubling to 120 s); auth errors wait for `relogin`; `pause` disconnects and holds.
+ */
+export async function accountSessionWorkflow({ accountId, carried }: AccountSessionInput): Promise<void> {
+  const status: SessionStatusView = {
+    state: 'connecting',
+    failures: carried?.failures ?? 0,
+    reconnects: carried?.reconnects ?? 0,
+    lastSuccessAt: carried?.lastSuccessAt,
+  };
+  let point: SessionPoint | undefined = carried?.point;
+  let paused = false;
+  let stopped = false;
+  let relogin = false;
+  let session: CancellationScope | undefined;
+  setHandler(sessionStatusQuery, () => status);
+  setHandler(sessionPauseSignal, () => {
+    paused = true;
+    session?.cancel();
+  });
+  setHandler(sessionResumeSignal, () => void (paused = false));
+  setHandler(sessionStopSignal, () => {
+    stopped = true;
+    session?.cancel();
+  });
+  setHandler(reloginSignal, () => void (relogin = true));
+  setHandler(sessionReportSignal, (report) => {
+    if (report.state === 'reconnecting') {
+      status.state = 'reconnecting';
+      status.failures += 1;
+      status.lastError = report.error;
+      return;
+    }
+    if (report.attempt > 1 && status.connectedSince !== report.connectedSince) status.reconnects += 1;
+    status.state = 'connected';
+    status.connectedSince = report.connectedSince;
+    status.latencyMs = report.latencyMs;
+    status.lastSuccessAt = new Date().toISOString();
+  });
+
+  // No message is processed with unknown settings.
+  while (!(await loadAccountSettings({ accountId }))) {
+    status.state = 'paused';
+    status.lastError = `Convex has no settings for account ${accountId}: add them, then send resume`;
+    paused = true;
+    await condition(() => !paused || stopped);
+    if (stopped) return finish();
+  }
+  status.lastError = undefined;
+
+  while (!stopped) {
+    if (paused) {
+      status.state = 'paused';
+      await condition(() => !paused || stopped);
+      continue;
+    }
+    status.state = status.connectedSince ? 'reconnecting' : 'connecting';
+    session = new CancellationScope();
+    try {
+      const slice = await session.run(() => runSession({ accountId, from: point, sliceMs }));
+      point = slice.point;
+      status.lastSuccessAt = new Date().toISOString();
+    } catch (err) {
+      if (isCancellation(err)) continue; // pause or stop: the activity has disconnected
+      const failure = deadLetter(err);
+      status.failures += 1;
+      status.lastError = failure.message;
+      if (failure.type !== 'auth') throw failure;
+      await needsLogin(failure);
+    } finally {
+      session = undefined;
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      // Handlers first, then a fresh history that carries the state.
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof accountSessionWorkflow>({
+        accountId,
+        carried: {
+          point,
+          failures: status.failures,
+          reconnects: status.reconnects,
+          lastSuccessAt: status.lastSuccessAt,
+        },
+      });
+    }
+  }
+  return finish();
+
+  /** The session is gone for good (revoked, logged out elsewhere): the owner logs in again, then `relogin`. */
+  async function needsLogin(failure: ApplicationFailure): Promise<void> {
+    status.state = 'needs-login';
+    status.connectedSince = undefined;
+    const what = `the Telegram session of account ${accountId} (log it in again, then send relogin)`;
+    const { workflowId } = workflowInfo();
+    await notifyOwner({ accountId, text: deadLetterAlert({ what, failure, workflowId, at: new Date() }) }).catch(
+      (alertErr: unknown) => log.error('owner alert failed', { error: String(alertErr) }),
+    );
+    relogin = false;
+    await condition(() => relogin || stopped);
+  }
+
+  function finish(): void {
+    status.state = 'stopped';
+    log.info('account session stopped', { accountId });
+  }
+}

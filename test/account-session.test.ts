@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { accountSessionWorkflow } from '../src/workflows';
+import { workflowIds } from '../src/workflows/contracts';
+import { sessionStatusQuery, sessionStopSignal, type SessionState } from '../src/workflows/messages';
+import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
+import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
+
+/**
+ * The account session on the dev server, with GramJS against the Telegram simulator and the syncs into the Convex
+ * simulator: live messages, a disconnect, the catch-up of what arrived meanwhile.
+ */
+after(closeTestClient);
+
+const telegram = () => ({ url: `http://127.0.0.1:${testSandboxPort() + 3}` });
+const inject = async (chatId: string, text: string) =>
+  (
+    await sandboxCall<{ messageId: number }>(telegram(), 'POST', '/_sandbox/telegram/incoming', {
+      accountId: 'bob',
+      chatId,
+      text,
+    })
+  ).body.messageId;
+const storedTexts = async (chatId: string) =>
+  Object.entries(
+    (
+      await sandboxCall<{ messages: Record<string, { text: string }> }>(
+        { url: `http://127.0.0.1:${testSandboxPort() + 2}` },
+        'GET',
+        '/_sandbox/state',
+      )
+    ).body.messages,
+  )
+    .filter(([key]) => key.startsWith(`bob:${chatId}:`))
+    .map(([, doc]) => doc.text);
+const state = async (handle: WorkflowHandle): Promise<SessionState> => (await handle.query(sessionStatusQuery)).state;
+
+describe('accountSessionWorkflow', () => {
+  test('syncs live messages, reconnects after a disconnect, and catches up what arrived while it was down', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('session');
+    const chatId = String(200_000 + Math.floor(Math.random() * 700_000));
+    const { activities } = await sandboxActivities(taskQueue);
+    await withWorker({ taskQueue, activities }, async () => {
+      const handle = await client.workflow.start(accountSessionWorkflow, {
+        taskQueue,
+        workflowId: `${workflowIds.account('bob')}-${chatId}`,
+        args: [{ accountId: 'bob' }],
+      });
+      await eventually('connected', async () => (await state(handle)) === 'connected');
+
+      await inject(chatId, 'live 1');
+      await inject(chatId, 'live 2');
+      await eventually('the live messages in Convex', async () => (await storedTexts(chatId)).length === 2);
+
+      const downMs = 1500;
+      await sandboxCall(telegram(), 'POST', '/_sandbox/telegram/disconnect', { accountId: 'bob', forMs: downMs });
+      const reachableAt = Date.now() + downMs;
+      await eventually('reconnecting', async () => (await state(handle)) === 'reconnecting', 10_000);
+      await inject(chatId, 'while down 1');
+      await inject(chatId, 'while down 2');
+      await eventually('connected again', async () => (await state(handle)) === 'connected', 30_000);
+      console.log(`  connected again ${Date.now() - reachableAt} ms after Telegram was reachable (goal: < 2000 ms)`);
+
+      await eventually('the caught-up messages in Convex', async () => (await storedTexts(chatId)).length === 4);
+      assert.deepEqual((await storedTexts(chatId)).sort(), ['live 1', 'live 2', 'while down 1', 'while down 2']);
+      const status = await handle.query(sessionStatusQuery);
+      assert.equal(status.reconnects, 1);
+      assert.ok(status.failures >= 1);
+      assert.ok((status.latencyMs ?? 0) >= 0);
+
+      await handle.signal(sessionStopSignal);
+      await handle.result();
+      assert.equal(await state(handle), 'stopped');
+    });
+  });
+});
