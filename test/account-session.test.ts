@@ -3,7 +3,9 @@ import { after, describe, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { accountSessionWorkflow } from '../src/workflows';
 import { workflowIds } from '../src/workflows/contracts';
-import { sessionStatusQuery, sessionStopSignal, type SessionState } from '../src/workflows/messages';
+import { reloginSignal, sessionStatusQuery, sessionStopSignal, type SessionState } from '../src/workflows/messages';
+import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
+import { sandboxEndpoints } from '../src/sandbox/sandbox';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
@@ -73,6 +75,42 @@ describe('accountSessionWorkflow', () => {
       await handle.signal(sessionStopSignal);
       await handle.result();
       assert.equal(await state(handle), 'stopped');
+    });
+  });
+
+  test('a revoked session gives needs-login; after a new login, relogin brings it back', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('session-revoked');
+    const { activities, services } = await sandboxActivities(taskQueue);
+    const accounts = createFileAccountStore(sandboxEndpoints(testSandboxPort()).accountStorePath);
+    await withWorker({ taskQueue, activities }, async () => {
+      const handle = await client.workflow.start(accountSessionWorkflow, {
+        taskQueue,
+        workflowId: `${workflowIds.account('bob')}-revoked-${Date.now()}`,
+        args: [{ accountId: 'bob' }],
+      });
+      await eventually('connected', async () => (await state(handle)) === 'connected');
+      await sandboxCall(telegram(), 'POST', '/_sandbox/telegram/revoke', { accountId: 'bob' });
+      await eventually('needs-login', async () => (await state(handle)) === 'needs-login', 30_000);
+      assert.match((await handle.query(sessionStatusQuery)).lastError ?? '', /SESSION_REVOKED/);
+
+      // The owner logs bob in again (code from the "phone"), the session goes to the account store, then relogin.
+      const login = await services.telegram.startLogin({ phone: '+15550100002' });
+      try {
+        await login.sendCode();
+        const { loginCodes } = (
+          await sandboxCall<{ loginCodes: { phone: string; code: string }[] }>(telegram(), 'GET', '/_sandbox/state')
+        ).body;
+        const code = loginCodes.filter((c) => c.phone === '+15550100002').at(-1)?.code ?? '';
+        assert.equal(await login.signIn(code), 'logged-in');
+        await accounts.saveTelegramSession('bob', login.session());
+      } finally {
+        await login.close();
+      }
+      await handle.signal(reloginSignal);
+      await eventually('connected after relogin', async () => (await state(handle)) === 'connected', 30_000);
+      await handle.signal(sessionStopSignal);
+      await handle.result();
     });
   });
 });
