@@ -26,12 +26,16 @@ const port = (overrides: Partial<Parameters<typeof createXPort>[0]> = {}) =>
     ...overrides,
   });
 
-async function targetTweet(text = `What do you think? ${Math.random()}`): Promise<string> {
-  const { body } = await sandboxCall<{ id: string }>(simulator, 'POST', '/_sandbox/x/tweets', {
-    authorUsername: 'carol',
-    text,
-  });
+async function targetTweet(text = `What do you think? ${Math.random()}`, authorUsername = 'carol'): Promise<string> {
+  const { body } = await sandboxCall<{ id: string }>(simulator, 'POST', '/_sandbox/x/tweets', { authorUsername, text });
   return body.id;
+}
+
+/** `count` original tweets by `authorUsername`, one after the other (ids grow with time, as X's do). */
+async function tweetsBy(authorUsername: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let n = 0; n < count; n++) ids.push(await targetTweet(`${authorUsername} says ${n}`, authorUsername));
+  return ids;
 }
 
 describe('X adapter against the simulator (HTTPS)', () => {
@@ -74,6 +78,18 @@ describe('X adapter against the simulator (HTTPS)', () => {
     });
   });
 
+  test('findReply: our reply to a reply in a thread, and behind more than a page of our later tweets', async () => {
+    const root = await targetTweet();
+    const { id: inThread } = await port().postReply({ accountId: 'carol', inReplyToTweetId: root, text: `Hm ${root}` });
+    const { id } = await port().postReply({ accountId: 'bob', inReplyToTweetId: inThread, text: `Ours ${inThread}` });
+    await tweetsBy('bob', 120);
+    assert.deepEqual(await port().findReply({ accountId: 'bob', inReplyToTweetId: inThread }), {
+      id,
+      text: `Ours ${inThread}`,
+    });
+    assert.equal(await port().findReply({ accountId: 'bob', inReplyToTweetId: root }), null);
+  });
+
   test("recentTweets: a watched account's original tweets since the last seen, newest first", async () => {
     const author = `watched${Date.now() % 100000}`;
     const post = (text: string) =>
@@ -97,6 +113,19 @@ describe('X adapter against the simulator (HTTPS)', () => {
     assert.deepEqual([since.tweets.map((t) => t.id), since.newestId], [[third], third]);
     const none = await port().recentTweets({ accountId: 'alice', username: author, sinceId: third });
     assert.deepEqual([none.tweets, none.newestId], [[], undefined]);
+  });
+
+  test('recentTweets: a burst longer than a page since the cursor comes whole; replies are left out', async () => {
+    const author = `bursty${Date.now() % 100000}`;
+    const [cursor] = await tweetsBy(author, 1);
+    const burst = await tweetsBy(author, 130);
+    await port().postReply({ accountId: author, inReplyToTweetId: await targetTweet(), text: 'a reply, not news' });
+    const { tweets, newestId } = await port().recentTweets({ accountId: 'alice', username: author, sinceId: cursor });
+    assert.deepEqual(
+      tweets.map((tweet) => tweet.id),
+      [...burst].reverse(),
+    );
+    assert.equal(newestId, burst.at(-1));
   });
 
   test('reads: an unknown username is not-found; a 429 waits for its reset; a 5xx is retried', async () => {

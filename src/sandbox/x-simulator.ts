@@ -4,10 +4,10 @@ import { startSimulator, type RunningSimulator, type SimulatorResponse } from '.
 /**
  * A subset of the X API v2 over HTTPS (twitter-api-v2 always uses https.request), with a certificate generated at
  * start-up that only the sandbox's adapter trusts. `POST /2/tweets` posts (a reply with `reply.in_reply_to_tweet_id`),
- * answering X's 403 for duplicate content; `GET /2/users/me`, `/2/users/by/username/:username`, `/2/users/:id/tweets`
- * (since_id, exclude=replies) and `/2/tweets/search/recent` (from:, in_reply_to_tweet_id:) read them back, newest
- * first. Every answer carries X's rate-limit headers. The author is the account
- * whose access token signed the request: sandbox tokens are `sandbox-token-<accountId>`.
+ * answering X's 403 for duplicate content; `GET /2/users/me`, `/2/users/by/username/:username` and
+ * `/2/users/:id/tweets` (since_id, exclude=replies) read them back, newest first, a page at a time with X's
+ * `next_token`, and with only the `tweet.fields` asked for. Every answer carries X's rate-limit headers. The author is the account whose access token signed the request: sandbox tokens are
+ * `sandbox-token-<accountId>`.
  */
 export interface XTweet {
   id: string;
@@ -56,26 +56,94 @@ export async function startXSimulator(port = 0): Promise<RunningSimulator & { ca
     String(1_000_000 + [...username].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000_007, 7));
   const user = (username: string) => ({ id: userId(username), name: username, username });
   const knownUsers = () => new Set(['alice', 'bob', ...tweets.map((tweet) => tweet.authorUsername)]);
-  const view = (tweet: XTweet) => ({
-    id: tweet.id,
-    text: tweet.text,
-    author_id: userId(tweet.authorUsername),
-    edit_history_tweet_ids: [tweet.id],
-    ...(tweet.in_reply_to ? { referenced_tweets: [{ type: 'replied_to', id: tweet.in_reply_to }] } : {}),
+  const byId = (id: string | undefined) => tweets.find((tweet) => tweet.id === id);
+  const conversationOf = (tweet: XTweet): string => {
+    const parent = byId(tweet.in_reply_to);
+    return parent ? conversationOf(parent) : tweet.id;
+  };
+  /** A tweet as X shows it: id, text and edit history, plus only the `tweet.fields` asked for. */
+  const view = (tweet: XTweet, fields: string[]) => {
+    const parent = byId(tweet.in_reply_to);
+    const extra: Record<string, unknown> = {
+      author_id: userId(tweet.authorUsername),
+      conversation_id: conversationOf(tweet),
+      ...(tweet.in_reply_to ? { referenced_tweets: [{ type: 'replied_to', id: tweet.in_reply_to }] } : {}),
+      ...(parent ? { in_reply_to_user_id: userId(parent.authorUsername) } : {}),
+    };
+    return {
+      id: tweet.id,
+      text: tweet.text,
+      edit_history_tweet_ids: [tweet.id],
+      ...Object.fromEntries(Object.entries(extra).filter(([field]) => fields.includes(field))),
+    };
+  };
+  /** X's answer to a query parameter out of range. */
+  const invalidParameter = (name: string, value: string, message: string): SimulatorResponse => ({
+    status: 400,
+    headers: limitHeaders(199),
+    body: {
+      errors: [{ parameters: { [name]: [value] }, message }],
+      title: 'Invalid Request',
+      detail: 'One or more parameters to your request was invalid.',
+      type: 'https://api.twitter.com/2/problems/invalid-request',
+    },
   });
-  /** Newest first, as X lists tweets; `meta` as X gives it (no `data` at all when nothing matches). */
-  const page = (matching: XTweet[], maxResults: number) => {
-    const newestFirst = [...matching].sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1)).slice(0, maxResults);
-    if (newestFirst.length === 0) return ok({ meta: { result_count: 0 } });
+  /**
+   * One page of a timeline, newest first as X lists tweets, with `meta` as X gives it: no `data` at all when nothing
+   * matches, and a `next_token` (opaque to clients; here the page's oldest id) while older matches remain, which the
+   * next request passes as `pagination_token`.
+   */
+  const page = (matching: XTweet[], query: URLSearchParams) => {
+    const maxResults = Number(query.get('max_results') ?? 10);
+    if (!Number.isInteger(maxResults) || maxResults < 5 || maxResults > 100) {
+      const value = query.get('max_results') ?? '';
+      return invalidParameter(
+        'max_results',
+        value,
+        `The \`max_results\` query parameter value [${value}] is not between 5 and 100`,
+      );
+    }
+    const token = query.get('pagination_token');
+    const olderThan = token ? Buffer.from(token, 'base64url').toString() : undefined;
+    if (olderThan !== undefined && !/^\d+$/.test(olderThan)) {
+      return invalidParameter(
+        'pagination_token',
+        token ?? '',
+        'The `pagination_token` query parameter value is invalid',
+      );
+    }
+    const newestFirst = matching
+      .filter((tweet) => olderThan === undefined || BigInt(tweet.id) < BigInt(olderThan))
+      .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+    const shown = newestFirst.slice(0, maxResults);
+    if (shown.length === 0) return ok({ meta: { result_count: 0 } });
+    const oldest = shown[shown.length - 1]?.id ?? '';
+    const fields = (query.get('tweet.fields') ?? '').split(',');
     return ok({
-      data: newestFirst.map(view),
+      data: shown.map((tweet) => view(tweet, fields)),
       meta: {
-        result_count: newestFirst.length,
-        newest_id: newestFirst[0]?.id,
-        oldest_id: newestFirst.at(-1)?.id,
+        result_count: shown.length,
+        newest_id: shown[0]?.id,
+        oldest_id: oldest,
+        ...(newestFirst.length > shown.length ? { next_token: Buffer.from(oldest).toString('base64url') } : {}),
       },
     });
   };
+  /** X answers a lookup of a user it does not have with 200 and an `errors` list, and no `data`. */
+  const noSuchUser = (parameter: 'username' | 'id', value: string) =>
+    ok({
+      errors: [
+        {
+          value,
+          detail: `Could not find user with ${parameter}: [${value}].`,
+          title: 'Not Found Error',
+          resource_type: 'user',
+          parameter,
+          resource_id: value,
+          type: 'https://api.twitter.com/2/problems/resource-not-found',
+        },
+      ],
+    });
   const post = (author: string, body: unknown): SimulatorResponse => {
     const request = (body ?? {}) as { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown } };
     if (typeof request.text !== 'string' || request.text.length === 0 || request.text.length > 280) {
@@ -120,50 +188,28 @@ export async function startXSimulator(port = 0): Promise<RunningSimulator & { ca
         if (method !== 'GET') return problem(404, 'Not Found Error', `No route ${method} ${path}`);
         if (path === '/2/users/me') return ok({ data: user(author) });
         const byUsername = /^\/2\/users\/by\/username\/([\w]+)$/.exec(path)?.[1];
-        if (byUsername) {
-          // X answers 200 with an `errors` array, and no `data`, for a username it does not know.
-          if (!knownUsers().has(byUsername)) {
-            return ok({
-              errors: [
-                {
-                  value: byUsername,
-                  detail: `Could not find user with username: [${byUsername}].`,
-                  title: 'Not Found Error',
-                  resource_type: 'user',
-                  parameter: 'username',
-                  resource_id: byUsername,
-                  type: 'https://api.twitter.com/2/problems/resource-not-found',
-                },
-              ],
-            });
-          }
-          return ok({ data: user(byUsername) });
-        }
+        if (byUsername)
+          return knownUsers().has(byUsername) ? ok({ data: user(byUsername) }) : noSuchUser('username', byUsername);
         const timelineOf = /^\/2\/users\/(\d+)\/tweets$/.exec(path)?.[1];
         if (timelineOf) {
           const username = [...knownUsers()].find((name) => userId(name) === timelineOf);
-          if (!username) return problem(404, 'Not Found Error', `Could not find user with id: [${timelineOf}].`);
+          if (!username) return noSuchUser('id', timelineOf);
           const exclude = (query.get('exclude') ?? '').split(',');
           const sinceId = query.get('since_id');
+          if (sinceId && !/^\d+$/.test(sinceId)) {
+            return invalidParameter(
+              'since_id',
+              sinceId,
+              `The \`since_id\` query parameter value [${sinceId}] is not valid`,
+            );
+          }
           const matching = tweets.filter(
             (tweet) =>
               tweet.authorUsername === username &&
               !(exclude.includes('replies') && tweet.in_reply_to) &&
               (!sinceId || BigInt(tweet.id) > BigInt(sinceId)),
           );
-          return page(matching, Number(query.get('max_results') ?? 10));
-        }
-        if (path === '/2/tweets/search/recent') {
-          // The operators Steadfast uses: from:<username> and in_reply_to_tweet_id:<id>, all of which must match.
-          const terms = (query.get('query') ?? '').split(/\s+/).filter(Boolean);
-          const from = terms.find((term) => term.startsWith('from:'))?.slice(5);
-          const replyTo = terms.find((term) => term.startsWith('in_reply_to_tweet_id:'))?.slice(21);
-          if (!from && !replyTo)
-            return problem(400, 'Invalid Request', 'One or more parameters to your request was invalid.');
-          const matching = tweets.filter(
-            (tweet) => (!from || tweet.authorUsername === from) && (!replyTo || tweet.in_reply_to === replyTo),
-          );
-          return page(matching, Number(query.get('max_results') ?? 10));
+          return page(matching, query);
         }
         return problem(404, 'Not Found Error', `No route ${path}`);
       },

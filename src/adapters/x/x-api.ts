@@ -1,8 +1,17 @@
 import { Agent } from 'node:https';
 import { TwitterApi } from 'twitter-api-v2';
-import type { XPort } from '../../ports/x';
+import type { XPort, XTweetView } from '../../ports/x';
 import { permanentFailure } from '../../activities/failures';
 import { classifyXError, isDuplicateContent } from './classify';
+
+/** X's largest page for a user's timeline. */
+const pageSize = 100;
+
+interface TimelinePage {
+  data?: { id: string; text: string; referenced_tweets?: { type: string; id: string }[] }[];
+  meta?: { newest_id?: string; next_token?: string };
+  errors?: { detail?: string }[];
+}
 
 export interface XSettings {
   appKey: string;
@@ -36,8 +45,28 @@ export function createXPort({ appKey, appSecret, tokensFor, baseUrl, ca, timeout
     }
   };
   // User ids never change: one lookup per account and per watched username for the life of the worker.
-  const ownUsernames = new Map<string, string>();
+  const ownUserIds = new Map<string, string>();
   const userIds = new Map<string, string>();
+
+  /**
+   * A user's timeline, newest first, page after page until X has no more (`next_token`). X answers a user it no
+   * longer has (suspended, deleted) with 200 and an `errors` list instead of `data`.
+   */
+  async function* timeline(client: TwitterApi, userId: string, query: Record<string, string>) {
+    let paginationToken: string | undefined;
+    do {
+      const page = await get<TimelinePage>(client, `users/${userId}/tweets`, {
+        max_results: String(pageSize),
+        ...query,
+        ...(paginationToken ? { pagination_token: paginationToken } : {}),
+      });
+      if (!page.data && page.errors?.length) {
+        throw permanentFailure('not-found', `X API: ${page.errors[0]?.detail ?? `no user ${userId}`}`);
+      }
+      yield page;
+      paginationToken = page.meta?.next_token;
+    } while (paginationToken);
+  }
 
   return {
     async postReply({ accountId, inReplyToTweetId, text }) {
@@ -59,21 +88,29 @@ export function createXPort({ appKey, appSecret, tokensFor, baseUrl, ca, timeout
       }
     },
 
+    /**
+     * Reads our own timeline since the tweet replied to, rather than recent search. Tweet ids grow with time, so
+     * `since_id` lists only what the account posted after that tweet: usually a handful, one request. The timeline is
+     * the account's own record, while search is an index that may not show yet a reply posted seconds ago, which is
+     * exactly what a retry after a lost answer asks about; the timeline also has the larger per-user rate limit
+     * (900 against 300 requests per 15 minutes). `conversation_id:` would miss a reply to a tweet that is itself a
+     * reply: the conversation is the thread's root.
+     */
     async findReply({ accountId, inReplyToTweetId }) {
       const client = await clientFor(accountId);
-      let username = ownUsernames.get(accountId);
-      if (!username) {
-        username = (await get<{ data: { username: string } }>(client, 'users/me', {})).data.username;
-        ownUsernames.set(accountId, username);
+      let me = ownUserIds.get(accountId);
+      if (!me) {
+        me = (await get<{ data: { id: string } }>(client, 'users/me', {})).data.id;
+        ownUserIds.set(accountId, me);
       }
-      // Search names both the author and the tweet replied to, so one request answers, however busy the account.
-      const found = await get<{ data?: { id: string; text: string }[] }>(client, 'tweets/search/recent', {
-        query: `in_reply_to_tweet_id:${inReplyToTweetId} from:${username}`,
-        'tweet.fields': 'referenced_tweets',
-        max_results: '10',
-      });
-      const reply = found.data?.[0];
-      return reply ? { id: reply.id, text: reply.text } : null;
+      const query = { since_id: inReplyToTweetId, 'tweet.fields': 'referenced_tweets' };
+      for await (const page of timeline(client, me, query)) {
+        const reply = page.data?.find((tweet) =>
+          tweet.referenced_tweets?.some((ref) => ref.type === 'replied_to' && ref.id === inReplyToTweetId),
+        );
+        if (reply) return { id: reply.id, text: reply.text };
+      }
+      return null;
     },
 
     async recentTweets({ accountId, username, sinceId }) {
@@ -90,15 +127,19 @@ export function createXPort({ appKey, appSecret, tokensFor, baseUrl, ca, timeout
         userId = user.data.id;
         userIds.set(username, userId);
       }
-      const timeline = await get<{ data?: { id: string; text: string }[]; meta: { newest_id?: string } }>(
-        client,
-        `users/${userId}/tweets`,
-        { exclude: 'replies,retweets', max_results: '20', ...(sinceId ? { since_id: sinceId } : {}) },
-      );
-      return {
-        tweets: (timeline.data ?? []).map((tweet) => ({ id: tweet.id, text: tweet.text, authorUsername: username })),
-        newestId: timeline.meta.newest_id,
-      };
+      const tweets: XTweetView[] = [];
+      let newestId: string | undefined;
+      const query = { exclude: 'replies,retweets', ...(sinceId ? { since_id: sinceId } : {}) };
+      for await (const page of timeline(client, userId, query)) {
+        newestId ??= page.meta?.newest_id;
+        tweets.push(
+          ...(page.data ?? []).map((tweet) => ({ id: tweet.id, text: tweet.text, authorUsername: username })),
+        );
+        // Since a cursor, every page: the caller moves its cursor to `newestId`, so a burst longer than one page
+        // must not slip behind it. Without one (a first poll marks where a watch begins), the newest page is enough.
+        if (!sinceId) break;
+      }
+      return { tweets, newestId };
     },
   };
 }
