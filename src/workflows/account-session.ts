@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { deadLetterAlert } from './alerts';
+import { alertOwner } from './alerts';
 import type { AccountSessionInput, SessionPoint } from './contracts';
 import { deadLetter } from './failures';
 import {
@@ -26,7 +26,6 @@ import {
 import { policies } from './policies';
 
 const { loadAccountSettings } = proxyActivities<Activities>(policies.convex);
-const { notifyOwner } = proxyActivities<Activities>(policies.telegramSend);
 const { runSession } = proxyActivities<Activities>(policies.telegramSession);
 
 /** How long one session activity runs before handing its point back: the workflow keeps it between slices. */
@@ -126,11 +125,7 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
   async function needsLogin(failure: ApplicationFailure): Promise<void> {
     status.state = 'needs-login';
     status.connectedSince = undefined;
-    const what = `the Telegram session of account ${accountId} (log it in again, then send relogin)`;
-    const { workflowId } = workflowInfo();
-    await notifyOwner({ accountId, text: deadLetterAlert({ what, failure, workflowId, at: new Date() }) }).catch(
-      (alertErr: unknown) => log.error('owner alert failed', { error: String(alertErr) }),
-    );
+    await alertOwner(accountId, `the Telegram session of account ${accountId} (log in again, then relogin)`, failure);
     relogin = false;
     await condition(() => relogin || stopped);
   }

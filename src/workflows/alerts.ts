@@ -1,5 +1,9 @@
-import type { ApplicationFailure } from '@temporalio/workflow';
+import { log, proxyActivities, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import { isFailureCategory, ownerMessages } from './failures';
+import { policies } from './policies';
+
+const { notifyOwner } = proxyActivities<Activities>(policies.telegramSend);
 
 /**
  * The owner's alert for a dead letter: what failed, its category in plain words, when, the workflow id (to find it in
@@ -21,4 +25,14 @@ export function deadLetterAlert(request: {
     `Workflow: ${workflowId}`,
     `To retry: npm run cli -- failures retry ${workflowId}`,
   ].join('\n');
+}
+
+/** Sends the owner the alert for `what`; if even Telegram fails, the failure stays in the history and the log. */
+export async function alertOwner(accountId: string, what: string, failure: ApplicationFailure): Promise<void> {
+  const { workflowId } = workflowInfo();
+  try {
+    await notifyOwner({ accountId, text: deadLetterAlert({ what, failure, workflowId, at: new Date() }) });
+  } catch (err) {
+    log.error('owner alert failed', { accountId, error: err instanceof Error ? err.message : String(err) });
+  }
 }

@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { deadLetterAlert } from './alerts';
+import { alertOwner } from './alerts';
 import type { Activities } from '../activities';
 import type { ReplyInput, ReplyResult } from './contracts';
 import { deadLetter } from './failures';
@@ -86,19 +86,14 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
     const failure = deadLetter(err);
     status.lastError = failure.message;
     log.error('reply failed', { accountId, tweetId: tweet.id, category: failure.type, error: failure.message });
-    if (patched('reply-dead-letter-alert')) await alertOwner(failure);
-    throw failure;
-  }
-
-  /** The owner hears of a dead letter; if even Telegram fails, the failed workflow still says it all. */
-  async function alertOwner(failure: ReturnType<typeof deadLetter>): Promise<void> {
-    const { workflowId } = workflowInfo();
-    const what = `the reply to tweet ${tweet.id} (account ${accountId}, stage ${status.stage})`;
-    try {
-      await notifyOwner({ accountId, text: deadLetterAlert({ what, failure, workflowId, at: new Date() }) });
-    } catch (alertErr) {
-      log.error('owner alert failed', { error: alertErr instanceof Error ? alertErr.message : String(alertErr) });
+    if (patched('reply-dead-letter-alert')) {
+      await alertOwner(
+        accountId,
+        `the reply to tweet ${tweet.id} (account ${accountId}, stage ${status.stage})`,
+        failure,
+      );
     }
+    throw failure;
   }
 
   async function finish(

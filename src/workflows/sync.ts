@@ -1,12 +1,11 @@
-import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { deadLetterAlert } from './alerts';
+import { alertOwner } from './alerts';
 import type { SyncInput, SyncResult } from './contracts';
 import { deadLetter } from './failures';
 import { policies } from './policies';
 
 const { saveMessage } = proxyActivities<Activities>(policies.convex);
-const { notifyOwner } = proxyActivities<Activities>(policies.telegramSend);
 
 /**
  * One incoming Telegram message → one Convex document. The upsert is idempotent by (account, chat, message id) and
@@ -20,13 +19,8 @@ export async function syncMessageWorkflow({ accountId, message }: SyncInput): Pr
   } catch (err) {
     const failure = deadLetter(err);
     log.error('sync failed', { accountId, chatId: message.chatId, category: failure.type, error: failure.message });
-    const { workflowId } = workflowInfo();
     const what = `storing Telegram message ${message.messageId} of chat ${message.chatId} (account ${accountId})`;
-    try {
-      await notifyOwner({ accountId, text: deadLetterAlert({ what, failure, workflowId, at: new Date() }) });
-    } catch (alertErr) {
-      log.error('owner alert failed', { error: alertErr instanceof Error ? alertErr.message : String(alertErr) });
-    }
+    await alertOwner(accountId, what, failure);
     throw failure;
   }
 }
