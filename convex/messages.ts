@@ -1,21 +1,13 @@
 import { v } from 'convex/values';
 import { mutation, query } from './_generated/server';
-
-const message = {
-  accountId: v.string(),
-  chatId: v.string(),
-  messageId: v.number(),
-  senderId: v.string(),
-  text: v.string(),
-  date: v.number(),
-};
+import { messageFields } from './schema';
 
 /**
  * Stores one Telegram message, idempotently by (account, chat, message id): a sync retried after an ambiguous
  * failure finds its document and leaves it as it is.
  */
 export const upsert = mutation({
-  args: message,
+  args: messageFields,
   handler: async (ctx, args) => {
     const existing = await ctx.db
       .query('messages')

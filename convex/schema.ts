@@ -6,6 +6,17 @@ import { v } from 'convex/values';
  * Telegram message (one document per account, chat and message id), and every posted reply (one per account and
  * tweet). Secrets never live here: sessions and tokens stay in the workers' account store.
  */
+/** A synced Telegram message: the table's fields, and messages:upsert's arguments. */
+export const messageFields = {
+  accountId: v.string(),
+  chatId: v.string(),
+  messageId: v.number(),
+  senderId: v.string(),
+  text: v.string(),
+  /** Unix seconds, as Telegram dates messages. */
+  date: v.number(),
+};
+
 export default defineSchema({
   accounts: defineTable({
     accountId: v.string(),
@@ -18,15 +29,7 @@ export default defineSchema({
     watchedUsernames: v.array(v.string()),
   }).index('by_account', ['accountId']),
 
-  messages: defineTable({
-    accountId: v.string(),
-    chatId: v.string(),
-    messageId: v.number(),
-    senderId: v.string(),
-    text: v.string(),
-    /** Unix seconds, as Telegram dates messages. */
-    date: v.number(),
-  })
+  messages: defineTable(messageFields)
     .index('by_message', ['accountId', 'chatId', 'messageId'])
     .index('by_chat', ['accountId', 'chatId', 'date']),
 
