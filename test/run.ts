@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -97,6 +97,8 @@ async function run(): Promise<number> {
       child.once('exit', (code, signal) => done(code ?? (signal ? 1 : 0))),
     );
     await sandbox.close();
+    // Its certificate, account store and Convex data were for this run only.
+    rmSync(sandbox.endpoints.dir, { recursive: true, force: true });
     return exitCode;
   } finally {
     await env.teardown();
