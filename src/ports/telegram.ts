@@ -1,23 +1,8 @@
 /** What the workflows need of Telegram: send a message, and hold an account's session with its message stream. */
 
-/** An incoming message; `chatId` is the peer id as the account sees it (negative for a group). */
-export interface TelegramMessage {
-  chatId: string;
-  messageId: number;
-  senderId: string;
-  text: string;
-  /** Unix seconds. */
-  date: number;
-}
-
-/**
- * A point in the account's update sequence (Telegram's `pts` and its date): every message up to it has been handed
- * over. It is what the session workflow keeps, so that a reconnect resumes exactly where the last one stopped.
- */
-export interface SyncPoint {
-  pts: number;
-  date: number;
-}
+// The message and point shapes are the workflows' contracts; the port hands them over as they are.
+export type { SyncPoint, TelegramMessage } from '../workflows/contracts';
+import type { SyncPoint, TelegramMessage } from '../workflows/contracts';
 
 export interface TelegramSession {
   /** Settles when the connection is lost (never after `close`), with the classified reason. */

@@ -12,7 +12,7 @@ import {
 import type { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { alertOwner } from './alerts';
-import type { AccountSessionInput, SessionPoint } from './contracts';
+import type { AccountSessionInput, SyncPoint } from './contracts';
 import { deadLetter } from './failures';
 import {
   reloginSignal,
@@ -43,7 +43,7 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
     reconnects: carried?.reconnects ?? 0,
     lastSuccessAt: carried?.lastSuccessAt,
   };
-  let point: SessionPoint | undefined = carried?.point;
+  let point: SyncPoint | undefined = carried?.point;
   let paused = false;
   let stopped = false;
   let relogin = false;

@@ -29,26 +29,39 @@ export interface ReplyResult {
   text?: string;
 }
 
-/** One incoming Telegram message (DESIGN.md: syncMessageWorkflow). `date` is in Unix seconds. */
+/** An incoming Telegram message; `chatId` is the peer id as the account sees it (negative for a group). */
+export interface TelegramMessage {
+  chatId: string;
+  messageId: number;
+  senderId: string;
+  text: string;
+  /** Unix seconds. */
+  date: number;
+}
+
+/**
+ * A point in an account's update sequence (Telegram's `pts` and its date): every message up to it has been handed
+ * over. The session workflow keeps it, so that a reconnect resumes exactly where the last one stopped.
+ */
+export interface SyncPoint {
+  pts: number;
+  date: number;
+}
+
+/** One incoming Telegram message (DESIGN.md: syncMessageWorkflow). */
 export interface SyncInput {
   accountId: string;
-  message: { chatId: string; messageId: number; senderId: string; text: string; date: number };
+  message: TelegramMessage;
 }
 
 export interface SyncResult {
   stored: true;
 }
 
-/** Where an account's session stopped handing over messages (Telegram's pts and date). */
-export interface SessionPoint {
-  pts: number;
-  date: number;
-}
-
 /** The account session's input; `carried` is its state across continue-as-new. */
 export interface AccountSessionInput {
   accountId: string;
-  carried?: { point?: SessionPoint; failures: number; reconnects: number; lastSuccessAt?: string };
+  carried?: { point?: SyncPoint; failures: number; reconnects: number; lastSuccessAt?: string };
 }
 
 /** One poll of an account's watched X users (run by the account's Schedule). */
