@@ -2,14 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 import type { Activities, ReplyActivities } from '../../src/activities';
-import { replyWorkflow, syncMessageWorkflow, watchTweetsWorkflow } from '../../src/workflows';
+import { accountSessionWorkflow, replyWorkflow, syncMessageWorkflow, watchTweetsWorkflow } from '../../src/workflows';
 import type { ReplyInput } from '../../src/workflows/contracts';
-import { approveSignal, rejectSignal, statusQuery } from '../../src/workflows/messages';
+import { approveSignal, rejectSignal, sessionReportSignal, statusQuery } from '../../src/workflows/messages';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
 
 /**
@@ -48,9 +49,9 @@ async function run(): Promise<void> {
       searchAttributes: searchAttributeKeys,
     },
   });
+  // A history already recorded is what an earlier version wrote: never replace it unless asked to.
+  const overwrite = process.argv.includes('--overwrite');
   try {
-    // A history already recorded is what an earlier version wrote: never replace it unless asked to.
-    const overwrite = process.argv.includes('--overwrite');
     for (const scenario of scenarios) {
       if (!overwrite && existsSync(join(__dirname, `${scenario.name}.json`))) continue;
       const taskQueue = `record-${scenario.name}`;
@@ -96,6 +97,7 @@ async function run(): Promise<void> {
   } finally {
     await env.teardown();
   }
+  if (overwrite || !existsSync(join(__dirname, 'account-session-continued.json'))) await recordSession(cli);
 }
 
 /** One watch poll: a cursor, two new tweets, two reply workflows started (which the recording leaves running). */
@@ -176,4 +178,75 @@ async function recordSync(env: TestWorkflowEnvironment, cli: string): Promise<vo
     execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
   );
   console.log(`recorded ${path}`);
+}
+
+/**
+ * An account session on a server that suggests continue-as-new after a few events: a dropped connection, a retry that
+ * connects and reports (signals) while the history passes the threshold, the slice handed back, continue-as-new.
+ */
+async function recordSession(cli: string): Promise<void> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: cli },
+      extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=20'],
+    },
+  });
+  try {
+    const taskQueue = 'record-session';
+    const workflowId = 'account:alice-recorded';
+    const connectedSince = '2026-01-01T00:00:00.000Z';
+    const activities: Pick<Activities, 'loadAccountSettings' | 'runSession' | 'notifyOwner'> = {
+      loadAccountSettings: async () => ({
+        accountId: 'alice',
+        approval: 'owner',
+        chatsAnsweredWithAi: [],
+        watchedUsernames: [],
+      }),
+      runSession: async (request) => {
+        const { attempt } = Context.current().info;
+        if (attempt === 1) throw ApplicationFailure.retryable('the connection to Telegram dropped', 'network');
+        const handle = env.client.workflow.getHandle(workflowId);
+        for (let i = 0; i < 6; i++) {
+          await handle.signal(sessionReportSignal, { state: 'connected', connectedSince, latencyMs: 5, attempt });
+          await sleep(100);
+        }
+        return { point: { pts: (request.from?.pts ?? 10) + 3, date: 1_800_000_000 }, synced: 3 };
+      },
+      notifyOwner: async () => undefined,
+    };
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath: require.resolve('../../src/workflows'),
+      activities,
+    });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(accountSessionWorkflow, {
+        taskQueue,
+        workflowId,
+        args: [{ accountId: 'alice' }],
+      });
+      const firstRunId = handle.firstExecutionRunId;
+      // Recorded once the first run has continued as new.
+      while ((await env.client.workflow.getHandle(workflowId).describe()).runId === firstRunId) await sleep(100);
+      const path = join(__dirname, 'account-session-continued.json');
+      const json = execFileSync(cli, [
+        'workflow',
+        'show',
+        '--address',
+        env.address,
+        '-w',
+        workflowId,
+        '-r',
+        firstRunId,
+        '-o',
+        'json',
+      ]);
+      writeFileSync(path, json);
+      console.log(`recorded ${path}`);
+      await env.client.workflow.getHandle(workflowId).terminate('recorded');
+    });
+  } finally {
+    await env.teardown();
+  }
 }
