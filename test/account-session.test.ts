@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
 import { accountSessionWorkflow } from '../src/workflows';
 import { workflowIds } from '../src/workflows/contracts';
-import { reloginSignal, sessionStatusQuery, sessionStopSignal, type SessionState } from '../src/workflows/messages';
+import { reloginSignal, sessionStatusQuery, sessionStopSignal } from '../src/workflows/messages';
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { sandboxEndpoints } from '../src/sandbox/sandbox';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
+import { injectMessage, sessionState, storedTexts, telegramControl, uniqueChatId } from './helpers/session';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /**
@@ -15,34 +15,16 @@ import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } 
  */
 after(closeTestClient);
 
-const telegram = () => ({ url: `http://127.0.0.1:${testSandboxPort() + 3}` });
-const inject = async (chatId: string, text: string) =>
-  (
-    await sandboxCall<{ messageId: number }>(telegram(), 'POST', '/_sandbox/telegram/incoming', {
-      accountId: 'bob',
-      chatId,
-      text,
-    })
-  ).body.messageId;
-const storedTexts = async (chatId: string) =>
-  Object.entries(
-    (
-      await sandboxCall<{ messages: Record<string, { text: string }> }>(
-        { url: `http://127.0.0.1:${testSandboxPort() + 2}` },
-        'GET',
-        '/_sandbox/state',
-      )
-    ).body.messages,
-  )
-    .filter(([key]) => key.startsWith(`bob:${chatId}:`))
-    .map(([, doc]) => doc.text);
-const state = async (handle: WorkflowHandle): Promise<SessionState> => (await handle.query(sessionStatusQuery)).state;
+const telegram = telegramControl;
+const inject = (chatId: string, text: string) => injectMessage('bob', chatId, text);
+const stored = (chatId: string) => storedTexts('bob', chatId);
+const state = sessionState;
 
 describe('accountSessionWorkflow', () => {
   test('syncs live messages, reconnects after a disconnect, and catches up what arrived while it was down', async () => {
     const client = await testClient();
     const taskQueue = uniqueTaskQueue('session');
-    const chatId = String(200_000 + Math.floor(Math.random() * 700_000));
+    const chatId = uniqueChatId();
     const { activities } = await sandboxActivities(taskQueue);
     await withWorker({ taskQueue, activities }, async () => {
       const handle = await client.workflow.start(accountSessionWorkflow, {
@@ -54,7 +36,7 @@ describe('accountSessionWorkflow', () => {
 
       await inject(chatId, 'live 1');
       await inject(chatId, 'live 2');
-      await eventually('the live messages in Convex', async () => (await storedTexts(chatId)).length === 2);
+      await eventually('the live messages in Convex', async () => (await stored(chatId)).length === 2);
 
       const downMs = 1500;
       await sandboxCall(telegram(), 'POST', '/_sandbox/telegram/disconnect', { accountId: 'bob', forMs: downMs });
@@ -65,8 +47,8 @@ describe('accountSessionWorkflow', () => {
       await eventually('connected again', async () => (await state(handle)) === 'connected', 30_000);
       console.log(`  connected again ${Date.now() - reachableAt} ms after Telegram was reachable (goal: < 2000 ms)`);
 
-      await eventually('the caught-up messages in Convex', async () => (await storedTexts(chatId)).length === 4);
-      assert.deepEqual((await storedTexts(chatId)).sort(), ['live 1', 'live 2', 'while down 1', 'while down 2']);
+      await eventually('the caught-up messages in Convex', async () => (await stored(chatId)).length === 4);
+      assert.deepEqual((await stored(chatId)).sort(), ['live 1', 'live 2', 'while down 1', 'while down 2']);
       const status = await handle.query(sessionStatusQuery);
       assert.equal(status.reconnects, 1);
       assert.ok(status.failures >= 1);

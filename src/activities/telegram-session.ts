@@ -52,7 +52,8 @@ export function createSessionActivities({
       let pings = 0;
       try {
         context.heartbeat({ point: session.point(), synced });
-        await report(workflowId, { state: 'connected', connectedSince, attempt: context.info.attempt });
+        const { attempt } = context.info;
+        await report(workflowId, { state: 'connected', connectedSince, attempt, point: session.point() });
         const deadline = Date.now() + request.sliceMs;
         for (;;) {
           const outcome = await Promise.race([
@@ -66,16 +67,30 @@ export function createSessionActivities({
           if ('lost' in outcome) {
             // The owner sees `reconnecting` at once; the retry policy brings the connection back.
             const error = outcome.lost.message;
-            await report(workflowId, { state: 'reconnecting', error, connectedSince, attempt: context.info.attempt });
+            await report(workflowId, { state: 'reconnecting', error, connectedSince, attempt, point: session.point() });
             throw outcome.lost;
           }
-          if ('cancelled' in outcome) throw outcome.cancelled;
+          if ('cancelled' in outcome) {
+            // Disconnect first (one live connection per account), then tell the workflow where this session stopped.
+            await session.close();
+            // Best effort: without it the workflow resumes from an earlier point, and repeated syncs start nothing.
+            await report(workflowId, { state: 'disconnected', connectedSince, attempt, point: session.point() }).catch(
+              () => undefined,
+            );
+            throw outcome.cancelled;
+          }
           if (Date.now() >= deadline) return { point: session.point(), synced };
           const latencyMs = await session.ping();
           context.heartbeat({ point: session.point(), synced });
           // Every ping goes into the heartbeat; only every tenth into the workflow's history.
           if (pings++ % reportEveryPings === 0) {
-            await report(workflowId, { state: 'connected', connectedSince, latencyMs, attempt: context.info.attempt });
+            await report(workflowId, {
+              state: 'connected',
+              connectedSince,
+              latencyMs,
+              attempt,
+              point: session.point(),
+            });
           }
         }
       } finally {

@@ -5,6 +5,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -47,6 +48,7 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
   let paused = false;
   let stopped = false;
   let relogin = false;
+  let rollingOver = false;
   let session: CancellationScope | undefined;
   setHandler(sessionStatusQuery, () => status);
   setHandler(sessionPauseSignal, () => {
@@ -60,6 +62,8 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
   });
   setHandler(reloginSignal, () => void (relogin = true));
   setHandler(sessionReportSignal, (report) => {
+    if (report.point && report.point.pts > (point?.pts ?? -1)) point = report.point;
+    if (report.state === 'disconnected') return;
     if (report.state === 'reconnecting') {
       status.state = 'reconnecting';
       status.failures += 1;
@@ -71,6 +75,12 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
     status.connectedSince = report.connectedSince;
     status.latencyMs = report.latencyMs;
     status.lastSuccessAt = new Date().toISOString();
+    // Reports are what grows the history during a slice: once the server suggests a fresh one, hand the connection
+    // over now instead of at the slice's end (the activity disconnects first, then the next run reconnects).
+    if (session && workflowInfo().continueAsNewSuggested && patched('session-rollover-mid-slice')) {
+      rollingOver = true;
+      session.cancel();
+    }
   });
 
   // No message is processed with unknown settings.
@@ -96,16 +106,21 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
       point = slice.point;
       status.lastSuccessAt = new Date().toISOString();
     } catch (err) {
-      if (isCancellation(err)) continue; // pause or stop: the activity has disconnected
-      const failure = deadLetter(err);
-      status.failures += 1;
-      status.lastError = failure.message;
-      if (failure.type !== 'auth') throw failure;
-      await needsLogin(failure);
+      // Pause, stop or a rollover: the activity has disconnected.
+      if (isCancellation(err) && !rollingOver) continue;
+      if (isCancellation(err)) status.state = 'reconnecting';
+      else {
+        const failure = deadLetter(err);
+        status.failures += 1;
+        status.lastError = failure.message;
+        if (failure.type !== 'auth') throw failure;
+        await needsLogin(failure);
+      }
     } finally {
       session = undefined;
     }
-    if (workflowInfo().continueAsNewSuggested) {
+    // A stop while waiting for relogin ends the workflow rather than carrying on in a fresh run.
+    if (workflowInfo().continueAsNewSuggested && !(stopped && patched('session-stop-before-rollover'))) {
       // Handlers first, then a fresh history that carries the state.
       await condition(allHandlersFinished);
       await continueAsNew<typeof accountSessionWorkflow>({

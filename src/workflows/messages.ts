@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { SyncPoint } from './contracts';
 
 /** Signals and queries of the workflows, shared with clients (CLI, control bot, tests). */
 
@@ -32,14 +33,20 @@ export interface SessionStatusView {
   latencyMs?: number;
 }
 
-/** What the session activity tells its workflow while it runs: connected, and the latest ping. */
+/**
+ * What the session activity tells its workflow while it runs: connected (and the latest ping), reconnecting after a
+ * drop, or disconnected on request (pause, stop, rollover). Each carries the point up to which messages were handed
+ * over, so the workflow resumes from there whatever ends the activity.
+ */
 export interface SessionReport {
-  state: 'connected' | 'reconnecting';
+  state: 'connected' | 'reconnecting' | 'disconnected';
   /** Why the connection was lost, when `reconnecting`. */
   error?: string;
   connectedSince: string;
   latencyMs?: number;
   attempt: number;
+  /** Absent in reports of activities older than the point's reporting. */
+  point?: SyncPoint;
 }
 
 export const sessionPauseSignal = defineSignal('pause');

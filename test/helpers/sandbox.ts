@@ -1,10 +1,14 @@
+import type { Client } from '@temporalio/client';
 import { createActivities } from '../../src/activities';
+import type { SessionDeps } from '../../src/activities/telegram-session';
 import { loadConfig } from '../../src/config';
 import { sessionDeps } from '../../src/temporal/session-deps';
 import { selectServices } from '../../src/workers/services';
 import { testClient } from './temporal';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+
+type SessionOptions = Pick<SessionDeps, 'pingEveryMs' | 'reportEveryPings'>;
 
 /** A call to a simulator's control API; `ca` trusts an HTTPS simulator's own certificate (and nothing else more). */
 export function sandboxCall<T>(
@@ -34,10 +38,16 @@ export function testSandboxPort(): number {
   return port;
 }
 
-/** Every activity, over the real adapters pointed at the test sandbox, for an in-process test worker. */
-export async function sandboxActivities(taskQueue: string) {
+/**
+ * Every activity, over the real adapters pointed at the test sandbox, for an in-process test worker; `session`
+ * overrides how the session activity reaches Temporal (another server) or how often it pings and reports.
+ */
+export async function sandboxActivities(
+  taskQueue: string,
+  options: { client?: Client; session?: SessionOptions } = {},
+) {
   const config = loadConfig({ STEADFAST_SANDBOX: 'on', STEADFAST_SANDBOX_PORT: String(testSandboxPort()) });
   const { services } = await selectServices(config);
-  const session = sessionDeps(await testClient(), taskQueue);
+  const session = { ...sessionDeps(options.client ?? (await testClient()), taskQueue), ...options.session };
   return { services, activities: createActivities({ services, ownerChatId: config.ownerTelegramId, session }) };
 }

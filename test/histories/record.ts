@@ -97,7 +97,9 @@ async function run(): Promise<void> {
   } finally {
     await env.teardown();
   }
-  if (overwrite || !existsSync(join(__dirname, 'account-session-continued.json'))) await recordSession(cli);
+  for (const name of ['account-session-continued', 'account-session-rolled-over'] as const) {
+    if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordSession(cli, name);
+  }
 }
 
 /** One watch poll: a cursor, two new tweets, two reply workflows started (which the recording leaves running). */
@@ -181,10 +183,15 @@ async function recordSync(env: TestWorkflowEnvironment, cli: string): Promise<vo
 }
 
 /**
- * An account session on a server that suggests continue-as-new after a few events: a dropped connection, a retry that
- * connects and reports (signals) while the history passes the threshold, the slice handed back, continue-as-new.
+ * An account session on a server that suggests continue-as-new after a few events: a dropped connection, then a retry
+ * that connects and reports (signals) while the history passes the threshold. `continued`: the slice ends and the
+ * workflow continues as new (what the first version did); `rolled-over`: the workflow cancels the slice as soon as it
+ * is suggested (since the `session-rollover-mid-slice` patch), the activity reports where it stopped, then continues.
  */
-async function recordSession(cli: string): Promise<void> {
+async function recordSession(
+  cli: string,
+  name: 'account-session-continued' | 'account-session-rolled-over',
+): Promise<void> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: cli },
@@ -203,14 +210,28 @@ async function recordSession(cli: string): Promise<void> {
         watchedUsernames: [],
       }),
       runSession: async (request) => {
-        const { attempt } = Context.current().info;
+        const context = Context.current();
+        const { attempt } = context.info;
         if (attempt === 1) throw ApplicationFailure.retryable('the connection to Telegram dropped', 'network');
         const handle = env.client.workflow.getHandle(workflowId);
-        for (let i = 0; i < 6; i++) {
-          await handle.signal(sessionReportSignal, { state: 'connected', connectedSince, latencyMs: 5, attempt });
-          await sleep(100);
+        const point = { pts: (request.from?.pts ?? 10) + 3, date: 1_800_000_000 };
+        const reportEveryMs = name === 'account-session-rolled-over' ? 1000 : 100;
+        for (let i = 0; name === 'account-session-rolled-over' || i < 6; i++) {
+          await handle.signal(sessionReportSignal, {
+            state: 'connected',
+            connectedSince,
+            latencyMs: 5,
+            attempt,
+            point,
+          });
+          context.heartbeat({ point, synced: 3 });
+          const cancelled = await Promise.race([context.cancelled.catch(() => true), sleep(reportEveryMs)]);
+          if (cancelled) {
+            await handle.signal(sessionReportSignal, { state: 'disconnected', connectedSince, attempt, point });
+            await context.cancelled;
+          }
         }
-        return { point: { pts: (request.from?.pts ?? 10) + 3, date: 1_800_000_000 }, synced: 3 };
+        return { point, synced: 3 };
       },
       notifyOwner: async () => undefined,
     };
@@ -229,7 +250,7 @@ async function recordSession(cli: string): Promise<void> {
       const firstRunId = handle.firstExecutionRunId;
       // Recorded once the first run has continued as new.
       while ((await env.client.workflow.getHandle(workflowId).describe()).runId === firstRunId) await sleep(100);
-      const path = join(__dirname, 'account-session-continued.json');
+      const path = join(__dirname, `${name}.json`);
       const json = execFileSync(cli, [
         'workflow',
         'show',

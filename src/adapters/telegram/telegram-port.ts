@@ -155,8 +155,10 @@ async function openSession(connect: Connect, request: OpenSessionRequest, timeou
     enqueue(async () => {
       if (live.pts <= point.pts) return; // already handed over (e.g. by a catch-up)
       if (live.pts - live.ptsCount > point.pts) return catchUp();
-      point = { pts: live.pts, date: live.message.date };
-      if (!live.out) await onMessage(live.message, point);
+      // The point moves past a message only once it is handed over: a session closed meanwhile resumes before it.
+      const next = { pts: live.pts, date: live.message.date };
+      if (!live.out) await onMessage(live.message, next);
+      point = next;
     });
   });
   const { client } = open;

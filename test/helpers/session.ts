@@ -1,0 +1,36 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { sessionStatusQuery, type SessionState } from '../../src/workflows/messages';
+import { sandboxCall, testSandboxPort } from './sandbox';
+
+/** The test sandbox's Telegram control API and the Convex documents its syncs wrote. */
+export const telegramControl = () => ({ url: `http://127.0.0.1:${testSandboxPort() + 3}` });
+const convexControl = () => ({ url: `http://127.0.0.1:${testSandboxPort() + 2}` });
+
+/** A message someone sends the account (in `chatId`), as Telegram delivers it; its message id. */
+export async function injectMessage(accountId: string, chatId: string, text: string): Promise<number> {
+  const { body } = await sandboxCall<{ messageId: number }>(telegramControl(), 'POST', '/_sandbox/telegram/incoming', {
+    accountId,
+    chatId,
+    text,
+  });
+  return body.messageId;
+}
+
+/** The texts the Convex simulator holds for one chat of the account, one per stored document. */
+export async function storedTexts(accountId: string, chatId: string): Promise<string[]> {
+  const { body } = await sandboxCall<{ messages: Record<string, { text: string }> }>(
+    convexControl(),
+    'GET',
+    '/_sandbox/state',
+  );
+  return Object.entries(body.messages)
+    .filter(([key]) => key.startsWith(`${accountId}:${chatId}:`))
+    .map(([, doc]) => doc.text);
+}
+
+export async function sessionState(handle: WorkflowHandle): Promise<SessionState> {
+  return (await handle.query(sessionStatusQuery)).state;
+}
+
+/** A chat id of its own for a test, so the documents it counts are its own. */
+export const uniqueChatId = () => String(200_000 + Math.floor(Math.random() * 700_000));
