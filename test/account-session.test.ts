@@ -2,11 +2,24 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { accountSessionWorkflow } from '../src/workflows';
 import { workflowIds } from '../src/workflows/contracts';
-import { reloginSignal, sessionStatusQuery, sessionStopSignal } from '../src/workflows/messages';
+import {
+  reloginSignal,
+  sessionPauseSignal,
+  sessionResumeSignal,
+  sessionStatusQuery,
+  sessionStopSignal,
+} from '../src/workflows/messages';
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { sandboxEndpoints } from '../src/sandbox/sandbox';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { injectMessage, sessionState, storedTexts, telegramControl, uniqueChatId } from './helpers/session';
+import {
+  injectMessage,
+  sessionState,
+  storedTexts,
+  telegramConnections,
+  telegramControl,
+  uniqueChatId,
+} from './helpers/session';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /**
@@ -19,6 +32,7 @@ const telegram = telegramControl;
 const inject = (chatId: string, text: string) => injectMessage('bob', chatId, text);
 const stored = (chatId: string) => storedTexts('bob', chatId);
 const state = sessionState;
+const connections = telegramConnections;
 
 describe('accountSessionWorkflow', () => {
   test('syncs live messages, reconnects after a disconnect, and catches up what arrived while it was down', async () => {
@@ -91,6 +105,35 @@ describe('accountSessionWorkflow', () => {
       }
       await handle.signal(reloginSignal);
       await eventually('connected after relogin', async () => (await state(handle)) === 'connected', 30_000);
+      await handle.signal(sessionStopSignal);
+      await handle.result();
+    });
+  });
+
+  test('pause disconnects and holds; messages sent meanwhile are synced after resume', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('session-pause');
+    const chatId = uniqueChatId();
+    const { activities } = await sandboxActivities(taskQueue);
+    await withWorker({ taskQueue, activities }, async () => {
+      const handle = await client.workflow.start(accountSessionWorkflow, {
+        taskQueue,
+        workflowId: `${workflowIds.account('bob')}-pause-${chatId}`,
+        args: [{ accountId: 'bob' }],
+      });
+      await eventually('connected', async () => (await state(handle)) === 'connected');
+      await handle.signal(sessionPauseSignal);
+      await eventually('paused', async () => (await state(handle)) === 'paused');
+      assert.equal(await connections('bob'), 0, 'paused: no connection to Telegram');
+      await inject(chatId, 'while paused 1');
+      await inject(chatId, 'while paused 2');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.deepEqual(await stored(chatId), [], 'nothing is synced while paused');
+
+      await handle.signal(sessionResumeSignal);
+      await eventually('connected again', async () => (await state(handle)) === 'connected');
+      await eventually('the messages in Convex', async () => (await stored(chatId)).length === 2);
+      assert.deepEqual((await stored(chatId)).sort(), ['while paused 1', 'while paused 2']);
       await handle.signal(sessionStopSignal);
       await handle.result();
     });

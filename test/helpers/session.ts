@@ -28,6 +28,16 @@ export async function storedTexts(accountId: string, chatId: string): Promise<st
     .map(([, doc]) => doc.text);
 }
 
+/** How many MTProto connections the Telegram simulator has open for the account. */
+export async function telegramConnections(accountId: string): Promise<number | undefined> {
+  const { body } = await sandboxCall<{ accounts: { accountId: string; connections: number }[] }>(
+    telegramControl(),
+    'GET',
+    '/_sandbox/state',
+  );
+  return body.accounts.find((account) => account.accountId === accountId)?.connections;
+}
+
 export async function sessionState(handle: WorkflowHandle): Promise<SessionState> {
   return (await handle.query(sessionStatusQuery)).state;
 }
