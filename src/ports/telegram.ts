@@ -26,15 +26,26 @@ export interface OpenSessionRequest {
   onMessage: (message: TelegramMessage, point: SyncPoint) => Promise<void>;
 }
 
+/**
+ * A login in progress, as a worker restarted on the same host needs it to go on: the login's auth key (Telegram ties
+ * the code to it) and the code's hash. Secret: account store only, never Temporal.
+ */
+export interface PendingLogin {
+  session: string;
+  phoneCodeHash: string;
+}
+
 /** One login on one connection: Telegram ties the code to the connection's auth key, so every step shares it. */
 export interface TelegramLogin {
   /** Has Telegram send the login code to the account's apps. */
   sendCode(): Promise<void>;
-  /** 'password-needed' when the account has two-step verification on. */
-  signIn(code: string): Promise<'logged-in' | 'password-needed'>;
-  checkPassword(password: string): Promise<void>;
+  /** 'password-needed' when the account has two-step verification on; a wrong or stale code is an outcome. */
+  signIn(code: string): Promise<'logged-in' | 'password-needed' | 'code-invalid' | 'code-expired'>;
+  checkPassword(password: string): Promise<'logged-in' | 'password-invalid'>;
   /** The logged-in session for the account store: a secret, never for Temporal history. */
   session(): string;
+  /** What resuming this login on a new connection needs; undefined before a code was sent. */
+  pending(): PendingLogin | undefined;
   close(): Promise<void>;
 }
 
@@ -42,5 +53,6 @@ export interface TelegramPort {
   sendMessage(request: { accountId: string; chatId: string; text: string }): Promise<{ messageId: number }>;
   /** Connects with the account's stored session; fails with a classified error (auth, network, rate-limit, …). */
   openSession(request: OpenSessionRequest): Promise<TelegramSession>;
-  startLogin(request: { phone: string }): Promise<TelegramLogin>;
+  /** A new login, or (with `resume`) one whose code was sent over an earlier connection with the same auth key. */
+  startLogin(request: { phone: string; resume?: PendingLogin }): Promise<TelegramLogin>;
 }

@@ -70,10 +70,11 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
       }
     },
     openSession: (request) => openSession(connect, request, timeoutMs),
-    async startLogin({ phone }) {
+    async startLogin({ phone, resume }) {
       try {
-        const open = await openTelegramClient(settings, (await settings.newSession?.()) ?? '');
-        return login(open, phone, settings, timeoutMs);
+        const session = resume?.session ?? (await settings.newSession?.()) ?? '';
+        const open = await openTelegramClient(settings, session);
+        return login(open, phone, settings, timeoutMs, resume?.phoneCodeHash);
       } catch (err) {
         throw classifyTelegramError(err);
       }
@@ -81,14 +82,20 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
   };
 }
 
+/** Telegram's answers to a wrong code and a stale one: outcomes the owner can act on, not failures. */
+const codeInvalid = new Set(['PHONE_CODE_INVALID', 'PHONE_CODE_EMPTY']);
+const codeExpired = new Set(['PHONE_CODE_EXPIRED', 'PHONE_CODE_HASH_EMPTY']);
+const rpcErrorOf = (err: unknown) => (err instanceof errors.RPCError ? err.errorMessage : undefined);
+
 function login(
   open: Awaited<ReturnType<typeof openTelegramClient>>,
   phoneNumber: string,
   { apiId, apiHash }: TelegramSettings,
   timeoutMs: number,
+  resumedCodeHash?: string,
 ): TelegramLogin {
   const { client } = open;
-  let phoneCodeHash = '';
+  let phoneCodeHash = resumedCodeHash ?? '';
   const step = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
     try {
       return await within(timeoutMs, what, call());
@@ -113,16 +120,26 @@ function login(
         );
         return 'logged-in';
       } catch (err) {
-        if (err instanceof errors.RPCError && err.errorMessage === 'SESSION_PASSWORD_NEEDED') return 'password-needed';
+        const rpcError = rpcErrorOf(err);
+        if (rpcError === 'SESSION_PASSWORD_NEEDED') return 'password-needed';
+        if (rpcError && codeInvalid.has(rpcError)) return 'code-invalid';
+        if (rpcError && codeExpired.has(rpcError)) return 'code-expired';
         throw classifyTelegramError(err);
       }
     },
     async checkPassword(password) {
       const parameters = await step('account.getPassword', () => client.invoke(new Api.account.GetPassword()));
       const proof = await step('computing the password proof', () => computeCheck(parameters, password));
-      await step('auth.checkPassword', () => client.invoke(new Api.auth.CheckPassword({ password: proof })));
+      try {
+        await within(timeoutMs, 'auth.checkPassword', client.invoke(new Api.auth.CheckPassword({ password: proof })));
+        return 'logged-in';
+      } catch (err) {
+        if (rpcErrorOf(err) === 'PASSWORD_HASH_INVALID') return 'password-invalid';
+        throw classifyTelegramError(err);
+      }
     },
     session: () => (client.session as StringSession).save(),
+    pending: () => (phoneCodeHash ? { session: (client.session as StringSession).save(), phoneCodeHash } : undefined),
     close: () => open.close(),
   };
 }

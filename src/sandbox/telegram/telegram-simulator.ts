@@ -112,7 +112,10 @@ export async function startTelegramSimulator(
     keys.set(authKeyId(authKey).toString('hex'), { authKey, accountId: account.accountId, state: 'authorized' });
   }
   const messages: SimulatedMessage[] = [];
-  const loginCodes = new Map<string, { accountId: string; phone: string; code: string; sentAt: number }>();
+  const loginCodes = new Map<
+    string,
+    { accountId: string; phone: string; code: string; sentAt: number; keyId: string }
+  >();
   const passwords = new Map<string, PasswordRecord>();
   /** Keys that passed auth.signIn and now owe the 2FA password, by auth key id. */
   const pendingPasswords = new Map<string, string>();
@@ -280,13 +283,22 @@ export async function startTelegramSimulator(
       if (!account) throw new RpcFailure(400, 'PHONE_NUMBER_INVALID');
       const phoneCodeHash = randomBytes(8).toString('hex');
       const code = String(randomInt(10000, 100000));
-      loginCodes.set(phoneCodeHash, { accountId: account.accountId, phone: account.phone, code, sentAt: Date.now() });
+      const keyId = authKeyId(connection.authKey).toString('hex');
+      loginCodes.set(phoneCodeHash, {
+        accountId: account.accountId,
+        phone: account.phone,
+        code,
+        sentAt: Date.now(),
+        keyId,
+      });
       return new Api.auth.SentCode({ type: new Api.auth.SentCodeTypeApp({ length: code.length }), phoneCodeHash });
     }
     if (request instanceof Api.auth.SignIn) {
       const sent = loginCodes.get(request.phoneCodeHash);
       if (!sent || sent.phone !== request.phoneNumber) throw new RpcFailure(400, 'PHONE_CODE_HASH_EMPTY');
       if (Date.now() - sent.sentAt > loginCodeLifetimeMs) throw new RpcFailure(400, 'PHONE_CODE_EXPIRED');
+      // The code belongs to the auth key it was sent for: another connection of that key may use it, nobody else.
+      if (sent.keyId !== authKeyId(connection.authKey).toString('hex')) throw new RpcFailure(400, 'PHONE_CODE_EXPIRED');
       if (request.phoneCode !== sent.code) throw new RpcFailure(400, 'PHONE_CODE_INVALID');
       loginCodes.delete(request.phoneCodeHash);
       if (passwords.has(sent.accountId)) {
