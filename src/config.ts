@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 
@@ -70,6 +71,14 @@ const envSchema = z.object({
       .default(4310),
   ),
   STEADFAST_WATCH_INTERVAL: duration('2m'),
+  STEADFAST_WORKER_ID: z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, { message: 'expected letters, digits, dots, dashes or underscores' })
+      .optional(),
+  ),
   STEADFAST_ACCOUNT_STORE: z.preprocess(unset, z.string().trim().default('.steadfast/accounts.json')),
   STEADFAST_OWNER_TELEGRAM_ID: z.preprocess(
     unset,
@@ -127,6 +136,8 @@ export interface Config {
   approvalTimeout: string;
   /** How often each account's Schedule polls its watched X users. */
   watchInterval: string;
+  /** This worker's stable name (default: the host name): its own task queue for the logins it holds is named after it. */
+  workerId: string;
   ownerTelegramId: string;
   /** The accounts' secrets (sessions, tokens); the sandbox keeps its own, next to its simulators. */
   accountStorePath: string;
@@ -160,6 +171,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     shutdownGraceTime: env.STEADFAST_SHUTDOWN_GRACE,
     approvalTimeout: env.STEADFAST_APPROVAL_TIMEOUT,
     watchInterval: env.STEADFAST_WATCH_INTERVAL,
+    workerId: env.STEADFAST_WORKER_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-'),
     ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID,
     accountStorePath: env.STEADFAST_ACCOUNT_STORE,
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },

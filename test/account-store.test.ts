@@ -12,7 +12,7 @@ import { failureOf } from './helpers/failures';
 describe('file account store', () => {
   const path = () => join(mkdtempSync(join(tmpdir(), 'steadfast-accounts-')), 'nested', 'accounts.json');
 
-  test('keeps sessions, tokens and a pending 2FA password per account, in a file only its owner can read', async () => {
+  test('keeps sessions, tokens, a pending 2FA password and a pending login per account, in a file only its owner can read', async () => {
     const file = path();
     const store = createFileAccountStore(file);
     await store.saveTelegramSession('alice', 'session-a');
@@ -28,6 +28,12 @@ describe('file account store', () => {
     await reopened.saveTwoFactorPassword('alice', undefined);
     assert.equal(await reopened.twoFactorPassword('alice'), undefined);
     assert.doesNotMatch(readFileSync(file, 'utf8'), /"pw"/);
+    const pending = { phone: '+15550100001', session: 'login-key', phoneCodeHash: 'hash' };
+    await reopened.savePendingLogin('alice', pending);
+    assert.deepEqual(await createFileAccountStore(file).pendingLogin('alice'), pending);
+    await reopened.savePendingLogin('alice', undefined);
+    assert.equal(await reopened.pendingLogin('alice'), undefined);
+    assert.equal(await reopened.telegramSession('alice'), 'session-a', 'other secrets untouched');
 
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(readdirSync(join(file, '..')), ['accounts.json'], 'no staged file is left behind');

@@ -35,7 +35,7 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
   const sent = target.requests().length;
   // The harness's sandbox for Convex and Telegram; this file's own simulators, with faults, for OpenAI and X.
   const taskQueue = uniqueTaskQueue('ai');
-  const { services: sandbox } = await sandboxActivities(taskQueue);
+  const { services: sandbox, accounts } = await sandboxActivities(taskQueue);
   const services = {
     ...sandbox,
     ai: createOpenAiPort({ apiKey: 'sk-sandbox', baseUrl: `${simulator.url}/v1`, model: 'gpt-sandbox' }),
@@ -51,7 +51,13 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
   const result = await withWorker(
     {
       taskQueue,
-      activities: createActivities({ services, ownerChatId: '1000', session: sessionDeps(client, taskQueue) }),
+      activities: createActivities({
+        services,
+        ownerChatId: '1000',
+        session: sessionDeps(client, taskQueue),
+        accounts,
+        loginTaskQueue: `${taskQueue}-login`,
+      }),
     },
     () =>
       client.workflow.execute(replyWorkflow, {

@@ -1,7 +1,9 @@
+import type { AccountStore } from '../ports/account-store';
 import type { Services } from '../ports/services';
 import { createAiActivities } from './ai';
 import { createConvexActivities } from './convex';
 import { createTelegramActivities } from './telegram';
+import { createLoginActivities } from './telegram-login';
 import { createSessionActivities, type SessionDeps } from './telegram-session';
 import { createXActivities } from './x';
 
@@ -10,20 +12,27 @@ export interface ActivityDeps {
   ownerChatId: string;
   /** How the session activity starts syncs and reports to its workflow (src/temporal/session-deps.ts). */
   session: Omit<SessionDeps, 'telegram'>;
+  /** Where the login's secrets wait between steps, and this worker's own task queue for the logins it holds. */
+  accounts: AccountStore;
+  loginTaskQueue: string;
 }
 
 /** Every activity the workers register, built over injected ports so tests and the sandbox reuse them. */
-export function createActivities({ services, ownerChatId, session }: ActivityDeps) {
+export function createActivities({ services, ownerChatId, session, accounts, loginTaskQueue }: ActivityDeps) {
   return {
     ...createAiActivities(services.ai),
     ...createXActivities(services.x),
     ...createConvexActivities(services.store),
     ...createTelegramActivities(services.telegram, ownerChatId),
     ...createSessionActivities({ telegram: services.telegram, ...session }),
+    ...createLoginActivities({ telegram: services.telegram, accounts, loginTaskQueue }),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** The steps of a login, run on the task queue of the worker that holds it (src/workers/login-worker.ts). */
+export const loginStepNames = ['sendLoginCode', 'signInWithCode', 'checkLoginPassword', 'endLogin'] as const;
 
 /** What the reply workflow calls: what a test worker for it must provide. */
 export type ReplyActivities = Pick<Activities, 'generateReply' | 'postReply' | 'recordReply' | 'notifyOwner'>;

@@ -7,6 +7,13 @@ export interface XUserTokens {
   accessSecret: string;
 }
 
+/** A login waiting for its code or 2FA password (see the Telegram port's PendingLogin), with the phone it is for. */
+export interface StoredPendingLogin {
+  phone: string;
+  session: string;
+  phoneCodeHash: string;
+}
+
 export interface AccountStore {
   telegramSession(accountId: string): Promise<string>;
   saveTelegramSession(accountId: string, session: string): Promise<void>;
@@ -16,6 +23,10 @@ export interface AccountStore {
   twoFactorPassword(accountId: string): Promise<string | undefined>;
   /** Undefined clears it: it is kept only until the login has used it. */
   saveTwoFactorPassword(accountId: string, password: string | undefined): Promise<void>;
+  /** The login in progress, kept so that a worker restarted on this host can finish it; undefined when none. */
+  pendingLogin(accountId: string): Promise<StoredPendingLogin | undefined>;
+  /** Undefined clears it, once the login has ended. */
+  savePendingLogin(accountId: string, login: StoredPendingLogin | undefined): Promise<void>;
 }
 
 /** A secret the account store does not hold: names the account and what to do. */

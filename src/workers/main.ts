@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '../config';
 import { createLogger, installTemporalRuntime } from '../logging';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { sessionDeps } from '../temporal/session-deps';
+import { createLoginWorker, loginTaskQueueOf } from './login-worker';
 import { SandboxNotRunning, selectServices } from './services';
 
 /**
@@ -16,7 +17,7 @@ async function run(): Promise<void> {
   const logger = createLogger(config.logLevel, 'worker');
   installTemporalRuntime(logger);
 
-  const { services } = await selectServices(config).catch((err: unknown) => {
+  const { services, accounts } = await selectServices(config).catch((err: unknown) => {
     if (!(err instanceof SandboxNotRunning)) throw err;
     console.error(err.message);
     return process.exit(2);
@@ -24,25 +25,41 @@ async function run(): Promise<void> {
   const connection = await connectWorkerConnection(config.temporal);
   // The session activity starts sync workflows and reports to its own workflow through a client.
   const client = await connectClient(config.temporal);
+  const identity = `steadfast-worker@${hostname()}:${process.pid}`;
+  const loginTaskQueue = loginTaskQueueOf(config.temporal.taskQueue, config.workerId);
+  const activities = createActivities({
+    services,
+    ownerChatId: config.ownerTelegramId,
+    session: sessionDeps(client, config.temporal.taskQueue),
+    accounts,
+    loginTaskQueue,
+  });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    identity: `steadfast-worker@${hostname()}:${process.pid}`,
+    identity,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({
-      services,
-      ownerChatId: config.ownerTelegramId,
-      session: sessionDeps(client, config.temporal.taskQueue),
-    }),
+    activities,
     shutdownGraceTime: config.shutdownGraceTime,
   });
+  const loginWorker = await createLoginWorker(
+    {
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: loginTaskQueue,
+      identity,
+      shutdownGraceTime: config.shutdownGraceTime,
+    },
+    activities,
+  );
 
   logger.info(
     {
       address: config.temporal.address,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      loginTaskQueue,
       sandbox: config.sandbox,
       webUi: config.temporal.webUiUrl,
     },
@@ -50,7 +67,7 @@ async function run(): Promise<void> {
   );
   try {
     // Resolves once a shutdown signal has drained the worker (the Temporal runtime handles SIGINT/SIGTERM).
-    await worker.run();
+    await Promise.all([worker.run(), loginWorker.run()]);
   } finally {
     await client.connection.close();
     await connection.close();

@@ -30,9 +30,17 @@ export function deadLetterAlert(request: {
 /** Sends the owner the alert for `what`; if even Telegram fails, the failure stays in the history and the log. */
 export async function alertOwner(accountId: string, what: string, failure: ApplicationFailure): Promise<void> {
   const { workflowId } = workflowInfo();
+  await tellOwner(accountId, deadLetterAlert({ what, failure, workflowId, at: new Date() }));
+}
+
+/**
+ * A message to the owner through the account's Telegram session. Best effort: an account with no working session
+ * (not logged in yet, revoked) cannot send it, and what it says is also in the workflow's status and log.
+ */
+export async function tellOwner(accountId: string, text: string): Promise<void> {
   try {
-    await notifyOwner({ accountId, text: deadLetterAlert({ what, failure, workflowId, at: new Date() }) });
+    await notifyOwner({ accountId, text });
   } catch (err) {
-    log.error('owner alert failed', { accountId, error: err instanceof Error ? err.message : String(err) });
+    log.error('owner message failed', { accountId, error: err instanceof Error ? err.message : String(err) });
   }
 }

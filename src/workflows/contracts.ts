@@ -64,6 +64,22 @@ export interface AccountSessionInput {
   carried?: { point?: SyncPoint; failures: number; reconnects: number; lastSuccessAt?: string };
 }
 
+/** A Telegram login (DESIGN.md: loginWorkflow). The phone is where Telegram sends the code; it is not a secret. */
+export interface LoginInput {
+  accountId: string;
+  phone: string;
+  /** How long a code may take to be entered (and then the 2FA password), as a duration; defaults to 5 minutes. */
+  codeTimeout?: string;
+}
+
+export type LoginStatus = 'logged-in' | 'expired' | 'failed';
+
+export interface LoginResult {
+  status: LoginStatus;
+  /** Why, when `failed`. */
+  error?: string;
+}
+
 /** One poll of an account's watched X users (run by the account's Schedule). */
 export interface WatchInput {
   accountId: string;
@@ -80,6 +96,7 @@ export interface WatchResult {
 export const workflowIds = {
   reply: (accountId: string, tweetId: string) => `reply:${accountId}:${tweetId}`,
   account: (accountId: string) => `account:${accountId}`,
+  login: (accountId: string) => `login:${accountId}`,
   sync: (accountId: string, chatId: string, messageId: number) => `sync:${accountId}:${chatId}:${messageId}`,
   /** The Schedule that polls an account's watched users; its runs are `watch:{accountId}-<time>`. */
   watch: (accountId: string) => `watch:${accountId}`,

@@ -3,3 +3,4 @@ export { replyWorkflow } from './reply';
 export { watchTweetsWorkflow } from './watch';
 export { syncMessageWorkflow } from './sync';
 export { accountSessionWorkflow } from './account-session';
+export { loginWorkflow } from './login';

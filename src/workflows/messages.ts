@@ -55,3 +55,29 @@ export const sessionStopSignal = defineSignal('stop');
 export const reloginSignal = defineSignal('relogin');
 export const sessionReportSignal = defineSignal<[SessionReport]>('sessionReport');
 export const sessionStatusQuery = defineQuery<SessionStatusView>('status');
+
+/** Login (DESIGN.md): where it stands, as the owner (and the CLI) sees it. */
+export type LoginState =
+  | 'sending-code'
+  | 'awaiting-code'
+  | 'signing-in'
+  | 'awaiting-password'
+  | 'checking-password'
+  | 'logged-in'
+  | 'expired'
+  | 'failed';
+
+export interface LoginStatusView {
+  state: LoginState;
+  /** Codes sent so far: more than one means the login started over (its worker was lost). */
+  codesSent: number;
+  /** When the code (or the wait for the 2FA password) runs out. */
+  expiresAt?: string;
+  lastError?: string;
+}
+
+/** The one-time code Telegram sent to the account's apps; it is useless once used or expired. */
+export const loginCodeSignal = defineSignal<[string]>('code');
+/** The CLI has put the 2FA password in the account store: the signal itself carries no secret. */
+export const passwordReadySignal = defineSignal('passwordReady');
+export const loginStatusQuery = defineQuery<LoginStatusView>('status');

@@ -63,4 +63,24 @@ export const policies = {
       nonRetryableErrorTypes: permanentCategories,
     },
   },
+  /** Picks the worker that will hold a login: any worker answers with its own login task queue. */
+  loginRouting: {
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+  },
+  /**
+   * A login's steps, on the task queue of the worker that holds its connection. scheduleToClose is how long to wait
+   * for that worker: a minute to send the code; what is left of the code's lifetime to sign in (the login workflow
+   * sets it). A worker that does not come back in time means starting over with a new code.
+   */
+  telegramLogin: {
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: '1m',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '10s',
+      nonRetryableErrorTypes: permanentCategories,
+    },
+  },
 } as const satisfies Record<string, ActivityOptions>;

@@ -3,6 +3,7 @@ import { createActivities } from '../../src/activities';
 import type { SessionDeps } from '../../src/activities/telegram-session';
 import { loadConfig } from '../../src/config';
 import { sessionDeps } from '../../src/temporal/session-deps';
+import { loginTaskQueueOf } from '../../src/workers/login-worker';
 import { selectServices } from '../../src/workers/services';
 import { testClient } from './temporal';
 import { request as httpRequest } from 'node:http';
@@ -47,7 +48,15 @@ export async function sandboxActivities(
   options: { client?: Client; session?: SessionOptions } = {},
 ) {
   const config = loadConfig({ STEADFAST_SANDBOX: 'on', STEADFAST_SANDBOX_PORT: String(testSandboxPort()) });
-  const { services } = await selectServices(config);
+  const { services, accounts } = await selectServices(config);
   const session = { ...sessionDeps(options.client ?? (await testClient()), taskQueue), ...options.session };
-  return { services, activities: createActivities({ services, ownerChatId: config.ownerTelegramId, session }) };
+  const loginTaskQueue = loginTaskQueueOf(taskQueue, 'test');
+  const activities = createActivities({
+    services,
+    ownerChatId: config.ownerTelegramId,
+    session,
+    accounts,
+    loginTaskQueue,
+  });
+  return { services, accounts, activities };
 }

@@ -1,11 +1,17 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MissingAccountSecret, type AccountStore, type XUserTokens } from '../../ports/account-store';
+import {
+  MissingAccountSecret,
+  type AccountStore,
+  type StoredPendingLogin,
+  type XUserTokens,
+} from '../../ports/account-store';
 
 interface StoredAccount {
   telegramSession?: string;
   xTokens?: XUserTokens;
   twoFactorPassword?: string;
+  pendingLogin?: StoredPendingLogin;
 }
 type Stored = Record<string, StoredAccount>;
 
@@ -54,6 +60,15 @@ export function createFileAccountStore(path: string): AccountStore {
       update(accountId, (account) => {
         if (password === undefined) delete account.twoFactorPassword;
         else account.twoFactorPassword = password;
+      });
+    },
+    async pendingLogin(accountId) {
+      return read()[accountId]?.pendingLogin;
+    },
+    async savePendingLogin(accountId, login) {
+      update(accountId, (account) => {
+        if (login === undefined) delete account.pendingLogin;
+        else account.pendingLogin = login;
       });
     },
   };
