@@ -8,9 +8,23 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 import type { Activities, ReplyActivities } from '../../src/activities';
-import { accountSessionWorkflow, replyWorkflow, syncMessageWorkflow, watchTweetsWorkflow } from '../../src/workflows';
+import {
+  accountSessionWorkflow,
+  loginWorkflow,
+  replyWorkflow,
+  syncMessageWorkflow,
+  watchTweetsWorkflow,
+} from '../../src/workflows';
 import type { ReplyInput } from '../../src/workflows/contracts';
-import { approveSignal, rejectSignal, sessionReportSignal, statusQuery } from '../../src/workflows/messages';
+import {
+  approveSignal,
+  loginCodeSignal,
+  loginStatusQuery,
+  passwordReadySignal,
+  rejectSignal,
+  sessionReportSignal,
+  statusQuery,
+} from '../../src/workflows/messages';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
 
 /**
@@ -94,6 +108,9 @@ async function run(): Promise<void> {
     }
     if (overwrite || !existsSync(join(__dirname, 'watch-new-tweets.json'))) await recordWatch(env, cli);
     if (overwrite || !existsSync(join(__dirname, 'sync-stored.json'))) await recordSync(env, cli);
+    for (const name of ['login-two-factor', 'login-worker-lost', 'login-expired'] as const) {
+      if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordLogin(env, cli, name);
+    }
   } finally {
     await env.teardown();
   }
@@ -270,4 +287,90 @@ async function recordSession(
   } finally {
     await env.teardown();
   }
+}
+
+/**
+ * Logins, with the login steps on a worker queue of their own. `two-factor`: a wrong code, the right one, the 2FA
+ * password, logged in, the account's session started. `worker-lost`: the worker that gets the code no longer holds the
+ * login, so a second code is sent, and that one logs in. `expired`: no code is entered.
+ */
+async function recordLogin(
+  env: TestWorkflowEnvironment,
+  cli: string,
+  name: 'login-two-factor' | 'login-worker-lost' | 'login-expired',
+): Promise<void> {
+  const taskQueue = `record-${name}`;
+  const loginQueue = `${taskQueue}-login-recorder`;
+  let signIns = 0;
+  const steps: Pick<Activities, 'sendLoginCode' | 'signInWithCode' | 'checkLoginPassword' | 'endLogin'> = {
+    sendLoginCode: async () => undefined,
+    signInWithCode: async ({ code }) => {
+      // worker-lost: the first sign-in reaches a worker that restarted elsewhere and no longer knows the login.
+      if (name === 'login-worker-lost' && signIns++ === 0) {
+        throw ApplicationFailure.nonRetryable('No login of account alice is in progress on this worker', 'not-found');
+      }
+      return code === '12345' ? 'password-needed' : code === '55555' ? 'logged-in' : 'code-invalid';
+    },
+    checkLoginPassword: async () => 'logged-in',
+    endLogin: async () => undefined,
+  };
+  const activities: Pick<Activities, 'loginWorkerQueue' | 'notifyOwner' | 'loadAccountSettings' | 'runSession'> = {
+    loginWorkerQueue: async () => loginQueue,
+    notifyOwner: async () => undefined,
+    loadAccountSettings: async () => null,
+    runSession: async () => ({ point: { pts: 1, date: 1 }, synced: 0 }),
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities,
+  });
+  const loginWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: loginQueue,
+    activities: steps,
+  });
+  const workflowId = `login:alice-${name}`;
+  const codeTimeout = name === 'login-two-factor' ? '1m' : '3s';
+  await worker.runUntil(
+    loginWorker.runUntil(async () => {
+      const handle = await env.client.workflow.start(loginWorkflow, {
+        taskQueue,
+        workflowId,
+        args: [{ accountId: 'alice', phone: '+15550100001', codeTimeout }],
+      });
+      const reach = async (state: string) => {
+        while ((await handle.query(loginStatusQuery)).state !== state) await sleep(50);
+      };
+      if (name === 'login-two-factor') {
+        await reach('awaiting-code');
+        await handle.signal(loginCodeSignal, '00000');
+        await sleep(500);
+        await reach('awaiting-code');
+        await handle.signal(loginCodeSignal, '12345');
+        await reach('awaiting-password');
+        await handle.signal(passwordReadySignal);
+      }
+      if (name === 'login-worker-lost') {
+        await reach('awaiting-code');
+        await handle.signal(loginCodeSignal, '55555');
+        while ((await handle.query(loginStatusQuery)).codesSent < 2) await sleep(100);
+        await reach('awaiting-code');
+        await handle.signal(loginCodeSignal, '55555');
+      }
+      await handle.result();
+      const path = join(__dirname, `${name}.json`);
+      writeFileSync(
+        path,
+        execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
+      );
+      console.log(`recorded ${path}`);
+      // The account session a successful login started is not part of the recording.
+      await env.client.workflow
+        .getHandle('account:alice')
+        .terminate('recorded')
+        .catch(() => undefined);
+    }),
+  );
 }
