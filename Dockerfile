@@ -23,7 +23,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
-# Files stay root-owned, so the process can read its code but not rewrite it.
+# Files stay root-owned, so the process can read its code but not rewrite it. The account store's directory is the
+# node user's (0700): a volume mounted there starts with this owner and mode.
+RUN mkdir -m 0700 /app/.steadfast && chown node:node /app/.steadfast
 USER node
 # The worker drains on SIGTERM (stops polling, lets in-flight activities finish within STEADFAST_SHUTDOWN_GRACE);
 # the orchestrator's stop timeout must be longer than that grace (compose: stop_grace_period).
