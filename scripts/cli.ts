@@ -1,6 +1,8 @@
 import { loadConfigOrExit } from '../src/config';
+import { accountCommands } from './cli/account';
 import { CliError, explain, type Command } from './cli/common';
 import { failureCommands } from './cli/failures';
+import { health } from './cli/health';
 import { replyCommands } from './cli/reply';
 import { watchCommands } from './cli/watch';
 
@@ -10,25 +12,33 @@ import { watchCommands } from './cli/watch';
  */
 const groups: Record<string, Record<string, Command>> = {
   reply: replyCommands,
+  account: accountCommands,
   watch: watchCommands,
   failures: failureCommands,
 };
 
+/** Commands without a group. */
+const single: Record<string, Command> = { health };
+
 function help(): string {
-  const lines = Object.entries(groups).flatMap(([group, commands]) =>
-    Object.entries(commands).map(([name, command]) => `  ${`${group} ${name}`.padEnd(16)} ${command.summary}`),
-  );
+  const lines = [
+    ...Object.entries(groups).flatMap(([group, commands]) =>
+      Object.entries(commands).map(([name, command]) => `  ${`${group} ${name}`.padEnd(16)} ${command.summary}`),
+    ),
+    ...Object.entries(single).map(([name, command]) => `  ${name.padEnd(16)} ${command.summary}`),
+  ];
   return ['Usage: npm run cli -- <command> [options]   (--help after a command for its options)', '', ...lines].join(
     '\n',
   );
 }
 
 async function run(argv: string[]): Promise<void> {
-  const [group, name, ...args] = argv;
+  const [group, name, ...rest] = argv;
   if (!group || group === '--help' || group === '-h' || group === 'help') return console.log(help());
   const commands = groups[group];
-  const command = commands && name ? commands[name] : undefined;
+  const command = single[group] ?? (commands && name ? commands[name] : undefined);
   if (!command) throw new CliError(`Unknown command: ${[group, name].filter(Boolean).join(' ')}\n${help()}`);
+  const args = single[group] ? argv.slice(1) : rest;
   const config = loadConfigOrExit();
   try {
     await command.run(args, config);
@@ -38,7 +48,7 @@ async function run(argv: string[]): Promise<void> {
 }
 
 run(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (err) => {
     if (err instanceof CliError) {
       console.error(`Error: ${err.message}`);

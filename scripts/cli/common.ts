@@ -62,3 +62,50 @@ export function explain(err: unknown, config: Config): unknown {
   }
   return err;
 }
+
+/**
+ * Reads a secret the user types, without echoing it; from a pipe (scripts, tests) it reads one line. The secret goes
+ * to the account store only, never into Temporal or an argument list that shell history would keep.
+ */
+export async function readSecret(prompt: string): Promise<string> {
+  const input = process.stdin;
+  process.stderr.write(prompt);
+  const line = await new Promise<string>((resolve, reject) => {
+    let typed = '';
+    const tty = input.isTTY;
+    if (tty) input.setRawMode(true);
+    input.setEncoding('utf8');
+    const done = (value: string | Error) => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      if (tty) input.setRawMode(false);
+      input.pause();
+      process.stderr.write('\n');
+      if (value instanceof Error) reject(value);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\u0003') return done(new CliError('cancelled'));
+        if (char === '\r' || char === '\n') return done(typed);
+        typed = char === '\u007f' ? typed.slice(0, -1) : typed + char;
+      }
+    };
+    const onEnd = () => done(typed);
+    input.on('data', onData);
+    input.on('end', onEnd);
+    input.resume();
+  });
+  if (!line) throw new CliError('nothing was entered');
+  return line;
+}
+
+/** Polls `read` until `done` holds or `timeoutMs` passes; the last value either way. */
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

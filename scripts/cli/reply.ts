@@ -2,8 +2,16 @@ import { z } from 'zod';
 import type { WorkflowHandle } from '@temporalio/client';
 import { connectClient } from '../../src/temporal/connection';
 import { type replyWorkflow } from '../../src/workflows';
-import { approveSignal, pauseSignal, rejectSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
+import {
+  approveSignal,
+  pauseSignal,
+  rejectSignal,
+  replyStages,
+  resumeSignal,
+  statusQuery,
+} from '../../src/workflows/messages';
 import { startReply } from '../../src/temporal/start-reply';
+import { accountIdKey, stageKey } from '../../src/workflows/search-attributes';
 import { CliError, parseOptions, webUiLink, type Command } from './common';
 
 const id = z.object({
@@ -103,6 +111,75 @@ const status: Command = {
   },
 };
 
+const list: Command = {
+  summary: 'list replies (running ones unless --all), by account and stage',
+  usage: 'reply list [--account <id>] [--stage <stage>] [--all] [--json]',
+  async run(args, config) {
+    const options = parseOptions(
+      args,
+      {
+        account: { type: 'string' },
+        stage: { type: 'string' },
+        all: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      z.object({
+        account: z
+          .string()
+          .regex(/^[\w-]+$/, 'letters, digits, - and _')
+          .optional(),
+        stage: z.enum(replyStages, { message: `expected one of ${replyStages.join(', ')}` }).optional(),
+        all: z.boolean(),
+        json: z.boolean(),
+        positionals: z.tuple([], 'takes no arguments'),
+      }),
+      this.usage,
+    );
+    const query = [
+      'WorkflowType="replyWorkflow"',
+      options.all ? undefined : 'ExecutionStatus="Running"',
+      options.account ? `AccountId="${options.account}"` : undefined,
+      options.stage ? `Stage="${options.stage}"` : undefined,
+    ]
+      .filter(Boolean)
+      .join(' AND ');
+    const client = await connectClient(config.temporal);
+    const replies = [];
+    for await (const execution of client.workflow.list({ query })) {
+      replies.push({
+        workflowId: execution.workflowId,
+        execution: execution.status.name,
+        accountId: execution.typedSearchAttributes.get(accountIdKey),
+        stage: execution.typedSearchAttributes.get(stageKey),
+        startedAt: execution.startTime.toISOString(),
+        webUi: webUiLink(config, execution.workflowId),
+      });
+      if (replies.length >= 500) break;
+    }
+    const { webUiUrl, namespace } = config.temporal;
+    const link = `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`;
+    if (options.json) return console.log(JSON.stringify({ replies, webUi: link }));
+    if (replies.length === 0) console.log('No replies match.');
+    for (const reply of replies) console.log(`${reply.workflowId}  ${reply.execution}  ${reply.stage ?? ''}`);
+    console.log(link);
+  },
+};
+
+const cancel: Command = {
+  summary: 'cancel a reply: the owner is told, and the result is cancelled',
+  usage: 'reply cancel <workflow id>',
+  async run(args, config) {
+    const options = parseOptions(args, {}, id, this.usage);
+    const [workflowId] = options.positionals;
+    const handle = (await connectClient(config.temporal)).workflow.getHandle(workflowId);
+    const { status: execution } = await handle.describe();
+    if (execution.name !== 'RUNNING')
+      throw new CliError(`${workflowId} is ${execution.name}, not running: nothing to do`);
+    await handle.cancel();
+    console.log(`Cancel: sent to ${workflowId}\n${webUiLink(config, workflowId)}`);
+  },
+};
+
 /** A command that sends one signal to a running reply and reports it. */
 function signalCommand(
   summary: string,
@@ -146,6 +223,18 @@ export const replyCommands: Record<string, Command> = {
     (h, reason) => h.signal(rejectSignal, { reason }),
     'reason',
   ),
+  edit: signalCommand(
+    'approve with an edited reply',
+    'reply edit <workflow id> --text <edited reply>',
+    async (h, text) => {
+      if (!text)
+        throw new CliError('--text: required: the edited reply\nUsage: reply edit <workflow id> --text <edited reply>');
+      await h.signal(approveSignal, { text });
+    },
+    'text',
+  ),
+  list,
+  cancel,
   pause: signalCommand('pause before the next side effect', 'reply pause <workflow id>', (h) => h.signal(pauseSignal)),
   resume: signalCommand('resume a paused reply', 'reply resume <workflow id>', (h) => h.signal(resumeSignal)),
 };

@@ -25,6 +25,8 @@ export interface StorePort {
   saveMessage(message: TelegramMessage & { accountId: string }): Promise<{ created: boolean }>;
   /** Null for an account Convex does not know. */
   accountSettings(accountId: string): Promise<AccountSettings | null>;
+  /** Creates or replaces an account's settings (the CLI's `account add`). */
+  saveAccountSettings(settings: AccountSettings): Promise<void>;
   /** Where the watcher stopped reading a watched X account; null before its first poll. */
   watchCursor(request: { accountId: string; username: string }): Promise<string | null>;
   /** Moves the cursor forward (never back). */

@@ -46,7 +46,7 @@ const maxCodes = 3;
  */
 export async function loginWorkflow({ accountId, phone, codeTimeout = '5m' }: LoginInput): Promise<LoginResult> {
   const lifetimeMs = durationMs(codeTimeout);
-  const status: LoginStatusView = { state: 'sending-code', codesSent: 0 };
+  const status: LoginStatusView = { state: 'sending-code', codesSent: 0, codesTried: 0, passwordsTried: 0 };
   let code: string | undefined;
   let passwordReady = false;
   setHandler(loginStatusQuery, () => status);
@@ -88,6 +88,7 @@ export async function loginWorkflow({ accountId, phone, codeTimeout = '5m' }: Lo
       code = undefined;
       status.state = 'signing-in';
       const outcome = await onWorker(worker, deadline - Date.now()).signInWithCode({ accountId, phone, code: entered });
+      status.codesTried += 1;
       if (outcome === 'code-expired') return 'expired';
       if (outcome !== 'code-invalid') return outcome;
       status.lastError = 'Telegram refused the code: enter it again';
@@ -103,6 +104,7 @@ export async function loginWorkflow({ accountId, phone, codeTimeout = '5m' }: Lo
       passwordReady = false;
       status.state = 'checking-password';
       const outcome = await onWorker(worker, deadline - Date.now()).checkLoginPassword({ accountId, phone });
+      status.passwordsTried += 1;
       if (outcome === 'logged-in') return outcome;
       status.lastError =
         outcome === 'password-missing'

@@ -3,7 +3,8 @@ import type { SyncPoint } from './contracts';
 
 /** Signals and queries of the workflows, shared with clients (CLI, control bot, tests). */
 
-export type ReplyStage = 'drafting' | 'awaiting-approval' | 'posting' | 'recording' | 'notifying' | 'done';
+export const replyStages = ['drafting', 'awaiting-approval', 'posting', 'recording', 'notifying', 'done'] as const;
+export type ReplyStage = (typeof replyStages)[number];
 
 export interface ReplyStatusView {
   stage: ReplyStage;
@@ -71,6 +72,9 @@ export interface LoginStatusView {
   state: LoginState;
   /** Codes sent so far: more than one means the login started over (its worker was lost). */
   codesSent: number;
+  /** Codes and passwords tried so far, so a client can tell when the one it sent has been answered. */
+  codesTried: number;
+  passwordsTried: number;
   /** When the code (or the wait for the 2FA password) runs out. */
   expiresAt?: string;
   lastError?: string;

@@ -17,6 +17,7 @@ const advanceWatch = makeFunctionReference<'mutation', { accountId: string; user
   'watches:advance',
 );
 const settings = makeFunctionReference<'query', { accountId: string }, AccountSettings | null>('accounts:settings');
+const upsertSettings = makeFunctionReference<'mutation', Record<string, unknown>>('accounts:upsertSettings');
 
 /** The store port over Convex's HTTP API (the functions in convex/, or the sandbox's simulator of them). */
 export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; timeoutMs?: number }): StorePort {
@@ -61,6 +62,15 @@ export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; tim
     async advanceWatchCursor(request) {
       try {
         await client.mutation(advanceWatch, request, { skipQueue: true });
+      } catch (err) {
+        throw classifyConvexError(err);
+      }
+    },
+    async saveAccountSettings({ accountId, displayName, approval, chatsAnsweredWithAi, watchedUsernames }) {
+      try {
+        // Exactly the validator's fields; an absent display name is left out, as v.optional expects.
+        const fields = { accountId, approval, chatsAnsweredWithAi, watchedUsernames };
+        await client.mutation(upsertSettings, displayName ? { ...fields, displayName } : fields, { skipQueue: true });
       } catch (err) {
         throw classifyConvexError(err);
       }

@@ -1,0 +1,352 @@
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { z } from 'zod';
+import type { Config } from '../../src/config';
+import { MissingAccountSecret } from '../../src/ports/account-store';
+import { connectClient } from '../../src/temporal/connection';
+import { startAccountSession } from '../../src/temporal/start-session';
+import { SandboxNotRunning, selectServices, type WorkerServices } from '../../src/workers/services';
+import { loginWorkflow } from '../../src/workflows';
+import { workflowIds } from '../../src/workflows/contracts';
+import {
+  loginCodeSignal,
+  loginStatusQuery,
+  passwordReadySignal,
+  reloginSignal,
+  sessionPauseSignal,
+  sessionResumeSignal,
+  sessionStatusQuery,
+  sessionStopSignal,
+  type LoginStatusView,
+  type SessionStatusView,
+} from '../../src/workflows/messages';
+import { accountIdKey } from '../../src/workflows/search-attributes';
+import { CliError, parseOptions, readSecret, waitFor, webUiLink, type Command } from './common';
+
+/**
+ * The owner's Telegram accounts: settings in Convex, secrets in the account store, one session workflow each
+ * (`account:{id}`), and a login workflow (`login:{id}`) fed with the code and the 2FA password.
+ */
+const accountId = z
+  .string({ message: 'required: the account id, e.g. alice' })
+  .regex(/^[\w-]{1,64}$/, 'letters, digits, - and _');
+const oneAccount = z.tuple([accountId], 'expected one account id');
+
+/** The account store and Convex, as the worker sees them (the sandbox's when there are no credentials). */
+async function services(config: Config): Promise<WorkerServices> {
+  return selectServices(config).catch((err: unknown) => {
+    throw err instanceof SandboxNotRunning ? new CliError(err.message) : err;
+  });
+}
+
+async function runningHandle(client: Client, workflowId: string, what: string): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  if (status.name !== 'RUNNING') throw new CliError(`${workflowId} is ${status.name}, not running: ${what}`);
+  return handle;
+}
+
+const add: Command = {
+  summary: "add or update an account's settings (and X tokens); start its session if it is logged in",
+  usage:
+    'account add <id> [--approval owner|auto] [--name <display name>] [--ai-chat <chat id>]... [--x-tokens] [--json]',
+  async run(args, config) {
+    const options = parseOptions(
+      args,
+      {
+        approval: { type: 'string', default: 'owner' },
+        name: { type: 'string' },
+        'ai-chat': { type: 'string', multiple: true, default: [] },
+        'x-tokens': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      z.object({
+        approval: z.enum(['auto', 'owner'], { message: 'expected auto or owner' }),
+        name: z.string().min(1).optional(),
+        'ai-chat': z.array(z.string().regex(/^-?\d+$/, 'a Telegram chat id: digits, negative for a group')),
+        'x-tokens': z.boolean(),
+        json: z.boolean(),
+        positionals: oneAccount,
+      }),
+      this.usage,
+    );
+    const [id] = options.positionals;
+    const {
+      services: { store },
+      accounts,
+    } = await services(config);
+    const existing = await store.accountSettings(id);
+    await store.saveAccountSettings({
+      accountId: id,
+      displayName: options.name ?? existing?.displayName,
+      approval: options.approval,
+      chatsAnsweredWithAi: options['ai-chat'],
+      watchedUsernames: existing?.watchedUsernames ?? [],
+    });
+    if (options['x-tokens']) {
+      const accessToken = await readSecret(`X access token of ${id}: `);
+      const accessSecret = await readSecret(`X access token secret of ${id}: `);
+      await accounts.saveXTokens(id, { accessToken, accessSecret });
+    }
+    const loggedIn = await accounts.telegramSession(id).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof MissingAccountSecret) return false;
+        throw err;
+      },
+    );
+    const client = await connectClient(config.temporal);
+    const session = loggedIn ? await startAccountSession(client, config.temporal.taskQueue, id) : undefined;
+    const link = webUiLink(config, workflowIds.account(id));
+    if (options.json) {
+      return console.log(JSON.stringify({ accountId: id, created: !existing, loggedIn, session, webUi: link }));
+    }
+    console.log(`${existing ? 'Updated' : 'Added'} account ${id} (approval ${options.approval}).`);
+    console.log(
+      !session
+        ? `Not logged in to Telegram yet: npm run cli -- account login ${id} --phone <+number>`
+        : session.started
+          ? `Started its Telegram session ${session.workflowId}.`
+          : `Its Telegram session ${session.workflowId} is running.`,
+    );
+    console.log(link);
+  },
+};
+
+const login: Command = {
+  summary: 'log an account in to Telegram: sends a code to its apps',
+  usage: 'account login <id> --phone <+international number> [--code-timeout <duration>] [--json]',
+  async run(args, config) {
+    const options = parseOptions(
+      args,
+      { phone: { type: 'string' }, 'code-timeout': { type: 'string', default: '5m' }, json: { type: 'boolean' } },
+      z.object({
+        phone: z
+          .string({ message: 'required: the phone number of the Telegram account, e.g. +15550100001' })
+          .regex(/^\+\d{6,15}$/, 'an international number: + then 6 to 15 digits'),
+        'code-timeout': z.string().regex(/^\d+(s|m)$/, 'a duration such as 90s or 5m'),
+        json: z.boolean().default(false),
+        positionals: oneAccount,
+      }),
+      this.usage,
+    );
+    const [id] = options.positionals;
+    const client = await connectClient(config.temporal);
+    const workflowId = workflowIds.login(id);
+    const handle = await client.workflow
+      .start(loginWorkflow, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId,
+        args: [{ accountId: id, phone: options.phone, codeTimeout: options['code-timeout'] }],
+        typedSearchAttributes: [{ key: accountIdKey, value: id }],
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        throw new CliError(
+          `A login of ${id} is in progress: enter its code with \`npm run cli -- account code ${id} <code>\`, or see \`account status ${id}\``,
+        );
+      });
+    const view = await waitFor(
+      () => handle.query(loginStatusQuery),
+      (v) => v.state !== 'sending-code',
+      60_000,
+    );
+    if (view.state === 'failed') throw new CliError(`The login of ${id} failed: ${view.lastError ?? 'see the Web UI'}`);
+    const link = webUiLink(config, workflowId);
+    if (options.json) return console.log(JSON.stringify({ workflowId, ...view, webUi: link }));
+    console.log(
+      view.state === 'sending-code'
+        ? `Started ${workflowId}; the code is not sent yet (is a worker running?). Then: npm run cli -- account code ${id} <code>`
+        : `Telegram sent a login code to the apps of ${options.phone}. Enter it within ${options['code-timeout']}: npm run cli -- account code ${id} <code>`,
+    );
+    console.log(link);
+  },
+};
+
+/** Waits until the login has answered what was just sent: a new state, or the workflow ended. */
+async function loginOutcome(handle: WorkflowHandle, sent: LoginStatusView, tried: 'codesTried' | 'passwordsTried') {
+  return waitFor(
+    () => handle.query(loginStatusQuery),
+    (v) =>
+      v.codesSent > sent.codesSent || (v[tried] > sent[tried] && !/^(signing-in|checking-password)$/.test(v.state)),
+    90_000,
+  );
+}
+
+function describeLogin(id: string, view: LoginStatusView): string {
+  switch (view.state) {
+    case 'logged-in':
+      return `${id} is logged in; its Telegram session is starting (npm run cli -- account status ${id}).`;
+    case 'awaiting-password':
+      return `${id} has two-step verification: npm run cli -- account password ${id}`;
+    case 'awaiting-code':
+      return `${view.lastError ?? 'Waiting for the code'}: npm run cli -- account code ${id} <code>`;
+    case 'expired':
+    case 'failed':
+      return `The login of ${id} ${view.state}: ${view.lastError ?? ''}. Start again: npm run cli -- account login ${id} --phone <+number>`;
+    default:
+      return `The login of ${id} is ${view.state}: npm run cli -- account status ${id}`;
+  }
+}
+
+const code: Command = {
+  summary: 'enter the login code Telegram sent',
+  usage: 'account code <id> <code> [--json]',
+  async run(args, config) {
+    const options = parseOptions(
+      args,
+      { json: { type: 'boolean', default: false } },
+      z.object({
+        json: z.boolean(),
+        positionals: z.tuple(
+          [accountId, z.string().regex(/^\d{4,8}$/, 'the login code: the 4 to 8 digits Telegram sent')],
+          'expected the account id and the code',
+        ),
+      }),
+      this.usage,
+    );
+    const [id, value] = options.positionals;
+    const client = await connectClient(config.temporal);
+    const handle = await runningLogin(client, id);
+    const sent = await handle.query(loginStatusQuery);
+    await handle.signal(loginCodeSignal, value);
+    const view = await loginOutcome(handle, sent, 'codesTried');
+    print(options.json, config, workflowIds.login(id), view, describeLogin(id, view));
+    if (view.state === 'expired' || view.state === 'failed') process.exitCode = 1;
+  },
+};
+
+const password: Command = {
+  summary: 'enter the 2FA password (not echoed; kept in the account store until used)',
+  usage: 'account password <id> [--json]   (reads the password from the terminal, or one line of standard input)',
+  async run(args, config) {
+    const options = parseOptions(
+      args,
+      { json: { type: 'boolean', default: false } },
+      z.object({ json: z.boolean(), positionals: oneAccount }),
+      this.usage,
+    );
+    const [id] = options.positionals;
+    const client = await connectClient(config.temporal);
+    const handle = await runningLogin(client, id);
+    const { accounts } = await services(config);
+    await accounts.saveTwoFactorPassword(id, await readSecret(`Telegram 2FA password of ${id}: `));
+    const sent = await handle.query(loginStatusQuery);
+    await handle.signal(passwordReadySignal);
+    const view = await loginOutcome(handle, sent, 'passwordsTried');
+    const text =
+      view.state === 'awaiting-password' ? `${view.lastError ?? 'Not accepted'}: try again` : describeLogin(id, view);
+    print(options.json, config, workflowIds.login(id), view, text);
+    if (view.state !== 'logged-in') process.exitCode = 1;
+  },
+};
+
+async function runningLogin(client: Client, id: string): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(workflowIds.login(id));
+  const running = await handle.describe().then(
+    (d) => d.status.name === 'RUNNING',
+    () => false,
+  );
+  if (!running)
+    throw new CliError(`No login of ${id} is in progress: npm run cli -- account login ${id} --phone <+number>`);
+  return handle;
+}
+
+function print(json: boolean, config: Config, workflowId: string, view: object, text: string): void {
+  const link = webUiLink(config, workflowId);
+  console.log(json ? JSON.stringify({ workflowId, ...view, webUi: link }) : `${text}\n${link}`);
+}
+
+/** A command that sends one signal to the account's running session workflow. */
+function sessionSignal(summary: string, send: (handle: WorkflowHandle) => Promise<void>, verb: string): Command {
+  const usage = `account ${verb} <id>`;
+  return {
+    summary,
+    usage,
+    async run(args, config) {
+      const options = parseOptions(args, {}, z.object({ positionals: oneAccount }), usage);
+      const [id] = options.positionals;
+      const client = await connectClient(config.temporal);
+      const handle = await runningHandle(client, workflowIds.account(id), `start it with \`account add ${id}\``);
+      await send(handle);
+      console.log(`${verb}: sent to ${handle.workflowId}\n${webUiLink(config, handle.workflowId)}`);
+    },
+  };
+}
+
+function describeSession(id: string, view: SessionStatusView): string {
+  return [
+    `${id}: ${view.state}${view.connectedSince ? ` since ${view.connectedSince}` : ''}`,
+    `  failures ${view.failures}, reconnects ${view.reconnects}${view.latencyMs === undefined ? '' : `, ping ${view.latencyMs} ms`}`,
+    view.lastSuccessAt ? `  last success ${view.lastSuccessAt}` : undefined,
+    view.lastError ? `  last error: ${view.lastError}` : undefined,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+const status: Command = {
+  summary: "show an account's session (and login), or every running session",
+  usage: 'account status [<id>] [--json]',
+  async run(args, config) {
+    const options = parseOptions(
+      args,
+      { json: { type: 'boolean', default: false } },
+      z.object({ json: z.boolean(), positionals: z.union([oneAccount, z.tuple([])]) }),
+      this.usage,
+    );
+    const client = await connectClient(config.temporal);
+    const ids = options.positionals.length ? options.positionals : await runningSessions(client);
+    const reports = [];
+    for (const id of ids) {
+      const session = client.workflow.getHandle(workflowIds.account(id));
+      const described = await session.describe();
+      const view = described.status.name === 'RUNNING' ? await session.query(sessionStatusQuery) : undefined;
+      const loginHandle = client.workflow.getHandle(workflowIds.login(id));
+      const login = await loginHandle.describe().then(
+        async (d) => (d.status.name === 'RUNNING' ? await loginHandle.query(loginStatusQuery) : undefined),
+        () => undefined,
+      );
+      reports.push({
+        accountId: id,
+        execution: described.status.name,
+        session: view,
+        login,
+        webUi: webUiLink(config, session.workflowId),
+      });
+    }
+    if (options.json) return console.log(JSON.stringify({ accounts: reports }));
+    if (reports.length === 0) console.log('No account session is running: npm run cli -- account add <id>');
+    for (const report of reports) {
+      console.log(
+        report.session ? describeSession(report.accountId, report.session) : `${report.accountId}: ${report.execution}`,
+      );
+      if (report.login)
+        console.log(
+          `  login in progress: ${report.login.state}${report.login.lastError ? ` (${report.login.lastError})` : ''}`,
+        );
+      console.log(`  ${report.webUi}`);
+    }
+  },
+};
+
+async function runningSessions(client: Client): Promise<string[]> {
+  const ids: string[] = [];
+  const query = 'WorkflowType="accountSessionWorkflow" AND ExecutionStatus="Running"';
+  for await (const execution of client.workflow.list({ query })) {
+    const match = /^account:([\w-]+)$/.exec(execution.workflowId);
+    if (match?.[1]) ids.push(match[1]);
+  }
+  return ids.sort();
+}
+
+export const accountCommands: Record<string, Command> = {
+  add,
+  login,
+  code,
+  password,
+  pause: sessionSignal('disconnect the session and hold', (h) => h.signal(sessionPauseSignal), 'pause'),
+  resume: sessionSignal('reconnect a paused session', (h) => h.signal(sessionResumeSignal), 'resume'),
+  stop: sessionSignal('disconnect and end the session workflow', (h) => h.signal(sessionStopSignal), 'stop'),
+  relogin: sessionSignal('reconnect with the session stored by a new login', (h) => h.signal(reloginSignal), 'relogin'),
+  status,
+};

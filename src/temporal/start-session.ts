@@ -1,0 +1,25 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { accountSessionWorkflow } from '../workflows';
+import { workflowIds } from '../workflows/contracts';
+import { accountIdKey } from '../workflows/search-attributes';
+
+/** Starts the account's session workflow (`account:{id}`) unless it runs already: one per account. */
+export async function startAccountSession(
+  client: Client,
+  taskQueue: string,
+  accountId: string,
+): Promise<{ workflowId: string; started: boolean }> {
+  const workflowId = workflowIds.account(accountId);
+  try {
+    await client.workflow.start(accountSessionWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [{ accountId }],
+      typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
+    });
+    return { workflowId, started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
+    throw err;
+  }
+}
