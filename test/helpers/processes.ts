@@ -9,11 +9,18 @@ export interface RunningProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startTsProcess(script: string, env: NodeJS.ProcessEnv, args: string[] = []): RunningProcess {
+/** `input`, when given, is written to the process's standard input, which is then closed. */
+export function startTsProcess(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+  input?: string,
+): RunningProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(script), ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin?.end(input);
   let output = '';
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { postTargetTweet } from '../src/sandbox/sandbox';
+import { startTsProcess, type RunningProcess } from './helpers/processes';
+import { sandboxCall, testSandboxPort } from './helpers/sandbox';
+import { latestLoginCode, telegramControl } from './helpers/session';
+import { eventually, testAddress, uniqueTaskQueue } from './helpers/temporal';
+
+/**
+ * The owner's everyday commands, `npm run cli -- account …`, `reply list|edit|cancel` and `health`, driven as
+ * subprocesses against the test dev server, a real worker process and the sandbox.
+ */
+const taskQueue = uniqueTaskQueue('cli-account');
+const env = () => ({
+  TEMPORAL_ADDRESS: testAddress(),
+  TEMPORAL_TASK_QUEUE: taskQueue,
+  STEADFAST_SANDBOX: 'on',
+  STEADFAST_WORKER_ID: 'cli-account-test',
+});
+let worker: RunningProcess;
+
+async function cli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const run = startTsProcess('scripts/cli.ts', { ...env(), ...options.env }, args, options.input);
+  const { code } = await run.exited;
+  return { code, output: run.output().trim() };
+}
+async function ok(...args: string[]): Promise<string> {
+  const { code, output } = await cli(args);
+  assert.equal(code, 0, `${args.join(' ')} exited ${code}: ${output}`);
+  return output;
+}
+const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await ok(...args, '--json')) as T;
+type AccountReport = { accounts: { accountId: string; session?: { state: string } }[] };
+const sessionState = async (id: string) =>
+  (await json<AccountReport>('account', 'status', id)).accounts[0]?.session?.state;
+
+before(async () => {
+  worker = startTsProcess('src/workers/main.ts', env());
+  await worker.waitForOutput(/"msg":"worker polling"/);
+});
+after(async () => {
+  worker.child.kill('SIGTERM');
+  await worker.exited;
+});
+
+describe('npm run cli -- account …', () => {
+  test('add: settings in Convex; an account without a Telegram session is told to log in', async () => {
+    const output = await ok('account', 'add', 'carol', '--approval', 'auto', '--name', 'Carol', '--ai-chat', '555');
+    assert.match(
+      output,
+      /^(Added|Updated) account carol \(approval auto\)\.\nNot logged in to Telegram yet: npm run cli -- account login carol --phone/,
+    );
+    const { body } = await sandboxCall<{ accounts: Record<string, object> }>(
+      { url: `http://127.0.0.1:${testSandboxPort() + 2}` },
+      'GET',
+      '/_sandbox/state',
+    );
+    assert.deepEqual(body.accounts.carol, {
+      accountId: 'carol',
+      displayName: 'Carol',
+      approval: 'auto',
+      chatsAnsweredWithAi: ['555'],
+      watchedUsernames: [],
+    });
+  });
+
+  test("add starts a logged-in account's session; status, pause, resume, relogin, stop", async () => {
+    const added = await ok('account', 'add', 'alice', '--approval', 'owner');
+    assert.match(added, /Started its Telegram session account:alice\.\n.*\/workflows\/account%3Aalice$/);
+    await eventually('alice connected', async () => (await sessionState('alice')) === 'connected');
+    assert.match(await ok('account', 'status', 'alice'), /^alice: connected since .*\n {2}failures 0, reconnects 0/);
+    assert.match(await ok('account', 'status'), /^alice: connected/m);
+
+    assert.match(await ok('account', 'pause', 'alice'), /^pause: sent to account:alice\n/);
+    await eventually('alice paused', async () => (await sessionState('alice')) === 'paused');
+    await ok('account', 'resume', 'alice');
+    await eventually('alice connected again', async () => (await sessionState('alice')) === 'connected');
+    await ok('account', 'relogin', 'alice');
+    await ok('account', 'stop', 'alice');
+    await eventually(
+      'alice stopped',
+      async () => (await json<AccountReport>('account', 'status', 'alice')).accounts[0]?.session === undefined,
+    );
+  });
+
+  test('login with 2FA: login, code, a wrong password refused, the right one logs in', async () => {
+    const password = 'cli-2fa-secret';
+    await sandboxCall(telegramControl(), 'POST', '/_sandbox/telegram/password', { accountId: 'bob', password });
+    try {
+      const started = await ok('account', 'login', 'bob', '--phone', '+15550100002');
+      assert.match(
+        started,
+        /^Telegram sent a login code to the apps of \+15550100002\. Enter it within 5m: npm run cli -- account code bob <code>\n.*login%3Abob$/,
+      );
+      const code = await latestLoginCode('+15550100002');
+      assert.ok(code);
+      assert.match(
+        await ok('account', 'code', 'bob', code),
+        /^bob has two-step verification: npm run cli -- account password bob/,
+      );
+
+      const wrong = await cli(['account', 'password', 'bob'], { input: 'not-it\n' });
+      assert.equal(wrong.code, 1, wrong.output);
+      assert.match(wrong.output, /Telegram refused the 2FA password: enter it again: try again/);
+      assert.doesNotMatch(wrong.output, /not-it/, 'the password is never echoed');
+      const right = await cli(['account', 'password', 'bob'], { input: `${password}\n` });
+      assert.equal(right.code, 0, right.output);
+      assert.match(right.output, /bob is logged in; its Telegram session is starting/);
+      await eventually('bob connected', async () => (await sessionState('bob')) === 'connected');
+      await ok('account', 'stop', 'bob');
+    } finally {
+      await sandboxCall(telegramControl(), 'POST', '/_sandbox/telegram/password', { accountId: 'bob', password: null });
+    }
+  });
+
+  test('bad input and unknown ids: one clear line and exit 1', async () => {
+    const cases: [string[], RegExp][] = [
+      [['account', 'login', 'bob'], /^Error: --phone: required: the phone number/],
+      [['account', 'login', 'bob', '--phone', '555'], /^Error: --phone: an international number/],
+      [['account', 'code', 'bob', '12'], /^Error: argument: the login code: the 4 to 8 digits Telegram sent/],
+      [
+        ['account', 'code', 'carol', '12345'],
+        /^Error: No login of carol is in progress: npm run cli -- account login carol/,
+      ],
+      [['account', 'password', 'carol'], /^Error: No login of carol is in progress/],
+      [['account', 'status', 'nobody'], /^Error: No workflow account:nobody in namespace default: check the id/],
+      [['account', 'pause', 'nobody'], /^Error: No workflow account:nobody/],
+      [['account', 'add', 'a b'], /^Error: argument: letters, digits, - and _/],
+      [['account', 'add', 'dave', '--approval', 'maybe'], /^Error: --approval: expected auto or owner/],
+      [['reply', 'list', '--stage', 'nope'], /^Error: --stage: expected one of drafting, awaiting-approval/],
+      [['reply', 'cancel', 'reply:alice:none'], /^Error: No workflow reply:alice:none/],
+      [['health', 'extra'], /^Error: argument: takes no arguments/],
+    ];
+    for (const [args, expected] of cases) {
+      const { code, output } = await cli(args);
+      assert.equal(code, 1, `${args.join(' ')}: ${output}`);
+      assert.match(output, expected, args.join(' '));
+    }
+    const misconfigured = await cli(['account', 'status'], { env: { TEMPORAL_ADDRESS: 'localhost' } });
+    assert.equal(misconfigured.code, 2);
+    assert.match(misconfigured.output, /^Configuration error: TEMPORAL_ADDRESS: expected host:port/);
+  });
+});
+
+describe('npm run cli -- reply list|edit|cancel', () => {
+  test('list by account and stage; edit posts the edited text; cancel ends a reply as cancelled', async () => {
+    const first = await postTargetTweet(testSandboxPort(), { authorUsername: 'bob', text: 'List me?' });
+    const second = await postTargetTweet(testSandboxPort(), { authorUsername: 'bob', text: 'Cancel me?' });
+    for (const id of [first, second])
+      await ok('reply', 'start', '--account', 'alice', '--tweet-id', id, '--text', 'Hi?');
+    type Listed = { replies: { workflowId: string; stage?: string }[] };
+    await eventually('both replies listed as awaiting approval', async () => {
+      const { replies } = await json<Listed>('reply', 'list', '--account', 'alice', '--stage', 'awaiting-approval');
+      const ids = replies.map((r) => r.workflowId);
+      return ids.includes(`reply:alice:${first}`) && ids.includes(`reply:alice:${second}`);
+    });
+    const { replies: bobs } = await json<Listed>('reply', 'list', '--account', 'bob');
+    assert.ok(!bobs.some((r) => r.workflowId.startsWith('reply:alice:')), 'filtered by account');
+
+    await ok('reply', 'edit', `reply:alice:${first}`, '--text', 'Edited by the owner');
+    await ok('reply', 'cancel', `reply:alice:${second}`);
+    type Status = { result?: { status: string; text?: string } };
+    await eventually(
+      'both settled',
+      async () => {
+        const [a, b] = [
+          await json<Status>('reply', 'status', `reply:alice:${first}`),
+          await json<Status>('reply', 'status', `reply:alice:${second}`),
+        ];
+        return a.result?.status === 'posted' && b.result?.status === 'cancelled';
+      },
+      60_000,
+    );
+    assert.equal((await json<Status>('reply', 'status', `reply:alice:${first}`)).result?.text, 'Edited by the owner');
+  });
+});
+
+describe('npm run cli -- health', () => {
+  test('healthy with Temporal, a worker, the sandbox; unhealthy (exit 1) with no worker on the task queue', async () => {
+    const healthy = await ok('health');
+    assert.match(healthy, /^ok {4}Temporal: /m);
+    assert.match(healthy, /^ok {4}workers: 1 polling /m);
+    assert.match(healthy, /^ok {4}Telegram \(sandbox\): /m);
+    assert.match(healthy, /^Healthy\. /m);
+
+    const idle = await cli(['health', '--json'], { env: { TEMPORAL_TASK_QUEUE: uniqueTaskQueue('nobody') } });
+    assert.equal(idle.code, 1, idle.output);
+    const report = JSON.parse(idle.output) as {
+      healthy: boolean;
+      checks: { name: string; ok: boolean; detail: string }[];
+    };
+    assert.equal(report.healthy, false);
+    assert.match(
+      report.checks.find((c) => c.name === 'workers')?.detail ?? '',
+      /no worker polls .*: start one with `npm run worker`/,
+    );
+  });
+});
