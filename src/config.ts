@@ -71,6 +71,9 @@ const envSchema = z.object({
       .default(4310),
   ),
   STEADFAST_WATCH_INTERVAL: duration('2m'),
+  STEADFAST_CHAT_FIRST_WAIT: duration('1s'),
+  STEADFAST_CHAT_QUIET: duration('4s'),
+  STEADFAST_CHAT_MAX_WAIT: duration('30s'),
   STEADFAST_WORKER_ID: z.preprocess(
     unset,
     z
@@ -136,6 +139,8 @@ export interface Config {
   approvalTimeout: string;
   /** How often each account's Schedule polls its watched X users. */
   watchInterval: string;
+  /** How the messages of a chat answered with AI are batched into one answer (chatWorkflow). */
+  chatBatching: { firstWait: string; quiet: string; maxWait: string };
   /** This worker's stable name (default: the host name): its own task queue for the logins it holds is named after it. */
   workerId: string;
   ownerTelegramId: string;
@@ -171,6 +176,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     shutdownGraceTime: env.STEADFAST_SHUTDOWN_GRACE,
     approvalTimeout: env.STEADFAST_APPROVAL_TIMEOUT,
     watchInterval: env.STEADFAST_WATCH_INTERVAL,
+    chatBatching: {
+      firstWait: env.STEADFAST_CHAT_FIRST_WAIT,
+      quiet: env.STEADFAST_CHAT_QUIET,
+      maxWait: env.STEADFAST_CHAT_MAX_WAIT,
+    },
     workerId: env.STEADFAST_WORKER_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-'),
     ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID,
     accountStorePath: env.STEADFAST_ACCOUNT_STORE,

@@ -7,5 +7,22 @@ export function createAiActivities(ai: AiPort) {
     async generateReply(request: { accountId: string; tweet: Tweet }): Promise<{ text: string; attempt: number }> {
       return { text: await ai.draftReply(request), attempt: Context.current().info.attempt };
     },
+    /** Heartbeats while it waits, so that a cancellation (the owner's interrupt) reaches it at once. */
+    async generateChatAnswer(request: {
+      accountId: string;
+      chatId: string;
+      messages: { senderId: string; text: string }[];
+    }): Promise<string> {
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), 1_000);
+      try {
+        return await ai.answerChat({ ...request, signal: context.cancellationSignal });
+      } catch (err) {
+        if (context.cancellationSignal.aborted) await context.cancelled; // rejects: report the cancellation itself
+        throw err;
+      } finally {
+        clearInterval(beat);
+      }
+    },
   };
 }

@@ -7,6 +7,8 @@ export interface SessionDeps {
   telegram: TelegramPort;
   /** Starts the sync workflow of one message, at most once per message (src/temporal/start-sync.ts). */
   startSync: (input: SyncInput) => Promise<unknown>;
+  /** Hands a message of a chat answered with AI to that chat's workflow (src/temporal/start-chat.ts). */
+  signalChat: (input: SyncInput) => Promise<void>;
   /** Tells the session workflow that runs this activity how the connection is (a signal). */
   report: (workflowId: string, report: SessionReport) => Promise<void>;
   /** How often to ping Telegram and heartbeat; well under the policy's heartbeat timeout. */
@@ -28,14 +30,22 @@ export interface SessionSlice {
 export function createSessionActivities({
   telegram,
   startSync,
+  signalChat,
   report,
   pingEveryMs = 3_000,
   reportEveryPings = 10,
 }: SessionDeps) {
   return {
-    async runSession(request: { accountId: string; from?: SyncPoint; sliceMs: number }): Promise<SessionSlice> {
+    async runSession(request: {
+      accountId: string;
+      from?: SyncPoint;
+      sliceMs: number;
+      /** The chats the account answers with AI (its settings); absent in requests of older workflow versions. */
+      aiChats?: string[];
+    }): Promise<SessionSlice> {
       const context = Context.current();
       const { accountId } = request;
+      const aiChats = new Set(request.aiChats ?? []);
       const resumed = (context.info.heartbeatDetails as SessionSlice | undefined)?.point;
       let synced = 0;
       const session = await telegram.openSession({
@@ -43,6 +53,7 @@ export function createSessionActivities({
         from: resumed ?? request.from,
         onMessage: async (message) => {
           await startSync({ accountId, message });
+          if (aiChats.has(message.chatId)) await signalChat({ accountId, message });
           synced += 1;
           context.heartbeat({ point: session.point(), synced });
         },

@@ -6,5 +6,12 @@ export function createTelegramActivities(telegram: TelegramPort, ownerChatId: st
     async notifyOwner(request: { accountId: string; text: string }): Promise<void> {
       await telegram.sendMessage({ accountId: request.accountId, chatId: ownerChatId, text: request.text });
     },
+    async sendChatMessage(request: {
+      accountId: string;
+      chatId: string;
+      text: string;
+    }): Promise<{ messageId: number }> {
+      return telegram.sendMessage(request);
+    },
   };
 }

@@ -4,4 +4,12 @@ import type { Tweet } from '../workflows/contracts';
 export interface AiPort {
   /** Drafts a reply to a tweet in the account's voice. */
   draftReply(request: { accountId: string; tweet: Tweet }): Promise<string>;
+  /** One answer to a batch of messages someone sent the account in a chat, oldest first. */
+  answerChat(request: {
+    accountId: string;
+    chatId: string;
+    messages: { senderId: string; text: string }[];
+    /** Aborts the request (the owner interrupted the answer). */
+    signal?: AbortSignal;
+  }): Promise<string>;
 }

@@ -1,12 +1,22 @@
 import type { Client } from '@temporalio/client';
 import type { SessionDeps } from '../activities/telegram-session';
+import type { ChatBatching } from '../workflows/contracts';
 import { sessionReportSignal } from '../workflows/messages';
+import { signalChat } from './start-chat';
 import { startSync } from './start-sync';
 
-/** What the session activity needs of Temporal: start a message's sync, and report to its own workflow. */
-export function sessionDeps(client: Client, taskQueue: string): Omit<SessionDeps, 'telegram'> {
+/**
+ * What the session activity needs of Temporal: start a message's sync, hand a message to its chat's workflow (for
+ * chats answered with AI, batched as configured), and report to its own workflow.
+ */
+export function sessionDeps(
+  client: Client,
+  taskQueue: string,
+  batching: ChatBatching = { firstWait: '1s', quiet: '4s', maxWait: '30s' },
+): Omit<SessionDeps, 'telegram'> {
   return {
     startSync: (input) => startSync(client, taskQueue, input),
+    signalChat: (input) => signalChat(client, taskQueue, { ...input, batching }),
     report: (workflowId, report) => client.workflow.getHandle(workflowId).signal(sessionReportSignal, report),
   };
 }

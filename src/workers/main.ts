@@ -30,7 +30,7 @@ async function run(): Promise<void> {
   const activities = createActivities({
     services,
     ownerChatId: config.ownerTelegramId,
-    session: sessionDeps(client, config.temporal.taskQueue),
+    session: sessionDeps(client, config.temporal.taskQueue, config.chatBatching),
     accounts,
     loginTaskQueue,
   });

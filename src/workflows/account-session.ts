@@ -84,7 +84,8 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
   });
 
   // No message is processed with unknown settings.
-  while (!(await loadAccountSettings({ accountId }))) {
+  let settings: Awaited<ReturnType<Activities['loadAccountSettings']>>;
+  while (!(settings = await loadAccountSettings({ accountId }))) {
     status.state = 'paused';
     status.lastError = `Convex has no settings for account ${accountId}: add them, then send resume`;
     paused = true;
@@ -102,7 +103,8 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
     status.state = status.connectedSince ? 'reconnecting' : 'connecting';
     session = new CancellationScope();
     try {
-      const slice = await session.run(() => runSession({ accountId, from: point, sliceMs }));
+      const aiChats = settings.chatsAnsweredWithAi;
+      const slice = await session.run(() => runSession({ accountId, from: point, sliceMs, aiChats }));
       point = slice.point;
       status.lastSuccessAt = new Date().toISOString();
     } catch (err) {

@@ -80,6 +80,24 @@ export interface LoginResult {
   error?: string;
 }
 
+/**
+ * How a chat's messages are batched into one AI answer (durations such as '4s'): the batch closes when `quiet` passes
+ * without a new message (`firstWait` after its first one), and at the latest `maxWait` after it began.
+ */
+export interface ChatBatching {
+  firstWait: string;
+  quiet: string;
+  maxWait: string;
+}
+
+/** A chat the account answers with AI (DESIGN.md: chatWorkflow); `carried` is what waits across continue-as-new. */
+export interface ChatInput {
+  accountId: string;
+  chatId: string;
+  batching?: Partial<ChatBatching>;
+  carried?: TelegramMessage[];
+}
+
 /** One poll of an account's watched X users (run by the account's Schedule). */
 export interface WatchInput {
   accountId: string;
@@ -97,6 +115,7 @@ export const workflowIds = {
   reply: (accountId: string, tweetId: string) => `reply:${accountId}:${tweetId}`,
   account: (accountId: string) => `account:${accountId}`,
   login: (accountId: string) => `login:${accountId}`,
+  chat: (accountId: string, chatId: string) => `chat:${accountId}:${chatId}`,
   sync: (accountId: string, chatId: string, messageId: number) => `sync:${accountId}:${chatId}:${messageId}`,
   /** The Schedule that polls an account's watched users; its runs are `watch:{accountId}-<time>`. */
   watch: (accountId: string) => `watch:${accountId}`,

@@ -4,3 +4,4 @@ export { watchTweetsWorkflow } from './watch';
 export { syncMessageWorkflow } from './sync';
 export { accountSessionWorkflow } from './account-session';
 export { loginWorkflow } from './login';
+export { chatWorkflow } from './chat';

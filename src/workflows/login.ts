@@ -10,11 +10,11 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../activities';
 import { accountSessionWorkflow } from './account-session';
 import { tellOwner } from './alerts';
 import { workflowIds, type LoginInput, type LoginResult } from './contracts';
+import { durationMs } from './durations';
 import { deadLetter, isFailureCategory, ownerMessages } from './failures';
 import {
   loginCodeSignal,
@@ -45,7 +45,7 @@ const maxCodes = 3;
  * than the code lives, the login starts over with a new code and tells the owner.
  */
 export async function loginWorkflow({ accountId, phone, codeTimeout = '5m' }: LoginInput): Promise<LoginResult> {
-  const lifetimeMs = durationMs(codeTimeout);
+  const lifetimeMs = durationMs(codeTimeout, 'codeTimeout');
   const status: LoginStatusView = { state: 'sending-code', codesSent: 0, codesTried: 0, passwordsTried: 0 };
   let code: string | undefined;
   let passwordReady = false;
@@ -168,15 +168,4 @@ function workerLost(err: unknown): boolean {
 function failureText(err: unknown): string {
   const failure = deadLetter(err);
   return `${ownerMessages[isFailureCategory(failure.type) ? failure.type : 'upstream']} ${failure.message}`;
-}
-
-function durationMs(value: string): number {
-  try {
-    return msToNumber(value as Parameters<typeof msToNumber>[0]);
-  } catch {
-    throw ApplicationFailure.nonRetryable(
-      `codeTimeout: expected a duration such as 5m (got ${JSON.stringify(value)})`,
-      'invalid-input',
-    );
-  }
 }

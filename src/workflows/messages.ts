@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { SyncPoint } from './contracts';
+import type { SyncPoint, TelegramMessage } from './contracts';
 
 /** Signals and queries of the workflows, shared with clients (CLI, control bot, tests). */
 
@@ -85,3 +85,21 @@ export const loginCodeSignal = defineSignal<[string]>('code');
 /** The CLI has put the 2FA password in the account store: the signal itself carries no secret. */
 export const passwordReadySignal = defineSignal('passwordReady');
 export const loginStatusQuery = defineQuery<LoginStatusView>('status');
+
+/** Chat (DESIGN.md): the batch being collected or answered. */
+export type ChatState = 'idle' | 'collecting' | 'generating' | 'sending';
+
+export interface ChatStatusView {
+  state: ChatState;
+  /** Messages waiting for the next answer. */
+  waiting: number;
+  /** Answers sent, and batches the owner interrupted. */
+  answered: number;
+  interrupted: number;
+  lastError?: string;
+}
+
+export const chatMessageSignal = defineSignal<[TelegramMessage]>('message');
+/** Cancels the answer being generated; its batch is dropped. */
+export const chatInterruptSignal = defineSignal('interrupt');
+export const chatStatusQuery = defineQuery<ChatStatusView>('status');

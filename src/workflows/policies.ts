@@ -17,6 +17,18 @@ export const policies = {
       nonRetryableErrorTypes: permanentCategories,
     },
   },
+  /** A chat answer: as a draft, but heartbeating, so the owner's interrupt cancels it within seconds. */
+  aiChat: {
+    startToCloseTimeout: '60s',
+    heartbeatTimeout: '5s',
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: permanentCategories,
+    },
+  },
   /** X API v2 post and read: rate limits reset on a 15-minute window, so the backoff reaches 10 minutes. */
   xApi: {
     startToCloseTimeout: '15s',

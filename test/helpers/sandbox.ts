@@ -49,7 +49,8 @@ export async function sandboxActivities(
 ) {
   const config = loadConfig({ STEADFAST_SANDBOX: 'on', STEADFAST_SANDBOX_PORT: String(testSandboxPort()) });
   const { services, accounts } = await selectServices(config);
-  const session = { ...sessionDeps(options.client ?? (await testClient()), taskQueue), ...options.session };
+  const client = options.client ?? (await testClient());
+  const session = { ...sessionDeps(client, taskQueue, config.chatBatching), ...options.session };
   const loginTaskQueue = loginTaskQueueOf(taskQueue, 'test');
   const activities = createActivities({
     services,

@@ -13,22 +13,37 @@ export interface OpenAiSettings {
 /** The AI port over an OpenAI-compatible chat-completions API. Retries are Temporal's: the library's are off. */
 export function createOpenAiPort({ apiKey, baseUrl, model, timeoutMs = 50_000 }: OpenAiSettings): AiPort {
   const client = new OpenAI({ apiKey, baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs });
-  return {
-    async draftReply({ tweet }) {
-      try {
-        const completion = await client.chat.completions.create({
+  /** One completion: its text, or a classified failure (an empty answer is the service's fault). */
+  const complete = async (system: string, user: string, signal?: AbortSignal): Promise<string> => {
+    try {
+      const completion = await client.chat.completions.create(
+        {
           model,
           messages: [
-            { role: 'system', content: 'You write one short, friendly, factual reply to a tweet. No hashtags.' },
-            { role: 'user', content: `@${tweet.authorUsername ?? 'someone'} wrote: ${tweet.text}` },
+            { role: 'system', content: system },
+            { role: 'user', content: user },
           ],
-        });
-        const text = completion.choices[0]?.message.content?.trim();
-        if (!text) throw new OpenAI.APIError(502, undefined, 'the model returned no text', undefined);
-        return text;
-      } catch (err) {
-        throw classifyOpenAiError(err);
-      }
-    },
+        },
+        { signal },
+      );
+      const text = completion.choices[0]?.message.content?.trim();
+      if (!text) throw new OpenAI.APIError(502, undefined, 'the model returned no text', undefined);
+      return text;
+    } catch (err) {
+      throw classifyOpenAiError(err);
+    }
+  };
+  return {
+    draftReply: ({ tweet }) =>
+      complete(
+        'You write one short, friendly, factual reply to a tweet. No hashtags.',
+        `@${tweet.authorUsername ?? 'someone'} wrote: ${tweet.text}`,
+      ),
+    answerChat: ({ messages, signal }) =>
+      complete(
+        'You answer a Telegram chat on behalf of the account owner: one short, friendly message that answers all of these.',
+        messages.map((m) => m.text).join('\n'),
+        signal,
+      ),
   };
 }

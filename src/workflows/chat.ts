@@ -1,0 +1,90 @@
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ChatBatching, ChatInput, TelegramMessage } from './contracts';
+import { durationMs } from './durations';
+import { deadLetter } from './failures';
+import { chatInterruptSignal, chatMessageSignal, chatStatusQuery, type ChatStatusView } from './messages';
+import { policies } from './policies';
+
+const { generateChatAnswer } = proxyActivities<Activities>(policies.aiChat);
+const { sendChatMessage } = proxyActivities<Activities>(policies.telegramSend);
+
+const defaults: ChatBatching = { firstWait: '1s', quiet: '4s', maxWait: '30s' };
+/** A chat quiet this long ends its workflow; its next message starts a new one (signal-with-start). */
+const idleFor = '1h';
+
+/**
+ * A chat the account answers with AI. Messages arrive as signals; they are collected until the chat goes quiet
+ * (or the batch is old enough), then answered with one AI call and one message. The owner's `interrupt` cancels an
+ * answer being generated; messages that arrive meanwhile make the next batch.
+ */
+export async function chatWorkflow({ accountId, chatId, batching, carried = [] }: ChatInput): Promise<void> {
+  const settings = { ...defaults, ...batching };
+  const firstWaitMs = durationMs(settings.firstWait, 'batching.firstWait');
+  const quietMs = durationMs(settings.quiet, 'batching.quiet');
+  const maxWaitMs = durationMs(settings.maxWait, 'batching.maxWait');
+  const inbox: TelegramMessage[] = [...carried];
+  const seen = new Set(inbox.map((m) => m.messageId));
+  const status: ChatStatusView = { state: 'idle', waiting: inbox.length, answered: 0, interrupted: 0 };
+  let generation: CancellationScope | undefined;
+  setHandler(chatStatusQuery, () => ({ ...status, waiting: inbox.length }));
+  setHandler(chatMessageSignal, (message) => {
+    if (seen.has(message.messageId)) return; // a message handed over twice (a reconnect's catch-up)
+    seen.add(message.messageId);
+    inbox.push(message);
+  });
+  setHandler(chatInterruptSignal, () => generation?.cancel());
+
+  for (;;) {
+    status.state = 'idle';
+    if (!(await condition(() => inbox.length > 0, idleFor))) return;
+    const batch = await collect();
+    status.state = 'generating';
+    generation = new CancellationScope();
+    try {
+      const messages = batch.map(({ senderId, text }) => ({ senderId, text }));
+      const text = await generation.run(() => generateChatAnswer({ accountId, chatId, messages }));
+      generation = undefined;
+      status.state = 'sending';
+      await sendChatMessage({ accountId, chatId, text });
+      status.answered += 1;
+    } catch (err) {
+      if (!isCancellation(err)) {
+        // The batch goes unanswered, but the chat goes on: the failure is in the history and the status.
+        status.lastError = deadLetter(err).message;
+        log.error('chat answer failed', { accountId, chatId, error: status.lastError });
+      } else status.interrupted += 1;
+    } finally {
+      generation = undefined;
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof chatWorkflow>({ accountId, chatId, batching, carried: inbox.splice(0) });
+    }
+  }
+
+  /** The messages of one batch: until the chat is quiet for a while, or the batch has waited long enough. */
+  async function collect(): Promise<TelegramMessage[]> {
+    status.state = 'collecting';
+    const closesAt = Date.now() + maxWaitMs;
+    let window = firstWaitMs;
+    for (;;) {
+      const count = inbox.length;
+      const left = closesAt - Date.now();
+      if (left <= 0) break;
+      if (!(await condition(() => inbox.length > count, Math.min(window, left)))) break;
+      window = quietMs;
+    }
+    return inbox.splice(0);
+  }
+}
