@@ -10,6 +10,7 @@ import { resolveTemporalCli } from '../../scripts/temporal-cli';
 import type { Activities, ReplyActivities } from '../../src/activities';
 import {
   accountSessionWorkflow,
+  chatWorkflow,
   loginWorkflow,
   replyWorkflow,
   syncMessageWorkflow,
@@ -18,6 +19,9 @@ import {
 import type { ReplyInput } from '../../src/workflows/contracts';
 import {
   approveSignal,
+  chatInterruptSignal,
+  chatMessageSignal,
+  chatStatusQuery,
   loginCodeSignal,
   loginStatusQuery,
   passwordReadySignal,
@@ -108,6 +112,9 @@ async function run(): Promise<void> {
     }
     if (overwrite || !existsSync(join(__dirname, 'watch-new-tweets.json'))) await recordWatch(env, cli);
     if (overwrite || !existsSync(join(__dirname, 'sync-stored.json'))) await recordSync(env, cli);
+    for (const name of ['chat-answered', 'chat-interrupted'] as const) {
+      if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordChat(env, cli, name);
+    }
     for (const name of ['login-two-factor', 'login-worker-lost', 'login-expired'] as const) {
       if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordLogin(env, cli, name);
     }
@@ -373,4 +380,71 @@ async function recordLogin(
         .catch(() => undefined);
     }),
   );
+}
+
+/** A chat: `answered`, three messages in one batch and one answer; `interrupted`, an answer cancelled, then one sent. */
+async function recordChat(
+  env: TestWorkflowEnvironment,
+  cli: string,
+  name: 'chat-answered' | 'chat-interrupted',
+): Promise<void> {
+  const taskQueue = `record-${name}`;
+  let calls = 0;
+  const activities: Pick<Activities, 'generateChatAnswer' | 'sendChatMessage'> = {
+    generateChatAnswer: async ({ messages }) => {
+      const context = Context.current();
+      if (name === 'chat-interrupted' && calls++ === 0) {
+        for (;;) {
+          context.heartbeat();
+          await Promise.race([context.cancelled, sleep(200)]);
+        }
+      }
+      return `an answer to ${messages.length} messages`;
+    },
+    sendChatMessage: async () => ({ messageId: 1 }),
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities,
+  });
+  const workflowId = `chat:alice:${name === 'chat-answered' ? 555 : 556}`;
+  const batching = { firstWait: '200ms', quiet: '500ms', maxWait: '5s' };
+  const message = (messageId: number) => ({
+    chatId: '555',
+    messageId,
+    senderId: '555',
+    text: `m${messageId}`,
+    date: 1,
+  });
+  await worker.runUntil(async () => {
+    const start = (messageId: number) =>
+      env.client.workflow.signalWithStart(chatWorkflow, {
+        taskQueue,
+        workflowId,
+        args: [{ accountId: 'alice', chatId: '555', batching }],
+        signal: chatMessageSignal,
+        signalArgs: [message(messageId)],
+      });
+    const handle = await start(1);
+    const status = () => handle.query(chatStatusQuery);
+    if (name === 'chat-answered') {
+      await start(2);
+      await start(3);
+    } else {
+      while ((await status()).state !== 'generating') await sleep(50);
+      await handle.signal(chatInterruptSignal);
+      while ((await status()).interrupted === 0) await sleep(50);
+      await start(4);
+    }
+    while ((await status()).answered === 0) await sleep(50);
+    await handle.terminate('recorded'); // a chat waits an hour for more before it ends
+    const path = join(__dirname, `${name}.json`);
+    writeFileSync(
+      path,
+      execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
+    );
+    console.log(`recorded ${path}`);
+  });
 }
