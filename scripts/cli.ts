@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '../src/config';
 import { accountCommands } from './cli/account';
+import { chatCommands } from './cli/chat';
 import { CliError, explain, type Command } from './cli/common';
 import { failureCommands } from './cli/failures';
 import { health } from './cli/health';
@@ -13,6 +14,7 @@ import { watchCommands } from './cli/watch';
 const groups: Record<string, Record<string, Command>> = {
   reply: replyCommands,
   account: accountCommands,
+  chat: chatCommands,
   watch: watchCommands,
   failures: failureCommands,
 };

@@ -4,7 +4,8 @@ import { postTargetTweet } from '../src/sandbox/sandbox';
 import { startTsProcess, type RunningProcess } from './helpers/processes';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { latestLoginCode, telegramControl } from './helpers/session';
-import { eventually, testAddress, uniqueTaskQueue } from './helpers/temporal';
+import { signalChat } from '../src/temporal/start-chat';
+import { closeTestClient, eventually, testAddress, testClient, uniqueTaskQueue } from './helpers/temporal';
 
 /**
  * The owner's everyday commands, `npm run cli -- account …`, `reply list|edit|cancel` and `health`, driven as
@@ -41,11 +42,24 @@ before(async () => {
 after(async () => {
   worker.child.kill('SIGTERM');
   await worker.exited;
+  await closeTestClient();
 });
 
 describe('npm run cli -- account …', () => {
   test('add: settings in Convex; an account without a Telegram session is told to log in', async () => {
-    const output = await ok('account', 'add', 'carol', '--approval', 'auto', '--name', 'Carol', '--ai-chat', '555');
+    const output = await ok(
+      'account',
+      'add',
+      'carol',
+      '--approval',
+      'auto',
+      '--name',
+      'Carol',
+      '--ai-chat',
+      '555',
+      '--ai-chat',
+      '-100123',
+    );
     assert.match(
       output,
       /^(Added|Updated) account carol \(approval auto\)\.\nNot logged in to Telegram yet: npm run cli -- account login carol --phone/,
@@ -59,7 +73,7 @@ describe('npm run cli -- account …', () => {
       accountId: 'carol',
       displayName: 'Carol',
       approval: 'auto',
-      chatsAnsweredWithAi: ['555'],
+      chatsAnsweredWithAi: ['555', '-100123'],
       watchedUsernames: [],
     });
   });
@@ -172,6 +186,41 @@ describe('npm run cli -- reply list|edit|cancel', () => {
       60_000,
     );
     assert.equal((await json<Status>('reply', 'status', `reply:alice:${first}`)).result?.text, 'Edited by the owner');
+  });
+});
+
+describe('npm run cli -- chat …', () => {
+  test('status shows the batch being generated; interrupt cancels it', async () => {
+    const openai = { url: `http://127.0.0.1:${testSandboxPort()}` };
+    const chatId = `-${Date.now() % 1_000_000}`;
+    await sandboxCall(openai, 'POST', '/_sandbox/faults', { latencyMs: 15_000 });
+    try {
+      await signalChat(await testClient(), taskQueue, {
+        accountId: 'bob',
+        batching: { firstWait: '100ms', quiet: '100ms', maxWait: '1s' },
+        message: { chatId, messageId: 1, senderId: '1000', text: 'a slow one', date: 1_800_000_000 },
+      });
+      type ChatView = { state?: string; interrupted?: number };
+      await eventually(
+        'generating',
+        async () => (await json<ChatView>('chat', 'status', 'bob', chatId)).state === 'generating',
+      );
+      assert.match(
+        await ok('chat', 'interrupt', 'bob', chatId),
+        /^interrupt: sent to chat:bob:-\d+: the answer being generated is cancelled\n/,
+      );
+      await eventually(
+        'interrupted',
+        async () => (await json<ChatView>('chat', 'status', 'bob', chatId)).interrupted === 1,
+      );
+    } finally {
+      await sandboxCall(openai, 'POST', '/_sandbox/faults', {});
+    }
+    const unknown = await cli(['chat', 'interrupt', 'bob', '42']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.output, /^Error: No workflow chat:bob:42 in namespace default/);
+    const bad = await cli(['chat', 'status', 'bob', 'general']);
+    assert.match(bad.output, /^Error: argument: the Telegram chat id: digits, negative for a group/);
   });
 });
 

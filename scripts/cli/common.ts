@@ -24,7 +24,7 @@ export function parseOptions<S extends z.ZodType>(
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({
-      args,
+      args: negativeNumbersAsValues(args, options),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
     });
@@ -42,6 +42,26 @@ export function parseOptions<S extends z.ZodType>(
     throw new CliError(`${where}: ${issue?.message ?? 'invalid'}\nUsage: ${usage}`);
   }
   return result.data;
+}
+
+/**
+ * Telegram group ids are negative (-100…), which node:util would read as short options: after a string option such
+ * an argument becomes its value (`--ai-chat=-100…`), elsewhere a positional (moved after `--`).
+ */
+function negativeNumbersAsValues(args: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const rest: string[] = [];
+  const positionals: string[] = [];
+  for (const arg of args) {
+    if (!/^-\d+$/.test(arg)) {
+      rest.push(arg);
+      continue;
+    }
+    const previous = rest.at(-1) ?? '';
+    const option = previous.startsWith('--') && !previous.includes('=') ? options[previous.slice(2)] : undefined;
+    if (option?.type === 'string') rest[rest.length - 1] = `${previous}=${arg}`;
+    else positionals.push(arg);
+  }
+  return positionals.length ? [...rest, '--', ...positionals] : rest;
 }
 
 export function webUiLink(config: Config, workflowId: string): string {
