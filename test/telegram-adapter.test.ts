@@ -5,6 +5,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { createTelegramPort } from '../src/adapters/telegram/telegram-port';
 import type { SyncPoint, TelegramMessage, TelegramSession } from '../src/ports/telegram';
 import {
+  sandboxControlBot,
   startTelegramSimulator,
   type RunningTelegramSimulator,
   type SimulatedMessage,
@@ -292,6 +293,61 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
       await opened.close();
     } finally {
       await resumed.close();
+    }
+  });
+
+  test('the control bot logs in with its token once, gets replies with what they answer, and answers', async () => {
+    let stored: string | undefined;
+    const botPort = (token: string) =>
+      createTelegramPort({
+        apiId: 1,
+        apiHash: 'sandbox',
+        port: simulator.mtprotoPort,
+        sessionFor: async (accountId) => simulator.sessionFor(accountId),
+        newSession,
+        requestTimeoutMs: 3000,
+        bot: {
+          accountId: sandboxControlBot.accountId,
+          token,
+          storedSession: async () => stored,
+          saveSession: async (session) => void (stored = session),
+        },
+      });
+    const refused = await failureOf(
+      botPort('7000:wrong').openSession({ accountId: 'control-bot', onMessage: async () => undefined }),
+    );
+    assert.deepEqual([refused.type, refused.nonRetryable], ['auth', true]);
+    assert.match(refused.message, /ACCESS_TOKEN_INVALID/);
+    assert.equal(stored, undefined);
+
+    const received: TelegramMessage[] = [];
+    const session = await botPort(sandboxControlBot.token).openSession({
+      accountId: 'control-bot',
+      onMessage: async (message) => void received.push(message),
+    });
+    try {
+      assert.ok(stored, 'the bot session is kept for the next connection');
+      await session.send('1000', 'Approve this draft?');
+      const asked = (await sentMessages('control-bot')).at(-1);
+      assert.equal(asked?.text, 'Approve this draft?');
+      const { body } = await sandboxCall<{ messageId: number }>(simulator, 'POST', '/_sandbox/telegram/incoming', {
+        accountId: 'control-bot',
+        chatId: '1000',
+        text: 'ok',
+        replyTo: asked?.id,
+      });
+      await eventually('the reply', async () => received.length === 1);
+      assert.deepEqual(received[0], {
+        chatId: '1000',
+        messageId: body.messageId,
+        senderId: '1000',
+        text: 'ok',
+        date: received[0]?.date,
+        replyToMessageId: asked?.id,
+      });
+      assert.equal(await session.messageText(asked?.id ?? 0), 'Approve this draft?');
+    } finally {
+      await session.close();
     }
   });
 });

@@ -11,6 +11,10 @@ export interface TelegramSession {
   point(): SyncPoint;
   /** The round-trip time of a ping, in ms. */
   ping(): Promise<number>;
+  /** Sends a message on this session's own connection (the control bot answers this way). */
+  send(chatId: string, text: string): Promise<void>;
+  /** The text of one of the account's messages (what a reply answers), or undefined if Telegram has none. */
+  messageText(messageId: number): Promise<string | undefined>;
   /** Disconnects at once. */
   close(): Promise<void>;
 }

@@ -5,7 +5,9 @@ import { createOpenAiPort } from '../adapters/openai/openai-ai';
 import { createTelegramPort } from '../adapters/telegram/telegram-port';
 import { createXPort } from '../adapters/x/x-api';
 import type { Config } from '../config';
-import type { AccountStore } from '../ports/account-store';
+import { MissingAccountSecret, type AccountStore } from '../ports/account-store';
+import { sandboxControlBot } from '../sandbox/telegram/telegram-simulator';
+import { controlBotAccount } from '../workflows/contracts';
 import type { Services } from '../ports/services';
 import { isSandboxUp, sandboxEndpoints } from '../sandbox/sandbox';
 
@@ -50,6 +52,7 @@ async function sandboxServices(basePort: number): Promise<WorkerServices> {
       apiHash: 'sandbox',
       port: endpoints.telegramMtprotoPort,
       sessionFor: (accountId) => accounts.telegramSession(accountId),
+      bot: controlBot(accounts, sandboxControlBot.token),
       newSession: async () => {
         const response = await fetch(`${endpoints.telegramControlUrl}/_sandbox/telegram/sessions`, { method: 'POST' });
         return ((await response.json()) as { session: string }).session;
@@ -83,7 +86,22 @@ function realServices(config: Config): WorkerServices {
       apiId: Number(required(config.telegram.apiId, 'TELEGRAM_API_ID')),
       apiHash: required(config.telegram.apiHash, 'TELEGRAM_API_HASH'),
       sessionFor: (accountId) => accounts.telegramSession(accountId),
+      bot: controlBot(accounts, required(config.telegram.botToken, 'TELEGRAM_BOT_TOKEN')),
     }),
   };
   return { services, accounts };
+}
+
+/** The control bot's session: logged in with the token once, then kept in the account store like an account's. */
+function controlBot(accounts: AccountStore, token: string) {
+  return {
+    accountId: controlBotAccount,
+    token,
+    storedSession: () =>
+      accounts.telegramSession(controlBotAccount).catch((err: unknown) => {
+        if (err instanceof MissingAccountSecret) return undefined;
+        throw err;
+      }),
+    saveSession: (session: string) => accounts.saveTelegramSession(controlBotAccount, session),
+  };
 }

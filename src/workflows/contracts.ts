@@ -37,6 +37,8 @@ export interface TelegramMessage {
   text: string;
   /** Unix seconds. */
   date: number;
+  /** The message this one answers, when it is a Telegram reply. */
+  replyToMessageId?: number;
 }
 
 /**
@@ -111,7 +113,12 @@ export interface WatchResult {
   started: number;
 }
 
+/** The control bot's account id: its session is kept in the account store under it, like an account's. */
+export const controlBotAccount = 'control-bot';
+
 export const workflowIds = {
+  /** The one control bot workflow: the owner's commands on Telegram. */
+  controlBot: () => 'control-bot',
   reply: (accountId: string, tweetId: string) => `reply:${accountId}:${tweetId}`,
   account: (accountId: string) => `account:${accountId}`,
   login: (accountId: string) => `login:${accountId}`,

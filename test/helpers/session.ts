@@ -45,14 +45,17 @@ export async function sessionState(handle: WorkflowHandle): Promise<SessionState
 /** A chat id of its own for a test, so the documents it counts are its own. */
 export const uniqueChatId = () => String(200_000 + Math.floor(Math.random() * 700_000));
 
-/** What the account sent the owner (user 1000) on Telegram: alerts and notices. */
+/** What the control bot told the owner (user 1000) about the account on Telegram: alerts and notices. */
 export async function messagesToOwner(accountId: string): Promise<string[]> {
   const { body } = await sandboxCall<{ messages: { accountId: string; chatId: string; out: boolean; text: string }[] }>(
     telegramControl(),
     'GET',
     '/_sandbox/state',
   );
-  return body.messages.filter((m) => m.accountId === accountId && m.out && m.chatId === '1000').map((m) => m.text);
+  const prefix = `[${accountId}] `;
+  return body.messages
+    .filter((m) => m.accountId === 'control-bot' && m.out && m.chatId === '1000' && m.text.startsWith(prefix))
+    .map((m) => m.text.slice(prefix.length));
 }
 
 /** The latest login code Telegram "sent to the phone" of that number. */

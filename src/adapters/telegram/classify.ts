@@ -12,6 +12,9 @@ export const telegramAuthErrors = new Set([
   'SESSION_EXPIRED',
   'USER_DEACTIVATED',
   'USER_DEACTIVATED_BAN',
+  // A bot token that @BotFather revoked or never issued.
+  'ACCESS_TOKEN_INVALID',
+  'ACCESS_TOKEN_EXPIRED',
 ]);
 
 /** Raised by the adapter when the connection drops or does not come up in time: the policy reconnects. */

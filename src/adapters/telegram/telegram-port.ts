@@ -23,6 +23,16 @@ export interface TelegramSettings extends TelegramClientSettings {
    * its simulator issued, since the key exchange needs Telegram's private RSA key.
    */
   newSession?: () => Promise<string>;
+  /**
+   * The control bot: an account id whose session is a bot's, logged in with its token (from @BotFather) the first
+   * time and kept in the account store after that.
+   */
+  bot?: {
+    accountId: string;
+    token: string;
+    storedSession: () => Promise<string | undefined>;
+    saveSession: (session: string) => Promise<void>;
+  };
 }
 
 /** Rejects with TelegramTimeout when `promise` has not settled within `ms`. */
@@ -37,9 +47,29 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
 /** The Telegram port over GramJS (MTProto, user sessions). Every error leaves it classified. */
 export function createTelegramPort(settings: TelegramSettings): TelegramPort {
   const timeoutMs = settings.requestTimeoutMs ?? 10_000;
+  /** A bot's stored session, or a new one from its token (auth.importBotAuthorization). */
+  const botSession = async (bot: NonNullable<TelegramSettings['bot']>): Promise<string> => {
+    const stored = await bot.storedSession();
+    if (stored) return stored;
+    const open = await openTelegramClient(settings, (await settings.newSession?.()) ?? '');
+    try {
+      const { apiId, apiHash } = settings;
+      await within(
+        timeoutMs,
+        'auth.importBotAuthorization',
+        open.client.invoke(new Api.auth.ImportBotAuthorization({ flags: 0, apiId, apiHash, botAuthToken: bot.token })),
+      );
+      const session = (open.client.session as StringSession).save();
+      await bot.saveSession(session);
+      return session;
+    } finally {
+      await open.close();
+    }
+  };
   const connect: Connect = async (accountId, onUpdate) => {
     try {
-      const session = await settings.sessionFor(accountId);
+      const { bot } = settings;
+      const session = bot?.accountId === accountId ? await botSession(bot) : await settings.sessionFor(accountId);
       const open = await openTelegramClient(settings, session, onUpdate);
       // Proves the session is still authorized (AUTH_KEY_UNREGISTERED, SESSION_REVOKED surface here).
       await within(timeoutMs, 'users.getMe', open.client.getMe()).catch(async (err: unknown) => {
@@ -217,6 +247,26 @@ async function openSession(connect: Connect, request: OpenSessionRequest, timeou
     lost: Promise.race([open.lost.then((reason) => classifyTelegramError(reason)), processingFailed]),
     point: () => ({ ...point }),
     ping: () => ping(client, timeoutMs),
+    async send(chatId, text) {
+      try {
+        await within(timeoutMs, 'messages.sendMessage', client.sendMessage(returnBigInt(chatId), { message: text }));
+      } catch (err) {
+        throw classifyTelegramError(err);
+      }
+    },
+    async messageText(messageId) {
+      try {
+        const found = await within(
+          timeoutMs,
+          'messages.getMessages',
+          client.invoke(new Api.messages.GetMessages({ id: [new Api.InputMessageID({ id: messageId })] })),
+        );
+        const message = 'messages' in found ? found.messages[0] : undefined;
+        return message instanceof Api.Message ? message.message : undefined;
+      } catch (err) {
+        throw classifyTelegramError(err);
+      }
+    },
     close: () => open.close(),
   };
 }
@@ -248,7 +298,14 @@ function liveMessage(update: Api.TypeUpdate | Api.TypeUpdates): LiveMessage | 't
       pts: update.pts,
       ptsCount: update.ptsCount,
       out: update.out ?? false,
-      message: { chatId: userId, messageId: update.id, senderId: userId, text: update.message, date: update.date },
+      message: {
+        chatId: userId,
+        messageId: update.id,
+        senderId: userId,
+        text: update.message,
+        date: update.date,
+        ...replyToOf(update.replyTo),
+      },
     };
   }
   if (update instanceof Api.UpdateShortChatMessage) {
@@ -262,6 +319,7 @@ function liveMessage(update: Api.TypeUpdate | Api.TypeUpdates): LiveMessage | 't
         senderId: update.fromId.toString(),
         text: update.message,
         date: update.date,
+        ...replyToOf(update.replyTo),
       },
     };
   }
@@ -290,5 +348,13 @@ function toMessage(message: Api.Message): TelegramMessage {
     senderId: message.fromId ? peerIdOf(message.fromId) : chatId,
     text: message.message,
     date: message.date,
+    ...replyToOf(message.replyTo),
   };
+}
+
+/** The id of the message a reply answers (absent from the message when it answers none). */
+function replyToOf(header: Api.TypeMessageReplyHeader | undefined): { replyToMessageId?: number } {
+  return header instanceof Api.MessageReplyHeader && header.replyToMsgId
+    ? { replyToMessageId: header.replyToMsgId }
+    : {};
 }

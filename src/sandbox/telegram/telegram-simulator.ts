@@ -30,6 +30,9 @@ export const sandboxTelegramAccounts: readonly SandboxTelegramAccount[] = [
 ];
 export const sandboxOwnerUserId = 1000;
 
+/** The control bot: logged in with this token (auth.importBotAuthorization), as @BotFather's tokens are used. */
+export const sandboxControlBot = { accountId: 'control-bot', userId: 7000, token: '7000:sandbox-control-bot-token' };
+
 /** A message in an account's update sequence. `chatId` is the peer id as the account sees it (negative: a group). */
 export interface SimulatedMessage {
   accountId: string;
@@ -40,6 +43,8 @@ export interface SimulatedMessage {
   date: number;
   pts: number;
   out: boolean;
+  /** The message this one answers (a Telegram reply), if any. */
+  replyTo?: number;
 }
 
 interface KeyRecord {
@@ -98,13 +103,17 @@ export async function startTelegramSimulator(
   options: { port?: number; mtprotoPort?: number; loginCodeLifetimeMs?: number } = {},
 ) {
   const accounts = new Map<string, AccountState>(
-    sandboxTelegramAccounts.map((a) => [a.accountId, { ...a, pts: 1, nextMessageId: 1, refusedUntil: 0 }]),
+    [
+      ...sandboxTelegramAccounts,
+      { accountId: sandboxControlBot.accountId, userId: sandboxControlBot.userId, phone: '', firstName: 'Steadfast' },
+    ].map((a) => [a.accountId, { ...a, pts: 1, nextMessageId: 1, refusedUntil: 0 }]),
   );
   const users = new Map<number, { id: number; firstName: string; username?: string }>([
     [sandboxOwnerUserId, { id: sandboxOwnerUserId, firstName: 'Owner', username: 'owner' }],
     ...sandboxTelegramAccounts.map(
       (a) => [a.userId, { id: a.userId, firstName: a.firstName, username: a.accountId }] as const,
     ),
+    [sandboxControlBot.userId, { id: sandboxControlBot.userId, firstName: 'Steadfast', username: 'steadfast_bot' }],
   ]);
   const keys = new Map<string, KeyRecord>();
   for (const account of sandboxTelegramAccounts) {
@@ -156,6 +165,7 @@ export async function startTelegramSimulator(
       fromId: new Api.PeerUser({ userId: returnBigInt(m.out ? account.userId : Number(m.senderId)) }),
       date: m.date,
       message: m.text,
+      replyTo: m.replyTo ? new Api.MessageReplyHeader({ replyToMsgId: m.replyTo }) : undefined,
     });
 
   /** Appends a message to the account's update sequence (each message takes one pts). */
@@ -182,6 +192,7 @@ export async function startTelegramSimulator(
           ptsCount: 1,
           date: m.date,
           out: m.out,
+          replyTo: m.replyTo ? new Api.MessageReplyHeader({ replyToMsgId: m.replyTo }) : undefined,
         })
       : new Api.UpdateShortMessage({
           id: m.id,
@@ -191,6 +202,7 @@ export async function startTelegramSimulator(
           ptsCount: 1,
           date: m.date,
           out: m.out,
+          replyTo: m.replyTo ? new Api.MessageReplyHeader({ replyToMsgId: m.replyTo }) : undefined,
         });
 
   const config = () =>
@@ -265,6 +277,16 @@ export async function startTelegramSimulator(
         state,
       });
     }
+    if (request instanceof Api.messages.GetMessages) {
+      const account = accountOf(connection);
+      const ids = new Set(request.id.map((input) => (input instanceof Api.InputMessageID ? input.id : 0)));
+      const found = messages.filter((m) => m.accountId === account.accountId && ids.has(m.id));
+      return new Api.messages.Messages({
+        messages: found.map((m) => toApiMessage(m, account)),
+        chats: [],
+        users: [...new Set(found.map((m) => Number(m.senderId)))].map((id) => user(id)),
+      });
+    }
     if (request instanceof Api.messages.SendMessage) {
       const account = accountOf(connection);
       const chatId = chatIdOf(request.peer as Api.TypeInputPeer, account); // deserialized: always an InputPeer
@@ -276,8 +298,15 @@ export async function startTelegramSimulator(
     throw new RpcFailure(400, 'METHOD_INVALID');
   }
 
-  /** auth.sendCode → auth.signIn (→ account.getPassword → auth.checkPassword when 2FA is on) on one auth key. */
+  /**
+   * auth.sendCode → auth.signIn (→ account.getPassword → auth.checkPassword when 2FA is on) on one auth key; a bot
+   * logs in with its token instead.
+   */
   function loginCall(connection: MtprotoConnection, request: Api.AnyRequest): RpcResult | undefined {
+    if (request instanceof Api.auth.ImportBotAuthorization) {
+      if (request.botAuthToken !== sandboxControlBot.token) throw new RpcFailure(400, 'ACCESS_TOKEN_INVALID');
+      return authorize(connection, sandboxControlBot.accountId);
+    }
     if (request instanceof Api.auth.SendCode) {
       const account = [...accounts.values()].find((a) => a.phone === request.phoneNumber);
       if (!account) throw new RpcFailure(400, 'PHONE_NUMBER_INVALID');
@@ -424,7 +453,8 @@ export async function startTelegramSimulator(
       const senderId = field(body, 'senderId') ?? (chatId.startsWith('-') ? String(sandboxOwnerUserId) : chatId);
       if (!users.has(Number(senderId)))
         users.set(Number(senderId), { id: Number(senderId), firstName: `User ${senderId}` });
-      const message = append(account, { chatId, senderId, text, out: false });
+      const replyTo = Number(field(body, 'replyTo') ?? 0) || undefined;
+      const message = append(account, { chatId, senderId, text, out: false, ...(replyTo ? { replyTo } : {}) });
       // `push: false` stores the message without pushing it, as when Telegram drops an update: clients find the gap.
       const push = (body as { push?: unknown }).push !== false;
       if (push) for (const connection of connectionsOf(account.accountId)) connection.push(liveUpdate(message));
