@@ -88,6 +88,15 @@ const envSchema = z.object({
     z.string().regex(/^\d+$/, { message: 'expected a numeric Telegram user id' }).default('1000'),
   ),
 
+  STEADFAST_ADMIN_TELEGRAM_IDS: z.preprocess(
+    unset,
+    z
+      .string()
+      .regex(/^\d+(\s*,\s*\d+)*$/, { message: 'expected numeric Telegram user ids, separated by commas' })
+      .optional(),
+  ),
+  STEADFAST_CONTROL_BOT: z.preprocess(unset, z.enum(['on', 'off'], { message: 'expected on or off' }).default('on')),
+
   OPENAI_API_KEY: text(),
   OPENAI_BASE_URL: z.preprocess(unset, url.optional()),
   OPENAI_MODEL: z.preprocess(unset, z.string().trim().default('gpt-4o-mini')),
@@ -144,6 +153,10 @@ export interface Config {
   /** This worker's stable name (default: the host name): its own task queue for the logins it holds is named after it. */
   workerId: string;
   ownerTelegramId: string;
+  /** Who may command the control bot (default: the owner). */
+  adminTelegramIds: string[];
+  /** Whether workers start the control bot's workflow (one for the deployment). */
+  controlBot: boolean;
   /** The accounts' secrets (sessions, tokens); the sandbox keeps its own, next to its simulators. */
   accountStorePath: string;
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
@@ -183,6 +196,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     workerId: env.STEADFAST_WORKER_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-'),
     ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID,
+    adminTelegramIds: (env.STEADFAST_ADMIN_TELEGRAM_IDS ?? env.STEADFAST_OWNER_TELEGRAM_ID)
+      .split(',')
+      .map((id) => id.trim()),
+    controlBot: env.STEADFAST_CONTROL_BOT === 'on',
     accountStorePath: env.STEADFAST_ACCOUNT_STORE,
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
     x: { apiKey: env.X_API_KEY, apiSecret: env.X_API_SECRET, baseUrl: env.X_API_BASE_URL },

@@ -1,6 +1,7 @@
 import type { AccountStore } from '../ports/account-store';
 import type { Services } from '../ports/services';
 import { createAiActivities } from './ai';
+import { createControlBotActivities, type ControlBotDeps } from './control-bot';
 import { createConvexActivities } from './convex';
 import { createTelegramActivities } from './telegram';
 import { createLoginActivities } from './telegram-login';
@@ -15,10 +16,12 @@ export interface ActivityDeps {
   /** Where the login's secrets wait between steps, and this worker's own task queue for the logins it holds. */
   accounts: AccountStore;
   loginTaskQueue: string;
+  /** The control bot's Temporal client and admins; workers without it cannot run the bot. */
+  control?: Omit<ControlBotDeps, 'telegram'>;
 }
 
 /** Every activity the workers register, built over injected ports so tests and the sandbox reuse them. */
-export function createActivities({ services, ownerChatId, session, accounts, loginTaskQueue }: ActivityDeps) {
+export function createActivities({ services, ownerChatId, session, accounts, loginTaskQueue, control }: ActivityDeps) {
   return {
     ...createAiActivities(services.ai),
     ...createXActivities(services.x),
@@ -26,6 +29,7 @@ export function createActivities({ services, ownerChatId, session, accounts, log
     ...createTelegramActivities(services.telegram, ownerChatId),
     ...createSessionActivities({ telegram: services.telegram, ...session }),
     ...createLoginActivities({ telegram: services.telegram, accounts, loginTaskQueue }),
+    ...createControlBotActivities(control && { telegram: services.telegram, ...control }),
   };
 }
 

@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '../config';
 import { createLogger, installTemporalRuntime } from '../logging';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { sessionDeps } from '../temporal/session-deps';
+import { startControlBot } from '../temporal/start-control-bot';
 import { createLoginWorker, loginTaskQueueOf } from './login-worker';
 import { SandboxNotRunning, selectServices } from './services';
 
@@ -33,6 +34,7 @@ async function run(): Promise<void> {
     session: sessionDeps(client, config.temporal.taskQueue, config.chatBatching),
     accounts,
     loginTaskQueue,
+    control: { client, adminIds: config.adminTelegramIds },
   });
   const worker = await Worker.create({
     connection,
@@ -54,8 +56,11 @@ async function run(): Promise<void> {
     activities,
   );
 
+  // One control bot for the deployment: the first worker starts its workflow, the others find it running.
+  const startedBot = config.controlBot && (await startControlBot(client, config.temporal.taskQueue));
   logger.info(
     {
+      controlBot: config.controlBot ? (startedBot ? 'started' : 'running') : 'off',
       address: config.temporal.address,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,

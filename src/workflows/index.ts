@@ -5,3 +5,4 @@ export { syncMessageWorkflow } from './sync';
 export { accountSessionWorkflow } from './account-session';
 export { loginWorkflow } from './login';
 export { chatWorkflow } from './chat';
+export { controlBotWorkflow } from './control-bot';

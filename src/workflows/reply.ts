@@ -58,7 +58,7 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
 
     if (approval === 'owner') {
       await enter('awaiting-approval');
-      await notifyOwner({ accountId, text: `Reply to @${tweet.authorUsername ?? 'unknown'}?\n\n${text}` });
+      await notifyOwner({ accountId, text: approvalRequest(tweet.authorUsername, text, workflowInfo().workflowId) });
       if (!(await condition(() => decision !== undefined, approvalTimeout ?? '24h'))) {
         return await finish('expired', `The draft for tweet ${tweet.id} expired without a decision.`);
       }
@@ -109,4 +109,15 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
     log.info('reply finished', { accountId, tweetId: tweet.id, outcome });
     return { status: outcome, ...extra };
   }
+}
+
+/** What the owner reads: the draft, and how to answer it from Telegram (the control bot reads the id back). */
+function approvalRequest(author: string | undefined, draft: string, workflowId: string): string {
+  return [
+    `Reply to @${author ?? 'unknown'}? (${workflowId})`,
+    '',
+    draft,
+    '',
+    `Answer this message with ok to post it, no to reject it, or the text to post instead; or /approve, /edit or /reject ${workflowId}.`,
+  ].join('\n');
 }

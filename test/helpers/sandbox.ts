@@ -58,6 +58,7 @@ export async function sandboxActivities(
     session,
     accounts,
     loginTaskQueue,
+    control: { client, adminIds: [config.ownerTelegramId] },
   });
   return { services, accounts, activities };
 }

@@ -1,0 +1,191 @@
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { NotADeadLetter, retryDeadLetter } from '../temporal/dead-letters';
+import { workflowIds } from '../workflows/contracts';
+import { isFailureCategory, ownerMessages } from '../workflows/failures';
+import {
+  approveSignal,
+  chatInterruptSignal,
+  rejectSignal,
+  sessionPauseSignal,
+  sessionResumeSignal,
+  sessionStatusQuery,
+  statusQuery,
+} from '../workflows/messages';
+
+/**
+ * The control bot's commands: what the owner types on Telegram, turned into Temporal queries and signals, answered in
+ * plain words. Errors become a sentence by category, never a stack trace.
+ */
+export const helpText = [
+  'Commands:',
+  '/status — the accounts, replies waiting for you, failures',
+  '/pending — replies waiting for your approval',
+  '/approve <id> — post the draft',
+  '/edit <id> <text> — post your text instead',
+  '/reject <id> — do not reply',
+  '/pause [account] — disconnect an account (all without one)',
+  '/resume [account] — reconnect it',
+  '/retry <id> — run a failed workflow again',
+  '/interrupt <account> <chat> — cancel an AI answer being written',
+  'Or answer an approval request: ok, no, or the text to post.',
+].join('\n');
+
+/** A problem the owner caused (an unknown id, a finished workflow): said as it is. */
+class OwnerMistake extends Error {}
+
+export interface CommandContext {
+  client: Client;
+  /** The text of the message a reply answers, for answers to approval requests. */
+  repliedText?: () => Promise<string | undefined>;
+}
+
+export async function answerCommand(text: string, context: CommandContext): Promise<string> {
+  try {
+    return await dispatch(text.trim(), context);
+  } catch (err) {
+    return explain(err);
+  }
+}
+
+async function dispatch(text: string, { client, repliedText }: CommandContext): Promise<string> {
+  const replied = repliedText ? await repliedText() : undefined;
+  const answered = replied ? /\((reply:[^)\s]+)\)/.exec(replied)?.[1] : undefined;
+  if (answered && !text.startsWith('/')) return answerApproval(client, answered, text);
+
+  const [command = '', ...words] = text.split(/\s+/);
+  const name = command.replace(/@\w+$/, '').toLowerCase(); // "/status@steadfast_bot" in groups
+  const [first, second] = words;
+  switch (name) {
+    case '/start':
+    case '/help':
+      return helpText;
+    case '/status':
+      return status(client);
+    case '/pending':
+      return pending(client);
+    case '/approve':
+      await signalReply(client, need(first, '/approve <id>'), (h) => h.signal(approveSignal, {}));
+      return `Approved: ${first} will be posted.`;
+    case '/edit': {
+      const edited = text.slice(text.indexOf(need(first, '/edit <id> <text>')) + first!.length).trim();
+      await signalReply(client, first!, (h) =>
+        h.signal(approveSignal, { text: need(edited || undefined, '/edit <id> <text>') }),
+      );
+      return `Approved with your text: ${first} will post it.`;
+    }
+    case '/reject':
+      await signalReply(client, need(first, '/reject <id>'), (h) =>
+        h.signal(rejectSignal, { reason: words.slice(1).join(' ') || undefined }),
+      );
+      return `Rejected: ${first} will not be posted.`;
+    case '/pause':
+    case '/resume':
+      return pauseOrResume(client, name === '/pause', first);
+    case '/retry': {
+      const id = need(first, '/retry <id>');
+      await retryDeadLetter(client, id);
+      return `Retrying ${id}: a new run with the same input.`;
+    }
+    case '/interrupt': {
+      const id = workflowIds.chat(
+        need(first, '/interrupt <account> <chat>'),
+        need(second, '/interrupt <account> <chat>'),
+      );
+      await running(client, id);
+      await client.workflow.getHandle(id).signal(chatInterruptSignal);
+      return `Interrupted ${id}: the answer being written is dropped.`;
+    }
+    default:
+      return `I do not know "${command}".\n${helpText}`;
+  }
+}
+
+/** An answer to an approval request: ok, no, or the text to post instead. */
+async function answerApproval(client: Client, workflowId: string, text: string): Promise<string> {
+  if (/^(ok|okay|yes|y|approve|post|👍)$/i.test(text)) {
+    await signalReply(client, workflowId, (h) => h.signal(approveSignal, {}));
+    return `Approved: ${workflowId} will be posted.`;
+  }
+  if (/^(no|n|reject|skip|👎)$/i.test(text)) {
+    await signalReply(client, workflowId, (h) => h.signal(rejectSignal, {}));
+    return `Rejected: ${workflowId} will not be posted.`;
+  }
+  await signalReply(client, workflowId, (h) => h.signal(approveSignal, { text }));
+  return `Approved with your text: ${workflowId} will post it.`;
+}
+
+function need(value: string | undefined, usage: string): string {
+  if (!value) throw new OwnerMistake(`Usage: ${usage}`);
+  return value;
+}
+
+async function running(client: Client, workflowId: string): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  if (status.name !== 'RUNNING')
+    throw new OwnerMistake(`${workflowId} is ${status.name.toLowerCase()}: nothing to do.`);
+  return handle;
+}
+
+async function signalReply(client: Client, workflowId: string, send: (h: WorkflowHandle) => Promise<void>) {
+  if (!workflowId.startsWith('reply:')) throw new OwnerMistake(`${workflowId} is not a reply: /pending lists them.`);
+  await send(await running(client, workflowId));
+}
+
+async function list(client: Client, query: string, limit = 20): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of client.workflow.list({ query })) {
+    ids.push(execution.workflowId);
+    if (ids.length >= limit) break;
+  }
+  return ids.sort();
+}
+
+const sessionsQuery = 'WorkflowType="accountSessionWorkflow" AND ExecutionStatus="Running"';
+const pendingQuery = 'WorkflowType="replyWorkflow" AND ExecutionStatus="Running" AND Stage="awaiting-approval"';
+
+async function status(client: Client): Promise<string> {
+  const lines: string[] = [];
+  for (const id of await list(client, sessionsQuery)) {
+    const view = await client.workflow.getHandle(id).query(sessionStatusQuery);
+    const ping = view.latencyMs === undefined ? '' : `, ping ${view.latencyMs} ms`;
+    lines.push(`${id.replace(/^account:/, '')}: ${view.state}${ping}${view.lastError ? ` (${view.lastError})` : ''}`);
+  }
+  const { count: waiting } = await client.workflow.count(pendingQuery);
+  const { count: failed } = await client.workflow.count('ExecutionStatus="Failed"');
+  return [
+    lines.length ? lines.join('\n') : 'No account session is running.',
+    `${waiting} ${waiting === 1 ? 'reply waits' : 'replies wait'} for your approval (/pending).`,
+    `${failed} failed ${failed === 1 ? 'workflow' : 'workflows'} (/retry <id>).`,
+  ].join('\n');
+}
+
+async function pending(client: Client): Promise<string> {
+  const ids = await list(client, pendingQuery, 10);
+  if (ids.length === 0) return 'Nothing waits for your approval.';
+  const lines = [];
+  for (const id of ids) {
+    const view = await client.workflow.getHandle(id).query(statusQuery);
+    lines.push(`${id}\n${view.draft ?? ''}`);
+  }
+  return `${lines.join('\n\n')}\n\n/approve <id>, /edit <id> <text> or /reject <id>.`;
+}
+
+async function pauseOrResume(client: Client, pause: boolean, accountId: string | undefined): Promise<string> {
+  const ids = accountId ? [workflowIds.account(accountId)] : await list(client, sessionsQuery, 100);
+  for (const id of ids) {
+    const handle = accountId ? await running(client, id) : client.workflow.getHandle(id);
+    await handle.signal(pause ? sessionPauseSignal : sessionResumeSignal);
+  }
+  const names = ids.map((id) => id.replace(/^account:/, '')).join(', ') || 'no account';
+  return `${pause ? 'Pausing' : 'Resuming'}: ${names}.`;
+}
+
+function explain(err: unknown): string {
+  if (err instanceof OwnerMistake || err instanceof NotADeadLetter) return err.message;
+  if (err instanceof WorkflowNotFoundError)
+    return `No workflow ${err.workflowId ?? ''}: check the id (/pending, /status).`;
+  const category = err instanceof ApplicationFailure && isFailureCategory(err.type) ? err.type : 'upstream';
+  return `That did not work: ${ownerMessages[category]} Try again in a moment.`;
+}

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { postTargetTweet } from '../src/sandbox/sandbox';
+import { startControlBot } from '../src/temporal/start-control-bot';
+import { startAccountSession } from '../src/temporal/start-session';
+import { replyWorkflow } from '../src/workflows';
+import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
+import { sessionStopSignal, statusQuery } from '../src/workflows/messages';
+import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
+import { sessionState, telegramConnections, telegramControl } from './helpers/session';
+import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
+
+/**
+ * The control bot through the Telegram simulator: the owner (user 1000) writes to the bot as on Telegram, the bot
+ * (GramJS, logged in with its token) answers; commands steer real workflows on the dev server.
+ */
+type Sent = { id: number; accountId: string; chatId: string; out: boolean; text: string };
+const telegramMessages = async () =>
+  (await sandboxCall<{ messages: Sent[] }>(telegramControl(), 'GET', '/_sandbox/state')).body.messages;
+
+/** Writes to the bot as `senderId` (optionally as a reply to one of its messages) and returns the bot's answer. */
+async function tell(text: string, options: { senderId?: string; replyTo?: number } = {}): Promise<string> {
+  const senderId = options.senderId ?? '1000';
+  const { body } = await sandboxCall<{ messageId: number }>(telegramControl(), 'POST', '/_sandbox/telegram/incoming', {
+    accountId: 'control-bot',
+    chatId: senderId,
+    senderId,
+    text,
+    replyTo: options.replyTo,
+  });
+  let answer: Sent | undefined;
+  await eventually(`the bot's answer to ${text}`, async () => {
+    answer = (await telegramMessages()).find(
+      (m) => m.accountId === 'control-bot' && m.out && m.chatId === senderId && m.id > body.messageId,
+    );
+    return answer !== undefined;
+  });
+  return answer?.text ?? '';
+}
+
+let client: Client;
+const taskQueue = uniqueTaskQueue('control-bot');
+before(async () => {
+  client = await testClient();
+  // One bot per deployment: a worker of another test file may have started it on its own task queue.
+  await client.workflow
+    .getHandle(workflowIds.controlBot())
+    .terminate('test')
+    .catch(() => undefined);
+});
+after(async () => {
+  await client.workflow
+    .getHandle(workflowIds.controlBot())
+    .terminate('test over')
+    .catch(() => undefined);
+  await closeTestClient();
+});
+
+async function ownerReply(tweetText: string) {
+  const tweetId = await postTargetTweet(testSandboxPort(), { authorUsername: 'bob', text: tweetText });
+  const input: ReplyInput = {
+    accountId: 'alice',
+    tweet: { id: tweetId, text: tweetText, authorUsername: 'bob' },
+    approval: 'owner',
+  };
+  const handle = await client.workflow.start(replyWorkflow, {
+    taskQueue,
+    workflowId: workflowIds.reply('alice', tweetId),
+    args: [input],
+  });
+  await eventually('awaiting approval', async () => (await handle.query(statusQuery)).stage === 'awaiting-approval');
+  return handle;
+}
+
+describe('the control bot', () => {
+  test('commands from the owner steer the workflows; others are refused', async () => {
+    const { activities } = await sandboxActivities(taskQueue);
+    await withWorker({ taskQueue, activities }, async () => {
+      assert.equal(await startControlBot(client, taskQueue), true);
+      await eventually('the bot connected', async () => ((await telegramConnections('control-bot')) ?? 0) >= 1);
+
+      assert.match(await tell('/help'), /^Commands:\n\/status/);
+      assert.match(await tell('/start'), /^Commands:/);
+      assert.equal(await tell('/status', { senderId: '4242' }), 'Sorry, this bot only takes commands from its owner.');
+      assert.match(await tell('/frobnicate'), /^I do not know "\/frobnicate"\./);
+
+      // An answer to the approval request itself: "ok" posts the draft.
+      const first = await ownerReply('Does the bot work?');
+      const request = (await telegramMessages()).find(
+        (m) => m.accountId === 'control-bot' && m.chatId === '1000' && m.text.includes(`(${first.workflowId})`),
+      );
+      assert.ok(request, 'the approval request came from the bot');
+      assert.match(request.text, /^\[alice\] Reply to @bob\? \(reply:alice:\d+\)\n\n.+\n\nAnswer this message with ok/);
+      assert.equal(await tell('ok', { replyTo: request.id }), `Approved: ${first.workflowId} will be posted.`);
+      assert.equal((await first.result()).status, 'posted');
+
+      // /pending, then /edit and /reject by id.
+      const second = await ownerReply('Edit me?');
+      const third = await ownerReply('Reject me?');
+      const pending = await tell('/pending');
+      assert.match(pending, new RegExp(`${second.workflowId}\\n.+`));
+      assert.match(pending, new RegExp(third.workflowId));
+      assert.match(await tell('/status'), /2 replies wait for your approval \(\/pending\)\./);
+      assert.equal(
+        await tell(`/edit ${second.workflowId} Posted as the owner wrote it`),
+        `Approved with your text: ${second.workflowId} will post it.`,
+      );
+      assert.equal(await tell(`/reject ${third.workflowId}`), `Rejected: ${third.workflowId} will not be posted.`);
+      assert.deepEqual(await second.result(), {
+        status: 'posted',
+        replyTweetId: (await second.result()).replyTweetId,
+        text: 'Posted as the owner wrote it',
+      });
+      assert.equal((await third.result()).status, 'rejected');
+
+      // Errors in plain words: a finished reply, an unknown id, a missing argument.
+      assert.equal(await tell(`/approve ${third.workflowId}`), `${third.workflowId} is completed: nothing to do.`);
+      assert.equal(
+        await tell('/approve reply:alice:404'),
+        'No workflow reply:alice:404: check the id (/pending, /status).',
+      );
+      assert.equal(await tell('/approve'), 'Usage: /approve <id>');
+      assert.equal(await tell('/interrupt alice 42'), 'No workflow chat:alice:42: check the id (/pending, /status).');
+    });
+  });
+
+  test('pause and resume an account; retry a dead letter', async () => {
+    const { activities } = await sandboxActivities(taskQueue);
+    await withWorker({ taskQueue, activities }, async () => {
+      await startControlBot(client, taskQueue);
+      await eventually('the bot connected', async () => ((await telegramConnections('control-bot')) ?? 0) >= 1);
+      const { workflowId } = await startAccountSession(client, taskQueue, 'alice');
+      const session = client.workflow.getHandle(workflowId);
+      try {
+        await eventually('alice connected', async () => (await sessionState(session)) === 'connected');
+        assert.match(await tell('/status'), /^alice: connected/m);
+        assert.equal(await tell('/pause alice'), 'Pausing: alice.');
+        await eventually('alice paused', async () => (await sessionState(session)) === 'paused');
+        assert.equal(await tell('/resume alice'), 'Resuming: alice.');
+        await eventually('alice connected again', async () => (await sessionState(session)) === 'connected');
+      } finally {
+        await session.signal(sessionStopSignal);
+        await session.result();
+      }
+
+      // A reply to a tweet X does not have fails at once (not-found): a dead letter to retry.
+      const missing = String(900_000 + Math.floor(Math.random() * 99_999));
+      const dead = await client.workflow.start(replyWorkflow, {
+        taskQueue,
+        workflowId: workflowIds.reply('alice', missing),
+        args: [{ accountId: 'alice', tweet: { id: missing, text: 'gone' }, approval: 'auto' }],
+      });
+      await assert.rejects(dead.result());
+      assert.equal(
+        await tell(`/retry ${dead.workflowId}`),
+        `Retrying ${dead.workflowId}: a new run with the same input.`,
+      );
+      const latest = await client.workflow.getHandle(dead.workflowId).describe();
+      assert.notEqual(latest.runId, dead.firstExecutionRunId, 'a new run');
+      assert.equal(
+        await tell(`/retry ${workflowIds.reply('alice', 'posted-or-not')}`),
+        `No workflow reply:alice:posted-or-not: check the id (/pending, /status).`,
+      );
+    });
+  });
+});
