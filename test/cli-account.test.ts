@@ -189,6 +189,44 @@ describe('npm run cli -- reply list|edit|cancel', () => {
   });
 });
 
+describe('npm run cli -- reply pause|resume|reject, failures retry --all', () => {
+  test('a paused reply holds; resumed, it can be rejected; a dead letter of one account is retried in bulk', async () => {
+    const tweet = await postTargetTweet(testSandboxPort(), { authorUsername: 'bob', text: 'Pause me?' });
+    const id = `reply:alice:${tweet}`;
+    await ok('reply', 'start', '--account', 'alice', '--tweet-id', tweet, '--text', 'Pause me?');
+    type Status = { stage?: string; paused?: boolean; result?: { status: string } };
+    assert.match(await ok('reply', 'pause', id), /^pause: sent to reply:alice:\d+\n/);
+    await eventually('paused', async () => (await json<Status>('reply', 'status', id)).paused === true);
+    await ok('reply', 'resume', id);
+    await eventually(
+      'awaiting approval',
+      async () => (await json<Status>('reply', 'status', id)).stage === 'awaiting-approval',
+    );
+    await ok('reply', 'reject', id, '--reason', 'off topic');
+    await eventually('rejected', async () => (await json<Status>('reply', 'status', id)).result?.status === 'rejected');
+
+    // An account with no X tokens: its reply fails as auth, a dead letter that retry --all --account finds.
+    const account = `zed${Date.now() % 100_000}`;
+    const lost = await postTargetTweet(testSandboxPort(), { authorUsername: 'bob', text: 'No tokens' });
+    await ok('reply', 'start', '--account', account, '--tweet-id', lost, '--text', 'No tokens', '--approval', 'auto');
+    await eventually(
+      'the dead letter',
+      async () => (await cli(['failures', 'show', `reply:${account}:${lost}`])).code === 0,
+    );
+    const { retried } = await json<{ retried: { workflowId: string }[] }>(
+      'failures',
+      'retry',
+      '--all',
+      '--account',
+      account,
+    );
+    assert.deepEqual(
+      retried.map((r) => r.workflowId),
+      [`reply:${account}:${lost}`],
+    );
+  });
+});
+
 describe('npm run cli -- chat …', () => {
   test('status shows the batch being generated; interrupt cancels it', async () => {
     const openai = { url: `http://127.0.0.1:${testSandboxPort()}` };

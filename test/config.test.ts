@@ -41,6 +41,14 @@ describe('config', () => {
     ],
     ['bad duration', { STEADFAST_APPROVAL_TIMEOUT: 'soon' }, /^STEADFAST_APPROVAL_TIMEOUT: expected a duration/],
     ['bad sandbox switch', { STEADFAST_SANDBOX: 'maybe' }, /^STEADFAST_SANDBOX: expected auto, on or off/],
+    ['bad chat batching', { STEADFAST_CHAT_QUIET: 'a while' }, /^STEADFAST_CHAT_QUIET: expected a duration/],
+    ['bad worker id', { STEADFAST_WORKER_ID: 'my worker' }, /^STEADFAST_WORKER_ID: expected letters, digits/],
+    [
+      'bad admin ids',
+      { STEADFAST_ADMIN_TELEGRAM_IDS: '1000;@owner' },
+      /^STEADFAST_ADMIN_TELEGRAM_IDS: expected numeric Telegram user ids, separated by commas/,
+    ],
+    ['bad control bot switch', { STEADFAST_CONTROL_BOT: 'yes' }, /^STEADFAST_CONTROL_BOT: expected on or off/],
     ['bad boolean', { TEMPORAL_TLS: 'yes' }, /^TEMPORAL_TLS: expected true or false/],
     ['bad URL', { CONVEX_URL: 'not a url' }, /^CONVEX_URL: expected a URL/],
     [
@@ -72,6 +80,20 @@ describe('config', () => {
       );
     });
   }
+
+  test('the control bot, its admins (the owner by default), chat batching and the worker id', () => {
+    const defaults = loadConfig({ STEADFAST_OWNER_TELEGRAM_ID: '42' });
+    assert.deepEqual(defaults.adminTelegramIds, ['42']);
+    assert.equal(defaults.controlBot, true);
+    assert.deepEqual(defaults.chatBatching, { firstWait: '1s', quiet: '4s', maxWait: '30s' });
+    assert.match(defaults.workerId, /^[A-Za-z0-9._-]+$/);
+    const set = loadConfig({
+      STEADFAST_ADMIN_TELEGRAM_IDS: '1000, 2000',
+      STEADFAST_CONTROL_BOT: 'off',
+      STEADFAST_WORKER_ID: 'w-1',
+    });
+    assert.deepEqual([set.adminTelegramIds, set.controlBot, set.workerId], [['1000', '2000'], false, 'w-1']);
+  });
 
   test('STEADFAST_SANDBOX=on keeps the sandbox even with credentials', () => {
     assert.equal(loadConfig({ STEADFAST_SANDBOX: 'on', OPENAI_API_KEY: 'sk-x' }).sandbox, true);

@@ -6,9 +6,11 @@ import { sandboxCall } from './helpers/sandbox';
 
 /** `npm run sandbox` as a user runs it: the simulators on the documented loopback ports, each with its control API. */
 describe('npm run sandbox', () => {
-  test('starts the simulators, prints their URLs, answers /_sandbox/state with JSON, and stops on SIGTERM', async () => {
+  test('starts the simulators, prints their URLs, answers /_sandbox/state with JSON, and stops on SIGTERM', async (t) => {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
     const sandbox = startTsProcess('scripts/sandbox.ts', { STEADFAST_SANDBOX_PORT: String(base) });
+    // A failed assertion must not leave the simulators running (the test file would never end).
+    t.after(() => void sandbox.child.kill('SIGKILL'));
     await sandbox.waitForOutput(/Ctrl-C stops them/);
     const output = sandbox.output();
     assert.match(output, new RegExp(`OpenAI-compatible API  http://127\\.0\\.0\\.1:${base}/v1`));
@@ -38,7 +40,7 @@ describe('npm run sandbox', () => {
     );
     assert.deepEqual(
       states[3].body.accounts.map((account) => account.accountId),
-      ['alice', 'bob'],
+      ['alice', 'bob', 'control-bot'],
     );
     assert.match(output, /Account store {10}\S+accounts\.json/);
     assert.ok(Array.isArray(states[0].body.completions) && Array.isArray(states[1].body.tweets));
