@@ -50,7 +50,11 @@ async function withChat(
       batching: fast,
       message: { chatId, messageId: ++messageId, senderId: '1000', text: `${marker} ${text}`, date: 1_800_000_000 },
     });
-  await withWorker({ taskQueue, activities }, () => fn({ chatId, marker, send }));
+  await withWorker({ taskQueue, activities }, async () => {
+    await fn({ chatId, marker, send });
+    // A chat waits an hour for more before its workflow ends; this one is over.
+    await client.workflow.getHandle(workflowIds.chat('bob', chatId)).terminate('test over');
+  });
 }
 
 const chatHandle = async (chatId: string) => (await testClient()).workflow.getHandle(workflowIds.chat('bob', chatId));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { postTargetTweet } from '../src/sandbox/sandbox';
+import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
+import { postTargetTweet, sandboxEndpoints } from '../src/sandbox/sandbox';
 import { startTsProcess, type RunningProcess } from './helpers/processes';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { latestLoginCode, telegramControl } from './helpers/session';
@@ -76,6 +77,23 @@ describe('npm run cli -- account …', () => {
       chatsAnsweredWithAi: ['555', '-100123'],
       watchedUsernames: [],
     });
+
+    // An update changes what it is given and keeps the rest; X tokens are read from standard input, not arguments.
+    const updated = await cli(['account', 'add', 'carol', '--name', 'Carol C', '--x-tokens'], {
+      input: 'tok-1\nsec-1\n',
+    });
+    assert.equal(updated.code, 0, updated.output);
+    assert.match(updated.output, /Updated account carol \(approval auto\)/);
+    assert.doesNotMatch(updated.output, /tok-1|sec-1/);
+    const stored = await sandboxCall<{
+      accounts: Record<string, { displayName: string; chatsAnsweredWithAi: string[] }>;
+    }>({ url: `http://127.0.0.1:${testSandboxPort() + 2}` }, 'GET', '/_sandbox/state');
+    assert.deepEqual(
+      [stored.body.accounts.carol?.displayName, stored.body.accounts.carol?.chatsAnsweredWithAi],
+      ['Carol C', ['555', '-100123']],
+    );
+    const store = createFileAccountStore(sandboxEndpoints(testSandboxPort()).accountStorePath);
+    assert.deepEqual(await store.xTokens('carol'), { accessToken: 'tok-1', accessSecret: 'sec-1' });
   });
 
   test("add starts a logged-in account's session; status, pause, resume, relogin, stop", async () => {
@@ -108,15 +126,18 @@ describe('npm run cli -- account …', () => {
       );
       const code = await latestLoginCode('+15550100002');
       assert.ok(code);
+      const wrong = await cli(['account', 'code', 'bob', code === '11111' ? '22222' : '11111']);
+      assert.equal(wrong.code, 1, wrong.output);
+      assert.match(wrong.output, /^Telegram refused the code: enter it again: npm run cli -- account code bob <code>/);
       assert.match(
         await ok('account', 'code', 'bob', code),
         /^bob has two-step verification: npm run cli -- account password bob/,
       );
 
-      const wrong = await cli(['account', 'password', 'bob'], { input: 'not-it\n' });
-      assert.equal(wrong.code, 1, wrong.output);
-      assert.match(wrong.output, /Telegram refused the 2FA password: enter it again: try again/);
-      assert.doesNotMatch(wrong.output, /not-it/, 'the password is never echoed');
+      const wrongPassword = await cli(['account', 'password', 'bob'], { input: 'not-it\n' });
+      assert.equal(wrongPassword.code, 1, wrongPassword.output);
+      assert.match(wrongPassword.output, /Telegram refused the 2FA password: enter it again: try again/);
+      assert.doesNotMatch(wrongPassword.output, /not-it/, 'the password is never echoed');
       const right = await cli(['account', 'password', 'bob'], { input: `${password}\n` });
       assert.equal(right.code, 0, right.output);
       assert.match(right.output, /bob is logged in; its Telegram session is starting/);
@@ -140,6 +161,7 @@ describe('npm run cli -- account …', () => {
       [['account', 'status', 'nobody'], /^Error: No workflow account:nobody in namespace default: check the id/],
       [['account', 'pause', 'nobody'], /^Error: No workflow account:nobody/],
       [['account', 'add', 'a b'], /^Error: argument: letters, digits, - and _/],
+      [['account', 'add', 'control-bot'], /^Error: argument: control-bot is the control bot, not an account/],
       [['account', 'add', 'dave', '--approval', 'maybe'], /^Error: --approval: expected auto or owner/],
       [['reply', 'list', '--stage', 'nope'], /^Error: --stage: expected one of drafting, awaiting-approval/],
       [['reply', 'cancel', 'reply:alice:none'], /^Error: No workflow reply:alice:none/],
@@ -257,7 +279,9 @@ describe('npm run cli -- chat …', () => {
     const unknown = await cli(['chat', 'interrupt', 'bob', '42']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.output, /^Error: No workflow chat:bob:42 in namespace default/);
+    await (await testClient()).workflow.getHandle(`chat:bob:${chatId}`).terminate('test over');
     const bad = await cli(['chat', 'status', 'bob', 'general']);
+    assert.equal(bad.code, 1);
     assert.match(bad.output, /^Error: argument: the Telegram chat id: digits, negative for a group/);
   });
 });

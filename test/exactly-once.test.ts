@@ -1,30 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { postTargetTweet, sandboxTweets } from '../src/sandbox/sandbox';
 import { startReply } from '../src/temporal/start-reply';
-import { startTsProcess, type RunningProcess } from './helpers/processes';
+import { sandboxWorkers } from './helpers/workers';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { closeTestClient, testAddress, testClient, uniqueTaskQueue, workflowBundlePath } from './helpers/temporal';
+import { closeTestClient, testClient, uniqueTaskQueue } from './helpers/temporal';
 
 /**
  * Exactly-once posting with real processes and the real X client against the X simulator: a worker SIGKILLed after
  * X accepted the reply and before anything was recorded leaves one tweet on X, and the reply completes on another.
  */
-const running: RunningProcess[] = [];
-afterEach(() => running.splice(0).forEach((worker) => worker.child.kill('SIGKILL')));
+const launch = sandboxWorkers();
 after(closeTestClient);
 
-async function startWorker(taskQueue: string, killAfterPost: boolean): Promise<RunningProcess> {
-  const worker = startTsProcess('test/fixtures/sandbox-worker.ts', {
-    STEADFAST_TEST_TEMPORAL_ADDRESS: testAddress(),
-    STEADFAST_TEST_WORKFLOW_BUNDLE: workflowBundlePath(),
-    TASK_QUEUE: taskQueue,
-    KILL_AFTER_POST: killAfterPost ? '1' : '0',
-  });
-  running.push(worker);
-  await worker.waitForOutput(/^ready$/m);
-  return worker;
-}
+const startWorker = (taskQueue: string, killAfterPost: boolean) =>
+  launch(taskQueue, { KILL_AFTER_POST: killAfterPost ? '1' : '0' });
 
 describe('exactly-once posting', () => {
   test('a worker killed between "posted on X" and "recorded in Convex": one tweet on X, and the reply completes', async () => {

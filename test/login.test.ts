@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { sandboxEndpoints } from '../src/sandbox/sandbox';
@@ -12,18 +12,10 @@ import {
   sessionStopSignal,
   type LoginState,
 } from '../src/workflows/messages';
-import { startTsProcess, type RunningProcess } from './helpers/processes';
+import { sandboxWorkers } from './helpers/workers';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { latestLoginCode, messagesToOwner, sessionState, telegramControl } from './helpers/session';
-import {
-  closeTestClient,
-  eventually,
-  testAddress,
-  testClient,
-  uniqueId,
-  uniqueTaskQueue,
-  workflowBundlePath,
-} from './helpers/temporal';
+import { closeTestClient, eventually, testClient, uniqueId, uniqueTaskQueue } from './helpers/temporal';
 
 /**
  * loginWorkflow on the dev server, with worker processes (so they can die) and GramJS against the Telegram simulator:
@@ -32,21 +24,10 @@ import {
  */
 const alicePhone = '+15550100001';
 const accounts = () => createFileAccountStore(sandboxEndpoints(testSandboxPort()).accountStorePath);
-const running: RunningProcess[] = [];
-afterEach(() => running.splice(0).forEach((worker) => worker.child.kill('SIGKILL')));
+const launch = sandboxWorkers();
 after(closeTestClient);
 
-async function startWorker(taskQueue: string, workerId: string): Promise<RunningProcess> {
-  const worker = startTsProcess('test/fixtures/sandbox-worker.ts', {
-    STEADFAST_TEST_TEMPORAL_ADDRESS: testAddress(),
-    STEADFAST_TEST_WORKFLOW_BUNDLE: workflowBundlePath(),
-    TASK_QUEUE: taskQueue,
-    WORKER_ID: workerId,
-  });
-  running.push(worker);
-  await worker.waitForOutput(/^ready$/m);
-  return worker;
-}
+const startWorker = (taskQueue: string, workerId: string) => launch(taskQueue, { WORKER_ID: workerId });
 
 async function startLogin(taskQueue: string, input: Partial<LoginInput> = {}) {
   const client = await testClient();

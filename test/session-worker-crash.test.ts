@@ -1,38 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { accountSessionWorkflow } from '../src/workflows';
 import { workflowIds } from '../src/workflows/contracts';
 import { sessionStatusQuery, sessionStopSignal } from '../src/workflows/messages';
-import { startTsProcess, type RunningProcess } from './helpers/processes';
+import { sandboxWorkers } from './helpers/workers';
 import { injectMessage, sessionState, storedTexts, telegramConnections, uniqueChatId } from './helpers/session';
-import {
-  closeTestClient,
-  eventually,
-  testAddress,
-  testClient,
-  uniqueTaskQueue,
-  workflowBundlePath,
-} from './helpers/temporal';
+import { closeTestClient, eventually, testClient, uniqueTaskQueue } from './helpers/temporal';
 
 /**
  * A worker holding an account's Telegram session dies with SIGKILL (no shutdown, no last word to Temporal): the
  * missed heartbeats tell Temporal, the retry runs on the other worker process, and the messages that arrived in the
  * meantime are synced, each once. Only one connection to Telegram is left for the account.
  */
-const running: RunningProcess[] = [];
-afterEach(() => running.splice(0).forEach((worker) => worker.child.kill('SIGKILL')));
+const startWorker = sandboxWorkers();
 after(closeTestClient);
-
-async function startWorker(taskQueue: string): Promise<RunningProcess> {
-  const worker = startTsProcess('test/fixtures/sandbox-worker.ts', {
-    STEADFAST_TEST_TEMPORAL_ADDRESS: testAddress(),
-    STEADFAST_TEST_WORKFLOW_BUNDLE: workflowBundlePath(),
-    TASK_QUEUE: taskQueue,
-  });
-  running.push(worker);
-  await worker.waitForOutput(/^ready$/m);
-  return worker;
-}
 
 describe('a worker holding a Telegram session killed with SIGKILL', () => {
   test('the session resumes on the other worker, and nothing that arrived meanwhile is lost', async () => {

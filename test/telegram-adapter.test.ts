@@ -349,5 +349,15 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     } finally {
       await session.close();
     }
+
+    // A revoked bot session is replaced by a new login with the token, not left to fail forever.
+    const revokedSession = stored;
+    await sandboxCall(simulator, 'POST', '/_sandbox/telegram/revoke', { accountId: 'control-bot' });
+    const again = await botPort(sandboxControlBot.token).openSession({
+      accountId: 'control-bot',
+      onMessage: async () => undefined,
+    });
+    await again.close();
+    assert.ok(stored && stored !== revokedSession, 'a new bot session was stored');
   });
 });

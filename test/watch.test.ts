@@ -1,38 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { postTargetTweet, sandboxTweets } from '../src/sandbox/sandbox';
 import { addWatch, describeWatch, listWatches, removeWatch } from '../src/temporal/watch-schedules';
 import type { watchTweetsWorkflow } from '../src/workflows';
 import { workflowIds } from '../src/workflows/contracts';
-import { startTsProcess, type RunningProcess } from './helpers/processes';
+import { sandboxWorkers } from './helpers/workers';
 import { testSandboxPort } from './helpers/sandbox';
-import {
-  closeTestClient,
-  eventually,
-  testAddress,
-  testClient,
-  uniqueTaskQueue,
-  workflowBundlePath,
-} from './helpers/temporal';
+import { closeTestClient, eventually, testClient, uniqueTaskQueue } from './helpers/temporal';
 
 /**
  * Watching target accounts: a Temporal Schedule per account polls X (the simulator, through the real client) and
  * starts one reply workflow per new tweet, never two for the same tweet however often it polls.
  */
-const running: RunningProcess[] = [];
-afterEach(() => running.splice(0).forEach((worker) => worker.child.kill('SIGKILL')));
+const startWorker = sandboxWorkers();
 after(closeTestClient);
 
 describe('watching X accounts with a Schedule', () => {
   test('new tweets get one reply each; tweets from before the watch and repeated polls get none', async () => {
     const taskQueue = uniqueTaskQueue('watch');
-    const worker = startTsProcess('test/fixtures/sandbox-worker.ts', {
-      STEADFAST_TEST_TEMPORAL_ADDRESS: testAddress(),
-      STEADFAST_TEST_WORKFLOW_BUNDLE: workflowBundlePath(),
-      TASK_QUEUE: taskQueue,
-    });
-    running.push(worker);
-    await worker.waitForOutput(/^ready$/m);
+    await startWorker(taskQueue);
 
     const client = await testClient();
     const port = testSandboxPort();

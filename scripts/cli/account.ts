@@ -6,7 +6,7 @@ import { connectClient } from '../../src/temporal/connection';
 import { startAccountSession } from '../../src/temporal/start-session';
 import { SandboxNotRunning, selectServices, type WorkerServices } from '../../src/workers/services';
 import { loginWorkflow } from '../../src/workflows';
-import { workflowIds } from '../../src/workflows/contracts';
+import { controlBotAccount, workflowIds } from '../../src/workflows/contracts';
 import {
   loginCodeSignal,
   loginStatusQuery,
@@ -28,7 +28,8 @@ import { CliError, parseOptions, readSecret, waitFor, webUiLink, type Command } 
  */
 const accountId = z
   .string({ message: 'required: the account id, e.g. alice' })
-  .regex(/^[\w-]{1,64}$/, 'letters, digits, - and _');
+  .regex(/^[\w-]{1,64}$/, 'letters, digits, - and _')
+  .refine((id) => id !== controlBotAccount, `${controlBotAccount} is the control bot, not an account`);
 const oneAccount = z.tuple([accountId], 'expected one account id');
 
 /** The account store and Convex, as the worker sees them (the sandbox's when there are no credentials). */
@@ -53,16 +54,16 @@ const add: Command = {
     const options = parseOptions(
       args,
       {
-        approval: { type: 'string', default: 'owner' },
+        approval: { type: 'string' },
         name: { type: 'string' },
-        'ai-chat': { type: 'string', multiple: true, default: [] },
+        'ai-chat': { type: 'string', multiple: true },
         'x-tokens': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
       },
       z.object({
-        approval: z.enum(['auto', 'owner'], { message: 'expected auto or owner' }),
+        approval: z.enum(['auto', 'owner'], { message: 'expected auto or owner' }).optional(),
         name: z.string().min(1).optional(),
-        'ai-chat': z.array(z.string().regex(/^-?\d+$/, 'a Telegram chat id: digits, negative for a group')),
+        'ai-chat': z.array(z.string().regex(/^-?\d+$/, 'a Telegram chat id: digits, negative for a group')).optional(),
         'x-tokens': z.boolean(),
         json: z.boolean(),
         positionals: oneAccount,
@@ -74,19 +75,24 @@ const add: Command = {
       services: { store },
       accounts,
     } = await services(config);
+    // Secrets first: a failed prompt leaves nothing half done.
+    const tokens = options['x-tokens']
+      ? {
+          accessToken: await readSecret(`X access token of ${id}: `),
+          accessSecret: await readSecret(`X access token secret of ${id}: `),
+        }
+      : undefined;
+    // What is not given stays as it was.
     const existing = await store.accountSettings(id);
+    const approval = options.approval ?? existing?.approval ?? 'owner';
     await store.saveAccountSettings({
       accountId: id,
       displayName: options.name ?? existing?.displayName,
-      approval: options.approval,
-      chatsAnsweredWithAi: options['ai-chat'],
+      approval,
+      chatsAnsweredWithAi: options['ai-chat'] ?? existing?.chatsAnsweredWithAi ?? [],
       watchedUsernames: existing?.watchedUsernames ?? [],
     });
-    if (options['x-tokens']) {
-      const accessToken = await readSecret(`X access token of ${id}: `);
-      const accessSecret = await readSecret(`X access token secret of ${id}: `);
-      await accounts.saveXTokens(id, { accessToken, accessSecret });
-    }
+    if (tokens) await accounts.saveXTokens(id, tokens);
     const loggedIn = await accounts.telegramSession(id).then(
       () => true,
       (err: unknown) => {
@@ -100,7 +106,7 @@ const add: Command = {
     if (options.json) {
       return console.log(JSON.stringify({ accountId: id, created: !existing, loggedIn, session, webUi: link }));
     }
-    console.log(`${existing ? 'Updated' : 'Added'} account ${id} (approval ${options.approval}).`);
+    console.log(`${existing ? 'Updated' : 'Added'} account ${id} (approval ${approval}).`);
     console.log(
       !session
         ? `Not logged in to Telegram yet: npm run cli -- account login ${id} --phone <+number>`
@@ -211,7 +217,8 @@ const code: Command = {
     await handle.signal(loginCodeSignal, value);
     const view = await loginOutcome(handle, sent, 'codesTried');
     print(options.json, config, workflowIds.login(id), view, describeLogin(id, view));
-    if (view.state === 'expired' || view.state === 'failed') process.exitCode = 1;
+    // Success is a session, or the next step of one; a refused code, an expiry or no answer yet is not.
+    if (view.state !== 'logged-in' && view.state !== 'awaiting-password') process.exitCode = 1;
   },
 };
 

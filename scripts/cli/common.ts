@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { type z } from 'zod';
 import type { Config } from '../../src/config';
 
@@ -69,11 +70,20 @@ export function webUiLink(config: Config, workflowId: string): string {
   return `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
+/** The Web UI's list of the workflows a visibility query finds. */
+export function webUiListLink(config: Config, query?: string): string {
+  const { webUiUrl, namespace } = config.temporal;
+  const list = `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows`;
+  return query ? `${list}?query=${encodeURIComponent(query)}` : list;
+}
+
 /** Turns the errors users cause into one clear line; anything else stays an error with its stack. */
 export function explain(err: unknown, config: Config): unknown {
   if (err instanceof WorkflowNotFoundError) {
     return new CliError(`No workflow ${err.workflowId ?? ''} in namespace ${config.temporal.namespace}: check the id`);
   }
+  // A service's classified failure (Convex down, Telegram refusing…): its category and what it said, one line.
+  if (err instanceof ApplicationFailure) return new CliError(`${err.type ?? 'error'}: ${err.message}`);
   const message = err instanceof Error ? err.message : '';
   if (/Failed to connect|connect ECONNREFUSED|UNAVAILABLE|deadline/i.test(message)) {
     return new CliError(
@@ -83,22 +93,28 @@ export function explain(err: unknown, config: Config): unknown {
   return err;
 }
 
-/**
- * Reads a secret the user types, without echoing it; from a pipe (scripts, tests) it reads one line. The secret goes
- * to the account store only, never into Temporal or an argument list that shell history would keep.
- */
-export async function readSecret(prompt: string): Promise<string> {
+/** Standard input when it is not a terminal (a pipe, a file): read whole once, handed out a line at a time. */
+let pipedLines: Promise<string[]> | undefined;
+function nextPipedLine(): Promise<string> {
+  pipedLines ??= new Promise((resolve) => {
+    let data = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk: string) => (data += chunk));
+    process.stdin.once('end', () => resolve(data.split(/\r?\n/)));
+  });
+  return pipedLines.then((lines) => lines.shift() ?? '');
+}
+
+/** One line typed at the terminal, not echoed. */
+function typedLine(): Promise<string> {
   const input = process.stdin;
-  process.stderr.write(prompt);
-  const line = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     let typed = '';
-    const tty = input.isTTY;
-    if (tty) input.setRawMode(true);
+    input.setRawMode(true);
     input.setEncoding('utf8');
     const done = (value: string | Error) => {
       input.off('data', onData);
-      input.off('end', onEnd);
-      if (tty) input.setRawMode(false);
+      input.setRawMode(false);
       input.pause();
       process.stderr.write('\n');
       if (value instanceof Error) reject(value);
@@ -111,11 +127,19 @@ export async function readSecret(prompt: string): Promise<string> {
         typed = char === '\u007f' ? typed.slice(0, -1) : typed + char;
       }
     };
-    const onEnd = () => done(typed);
     input.on('data', onData);
-    input.on('end', onEnd);
     input.resume();
   });
+}
+
+/**
+ * Reads a secret the user types, without echoing it; from a pipe (scripts, tests) it reads the next line. The secret
+ * goes to the account store only, never into Temporal or an argument list that shell history would keep.
+ */
+export async function readSecret(prompt: string): Promise<string> {
+  process.stderr.write(prompt);
+  const line = process.stdin.isTTY ? await typedLine() : await nextPipedLine();
+  if (!process.stdin.isTTY) process.stderr.write('\n');
   if (!line) throw new CliError('nothing was entered');
   return line;
 }

@@ -8,7 +8,7 @@ import {
   retryDeadLetter,
   type DeadLetter,
 } from '../../src/temporal/dead-letters';
-import { CliError, parseOptions, webUiLink, type Command } from './common';
+import { CliError, parseOptions, webUiLink, webUiListLink, type Command } from './common';
 import type { Config } from '../../src/config';
 
 /** Dead letters (failed workflows): list, explain, retry one or all. Retrying starts a new run with the same input. */
@@ -19,11 +19,6 @@ const account = z
 
 function describeLine(config: Config, dead: DeadLetter): string {
   return `${dead.workflowId}  ${dead.category}  ${dead.failedAt ?? ''}\n  ${dead.message}\n  ${webUiLink(config, dead.workflowId)}`;
-}
-
-function listLink(config: Config, query: string): string {
-  const { webUiUrl, namespace } = config.temporal;
-  return `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`;
 }
 
 const list: Command = {
@@ -38,7 +33,7 @@ const list: Command = {
     );
     const client = await connectClient(config.temporal);
     const dead = await listDeadLetters(client, { accountId: options.account });
-    const link = listLink(config, deadLetterQuery(options.account));
+    const link = webUiListLink(config, deadLetterQuery(options.account));
     if (options.json) return console.log(JSON.stringify({ failures: dead, webUi: link }));
     console.log(dead.length ? dead.map((d) => describeLine(config, d)).join('\n') : 'No failed workflows.');
     console.log(link);

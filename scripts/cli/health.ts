@@ -5,7 +5,7 @@ import type { Config } from '../../src/config';
 import { sandboxEndpoints } from '../../src/sandbox/sandbox';
 import { connectClient } from '../../src/temporal/connection';
 import { sessionStatusQuery } from '../../src/workflows/messages';
-import { parseOptions, webUiLink, type Command } from './common';
+import { parseOptions, webUiLink, webUiListLink, type Command } from './common';
 
 /** One line of the health report: healthy or not, and what was seen. */
 interface Check {
@@ -120,8 +120,7 @@ export const health: Command = {
     }
     if (client && !system) checks.push(...(await accountChecks(client, config)));
     const healthy = checks.every((check) => check.ok);
-    const { webUiUrl, namespace } = config.temporal;
-    const link = `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows`;
+    const link = webUiListLink(config);
     if (options.json) console.log(JSON.stringify({ healthy, checks, webUi: link }));
     else {
       for (const check of checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`);

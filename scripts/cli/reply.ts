@@ -12,7 +12,7 @@ import {
 } from '../../src/workflows/messages';
 import { startReply } from '../../src/temporal/start-reply';
 import { accountIdKey, stageKey } from '../../src/workflows/search-attributes';
-import { CliError, parseOptions, webUiLink, type Command } from './common';
+import { CliError, parseOptions, webUiLink, webUiListLink, type Command } from './common';
 
 const id = z.object({
   positionals: z.tuple([z.string().min(1, 'expected a workflow id')], 'expected one workflow id'),
@@ -156,8 +156,7 @@ const list: Command = {
       });
       if (replies.length >= 500) break;
     }
-    const { webUiUrl, namespace } = config.temporal;
-    const link = `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`;
+    const link = webUiListLink(config, query);
     if (options.json) return console.log(JSON.stringify({ replies, webUi: link }));
     if (replies.length === 0) console.log('No replies match.');
     for (const reply of replies) console.log(`${reply.workflowId}  ${reply.execution}  ${reply.stage ?? ''}`);

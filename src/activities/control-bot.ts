@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { answerCommand } from '../control/commands';
-import type { SyncPoint, TelegramPort, TelegramSession } from '../ports/telegram';
+import type { SyncPoint, TelegramMessage, TelegramPort, TelegramSession } from '../ports/telegram';
 import { controlBotAccount } from '../workflows/contracts';
 import { permanentFailure } from './failures';
 
@@ -15,6 +15,8 @@ export interface ControlBotDeps {
 }
 
 const refusal = 'Sorry, this bot only takes commands from its owner.';
+/** Telegram's limit for one message. */
+const maxMessageLength = 4096;
 
 /**
  * The control bot's live session: every message from an admin is a command, answered on the same connection; anyone
@@ -30,23 +32,34 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
       const context = Context.current();
       const from = (context.info.heartbeatDetails as { point?: SyncPoint } | undefined)?.point;
       let opened: Promise<TelegramSession> | undefined = undefined;
+      let handling: Promise<void> = Promise.resolve();
+      const answer = async (message: TelegramMessage, point: SyncPoint) => {
+        const session = await opened!;
+        if (message.chatId.startsWith('-')) return; // a group the bot was added to: not a place for commands
+        let text = refusal;
+        if (admins.has(message.senderId)) {
+          const replied = message.replyToMessageId;
+          text = await answerCommand(message.text, {
+            client,
+            repliedText: replied ? () => session.messageText(replied) : undefined,
+            onError: (err) => {
+              context.log.warn('control bot command failed', { command: message.text, error: String(err) });
+            },
+          });
+        } else context.log.warn('control bot refused a non-admin', { senderId: message.senderId });
+        try {
+          await session.send(message.chatId, text.slice(0, maxMessageLength));
+        } catch (err) {
+          // One undeliverable answer (the user blocked the bot…) must not stop the bot; a lost connection shows in `lost`.
+          context.log.warn('control bot could not answer', { chatId: message.chatId, error: String(err) });
+        }
+        // The point after this message: a reconnect does not run the command again.
+        context.heartbeat({ point });
+      };
       opened = telegram.openSession({
         accountId: controlBotAccount,
         from,
-        onMessage: async (message) => {
-          const session = await opened!;
-          if (message.chatId.startsWith('-')) return; // a group the bot was added to: not a place for commands
-          let answer = refusal;
-          if (admins.has(message.senderId)) {
-            const replied = message.replyToMessageId;
-            answer = await answerCommand(message.text, {
-              client,
-              repliedText: replied ? () => session.messageText(replied) : undefined,
-            });
-          } else context.log.warn('control bot refused a non-admin', { senderId: message.senderId });
-          await session.send(message.chatId, answer);
-          context.heartbeat({ point: session.point() });
-        },
+        onMessage: (message, point) => (handling = answer(message, point)),
       });
       const session = await opened;
       try {
@@ -66,6 +79,7 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
           context.heartbeat({ point: session.point() });
         }
       } finally {
+        await handling.catch(() => undefined); // a command under way finishes before the connection closes
         await session.close();
       }
     },

@@ -6,6 +6,7 @@ import { isFailureCategory, ownerMessages } from '../workflows/failures';
 import {
   approveSignal,
   chatInterruptSignal,
+  chatStatusQuery,
   rejectSignal,
   sessionPauseSignal,
   sessionResumeSignal,
@@ -38,12 +39,17 @@ export interface CommandContext {
   client: Client;
   /** The text of the message a reply answers, for answers to approval requests. */
   repliedText?: () => Promise<string | undefined>;
+  /** Told of failures that are not the owner's mistake, for the log. */
+  onError?: (err: unknown) => void;
 }
 
 export async function answerCommand(text: string, context: CommandContext): Promise<string> {
   try {
     return await dispatch(text.trim(), context);
   } catch (err) {
+    if (!(err instanceof OwnerMistake || err instanceof NotADeadLetter || err instanceof WorkflowNotFoundError)) {
+      context.onError?.(err);
+    }
     return explain(err);
   }
 }
@@ -92,8 +98,10 @@ async function dispatch(text: string, { client, repliedText }: CommandContext): 
         need(first, '/interrupt <account> <chat>'),
         need(second, '/interrupt <account> <chat>'),
       );
-      await running(client, id);
-      await client.workflow.getHandle(id).signal(chatInterruptSignal);
+      const handle = await running(client, id);
+      const { state } = await handle.query(chatStatusQuery);
+      if (state !== 'generating') return `${id} is not writing an answer (${state}): nothing to interrupt.`;
+      await handle.signal(chatInterruptSignal);
       return `Interrupted ${id}: the answer being written is dropped.`;
     }
     default:
@@ -101,18 +109,25 @@ async function dispatch(text: string, { client, repliedText }: CommandContext): 
   }
 }
 
-/** An answer to an approval request: ok, no, or the text to post instead. */
+/**
+ * An answer to an approval request: ok, no, or `edit:` and the text to post instead. Anything else is asked again:
+ * a remark must never be posted by mistake.
+ */
 async function answerApproval(client: Client, workflowId: string, text: string): Promise<string> {
-  if (/^(ok|okay|yes|y|approve|post|👍)$/i.test(text)) {
+  if (/^(ok|okay|yes|y|approve|post|👍)[.!]*$/iu.test(text)) {
     await signalReply(client, workflowId, (h) => h.signal(approveSignal, {}));
     return `Approved: ${workflowId} will be posted.`;
   }
-  if (/^(no|n|reject|skip|👎)$/i.test(text)) {
+  if (/^(no|n|nope|reject|skip|👎)[.!]*$/iu.test(text)) {
     await signalReply(client, workflowId, (h) => h.signal(rejectSignal, {}));
     return `Rejected: ${workflowId} will not be posted.`;
   }
-  await signalReply(client, workflowId, (h) => h.signal(approveSignal, { text }));
-  return `Approved with your text: ${workflowId} will post it.`;
+  const edited = /^edit:\s*([\s\S]+)$/i.exec(text)?.[1]?.trim();
+  if (edited) {
+    await signalReply(client, workflowId, (h) => h.signal(approveSignal, { text: edited }));
+    return `Approved with your text: ${workflowId} will post it.`;
+  }
+  return 'I did not understand. Answer ok to post the draft, no to reject it, or edit: and the text to post.';
 }
 
 function need(value: string | undefined, usage: string): string {

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ChatBatching, ChatInput, TelegramMessage } from './contracts';
+import { alertOwner } from './alerts';
 import { durationMs } from './durations';
 import { deadLetter } from './failures';
 import { chatInterruptSignal, chatMessageSignal, chatStatusQuery, type ChatStatusView } from './messages';
@@ -60,9 +61,11 @@ export async function chatWorkflow({ accountId, chatId, batching, carried = [] }
       status.answered += 1;
     } catch (err) {
       if (!isCancellation(err)) {
-        // The batch goes unanswered, but the chat goes on: the failure is in the history and the status.
-        status.lastError = deadLetter(err).message;
+        // The batch goes unanswered, but the chat goes on; the owner hears why (retries could not cure it).
+        const failure = deadLetter(err);
+        status.lastError = failure.message;
         log.error('chat answer failed', { accountId, chatId, error: status.lastError });
+        await alertOwner(accountId, `the AI answer to ${batch.length} message(s) in chat ${chatId}`, failure);
       } else status.interrupted += 1;
     } finally {
       generation = undefined;

@@ -1,34 +1,24 @@
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 import { permanentCategories } from './failures';
 
+/** OpenAI-compatible calls: 2 s doubling to 30 s, 5 attempts; 4xx other than 429 are never retried. */
+const aiRetry = {
+  initialInterval: '2s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: permanentCategories,
+};
+
 /**
  * Every activity's timeouts and retry policy, in one table (DESIGN.md, "Retries and errors"). Activities classify
  * errors; these policies decide how often and how fast to try again. Nothing else in the code retries.
  */
 export const policies = {
   /** OpenAI-compatible chat completion: slow but cheap to repeat. */
-  aiGenerate: {
-    startToCloseTimeout: '60s',
-    retry: {
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: permanentCategories,
-    },
-  },
+  aiGenerate: { startToCloseTimeout: '60s', retry: aiRetry },
   /** A chat answer: as a draft, but heartbeating, so the owner's interrupt cancels it within seconds. */
-  aiChat: {
-    startToCloseTimeout: '60s',
-    heartbeatTimeout: '5s',
-    retry: {
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: permanentCategories,
-    },
-  },
+  aiChat: { startToCloseTimeout: '60s', heartbeatTimeout: '5s', retry: aiRetry },
   /** X API v2 post and read: rate limits reset on a 15-minute window, so the backoff reaches 10 minutes. */
   xApi: {
     startToCloseTimeout: '15s',

@@ -66,17 +66,28 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
       await open.close();
     }
   };
+  const connectWith = async (session: string, onUpdate?: (update: Api.TypeUpdate) => void) => {
+    const open = await openTelegramClient(settings, session, onUpdate);
+    // Proves the session is still authorized (AUTH_KEY_UNREGISTERED, SESSION_REVOKED surface here).
+    await within(timeoutMs, 'users.getMe', open.client.getMe()).catch(async (err: unknown) => {
+      await open.close();
+      throw err;
+    });
+    return open;
+  };
   const connect: Connect = async (accountId, onUpdate) => {
+    const { bot } = settings;
     try {
-      const { bot } = settings;
-      const session = bot?.accountId === accountId ? await botSession(bot) : await settings.sessionFor(accountId);
-      const open = await openTelegramClient(settings, session, onUpdate);
-      // Proves the session is still authorized (AUTH_KEY_UNREGISTERED, SESSION_REVOKED surface here).
-      await within(timeoutMs, 'users.getMe', open.client.getMe()).catch(async (err: unknown) => {
-        await open.close();
-        throw err;
-      });
-      return open;
+      if (bot?.accountId !== accountId) return await connectWith(await settings.sessionFor(accountId), onUpdate);
+      const stored = await bot.storedSession();
+      try {
+        return await connectWith(stored ?? (await botSession(bot)), onUpdate);
+      } catch (err) {
+        if (!stored || classifyTelegramError(err).type !== 'auth') throw err;
+        // The bot's stored session was revoked: its token makes a new one (once; a refused token is final).
+        await bot.saveSession('');
+        return await connectWith(await botSession(bot), onUpdate);
+      }
     } catch (err) {
       throw classifyTelegramError(err);
     }
