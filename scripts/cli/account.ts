@@ -112,7 +112,7 @@ const add: Command = {
         ? `Not logged in to Telegram yet: npm run cli -- account login ${id} --phone <+number>`
         : session.started
           ? `Started its Telegram session ${session.workflowId}.`
-          : `Its Telegram session ${session.workflowId} is running.`,
+          : `Its Telegram session ${session.workflowId} is running; changed AI chats apply within 10 minutes.`,
     );
     console.log(link);
   },

@@ -27,7 +27,11 @@ export function createActivities({ services, ownerChatId, session, accounts, log
     ...createXActivities(services.x),
     ...createConvexActivities(services.store),
     ...createTelegramActivities(services.telegram, ownerChatId),
-    ...createSessionActivities({ telegram: services.telegram, ...session }),
+    ...createSessionActivities({
+      telegram: services.telegram,
+      aiChatsOf: async (accountId) => (await services.store.accountSettings(accountId))?.chatsAnsweredWithAi ?? [],
+      ...session,
+    }),
     ...createLoginActivities({ telegram: services.telegram, accounts, loginTaskQueue }),
     ...createControlBotActivities(control && { telegram: services.telegram, ...control }),
   };

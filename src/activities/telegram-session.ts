@@ -9,6 +9,11 @@ export interface SessionDeps {
   startSync: (input: SyncInput) => Promise<unknown>;
   /** Hands a message of a chat answered with AI to that chat's workflow (src/temporal/start-chat.ts). */
   signalChat: (input: SyncInput) => Promise<void>;
+  /**
+   * The chats the account answers with AI, read from its settings at every connection, so a change made while the
+   * session runs applies from its next slice (at most 10 minutes) without waiting for a new run.
+   */
+  aiChatsOf?: (accountId: string) => Promise<string[]>;
   /** Tells the session workflow that runs this activity how the connection is (a signal). */
   report: (workflowId: string, report: SessionReport) => Promise<void>;
   /** How often to ping Telegram and heartbeat; well under the policy's heartbeat timeout. */
@@ -31,6 +36,7 @@ export function createSessionActivities({
   telegram,
   startSync,
   signalChat,
+  aiChatsOf,
   report,
   pingEveryMs = 3_000,
   reportEveryPings = 10,
@@ -45,7 +51,7 @@ export function createSessionActivities({
     }): Promise<SessionSlice> {
       const context = Context.current();
       const { accountId } = request;
-      const aiChats = new Set(request.aiChats ?? []);
+      const aiChats = new Set(aiChatsOf ? await aiChatsOf(accountId) : (request.aiChats ?? []));
       const resumed = (context.info.heartbeatDetails as SessionSlice | undefined)?.point;
       let synced = 0;
       const session = await telegram.openSession({
