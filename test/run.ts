@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
+import { freeBasePort } from './helpers/ports';
 
 /**
  * The test harness: one real Temporal dev server (the pinned CLI) and one workflow bundle for the whole run, then
@@ -24,22 +24,6 @@ function testFiles(dir: string): string[] {
 }
 
 const sandboxPortOf = (sandbox: RunningSandbox) => Number(new URL(sandbox.endpoints.openaiUrl).port);
-
-/** Five consecutive free loopback ports for the sandbox, away from the documented 4310 a developer may be using. */
-async function freeBasePort(): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((done) => {
-      const server = createServer();
-      server.once('error', () => done(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
-    });
-  for (let tries = 0; tries < 50; tries++) {
-    const base = 21_000 + Math.floor(Math.random() * 30_000);
-    const free = await Promise.all([0, 1, 2, 3, 4].map((offset) => isFree(base + offset)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('found no five consecutive free ports for the sandbox');
-}
 
 async function run(): Promise<number> {
   const files = process.argv.length > 2 ? process.argv.slice(2).map((file) => resolve(file)) : testFiles(__dirname);

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { freeBasePort } from './helpers/ports';
 import { startTsProcess } from './helpers/processes';
 import { sandboxCall } from './helpers/sandbox';
 
 /** `npm run sandbox` as a user runs it: the simulators on the documented loopback ports, each with its control API. */
 describe('npm run sandbox', () => {
   test('starts the simulators, prints their URLs, answers /_sandbox/state with JSON, and stops on SIGTERM', async (t) => {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = await freeBasePort();
     const sandbox = startTsProcess('scripts/sandbox.ts', { STEADFAST_SANDBOX_PORT: String(base) });
     // A failed assertion must not leave the simulators running (the test file would never end).
     t.after(() => void sandbox.child.kill('SIGKILL'));
