@@ -6,7 +6,7 @@ import { accountSessionWorkflow } from '../src/workflows';
 import { workflowIds, type ChatBatching } from '../src/workflows/contracts';
 import { chatInterruptSignal, chatStatusQuery, sessionStopSignal } from '../src/workflows/messages';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { injectMessage, sessionState, storedTexts, telegramControl, uniqueChatId } from './helpers/session';
+import { injectMessage, sentMessages, sessionState, storedTexts, uniqueChatId } from './helpers/session';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /**
@@ -25,14 +25,8 @@ async function prompts(marker: string): Promise<string[]> {
 }
 
 /** What the account sent to the chat on Telegram. */
-async function answers(accountId: string, chatId: string): Promise<string[]> {
-  const { body } = await sandboxCall<{ messages: { accountId: string; chatId: string; out: boolean; text: string }[] }>(
-    telegramControl(),
-    'GET',
-    '/_sandbox/state',
-  );
-  return body.messages.filter((m) => m.accountId === accountId && m.out && m.chatId === chatId).map((m) => m.text);
-}
+const answers = async (accountId: string, chatId: string) =>
+  (await sentMessages(accountId)).filter((m) => m.chatId === chatId).map((m) => m.text);
 
 /** Runs `fn` with a worker for the chat workflows; `send` hands a message to the chat as the session activity does. */
 async function withChat(

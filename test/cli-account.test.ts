@@ -1,31 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { postTargetTweet, sandboxEndpoints } from '../src/sandbox/sandbox';
-import { startTsProcess, type RunningProcess } from './helpers/processes';
+import { cliWithWorker } from './helpers/cli';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { latestLoginCode, telegramControl } from './helpers/session';
 import { signalChat } from '../src/temporal/start-chat';
-import { closeTestClient, eventually, testAddress, testClient, uniqueTaskQueue } from './helpers/temporal';
+import { closeTestClient, eventually, testClient, uniqueTaskQueue } from './helpers/temporal';
 
 /**
  * The owner's everyday commands, `npm run cli -- account …`, `reply list|edit|cancel` and `health`, driven as
  * subprocesses against the test dev server, a real worker process and the sandbox.
  */
-const taskQueue = uniqueTaskQueue('cli-account');
-const env = () => ({
-  TEMPORAL_ADDRESS: testAddress(),
-  TEMPORAL_TASK_QUEUE: taskQueue,
-  STEADFAST_SANDBOX: 'on',
-  STEADFAST_WORKER_ID: 'cli-account-test',
-});
-let worker: RunningProcess;
-
-async function cli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const run = startTsProcess('scripts/cli.ts', { ...env(), ...options.env }, args, options.input);
-  const { code } = await run.exited;
-  return { code, output: run.output().trim() };
-}
+const { taskQueue, cli } = cliWithWorker('cli-account', { STEADFAST_WORKER_ID: 'cli-account-test' });
 async function ok(...args: string[]): Promise<string> {
   const { code, output } = await cli(args);
   assert.equal(code, 0, `${args.join(' ')} exited ${code}: ${output}`);
@@ -36,15 +23,7 @@ type AccountReport = { accounts: { accountId: string; session?: { state: string 
 const sessionState = async (id: string) =>
   (await json<AccountReport>('account', 'status', id)).accounts[0]?.session?.state;
 
-before(async () => {
-  worker = startTsProcess('src/workers/main.ts', env());
-  await worker.waitForOutput(/"msg":"worker polling"/);
-});
-after(async () => {
-  worker.child.kill('SIGTERM');
-  await worker.exited;
-  await closeTestClient();
-});
+after(closeTestClient);
 
 describe('npm run cli -- account …', () => {
   test('add: settings in Convex; an account without a Telegram session is told to log in', async () => {

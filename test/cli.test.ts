@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { postTargetTweet } from '../src/sandbox/sandbox';
-import { startTsProcess, type RunningProcess } from './helpers/processes';
+import { cliWithWorker } from './helpers/cli';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { eventually, testAddress, uniqueTaskQueue } from './helpers/temporal';
+import { eventually } from './helpers/temporal';
 
 /** `npm run cli` driven as a subprocess against the test dev server and a real worker on the sandbox. */
-const taskQueue = uniqueTaskQueue('cli');
-const env = () => ({ TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: taskQueue, STEADFAST_SANDBOX: 'on' });
-let worker: RunningProcess;
-
-async function cli(...args: string[]): Promise<{ code: number | null; output: string }> {
-  const run = startTsProcess('scripts/cli.ts', env(), args);
-  const { code } = await run.exited;
-  return { code, output: run.output().trim() };
-}
-
-before(async () => {
-  worker = startTsProcess('src/workers/main.ts', env());
-  await worker.waitForOutput(/"msg":"worker polling"/);
-});
-after(async () => {
-  worker.child.kill('SIGTERM');
-  await worker.exited;
-});
+const harness = cliWithWorker('cli');
+const cli = (...args: string[]) => harness.cli(args);
 
 describe('npm run cli -- reply …', () => {
   let tweetId = '';

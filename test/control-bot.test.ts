@@ -2,22 +2,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { postTargetTweet } from '../src/sandbox/sandbox';
+import type { SimulatedMessage } from '../src/sandbox/telegram/telegram-simulator';
 import { startControlBot } from '../src/temporal/start-control-bot';
 import { startAccountSession } from '../src/temporal/start-session';
 import { replyWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
 import { sessionStopSignal, statusQuery } from '../src/workflows/messages';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { sessionState, telegramConnections, telegramControl } from './helpers/session';
+import { sentMessages, sessionState, telegramConnections, telegramControl } from './helpers/session';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /**
  * The control bot through the Telegram simulator: the owner (user 1000) writes to the bot as on Telegram, the bot
  * (GramJS, logged in with its token) answers; commands steer real workflows on the dev server.
  */
-type Sent = { id: number; accountId: string; chatId: string; out: boolean; text: string };
-const telegramMessages = async () =>
-  (await sandboxCall<{ messages: Sent[] }>(telegramControl(), 'GET', '/_sandbox/state')).body.messages;
 
 /** Writes to the bot as `senderId` (optionally as a reply to one of its messages) and returns the bot's answer. */
 async function tell(text: string, options: { senderId?: string; replyTo?: number } = {}): Promise<string> {
@@ -29,16 +27,11 @@ async function tell(text: string, options: { senderId?: string; replyTo?: number
     text,
     replyTo: options.replyTo,
   });
-  let answer: Sent | undefined;
+  let answer: SimulatedMessage | undefined;
   await eventually(`the bot's answer to ${text}`, async () => {
     // The bot's answer, not a notice about an account ("[alice] …") that happened to come meanwhile.
-    answer = (await telegramMessages()).find(
-      (m) =>
-        m.accountId === 'control-bot' &&
-        m.out &&
-        m.chatId === senderId &&
-        m.id > body.messageId &&
-        !m.text.startsWith('['),
+    answer = (await sentMessages('control-bot')).find(
+      (m) => m.chatId === senderId && m.id > body.messageId && !m.text.startsWith('['),
     );
     return answer !== undefined;
   });
@@ -93,8 +86,8 @@ describe('the control bot', () => {
 
       // An answer to the approval request itself: "ok" posts the draft.
       const first = await ownerReply('Does the bot work?');
-      const request = (await telegramMessages()).find(
-        (m) => m.accountId === 'control-bot' && m.chatId === '1000' && m.text.includes(`(${first.workflowId})`),
+      const request = (await sentMessages('control-bot')).find(
+        (m) => m.chatId === '1000' && m.text.includes(`(${first.workflowId})`),
       );
       assert.ok(request, 'the approval request came from the bot');
       assert.match(request.text, /^\[alice\] Reply to @bob\? \(reply:alice:\d+\)\n\n.+\n\nAnswer this message with ok/);

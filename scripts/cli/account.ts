@@ -1,8 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import type { Config } from '../../src/config';
 import { MissingAccountSecret } from '../../src/ports/account-store';
+import { runningSessions } from '../../src/temporal/account-sessions';
 import { connectClient } from '../../src/temporal/connection';
+import { startOnce } from '../../src/temporal/start-once';
 import { startAccountSession } from '../../src/temporal/start-session';
 import { SandboxNotRunning, selectServices, type WorkerServices } from '../../src/workers/services';
 import { loginWorkflow } from '../../src/workflows';
@@ -20,30 +22,34 @@ import {
   type SessionStatusView,
 } from '../../src/workflows/messages';
 import { accountIdKey } from '../../src/workflows/search-attributes';
-import { CliError, parseOptions, readSecret, waitFor, webUiLink, type Command } from './common';
+import {
+  accountId,
+  CliError,
+  noArguments,
+  parseJsonCommand,
+  parseOptions,
+  readSecret,
+  runningWorkflow,
+  waitFor,
+  webUiLink,
+  type Command,
+} from './common';
 
 /**
  * The owner's Telegram accounts: settings in Convex, secrets in the account store, one session workflow each
  * (`account:{id}`), and a login workflow (`login:{id}`) fed with the code and the 2FA password.
  */
-const accountId = z
-  .string({ message: 'required: the account id, e.g. alice' })
-  .regex(/^[\w-]{1,64}$/, 'letters, digits, - and _')
-  .refine((id) => id !== controlBotAccount, `${controlBotAccount} is the control bot, not an account`);
-const oneAccount = z.tuple([accountId], 'expected one account id');
+const account = accountId.refine(
+  (id) => id !== controlBotAccount,
+  `${controlBotAccount} is the control bot, not an account`,
+);
+const oneAccount = z.tuple([account], 'expected one account id');
 
 /** The account store and Convex, as the worker sees them (the sandbox's when there are no credentials). */
 async function services(config: Config): Promise<WorkerServices> {
   return selectServices(config).catch((err: unknown) => {
     throw err instanceof SandboxNotRunning ? new CliError(err.message) : err;
   });
-}
-
-async function runningHandle(client: Client, workflowId: string, what: string): Promise<WorkflowHandle> {
-  const handle = client.workflow.getHandle(workflowId);
-  const { status } = await handle.describe();
-  if (status.name !== 'RUNNING') throw new CliError(`${workflowId} is ${status.name}, not running: ${what}`);
-  return handle;
 }
 
 const add: Command = {
@@ -138,19 +144,17 @@ const login: Command = {
     const [id] = options.positionals;
     const client = await connectClient(config.temporal);
     const workflowId = workflowIds.login(id);
-    const handle = await client.workflow
-      .start(loginWorkflow, {
-        taskQueue: config.temporal.taskQueue,
-        workflowId,
-        args: [{ accountId: id, phone: options.phone, codeTimeout: options['code-timeout'] }],
-        typedSearchAttributes: [{ key: accountIdKey, value: id }],
-      })
-      .catch((err: unknown) => {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        throw new CliError(
-          `A login of ${id} is in progress: enter its code with \`npm run cli -- account code ${id} <code>\`, or see \`account status ${id}\``,
-        );
-      });
+    const { handle, started } = await startOnce(client, loginWorkflow, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId,
+      args: [{ accountId: id, phone: options.phone, codeTimeout: options['code-timeout'] }],
+      typedSearchAttributes: [{ key: accountIdKey, value: id }],
+    });
+    if (!started) {
+      throw new CliError(
+        `A login of ${id} is in progress: enter its code with \`npm run cli -- account code ${id} <code>\`, or see \`account status ${id}\``,
+      );
+    }
     const view = await waitFor(
       () => handle.query(loginStatusQuery),
       (v) => v.state !== 'sending-code',
@@ -198,17 +202,13 @@ const code: Command = {
   summary: 'enter the login code Telegram sent',
   usage: 'account code <id> <code> [--json]',
   async run(args, config) {
-    const options = parseOptions(
+    const options = parseJsonCommand(
       args,
-      { json: { type: 'boolean', default: false } },
-      z.object({
-        json: z.boolean(),
-        positionals: z.tuple(
-          [accountId, z.string().regex(/^\d{4,8}$/, 'the login code: the 4 to 8 digits Telegram sent')],
-          'expected the account id and the code',
-        ),
-      }),
       this.usage,
+      z.tuple(
+        [account, z.string().regex(/^\d{4,8}$/, 'the login code: the 4 to 8 digits Telegram sent')],
+        'expected the account id and the code',
+      ),
     );
     const [id, value] = options.positionals;
     const client = await connectClient(config.temporal);
@@ -226,12 +226,7 @@ const password: Command = {
   summary: 'enter the 2FA password (not echoed; kept in the account store until used)',
   usage: 'account password <id> [--json]   (reads the password from the terminal, or one line of standard input)',
   async run(args, config) {
-    const options = parseOptions(
-      args,
-      { json: { type: 'boolean', default: false } },
-      z.object({ json: z.boolean(), positionals: oneAccount }),
-      this.usage,
-    );
+    const options = parseJsonCommand(args, this.usage, oneAccount);
     const [id] = options.positionals;
     const client = await connectClient(config.temporal);
     const handle = await runningLogin(client, id);
@@ -273,7 +268,7 @@ function sessionSignal(summary: string, send: (handle: WorkflowHandle) => Promis
       const options = parseOptions(args, {}, z.object({ positionals: oneAccount }), usage);
       const [id] = options.positionals;
       const client = await connectClient(config.temporal);
-      const handle = await runningHandle(client, workflowIds.account(id), `start it with \`account add ${id}\``);
+      const handle = await runningWorkflow(client, workflowIds.account(id), `start it with \`account add ${id}\``);
       await send(handle);
       console.log(`${verb}: sent to ${handle.workflowId}\n${webUiLink(config, handle.workflowId)}`);
     },
@@ -295,14 +290,11 @@ const status: Command = {
   summary: "show an account's session (and login), or every running session",
   usage: 'account status [<id>] [--json]',
   async run(args, config) {
-    const options = parseOptions(
-      args,
-      { json: { type: 'boolean', default: false } },
-      z.object({ json: z.boolean(), positionals: z.union([oneAccount, z.tuple([])]) }),
-      this.usage,
-    );
+    const options = parseJsonCommand(args, this.usage, z.union([oneAccount, noArguments]));
     const client = await connectClient(config.temporal);
-    const ids = options.positionals.length ? options.positionals : await runningSessions(client);
+    const ids = options.positionals.length
+      ? options.positionals
+      : (await runningSessions(client)).map((session) => session.accountId);
     const reports = [];
     for (const id of ids) {
       const session = client.workflow.getHandle(workflowIds.account(id));
@@ -335,16 +327,6 @@ const status: Command = {
     }
   },
 };
-
-async function runningSessions(client: Client): Promise<string[]> {
-  const ids: string[] = [];
-  const query = 'WorkflowType="accountSessionWorkflow" AND ExecutionStatus="Running"';
-  for await (const execution of client.workflow.list({ query })) {
-    const match = /^account:([\w-]+)$/.exec(execution.workflowId);
-    if (match?.[1]) ids.push(match[1]);
-  }
-  return ids.sort();
-}
 
 export const accountCommands: Record<string, Command> = {
   add,

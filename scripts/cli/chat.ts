@@ -2,14 +2,11 @@ import { z } from 'zod';
 import { connectClient } from '../../src/temporal/connection';
 import { workflowIds } from '../../src/workflows/contracts';
 import { chatInterruptSignal, chatStatusQuery } from '../../src/workflows/messages';
-import { CliError, parseOptions, webUiLink, type Command } from './common';
+import { accountId, parseJsonCommand, parseOptions, runningWorkflow, webUiLink, type Command } from './common';
 
 /** Chats answered with AI (`chat:{account}:{chat}`): what a chat's workflow is doing, and the owner's interrupt. */
 const chatArguments = z.tuple(
-  [
-    z.string().regex(/^[\w-]{1,64}$/, 'the account id: letters, digits, - and _'),
-    z.string().regex(/^-?\d+$/, 'the Telegram chat id: digits, negative for a group'),
-  ],
+  [accountId, z.string().regex(/^-?\d+$/, 'the Telegram chat id: digits, negative for a group')],
   'expected the account id and the chat id',
 );
 
@@ -17,12 +14,7 @@ const status: Command = {
   summary: "show a chat's batch: collecting, generating or sending, and what it answered",
   usage: 'chat status <account id> <chat id> [--json]',
   async run(args, config) {
-    const options = parseOptions(
-      args,
-      { json: { type: 'boolean', default: false } },
-      z.object({ json: z.boolean(), positionals: chatArguments }),
-      this.usage,
-    );
+    const options = parseJsonCommand(args, this.usage, chatArguments);
     const workflowId = workflowIds.chat(...options.positionals);
     const handle = (await connectClient(config.temporal)).workflow.getHandle(workflowId);
     const { status: execution } = await handle.describe();
@@ -45,10 +37,7 @@ const interrupt: Command = {
   async run(args, config) {
     const options = parseOptions(args, {}, z.object({ positionals: chatArguments }), this.usage);
     const workflowId = workflowIds.chat(...options.positionals);
-    const handle = (await connectClient(config.temporal)).workflow.getHandle(workflowId);
-    const { status: execution } = await handle.describe();
-    if (execution.name !== 'RUNNING')
-      throw new CliError(`${workflowId} is ${execution.name}, not running: nothing to interrupt`);
+    const handle = await runningWorkflow(await connectClient(config.temporal), workflowId, 'nothing to interrupt');
     const { state } = await handle.query(chatStatusQuery);
     await handle.signal(chatInterruptSignal);
     const what =

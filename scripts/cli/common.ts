@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { type z } from 'zod';
+import { z } from 'zod';
 import type { Config } from '../../src/config';
 
 /** A failure to show the user as one line (and exit non-zero), never as a stack trace. */
@@ -45,6 +45,19 @@ export function parseOptions<S extends z.ZodType>(
   return result.data;
 }
 
+/** A command that takes no arguments. */
+export const noArguments = z.tuple([], 'takes no arguments');
+
+/** The options of a command that takes `--json` and the arguments `positionals` describes. */
+export function parseJsonCommand<P extends z.ZodType>(args: string[], usage: string, positionals: P) {
+  return parseOptions(
+    args,
+    { json: { type: 'boolean', default: false } },
+    z.object({ json: z.boolean(), positionals }),
+    usage,
+  );
+}
+
 /**
  * Telegram group ids are negative (-100…), which node:util would read as short options: after a string option such
  * an argument becomes its value (`--ai-chat=-100…`), elsewhere a positional (moved after `--`).
@@ -63,6 +76,19 @@ function negativeNumbersAsValues(args: string[], options: NonNullable<ParseArgsC
     else positionals.push(arg);
   }
   return positionals.length ? [...rest, '--', ...positionals] : rest;
+}
+
+/** An account id, as every command takes it. */
+export const accountId = z
+  .string({ message: 'required: the account id, e.g. alice' })
+  .regex(/^[\w-]{1,64}$/, 'letters, digits, - and _');
+
+/** The handle of a running workflow; otherwise one line that says its state and `whenNot`. */
+export async function runningWorkflow(client: Client, workflowId: string, whenNot: string): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  if (status.name !== 'RUNNING') throw new CliError(`${workflowId} is ${status.name}, not running: ${whenNot}`);
+  return handle;
 }
 
 export function webUiLink(config: Config, workflowId: string): string {

@@ -8,14 +8,11 @@ import {
   retryDeadLetter,
   type DeadLetter,
 } from '../../src/temporal/dead-letters';
-import { CliError, parseOptions, webUiLink, webUiListLink, type Command } from './common';
+import { accountId, CliError, parseJsonCommand, parseOptions, webUiLink, webUiListLink, type Command } from './common';
 import type { Config } from '../../src/config';
 
 /** Dead letters (failed workflows): list, explain, retry one or all. Retrying starts a new run with the same input. */
-const account = z
-  .string()
-  .regex(/^[\w-]+$/, 'letters, digits, - and _')
-  .optional();
+const account = accountId.optional();
 
 function describeLine(config: Config, dead: DeadLetter): string {
   return `${dead.workflowId}  ${dead.category}  ${dead.failedAt ?? ''}\n  ${dead.message}\n  ${webUiLink(config, dead.workflowId)}`;
@@ -46,12 +43,7 @@ const show: Command = {
   summary: 'show why a failed workflow failed',
   usage: 'failures show <workflow id> [--json]',
   async run(args, config) {
-    const options = parseOptions(
-      args,
-      { json: { type: 'boolean', default: false } },
-      z.object({ json: z.boolean(), positionals: idArgument }),
-      this.usage,
-    );
+    const options = parseJsonCommand(args, this.usage, idArgument);
     const client = await connectClient(config.temporal);
     const dead = await explainDeadLetter(client, options.positionals[0]).catch(asCliError);
     console.log(

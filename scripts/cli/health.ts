@@ -1,11 +1,10 @@
 import { connect } from 'node:net';
-import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../src/config';
 import { sandboxEndpoints } from '../../src/sandbox/sandbox';
 import { connectClient } from '../../src/temporal/connection';
-import { sessionStatusQuery } from '../../src/workflows/messages';
-import { parseOptions, webUiLink, webUiListLink, type Command } from './common';
+import { runningSessions, sessionStatus } from '../../src/temporal/account-sessions';
+import { noArguments, parseJsonCommand, webUiLink, webUiListLink, type Command } from './common';
 
 /** One line of the health report: healthy or not, and what was seen. */
 interface Check {
@@ -63,14 +62,13 @@ async function pollers(client: Client, config: Config, type: 'WORKFLOW' | 'ACTIV
 
 async function accountChecks(client: Client, config: Config): Promise<Check[]> {
   const checks: Check[] = [];
-  const query = 'WorkflowType="accountSessionWorkflow" AND ExecutionStatus="Running"';
-  for await (const execution of client.workflow.list({ query })) {
-    const view = await client.workflow.getHandle(execution.workflowId).query(sessionStatusQuery);
+  for (const { accountId, workflowId } of await runningSessions(client)) {
+    const view = await sessionStatus(client, workflowId);
     // needs-login waits for the owner; a reconnecting session is the policy at work, not yet a problem.
     checks.push({
-      name: `account ${execution.workflowId.replace(/^account:/, '')}`,
+      name: `account ${accountId}`,
       ok: view.state !== 'needs-login',
-      detail: `${view.state}${view.lastError ? ` (last error: ${view.lastError})` : ''} ${webUiLink(config, execution.workflowId)}`,
+      detail: `${view.state}${view.lastError ? ` (last error: ${view.lastError})` : ''} ${webUiLink(config, workflowId)}`,
     });
   }
   return checks;
@@ -80,12 +78,7 @@ export const health: Command = {
   summary: 'check Temporal, the workers, the services and the accounts; non-zero exit when unhealthy',
   usage: 'health [--json]',
   async run(args, config) {
-    const options = parseOptions(
-      args,
-      { json: { type: 'boolean', default: false } },
-      z.object({ json: z.boolean(), positionals: z.tuple([], 'takes no arguments') }),
-      this.usage,
-    );
+    const options = parseJsonCommand(args, this.usage, noArguments);
     const checks: Check[] = [];
     const client = await connectClient(config.temporal).catch(() => undefined);
     const system = await client?.workflowService.getSystemInfo({}).then(

@@ -12,7 +12,7 @@ import {
 } from '../../src/workflows/messages';
 import { startReply } from '../../src/temporal/start-reply';
 import { accountIdKey, stageKey } from '../../src/workflows/search-attributes';
-import { CliError, parseOptions, webUiLink, webUiListLink, type Command } from './common';
+import { accountId, CliError, parseOptions, runningWorkflow, webUiLink, webUiListLink, type Command } from './common';
 
 const id = z.object({
   positionals: z.tuple([z.string().min(1, 'expected a workflow id')], 'expected one workflow id'),
@@ -35,9 +35,7 @@ const start: Command = {
         json: { type: 'boolean', default: false },
       },
       z.object({
-        account: z
-          .string({ message: 'required: the account id, e.g. alice' })
-          .regex(/^[\w-]+$/, 'letters, digits, - and _'),
+        account: accountId,
         'tweet-id': z.string({ message: 'required: the id of the tweet to answer' }).regex(/^\d+$/, 'expected digits'),
         text: z.string({ message: 'required: the text of the tweet to answer' }).min(1),
         author: z.string().optional(),
@@ -124,10 +122,7 @@ const list: Command = {
         json: { type: 'boolean', default: false },
       },
       z.object({
-        account: z
-          .string()
-          .regex(/^[\w-]+$/, 'letters, digits, - and _')
-          .optional(),
+        account: accountId.optional(),
         stage: z.enum(replyStages, { message: `expected one of ${replyStages.join(', ')}` }).optional(),
         all: z.boolean(),
         json: z.boolean(),
@@ -164,21 +159,6 @@ const list: Command = {
   },
 };
 
-const cancel: Command = {
-  summary: 'cancel a reply: the owner is told, and the result is cancelled',
-  usage: 'reply cancel <workflow id>',
-  async run(args, config) {
-    const options = parseOptions(args, {}, id, this.usage);
-    const [workflowId] = options.positionals;
-    const handle = (await connectClient(config.temporal)).workflow.getHandle(workflowId);
-    const { status: execution } = await handle.describe();
-    if (execution.name !== 'RUNNING')
-      throw new CliError(`${workflowId} is ${execution.name}, not running: nothing to do`);
-    await handle.cancel();
-    console.log(`Cancel: sent to ${workflowId}\n${webUiLink(config, workflowId)}`);
-  },
-};
-
 /** A command that sends one signal to a running reply and reports it. */
 function signalCommand(
   summary: string,
@@ -197,10 +177,7 @@ function signalCommand(
         usage,
       );
       const [workflowId] = options.positionals;
-      const handle = (await connectClient(config.temporal)).workflow.getHandle(workflowId);
-      const { status: execution } = await handle.describe();
-      if (execution.name !== 'RUNNING')
-        throw new CliError(`${workflowId} is ${execution.name}, not running: nothing to do`);
+      const handle = await runningWorkflow(await connectClient(config.temporal), workflowId, 'nothing to do');
       await send(handle, textOption === 'text' ? options.text : options.reason);
       console.log(`${summary.split(' ')[0]}: sent to ${workflowId}\n${webUiLink(config, workflowId)}`);
     },
@@ -233,7 +210,11 @@ export const replyCommands: Record<string, Command> = {
     'text',
   ),
   list,
-  cancel,
+  cancel: signalCommand(
+    'cancel a reply: the owner is told, and the result is cancelled',
+    'reply cancel <workflow id>',
+    (h) => h.cancel().then(() => undefined),
+  ),
   pause: signalCommand('pause before the next side effect', 'reply pause <workflow id>', (h) => h.signal(pauseSignal)),
   resume: signalCommand('resume a paused reply', 'reply resume <workflow id>', (h) => h.signal(resumeSignal)),
 };

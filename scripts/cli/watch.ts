@@ -3,12 +3,9 @@ import type { Config } from '../../src/config';
 import { connectClient } from '../../src/temporal/connection';
 import { addWatch, listWatches, removeWatch } from '../../src/temporal/watch-schedules';
 import { workflowIds } from '../../src/workflows/contracts';
-import { CliError, parseOptions, type Command } from './common';
+import { accountId, CliError, noArguments, parseJsonCommand, parseOptions, type Command } from './common';
 
 /** The watched X accounts: one Temporal Schedule per account (`watch:{accountId}`) polls them. */
-const account = z
-  .string({ message: 'required: the account id, e.g. alice' })
-  .regex(/^[\w-]+$/, 'letters, digits, - and _');
 const username = z
   .string({ message: 'required: the X username to watch, without @' })
   .regex(/^\w{1,15}$/, 'an X username: up to 15 letters, digits and _');
@@ -32,7 +29,7 @@ const add: Command = {
         json: { type: 'boolean', default: false },
       },
       z.object({
-        account,
+        account: accountId,
         username,
         approval: z.enum(['auto', 'owner'], { message: 'expected auto or owner' }),
         every: z
@@ -67,7 +64,7 @@ const remove: Command = {
     const options = parseOptions(
       args,
       { account: { type: 'string' }, username: { type: 'string' } },
-      z.object({ account, username, positionals: z.tuple([], 'takes no arguments') }),
+      z.object({ account: accountId, username, positionals: z.tuple([], 'takes no arguments') }),
       this.usage,
     );
     const client = await connectClient(config.temporal);
@@ -82,12 +79,7 @@ const list: Command = {
   summary: 'list the watched X accounts, per account',
   usage: 'watch list [--json]',
   async run(args, config) {
-    const options = parseOptions(
-      args,
-      { json: { type: 'boolean', default: false } },
-      z.object({ json: z.boolean(), positionals: z.tuple([], 'takes no arguments') }),
-      this.usage,
-    );
+    const options = parseJsonCommand(args, this.usage, noArguments);
     const watches = await listWatches(await connectClient(config.temporal));
     if (options.json) return console.log(JSON.stringify({ watches }));
     if (watches.length === 0) return console.log('No account watches anyone yet: npm run cli -- watch add --help');

@@ -4,6 +4,7 @@ import { answerCommand } from '../control/commands';
 import type { SyncPoint, TelegramMessage, TelegramPort, TelegramSession } from '../ports/telegram';
 import { controlBotAccount } from '../workflows/contracts';
 import { permanentFailure } from './failures';
+import { nextSessionEvent } from './session-events';
 
 export interface ControlBotDeps {
   telegram: TelegramPort;
@@ -65,14 +66,7 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
       try {
         context.heartbeat({ point: session.point() });
         for (;;) {
-          const outcome = await Promise.race([
-            session.lost.then((reason) => ({ lost: reason })),
-            context.cancelled.then(
-              () => ({ cancelled: new Error('cancelled') }),
-              (err: unknown) => ({ cancelled: err }),
-            ),
-            context.sleep(pingEveryMs).then(() => ({ tick: true })),
-          ]);
+          const outcome = await nextSessionEvent(context, session, pingEveryMs);
           if ('lost' in outcome) throw outcome.lost;
           if ('cancelled' in outcome) throw outcome.cancelled;
           await session.ping();

@@ -12,7 +12,7 @@ export interface ActivityDeps {
   services: Services;
   ownerChatId: string;
   /** How the session activity starts syncs and reports to its workflow (src/temporal/session-deps.ts). */
-  session: Omit<SessionDeps, 'telegram'>;
+  session: Omit<SessionDeps, 'telegram' | 'aiChatsOf'>;
   /** Where the login's secrets wait between steps, and this worker's own task queue for the logins it holds. */
   accounts: AccountStore;
   loginTaskQueue: string;

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { nextSessionEvent } from './session-events';
 import type { SyncPoint, TelegramPort } from '../ports/telegram';
 import { workflowIds, type SyncInput } from '../workflows/contracts';
 import type { SessionReport } from '../workflows/messages';
@@ -13,7 +14,7 @@ export interface SessionDeps {
    * The chats the account answers with AI, read from its settings at every connection, so a change made while the
    * session runs applies from its next slice (at most 10 minutes) without waiting for a new run.
    */
-  aiChatsOf?: (accountId: string) => Promise<string[]>;
+  aiChatsOf: (accountId: string) => Promise<string[]>;
   /** Tells the session workflow that runs this activity how the connection is (a signal). */
   report: (workflowId: string, report: SessionReport) => Promise<void>;
   /** How often to ping Telegram and heartbeat; well under the policy's heartbeat timeout. */
@@ -42,26 +43,21 @@ export function createSessionActivities({
   reportEveryPings = 10,
 }: SessionDeps) {
   return {
-    async runSession(request: {
-      accountId: string;
-      from?: SyncPoint;
-      sliceMs: number;
-      /** The chats the account answers with AI (its settings); absent in requests of older workflow versions. */
-      aiChats?: string[];
-    }): Promise<SessionSlice> {
+    async runSession(request: { accountId: string; from?: SyncPoint; sliceMs: number }): Promise<SessionSlice> {
       const context = Context.current();
       const { accountId } = request;
-      const aiChats = new Set(aiChatsOf ? await aiChatsOf(accountId) : (request.aiChats ?? []));
+      const aiChats = new Set(await aiChatsOf(accountId));
       const resumed = (context.info.heartbeatDetails as SessionSlice | undefined)?.point;
       let synced = 0;
       const session = await telegram.openSession({
         accountId,
         from: resumed ?? request.from,
-        onMessage: async (message) => {
+        onMessage: async (message, point) => {
           await startSync({ accountId, message });
           if (aiChats.has(message.chatId)) await signalChat({ accountId, message });
           synced += 1;
-          context.heartbeat({ point: session.point(), synced });
+          // The point after this message: a retry resumes past it.
+          context.heartbeat({ point, synced });
         },
       });
       const connectedSince = new Date().toISOString();
@@ -73,14 +69,11 @@ export function createSessionActivities({
         await report(workflowId, { state: 'connected', connectedSince, attempt, point: session.point() });
         const deadline = Date.now() + request.sliceMs;
         for (;;) {
-          const outcome = await Promise.race([
-            session.lost.then((reason) => ({ lost: reason })),
-            context.cancelled.then(
-              () => ({ cancelled: true }),
-              (err: unknown) => ({ cancelled: err }),
-            ),
-            context.sleep(Math.min(pingEveryMs, Math.max(0, deadline - Date.now()))).then(() => ({ tick: true })),
-          ]);
+          const outcome = await nextSessionEvent(
+            context,
+            session,
+            Math.min(pingEveryMs, Math.max(0, deadline - Date.now())),
+          );
           if ('lost' in outcome) {
             // The owner sees `reconnecting` at once; the retry policy brings the connection back.
             const error = outcome.lost.message;

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { NotADeadLetter, retryDeadLetter } from '../temporal/dead-letters';
 import { workflowIds } from '../workflows/contracts';
 import { isFailureCategory, ownerMessages } from '../workflows/failures';
@@ -10,7 +11,6 @@ import {
   rejectSignal,
   sessionPauseSignal,
   sessionResumeSignal,
-  sessionStatusQuery,
   statusQuery,
 } from '../workflows/messages';
 
@@ -157,15 +157,14 @@ async function list(client: Client, query: string, limit = 20): Promise<string[]
   return ids.sort();
 }
 
-const sessionsQuery = 'WorkflowType="accountSessionWorkflow" AND ExecutionStatus="Running"';
 const pendingQuery = 'WorkflowType="replyWorkflow" AND ExecutionStatus="Running" AND Stage="awaiting-approval"';
 
 async function status(client: Client): Promise<string> {
   const lines: string[] = [];
-  for (const id of await list(client, sessionsQuery)) {
-    const view = await client.workflow.getHandle(id).query(sessionStatusQuery);
+  for (const { accountId, workflowId } of await runningSessions(client)) {
+    const view = await sessionStatus(client, workflowId);
     const ping = view.latencyMs === undefined ? '' : `, ping ${view.latencyMs} ms`;
-    lines.push(`${id.replace(/^account:/, '')}: ${view.state}${ping}${view.lastError ? ` (${view.lastError})` : ''}`);
+    lines.push(`${accountId}: ${view.state}${ping}${view.lastError ? ` (${view.lastError})` : ''}`);
   }
   const { count: waiting } = await client.workflow.count(pendingQuery);
   const { count: failed } = await client.workflow.count('ExecutionStatus="Failed"');
@@ -188,7 +187,9 @@ async function pending(client: Client): Promise<string> {
 }
 
 async function pauseOrResume(client: Client, pause: boolean, accountId: string | undefined): Promise<string> {
-  const ids = accountId ? [workflowIds.account(accountId)] : await list(client, sessionsQuery, 100);
+  const ids = accountId
+    ? [workflowIds.account(accountId)]
+    : (await runningSessions(client)).map((session) => session.workflowId);
   for (const id of ids) {
     const handle = accountId ? await running(client, id) : client.workflow.getHandle(id);
     await handle.signal(pause ? sessionPauseSignal : sessionResumeSignal);

@@ -12,8 +12,9 @@ import { startSync } from './start-sync';
 export function sessionDeps(
   client: Client,
   taskQueue: string,
-  batching: ChatBatching = { firstWait: '1s', quiet: '4s', maxWait: '30s' },
-): Omit<SessionDeps, 'telegram'> {
+  /** As configured (STEADFAST_CHAT_*); without it, the chat workflow's own defaults. */
+  batching?: ChatBatching,
+): Omit<SessionDeps, 'telegram' | 'aiChatsOf'> {
   return {
     startSync: (input) => startSync(client, taskQueue, input),
     signalChat: (input) => signalChat(client, taskQueue, { ...input, batching }),

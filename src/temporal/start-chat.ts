@@ -11,7 +11,7 @@ import { accountIdKey } from '../workflows/search-attributes';
 export async function signalChat(
   client: Client,
   taskQueue: string,
-  request: { accountId: string; message: TelegramMessage; batching: ChatBatching },
+  request: { accountId: string; message: TelegramMessage; batching?: ChatBatching },
 ): Promise<void> {
   const { accountId, message, batching } = request;
   await client.workflow.signalWithStart(chatWorkflow, {

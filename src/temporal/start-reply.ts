@@ -1,7 +1,8 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { replyWorkflow } from '../workflows';
 import { workflowIds, type ReplyInput } from '../workflows/contracts';
 import { accountIdKey } from '../workflows/search-attributes';
+import { startOnce } from './start-once';
 
 /**
  * Starts the reply workflow for one tweet, exactly once: the id is `reply:{accountId}:{tweetId}`, and a tweet whose
@@ -13,18 +14,11 @@ export async function startReply(
   taskQueue: string,
   input: ReplyInput,
 ): Promise<{ handle: WorkflowHandle<typeof replyWorkflow>; started: boolean }> {
-  const workflowId = workflowIds.reply(input.accountId, input.tweet.id);
-  try {
-    const handle = await client.workflow.start(replyWorkflow, {
-      taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: [{ key: accountIdKey, value: input.accountId }],
-    });
-    return { handle, started: true };
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { handle: client.workflow.getHandle<typeof replyWorkflow>(workflowId), started: false };
-  }
+  return startOnce(client, replyWorkflow, {
+    taskQueue,
+    workflowId: workflowIds.reply(input.accountId, input.tweet.id),
+    args: [input],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    typedSearchAttributes: [{ key: accountIdKey, value: input.accountId }],
+  });
 }

@@ -1,7 +1,8 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { accountSessionWorkflow } from '../workflows';
 import { workflowIds } from '../workflows/contracts';
 import { accountIdKey } from '../workflows/search-attributes';
+import { startOnce } from './start-once';
 
 /** Starts the account's session workflow (`account:{id}`) unless it runs already: one per account. */
 export async function startAccountSession(
@@ -10,16 +11,11 @@ export async function startAccountSession(
   accountId: string,
 ): Promise<{ workflowId: string; started: boolean }> {
   const workflowId = workflowIds.account(accountId);
-  try {
-    await client.workflow.start(accountSessionWorkflow, {
-      taskQueue,
-      workflowId,
-      args: [{ accountId }],
-      typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
-    });
-    return { workflowId, started: true };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, started: false };
-    throw err;
-  }
+  const { started } = await startOnce(client, accountSessionWorkflow, {
+    taskQueue,
+    workflowId,
+    args: [{ accountId }],
+    typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
+  });
+  return { workflowId, started };
 }

@@ -1,7 +1,8 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { syncMessageWorkflow } from '../workflows';
 import { workflowIds, type SyncInput } from '../workflows/contracts';
 import { accountIdKey } from '../workflows/search-attributes';
+import { startOnce } from './start-once';
 
 /**
  * Starts the sync of one Telegram message, exactly once: the id is `sync:{account}:{chat}:{message}`, so a message
@@ -10,17 +11,12 @@ import { accountIdKey } from '../workflows/search-attributes';
  */
 export async function startSync(client: Client, taskQueue: string, input: SyncInput): Promise<{ started: boolean }> {
   const { accountId, message } = input;
-  try {
-    await client.workflow.start(syncMessageWorkflow, {
-      taskQueue,
-      workflowId: workflowIds.sync(accountId, message.chatId, message.messageId),
-      args: [input],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
-    });
-    return { started: true };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
-    throw err;
-  }
+  const { started } = await startOnce(client, syncMessageWorkflow, {
+    taskQueue,
+    workflowId: workflowIds.sync(accountId, message.chatId, message.messageId),
+    args: [input],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
+  });
+  return { started };
 }

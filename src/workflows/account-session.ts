@@ -84,8 +84,7 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
   });
 
   // No message is processed with unknown settings.
-  let settings: Awaited<ReturnType<Activities['loadAccountSettings']>>;
-  while (!(settings = await loadAccountSettings({ accountId }))) {
+  while (!(await loadAccountSettings({ accountId }))) {
     status.state = 'paused';
     status.lastError = `Convex has no settings for account ${accountId}: add them, then send resume`;
     paused = true;
@@ -103,8 +102,7 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
     status.state = status.connectedSince ? 'reconnecting' : 'connecting';
     session = new CancellationScope();
     try {
-      const aiChats = settings.chatsAnsweredWithAi;
-      const slice = await session.run(() => runSession({ accountId, from: point, sliceMs, aiChats }));
+      const slice = await session.run(() => runSession({ accountId, from: point, sliceMs }));
       point = slice.point;
       status.lastSuccessAt = new Date().toISOString();
     } catch (err) {

@@ -34,8 +34,8 @@ export async function alertOwner(accountId: string, what: string, failure: Appli
 }
 
 /**
- * A message to the owner through the account's Telegram session. Best effort: an account with no working session
- * (not logged in yet, revoked) cannot send it, and what it says is also in the workflow's status and log.
+ * A message to the owner about the account, sent by the control bot. Best effort: if Telegram cannot take it after the
+ * send policy's retries, what it says is still in the workflow's history, status and log.
  */
 export async function tellOwner(accountId: string, text: string): Promise<void> {
   try {

@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import type { SimulatedMessage } from '../../src/sandbox/telegram/telegram-simulator';
 import { sessionStatusQuery, type SessionState } from '../../src/workflows/messages';
 import { sandboxCall, testSandboxPort } from './sandbox';
 
@@ -28,14 +29,24 @@ export async function storedTexts(accountId: string, chatId: string): Promise<st
     .map(([, doc]) => doc.text);
 }
 
+/** What the Telegram simulator holds: its accounts' connections, every message, the login codes it "sent". */
+async function telegramState() {
+  const { body } = await sandboxCall<{
+    accounts: { accountId: string; connections: number }[];
+    messages: SimulatedMessage[];
+    loginCodes: { phone: string; code: string }[];
+  }>(telegramControl(), 'GET', '/_sandbox/state');
+  return body;
+}
+
 /** How many MTProto connections the Telegram simulator has open for the account. */
 export async function telegramConnections(accountId: string): Promise<number | undefined> {
-  const { body } = await sandboxCall<{ accounts: { accountId: string; connections: number }[] }>(
-    telegramControl(),
-    'GET',
-    '/_sandbox/state',
-  );
-  return body.accounts.find((account) => account.accountId === accountId)?.connections;
+  return (await telegramState()).accounts.find((account) => account.accountId === accountId)?.connections;
+}
+
+/** What the account sent on Telegram, oldest first (the control bot's account is `control-bot`). */
+export async function sentMessages(accountId: string): Promise<SimulatedMessage[]> {
+  return (await telegramState()).messages.filter((m) => m.accountId === accountId && m.out);
 }
 
 export async function sessionState(handle: WorkflowHandle): Promise<SessionState> {
@@ -47,23 +58,13 @@ export const uniqueChatId = () => String(200_000 + Math.floor(Math.random() * 70
 
 /** What the control bot told the owner (user 1000) about the account on Telegram: alerts and notices. */
 export async function messagesToOwner(accountId: string): Promise<string[]> {
-  const { body } = await sandboxCall<{ messages: { accountId: string; chatId: string; out: boolean; text: string }[] }>(
-    telegramControl(),
-    'GET',
-    '/_sandbox/state',
-  );
   const prefix = `[${accountId}] `;
-  return body.messages
-    .filter((m) => m.accountId === 'control-bot' && m.out && m.chatId === '1000' && m.text.startsWith(prefix))
+  return (await sentMessages('control-bot'))
+    .filter((m) => m.chatId === '1000' && m.text.startsWith(prefix))
     .map((m) => m.text.slice(prefix.length));
 }
 
 /** The latest login code Telegram "sent to the phone" of that number. */
 export async function latestLoginCode(phone: string): Promise<string | undefined> {
-  const { body } = await sandboxCall<{ loginCodes: { phone: string; code: string }[] }>(
-    telegramControl(),
-    'GET',
-    '/_sandbox/state',
-  );
-  return body.loginCodes.filter((c) => c.phone === phone).at(-1)?.code;
+  return (await telegramState()).loginCodes.filter((c) => c.phone === phone).at(-1)?.code;
 }
