@@ -9,7 +9,7 @@ import { replyWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
 import { sessionStopSignal, statusQuery } from '../src/workflows/messages';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { sentMessages, sessionState, telegramConnections, telegramControl } from './helpers/session';
+import { controlBotListening, sentMessages, sessionState, telegramControl } from './helpers/session';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /**
@@ -77,7 +77,7 @@ describe('the control bot', () => {
     const { activities } = await sandboxActivities(taskQueue);
     await withWorker({ taskQueue, activities }, async () => {
       assert.equal(await startControlBot(client, taskQueue), true);
-      await eventually('the bot connected', async () => ((await telegramConnections('control-bot')) ?? 0) >= 1);
+      await eventually('the bot listening', () => controlBotListening(client));
 
       assert.match(await tell('/help'), /^Commands:\n\/status/);
       assert.match(await tell('/start'), /^Commands:/);
@@ -128,7 +128,7 @@ describe('the control bot', () => {
     const { activities } = await sandboxActivities(taskQueue);
     await withWorker({ taskQueue, activities }, async () => {
       await startControlBot(client, taskQueue);
-      await eventually('the bot connected', async () => ((await telegramConnections('control-bot')) ?? 0) >= 1);
+      await eventually('the bot listening', () => controlBotListening(client));
       const { workflowId } = await startAccountSession(client, taskQueue, 'alice');
       const session = client.workflow.getHandle(workflowId);
       try {

@@ -1,4 +1,6 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { workflowIds } from '../../src/workflows/contracts';
 import type { SimulatedMessage } from '../../src/sandbox/telegram/telegram-simulator';
 import { sessionStatusQuery, type SessionState } from '../../src/workflows/messages';
 import { sandboxCall, testSandboxPort } from './sandbox';
@@ -47,6 +49,17 @@ export async function telegramConnections(accountId: string): Promise<number | u
 /** What the account sent on Telegram, oldest first (the control bot's account is `control-bot`). */
 export async function sentMessages(accountId: string): Promise<SimulatedMessage[]> {
   return (await telegramState()).messages.filter((m) => m.accountId === accountId && m.out);
+}
+
+/**
+ * Whether the control bot listens: its session activity's current attempt has heartbeated, which it does only once
+ * the session is open and its point known. A connection alone is not enough: the bot's first run starts from the
+ * point Telegram gives when it asks, and a message sent before that is history, not a command.
+ */
+export async function controlBotListening(client: Client): Promise<boolean> {
+  const activity = (await client.workflow.getHandle(workflowIds.controlBot()).describe()).raw.pendingActivities?.[0];
+  if (!activity?.lastStartedTime || !activity.lastHeartbeatTime) return false;
+  return tsToMs(activity.lastHeartbeatTime) >= tsToMs(activity.lastStartedTime);
 }
 
 export async function sessionState(handle: WorkflowHandle): Promise<SessionState> {
