@@ -6,7 +6,14 @@ import { accountSessionWorkflow } from '../src/workflows';
 import { workflowIds, type ChatBatching } from '../src/workflows/contracts';
 import { chatInterruptSignal, chatStatusQuery, sessionStopSignal } from '../src/workflows/messages';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { injectMessage, sentMessages, sessionState, storedTexts, uniqueChatId } from './helpers/session';
+import {
+  injectMessage,
+  sentMessages,
+  sessionState,
+  storedTexts,
+  telegramControl,
+  uniqueChatId,
+} from './helpers/session';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /**
@@ -116,6 +123,28 @@ describe('chatWorkflow', () => {
       await eventually('the next answer', async () => (await answers('bob', chatId)).length === 1);
       assert.match((await prompts(marker)).at(-1) ?? '', /next question/);
       assert.doesNotMatch((await prompts(marker)).at(-1) ?? '', /slow question/, 'the interrupted batch is dropped');
+    });
+  });
+
+  test('an answer Telegram took but whose reply was lost is retried and sent once', async () => {
+    await withChat(async ({ chatId, send }) => {
+      await sandboxCall(telegramControl(), 'POST', '/_sandbox/faults', {
+        lostAnswerRate: 1,
+        burst: 1,
+        requests: ['messages.SendMessage'],
+      });
+      try {
+        await send('a question');
+        const handle = await chatHandle(chatId);
+        await eventually('answered', async () => (await handle.query(chatStatusQuery)).answered === 1, 40_000);
+      } finally {
+        await sandboxCall(telegramControl(), 'POST', '/_sandbox/faults', {});
+      }
+      const attempts = (await (await chatHandle(chatId)).fetchHistory()).events?.filter(
+        (e) => e.activityTaskStartedEventAttributes?.attempt === 2,
+      );
+      assert.equal(attempts?.length, 1, 'the send timed out once and was retried');
+      assert.equal((await answers('bob', chatId)).length, 1, 'one message in the chat');
     });
   });
 

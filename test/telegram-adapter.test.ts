@@ -190,6 +190,28 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     assert.deepEqual([silent.type, silent.nonRetryable], ['timeout', false]);
   });
 
+  test('a send whose answer was lost, retried with the same key, sends once; one without a key sends twice', async () => {
+    const lostOnce = () =>
+      simulator.setFaults({ lostAnswerRate: 1, burst: 1, requests: ['messages.SendMessage'], seed: 1 });
+    const send = (text: string, idempotencyKey?: string) =>
+      port().sendMessage({ accountId: 'bob', chatId: '1000', text, idempotencyKey });
+    const texts = async (text: string) => (await sentMessages('bob')).filter((m) => m.text === text);
+
+    lostOnce();
+    const lost = await failureOf(send('keyed', 'reply:bob:1/run/3'));
+    assert.deepEqual([lost.type, lost.nonRetryable], ['timeout', false], 'the sender cannot tell: it retries');
+    const retried = await send('keyed', 'reply:bob:1/run/3');
+    const keyed = await texts('keyed');
+    assert.equal(keyed.length, 1, 'Telegram took the first call; the retry sent nothing new');
+    assert.equal(retried.messageId, keyed[0]?.id, "the retry learns the first call's message");
+    assert.notEqual((await send('keyed', 'reply:bob:1/run/4')).messageId, retried.messageId, 'another key, a new send');
+
+    lostOnce();
+    await failureOf(send('unkeyed'));
+    await send('unkeyed');
+    assert.equal((await texts('unkeyed')).length, 2);
+  });
+
   test('PEER_ID_INVALID and CHAT_WRITE_FORBIDDEN are never retried', async () => {
     simulator.setFaults({ errorRate: 1, errorStatus: 400, burst: 1 });
     const invalid = await failureOf(port().sendMessage({ accountId: 'bob', chatId: '1000', text: 'x' }));

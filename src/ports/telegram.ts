@@ -54,7 +54,16 @@ export interface TelegramLogin {
 }
 
 export interface TelegramPort {
-  sendMessage(request: { accountId: string; chatId: string; text: string }): Promise<{ messageId: number }>;
+  /**
+   * Sends a text as the account. Sends with the same `idempotencyKey` send once: a retry after an answer that never
+   * came gets the message the first one sent.
+   */
+  sendMessage(request: {
+    accountId: string;
+    chatId: string;
+    text: string;
+    idempotencyKey?: string;
+  }): Promise<{ messageId: number }>;
   /** Connects with the account's stored session; fails with a classified error (auth, network, rate-limit, …). */
   openSession(request: OpenSessionRequest): Promise<TelegramSession>;
   /** A new login, or (with `resume`) one whose code was sent over an earlier connection with the same auth key. */

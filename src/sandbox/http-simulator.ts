@@ -28,7 +28,7 @@ export interface LoggedRequest {
   at: number;
   method: string;
   path: string;
-  status: number | 'no answer';
+  status: number | 'no answer' | 'answer lost';
 }
 
 export interface SimulatorSpec {
@@ -93,7 +93,7 @@ export async function startSimulator(
 
     const logged: LoggedRequest = { at: Date.now(), method: req.method ?? 'GET', path, status: 'no answer' };
     requests.push(logged);
-    const outcome = await faults.next();
+    const outcome = await faults.next(`${logged.method} ${path}`);
     let response: SimulatorResponse | undefined;
     if (outcome.kind === 'no-answer')
       response = undefined; // never answered: the client's own timeout decides
@@ -102,6 +102,10 @@ export async function startSimulator(
     else response = await spec.handle({ method: logged.method, path, query, headers: req.headers, body });
     if (!response) return;
     logged.status = response.status;
+    if (outcome.kind === 'answer-lost') {
+      logged.status = 'answer lost';
+      return; // carried out, never answered: the client's own timeout decides
+    }
     send(res, response);
   }
 

@@ -12,6 +12,7 @@ import type {
 } from '../../ports/telegram';
 import { classifyTelegramError, TelegramTimeout } from './classify';
 import { openTelegramClient, type TelegramClientSettings } from './client';
+import { sendText } from './send-text';
 
 export interface TelegramSettings extends TelegramClientSettings {
   /** The account's GramJS session string, read from the account store: never passed through Temporal. */
@@ -94,16 +95,16 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
   };
 
   return {
-    async sendMessage({ accountId, chatId, text }) {
+    async sendMessage({ accountId, chatId, text, idempotencyKey }) {
       const open = await connect(accountId);
       const { client } = open;
       try {
-        const sent = await within(
+        const messageId = await within(
           timeoutMs,
           'messages.sendMessage',
-          client.sendMessage(returnBigInt(chatId), { message: text }),
+          sendText(client, chatId, text, idempotencyKey),
         );
-        return { messageId: sent.id };
+        return { messageId };
       } catch (err) {
         throw classifyTelegramError(err);
       } finally {
@@ -260,7 +261,7 @@ async function openSession(connect: Connect, request: OpenSessionRequest, timeou
     ping: () => ping(client, timeoutMs),
     async send(chatId, text) {
       try {
-        await within(timeoutMs, 'messages.sendMessage', client.sendMessage(returnBigInt(chatId), { message: text }));
+        await within(timeoutMs, 'messages.sendMessage', sendText(client, chatId, text));
       } catch (err) {
         throw classifyTelegramError(err);
       }

@@ -181,6 +181,10 @@ export async function startTelegramSimulator(
     return stored;
   };
 
+  const sentByRandomId = new Map<string, SimulatedMessage>();
+  const sentMessageAnswer = (m: SimulatedMessage) =>
+    new Api.UpdateShortSentMessage({ out: true, id: m.id, pts: m.pts, ptsCount: 1, date: m.date });
+
   const liveUpdate = (m: SimulatedMessage): Api.TypeUpdates =>
     m.chatId.startsWith('-')
       ? new Api.UpdateShortChatMessage({
@@ -243,11 +247,17 @@ export async function startTelegramSimulator(
   /** The API methods the adapter uses; anything else is answered as Telegram answers an unknown method. */
   async function call(connection: MtprotoConnection, request: Api.AnyRequest): Promise<RpcResult | typeof noAnswer> {
     if (request instanceof Api.help.GetConfig) return config();
-    const outcome = await faults.next();
+    const outcome = await faults.next(request.className);
     if (outcome.kind === 'no-answer') return noAnswer;
     const injected = injectedError(outcome);
     if (injected) throw injected;
+    if (outcome.kind !== 'answer-lost') return carryOut(connection, request);
+    // Done on the server, but the answer never reaches the client: what it sent, it cannot tell.
+    await carryOut(connection, request).catch(() => undefined);
+    return noAnswer;
+  }
 
+  async function carryOut(connection: MtprotoConnection, request: Api.AnyRequest): Promise<RpcResult> {
     const login = loginCall(connection, request);
     if (login) return login;
     if (request instanceof Api.users.GetUsers) {
@@ -290,10 +300,16 @@ export async function startTelegramSimulator(
     if (request instanceof Api.messages.SendMessage) {
       const account = accountOf(connection);
       const chatId = chatIdOf(request.peer as Api.TypeInputPeer, account); // deserialized: always an InputPeer
+      // Telegram keeps every random_id an account used with a peer: the same one again sends nothing new and answers
+      // with the message it made the first time.
+      const sendKey = `${account.accountId}:${chatId}:${String(request.randomId)}`; // always set once deserialized
+      const earlier = sentByRandomId.get(sendKey);
+      if (earlier) return sentMessageAnswer(earlier);
       const sent = append(account, { chatId, senderId: String(account.userId), text: request.message, out: true });
+      sentByRandomId.set(sendKey, sent);
       // The account's other sessions learn of it as an update, as on Telegram.
       for (const other of connectionsOf(account.accountId)) if (other !== connection) other.push(liveUpdate(sent));
-      return new Api.UpdateShortSentMessage({ out: true, id: sent.id, pts: sent.pts, ptsCount: 1, date: sent.date });
+      return sentMessageAnswer(sent);
     }
     throw new RpcFailure(400, 'METHOD_INVALID');
   }
