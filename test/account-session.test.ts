@@ -122,8 +122,10 @@ describe('accountSessionWorkflow', () => {
         args: [{ accountId: 'bob' }],
       });
       await eventually('connected', async () => (await state(handle)) === 'connected');
+      const pausedAt = performance.now();
       await handle.signal(sessionPauseSignal);
       await eventually('paused', async () => (await state(handle)) === 'paused');
+      console.log(`  paused, the connection closed, ${Math.round(performance.now() - pausedAt)} ms after the signal`);
       assert.equal(await connections('bob'), 0, 'paused: no connection to Telegram');
       await inject(chatId, 'while paused 1');
       await inject(chatId, 'while paused 2');

@@ -6,6 +6,7 @@ import { createLogger, installTemporalRuntime } from '../logging';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { sessionDeps } from '../temporal/session-deps';
 import { startControlBot } from '../temporal/start-control-bot';
+import { heartbeatThrottle } from '../workflows/policies';
 import { createLoginWorker, loginTaskQueueOf } from './login-worker';
 import { SandboxNotRunning, selectServices } from './services';
 
@@ -44,6 +45,7 @@ async function run(): Promise<void> {
     workflowsPath: require.resolve('../workflows'),
     activities,
     shutdownGraceTime: config.shutdownGraceTime,
+    maxHeartbeatThrottleInterval: heartbeatThrottle,
   });
   const loginWorker = await createLoginWorker(
     {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../../src/workflows/messages';
+import { heartbeatThrottle } from '../../src/workflows/policies';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 
 /**
@@ -48,7 +49,12 @@ export async function withWorker<T>(
 ): Promise<T> {
   const connection = await NativeConnection.connect({ address: testAddress() });
   try {
-    const worker = await Worker.create({ connection, workflowBundle: { codePath: workflowBundlePath() }, ...options });
+    const worker = await Worker.create({
+      connection,
+      workflowBundle: { codePath: workflowBundlePath() },
+      maxHeartbeatThrottleInterval: heartbeatThrottle, // as the real worker
+      ...options,
+    });
     return await worker.runUntil(fn);
   } finally {
     await connection.close();
