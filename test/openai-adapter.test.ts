@@ -104,5 +104,13 @@ describe('OpenAI adapter against the simulator', () => {
     const bad = await post({ errorRate: 2 });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /^errorRate: /);
+    // Telegram's own spelling is not GramJS's class name: refused, rather than a filter that never matches.
+    for (const request of ['messages.sendMessage', '/v1/chat/completions']) {
+      const refused = await post({ errorRate: 1, requests: [request] });
+      assert.equal(refused.status, 400, request);
+      assert.match(((await refused.json()) as { error: string }).error, /^requests\.0: .*messages\.SendMessage/);
+    }
+    assert.equal((await post({ errorRate: 1, requests: ['GET /elsewhere'] })).status, 200);
+    assert.match(await port().draftReply({ accountId: 'alice', tweet }), /Thanks/, 'only GET /elsewhere gets faults');
   });
 });

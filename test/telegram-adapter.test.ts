@@ -200,6 +200,10 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     lostOnce();
     const lost = await failureOf(send('keyed', 'reply:bob:1/run/3'));
     assert.deepEqual([lost.type, lost.nonRetryable], ['timeout', false], 'the sender cannot tell: it retries');
+    const { rpc } = (
+      await sandboxCall<{ rpc: { method: string; result: string }[] }>(simulator, 'GET', '/_sandbox/state')
+    ).body;
+    assert.equal(rpc.filter((call) => call.result === 'answer lost').at(-1)?.method, 'messages.SendMessage');
     const retried = await send('keyed', 'reply:bob:1/run/3');
     const keyed = await texts('keyed');
     assert.equal(keyed.length, 1, 'Telegram took the first call; the retry sent nothing new');

@@ -20,7 +20,17 @@ export const faultsSchema = z.object({
    * Only these requests get faults (and count towards `burst`): `POST /2/tweets` on HTTP, the method's name such as
    * `messages.SendMessage` on MTProto; unset: every request.
    */
-  requests: z.array(z.string().min(1)).min(1).optional(),
+  requests: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^([A-Z]+ \/\S*|([a-z]\w*\.)?[A-Z]\w*)$/,
+          'a request is "METHOD /path" (HTTP) or an MTProto method as GramJS names it, such as messages.SendMessage',
+        ),
+    )
+    .min(1)
+    .optional(),
 });
 export type Faults = z.infer<typeof faultsSchema>;
 

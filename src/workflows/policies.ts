@@ -90,6 +90,6 @@ export const policies = {
 /**
  * The most a worker waits before it sends an activity's heartbeat to the server (the worker's
  * maxHeartbeatThrottleInterval). A pause, stop or interrupt reaches a heartbeating activity in the answer to its next
- * heartbeat sent; by default a worker sends one per 80% of the heartbeat timeout, so a pause took 8 s.
+ * heartbeat sent; by default a worker sends at most one per 80% of the heartbeat timeout, so a pause took 8 s.
  */
 export const heartbeatThrottle = '1s';

@@ -26,7 +26,10 @@ function randomIdOf(key: string | undefined) {
   return returnBigInt(bytes.readBigInt64BE(0).toString());
 }
 
-/** The sent message's id: a private chat's short answer carries it; otherwise the update naming our random_id. */
+/**
+ * The sent message's id: a private chat's short answer carries it; otherwise the update that maps our random_id to it
+ * (an answer may bundle other messages, so no other update is taken for ours).
+ */
 function sentMessageId(answer: Api.TypeUpdates, randomId: string): number {
   if (answer instanceof Api.UpdateShortSentMessage) return answer.id;
   const updates =
@@ -39,10 +42,5 @@ function sentMessageId(answer: Api.TypeUpdates, randomId: string): number {
     (u): u is Api.UpdateMessageID => u instanceof Api.UpdateMessageID && u.randomId?.toString() === randomId,
   );
   if (mapped) return mapped.id;
-  const created = updates.find(
-    (u): u is Api.UpdateNewMessage | Api.UpdateNewChannelMessage =>
-      u instanceof Api.UpdateNewMessage || u instanceof Api.UpdateNewChannelMessage,
-  );
-  if (created) return created.message.id;
-  throw new Error(`messages.sendMessage answered ${answer.className} without the message it sent`);
+  throw new Error(`messages.sendMessage answered ${answer.className} without the id of the message it sent`);
 }

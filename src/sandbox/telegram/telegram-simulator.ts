@@ -245,7 +245,11 @@ export async function startTelegramSimulator(
     });
 
   /** The API methods the adapter uses; anything else is answered as Telegram answers an unknown method. */
-  async function call(connection: MtprotoConnection, request: Api.AnyRequest): Promise<RpcResult | typeof noAnswer> {
+  async function call(
+    connection: MtprotoConnection,
+    request: Api.AnyRequest,
+    logged: { result: string },
+  ): Promise<RpcResult | typeof noAnswer> {
     if (request instanceof Api.help.GetConfig) return config();
     const outcome = await faults.next(request.className);
     if (outcome.kind === 'no-answer') return noAnswer;
@@ -254,6 +258,7 @@ export async function startTelegramSimulator(
     if (outcome.kind !== 'answer-lost') return carryOut(connection, request);
     // Done on the server, but the answer never reaches the client: what it sent, it cannot tell.
     await carryOut(connection, request).catch(() => undefined);
+    logged.result = 'answer lost';
     return noAnswer;
   }
 
@@ -422,7 +427,7 @@ export async function startTelegramSimulator(
         const logged = { at: Date.now(), accountId: record?.accountId, method: request.className, result: 'no answer' };
         requests.push(logged);
         try {
-          const result = await call(connection, request);
+          const result = await call(connection, request, logged);
           if (result !== noAnswer) logged.result = 'ok';
           return result;
         } catch (err) {
