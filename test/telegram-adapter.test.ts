@@ -385,5 +385,38 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     });
     await again.close();
     assert.ok(stored && stored !== revokedSession, 'a new bot session was stored');
+
+    // A session from another Telegram (a restarted sandbox) has a key this one does not know: the token logs in anew.
+    stored = await sessionOfAnotherTelegram();
+    const forgotten = stored;
+    const anew = await botPort(sandboxControlBot.token).openSession({
+      accountId: 'control-bot',
+      onMessage: async () => undefined,
+    });
+    await anew.close();
+    assert.ok(stored && stored !== forgotten, 'a new bot session replaced the one Telegram did not know');
+  });
+
+  test('a session whose auth key Telegram does not know (transport error -404) is an auth failure at once', async () => {
+    const forgotten = await sessionOfAnotherTelegram();
+    const attempts = [
+      () => port(async () => forgotten).sendMessage({ accountId: 'alice', chatId: '1000', text: 'x' }),
+      () => port(async () => forgotten).openSession({ accountId: 'alice', onMessage: async () => undefined }),
+    ];
+    for (const attempt of attempts) {
+      const failure = await failureOf(attempt());
+      assert.deepEqual([failure.type, failure.nonRetryable], ['auth', true], failure.message);
+      assert.match(failure.message, /does not know this session \(transport error -404\)/);
+    }
   });
 });
+
+/** A session made by another Telegram simulator, since stopped: its auth key means nothing to this one. */
+async function sessionOfAnotherTelegram(): Promise<string> {
+  const other = await startTelegramSimulator();
+  try {
+    return (await sandboxCall<{ session: string }>(other, 'POST', '/_sandbox/telegram/sessions', {})).body.session;
+  } finally {
+    await other.close();
+  }
+}

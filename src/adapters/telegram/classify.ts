@@ -22,6 +22,11 @@ export class TelegramConnectionLost extends Error {
   override name = 'TelegramConnectionLost';
 }
 
+/** Telegram has no such auth key (transport error -404): the session is gone, as if revoked. */
+export class TelegramAuthKeyUnknown extends Error {
+  override name = 'TelegramAuthKeyUnknown';
+}
+
 /** Raised when Telegram does not answer a request in time (GramJS would wait forever). */
 export class TelegramTimeout extends Error {
   override name = 'TelegramTimeout';
@@ -34,6 +39,7 @@ export class TelegramTimeout extends Error {
  */
 export function classifyTelegramError(err: unknown): ApplicationFailure {
   if (err instanceof MissingAccountSecret) return permanentFailure('auth', err.message, err);
+  if (err instanceof TelegramAuthKeyUnknown) return permanentFailure('auth', `Telegram: ${err.message}`, err);
   if (err instanceof TelegramConnectionLost) return transientFailure('network', `Telegram: ${err.message}`, err);
   if (!(err instanceof errors.RPCError)) {
     const message = err instanceof Error ? err.message : String(err);

@@ -1,9 +1,9 @@
-import { type Api, TelegramClient } from 'telegram';
+import { type Api, errors, TelegramClient } from 'telegram';
 import { Raw } from 'telegram/events';
 import { Logger, LogLevel } from 'telegram/extensions/Logger';
 import { ConnectionTCPFull } from 'telegram/network';
 import { StringSession } from 'telegram/sessions';
-import { TelegramConnectionLost } from './classify';
+import { TelegramAuthKeyUnknown, TelegramConnectionLost } from './classify';
 
 export interface TelegramClientSettings {
   apiId: number;
@@ -16,8 +16,11 @@ export interface TelegramClientSettings {
 
 export interface OpenClient {
   client: TelegramClient;
-  /** Settles when the connection drops (never after `close`): the caller fails and Temporal's policy reconnects. */
-  lost: Promise<TelegramConnectionLost>;
+  /**
+   * Settles when the connection drops (never after `close`): the caller fails and Temporal's policy reconnects; or
+   * when Telegram does not know the session's auth key, which no reconnect cures.
+   */
+  lost: Promise<TelegramConnectionLost | TelegramAuthKeyUnknown>;
   close(): Promise<void>;
 }
 
@@ -35,8 +38,8 @@ export async function openTelegramClient(
 ): Promise<OpenClient> {
   const { port, connectTimeoutMs = 10_000 } = settings;
   let closing = false;
-  let reportLost: (reason: TelegramConnectionLost) => void = () => undefined;
-  const lost = new Promise<TelegramConnectionLost>((resolve) => (reportLost = resolve));
+  let reportLost: (reason: TelegramConnectionLost | TelegramAuthKeyUnknown) => void = () => undefined;
+  const lost = new Promise<TelegramConnectionLost | TelegramAuthKeyUnknown>((resolve) => (reportLost = resolve));
 
   class ReportingConnection extends ConnectionTCPFull {
     constructor(params: ConstructorParameters<typeof ConnectionTCPFull>[0]) {
@@ -45,6 +48,24 @@ export async function openTelegramClient(
     override async connect(): Promise<void> {
       if (closing) throw new TelegramConnectionLost('the client is closed');
       await super.connect();
+    }
+    /**
+     * Telegram answers a packet under an auth key it does not know (one it forgot, or a restarted server's) with the
+     * 4-byte transport error -404 and drops the connection; GramJS would then make a new key, which is a new,
+     * logged-out session. Reported before the drop, so that the caller logs in again instead of reconnecting.
+     */
+    override async _recv(): Promise<Buffer> {
+      const unknownKey = () =>
+        reportLost(new TelegramAuthKeyUnknown('Telegram does not know this session (transport error -404)'));
+      try {
+        // Sent as a 4-byte packet, or (full transport) with -404 in place of the length: GramJS throws then.
+        const packet = (await super._recv()) as Buffer;
+        if (packet.length === 4 && packet.readInt32LE(0) === -404) unknownKey();
+        return packet;
+      } catch (err) {
+        if (err instanceof errors.InvalidBufferError && err.code === 404) unknownKey();
+        throw err;
+      }
     }
     override async disconnect(): Promise<void> {
       const wasConnected = this._connected;
