@@ -8,8 +8,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Manifests first, so the dependency layer is reused until they change.
 COPY package.json package-lock.json ./
-# npm install, not npm ci: the lock cannot list other platforms' optional binaries (see README, Notes).
-RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
+# Exactly the lock, which lists every platform's optional binaries (see README, Notes).
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
@@ -21,7 +21,7 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 # Files stay root-owned, so the process can read its code but not rewrite it. The account store's directory is the
 # node user's (0700): a volume mounted there starts with this owner and mode.
