@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config';
@@ -13,11 +12,27 @@ import {
   type SandboxService,
 } from '../src/sandbox/sandbox';
 import { connectClient } from '../src/temporal/connection';
+import { terminateTaskQueue } from '../src/temporal/terminate-task-queue';
 import { addWatch, removeWatch } from '../src/temporal/watch-schedules';
 import type { replyWorkflow, watchTweetsWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyStatus } from '../src/workflows/contracts';
 import { approveSignal, rejectSignal, statusQuery } from '../src/workflows/messages';
-import { isServerUp, startDevServer } from './dev-server';
+import {
+  clearDemoLeftovers,
+  clearDemoTaskQueue,
+  demoAccounts,
+  demoTaskQueuePrefix,
+  isRunning,
+  readDemoRecord,
+  removeDemoRecord,
+  terminatedLine,
+  watchTaskQueue,
+  writeDemoRecord,
+  type DemoRecord,
+} from './demo-record';
+import { isServerUp, startDevServer, stateDir } from './dev-server';
+import { CommandError, runCommand, type Teardown } from './run-command';
+import { startWorkerProcess, stopWorkersStep } from './worker-process';
 
 /**
  * `npm run demo`: the main job on the sandbox, no credentials needed. Starts what is not running (dev server,
@@ -25,6 +40,10 @@ import { isServerUp, startDevServer } from './dev-server';
  * become reply workflows — bob's auto-approved, alice's approved, edited, rejected or left to expire by a simulated
  * owner — while the simulators inject 5xx, 429s with resets, timeouts and flood waits, and one worker is SIGKILLed.
  * Exit code 0 only when every tweet ends as its owner chose and X holds no duplicate reply.
+ *
+ * Every way out — the end, Ctrl-C, SIGTERM, a crash — stops what it started: faults cleared, Schedules deleted,
+ * whatever still runs on its task queue terminated (no worker will poll it again), workers and simulators stopped.
+ * What a killed demo left, the next one clears (demo-record.ts).
  */
 type OwnerChoice = 'auto' | 'approve' | 'edit' | 'reject' | 'expire';
 const expected: Record<OwnerChoice, ReplyStatus> = {
@@ -54,91 +73,172 @@ interface Outcome {
   error?: string;
 }
 
-async function run(): Promise<number> {
+async function run(teardown: Teardown): Promise<number> {
   const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });
-  const say = values.json ? (_line: string) => undefined : (line: string) => console.log(line);
+  const { signal } = teardown;
+  // Once interrupted, the clean-up does the talking: the abandoned flow prints nothing more.
+  const say = (line: string) => void (values.json || signal.aborted || console.log(line));
   const config = loadConfigOrExit({ ...process.env, STEADFAST_SANDBOX: 'on' });
   const port = config.sandboxPort;
-  const taskQueue = `steadfast-demo-${Date.now()}`;
+  const taskQueue = `${demoTaskQueuePrefix}${Date.now()}`;
 
+  const previous = readDemoRecord(config.temporal);
+  if (previous && isRunning(previous.pid, 'scripts/demo')) {
+    throw new CommandError(
+      `Another npm run demo (pid ${previous.pid}) is running against ${config.temporal.address}: wait for it to end, or stop it with kill -INT ${previous.pid}.`,
+    );
+  }
   if (!(await isServerUp(config.temporal))) {
     say(`Starting the Temporal dev server at ${config.temporal.address} (it keeps running; npm run server -- --stop)`);
     await startDevServer(config.temporal, { detached: true, say });
   }
+  const client = await connectClient(config.temporal);
+  teardown.defer({ what: 'the connection to Temporal', stop: () => client.connection.close(), quiet: true });
+  if (previous) {
+    const cleared = await clearDemoLeftovers(client, previous);
+    removeDemoRecord(config.temporal);
+    // On standard error even with --json: what was found and done is worth knowing.
+    console.error(`The demo of ${previous.startedAt} (pid ${previous.pid}) did not finish; cleared what it left:`);
+    for (const line of cleared.length ? cleared : ['nothing was left']) console.error(`  ${line}`);
+  }
+  await claimWatchSchedules(client);
+
+  const record: DemoRecord = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    taskQueue,
+    sandboxPort: port,
+    sharedSandboxFaults: false,
+    workerPids: [],
+  };
+  writeDemoRecord(config.temporal, record);
+  // Removed last, and only when everything stopped: otherwise the next demo finds it and clears what is left.
+  teardown.defer({
+    what: `the demo's record in ${stateDir}`,
+    stop: async () => void (teardown.clean && removeDemoRecord(config.temporal)),
+    quiet: true,
+  });
   // The simulators of `npm run sandbox` when it runs, else this process's own for the demo's length.
   const sandbox = (await isSandboxUp(port)) ? undefined : await startSandbox(port);
-  if (sandbox) say(`Started the sandbox's simulators on ports ${port}-${port + 4}`);
-  const workerEnv = { ...process.env, STEADFAST_SANDBOX: 'on', TEMPORAL_TASK_QUEUE: taskQueue };
-  const workers = [startWorker(workerEnv), startWorker(workerEnv)];
-  const client = await connectClient(config.temporal);
+  if (sandbox) {
+    teardown.defer({
+      what: `the sandbox's simulators (ports ${port}-${port + 4})`,
+      stop: () => sandbox.close(),
+      now: () => true, // they run in this process
+    });
+    say(`Started the sandbox's simulators on ports ${port}-${port + 4}`);
+  }
+  // A short grace: the workflows they run are terminated before they stop, so nothing is worth waiting for.
+  const workerEnv = {
+    ...process.env,
+    STEADFAST_SANDBOX: 'on',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    STEADFAST_SHUTDOWN_GRACE: '2s',
+  };
+  const workers = [startWorkerProcess(workerEnv), startWorkerProcess(workerEnv)];
+  record.workerPids = workers.flatMap(({ child }) => (child.pid ? [child.pid] : []));
+  writeDemoRecord(config.temporal, record);
+  teardown.defer(stopWorkersStep(workers));
+  const planned: { accountId: 'alice' | 'bob'; tweetId: string; choice: OwnerChoice }[] = [];
+  teardown.defer({
+    what: `the workflows running on task queue ${taskQueue}`,
+    async stop() {
+      const known = planned.map(({ accountId, tweetId }) => workflowIds.reply(accountId, tweetId));
+      const reason = signal.aborted ? 'npm run demo was interrupted' : `npm run demo ended: nothing polls ${taskQueue}`;
+      const terminated = await terminateTaskQueue(client, taskQueue, reason, known);
+      if (terminated.length) return terminatedLine(taskQueue, terminated);
+    },
+  });
   const runId = String(Date.now() % 1_000_000);
   const watched = { alice: `news${runId}`, bob: `sports${runId}` } as const;
-  const planned: { accountId: 'alice' | 'bob'; tweetId: string; choice: OwnerChoice }[] = [];
   let killed = false;
-  let outcomes: Outcome[];
-  let retriesAbsorbed: number;
-  let repliedTo: string[];
-  // Whatever happens, leave nothing behind: no worker, no Schedule polling, no fault left on a shared sandbox.
-  try {
-    await Promise.all(workers.map((worker) => worker.ready));
-    say(
-      `Two workers polling ${taskQueue}. alice watches @${watched.alice} (owner approves), bob @${watched.bob} (auto).`,
-    );
-    for (const accountId of ['alice', 'bob'] as const) {
-      const username = watched[accountId];
-      await postTargetTweet(port, { authorUsername: username, text: `Hello, I am @${username}.` });
-      const approval = accountId === 'alice' ? 'owner' : 'auto';
-      await addWatch(client, taskQueue, { accountId, username, approval, interval: '4s', approvalTimeout });
-      // The first poll marks where the watch begins; the tweets to answer come after it.
-      await pollNow(client, accountId);
-    }
 
-    const failuresBefore = await Promise.all(services.map((service) => failedRequests(port, service)));
-    for (const service of services) await setSandboxFaults(port, service, faults[service]);
-    say('Faults on: 5xx on OpenAI, X, Convex; 429s with resets on X; timeouts on Convex; FLOOD_WAIT on Telegram.');
-
-    for (let i = 0; i < tweetsPerAccount; i++) {
-      for (const accountId of ['alice', 'bob'] as const) {
-        const choice = accountId === 'bob' ? 'auto' : (aliceChoices[i % aliceChoices.length] ?? 'approve');
-        const text = `Tweet #${i + 1} from @${watched[accountId]}: what do you think?`;
-        const tweetId = await postTargetTweet(port, { authorUsername: watched[accountId], text });
-        planned.push({ accountId, tweetId, choice });
+  await Promise.all(workers.map((worker) => worker.ready));
+  say(
+    `Two workers (pids ${record.workerPids.join(', ')}) polling ${taskQueue}. alice watches @${watched.alice} (owner approves), bob @${watched.bob} (auto).`,
+  );
+  // A Schedule being created when a signal comes is waited for, so that the clean-up deletes it too.
+  let creatingWatch: Promise<unknown> = Promise.resolve();
+  teardown.defer({
+    what: `the Schedules ${demoAccounts.map(workflowIds.watch).join(', ')}`,
+    stop: async () => {
+      await creatingWatch.catch(() => undefined);
+      const removed: string[] = [];
+      for (const accountId of demoAccounts) {
+        if (await removeWatch(client, accountId, watched[accountId])) removed.push(workflowIds.watch(accountId));
       }
-    }
-    say(`${planned.length} tweets posted on X; the watchers pick them up.`);
-
-    let done = 0;
-    outcomes = await Promise.all(
-      planned.map(async ({ accountId, tweetId, choice }) => {
-        const outcome = await settle(client, workflowIds.reply(accountId, tweetId), choice);
-        done += 1;
-        say(`  [${String(done).padStart(2)}/${planned.length}] ${outcome.workflowId}: ${outcome.status} (${choice})`);
-        if (!killed && done >= planned.length / 3) {
-          killed = true;
-          say(`  SIGKILL worker pid ${workers[0]?.child.pid}: the other worker takes over its workflows`);
-          workers[0]?.child.kill('SIGKILL');
-        }
-        return outcome;
-      }),
-    );
-    const failuresAfter = await Promise.all(services.map((service) => failedRequests(port, service)));
-    retriesAbsorbed = failuresAfter.reduce((sum, after, i) => sum + after - (failuresBefore[i] ?? 0), 0);
-
-    // Duplicates as X sees them: more than one reply by an account to the same target tweet.
-    const targetIds = new Set(planned.map(({ tweetId }) => tweetId));
-    repliedTo = (await sandboxTweets(port))
-      .filter((tweet) => tweet.in_reply_to && targetIds.has(tweet.in_reply_to))
-      .map((tweet) => `${tweet.authorUsername}:${tweet.in_reply_to}`);
-  } finally {
-    for (const service of services) await setSandboxFaults(port, service, {}).catch(() => undefined);
-    for (const accountId of ['alice', 'bob'] as const) {
-      await removeWatch(client, accountId, watched[accountId]).catch(() => undefined);
-    }
-    for (const worker of workers) worker.child.kill('SIGTERM');
-    await Promise.all(workers.map((worker) => worker.exited));
-    await sandbox?.close();
+      if (removed.length) return `deleted the Schedules ${removed.join(', ')}`;
+    },
+  });
+  for (const accountId of demoAccounts) {
+    const username = watched[accountId];
+    await postTargetTweet(port, { authorUsername: username, text: `Hello, I am @${username}.` });
+    const approval = accountId === 'alice' ? 'owner' : 'auto';
+    signal.throwIfAborted();
+    creatingWatch = addWatch(client, taskQueue, { accountId, username, approval, interval: '4s', approvalTimeout });
+    await creatingWatch;
+    // The first poll marks where the watch begins; the tweets to answer come after it.
+    await pollNow(client, accountId, signal);
   }
 
+  const failuresBefore = await Promise.all(services.map((service) => failedRequests(port, service)));
+  if (!sandbox) {
+    record.sharedSandboxFaults = true;
+    writeDemoRecord(config.temporal, record);
+  }
+  const settingFaults = (async () => {
+    for (const service of services) {
+      signal.throwIfAborted();
+      await setSandboxFaults(port, service, faults[service]);
+    }
+  })();
+  teardown.defer({
+    what: `the faults set on the sandbox (port ${port})`,
+    stop: async () => {
+      await settingFaults.catch(() => undefined); // then none is set after the clean-up cleared them
+      for (const service of services) await setSandboxFaults(port, service, {});
+      return `cleared the faults set on the sandbox (port ${port})`;
+    },
+    now: () => sandbox !== undefined, // its own sandbox stops with this process, and its faults with it
+  });
+  await settingFaults;
+  say('Faults on: 5xx on OpenAI, X, Convex; 429s with resets on X; timeouts on Convex; FLOOD_WAIT on Telegram.');
+
+  for (let i = 0; i < tweetsPerAccount; i++) {
+    for (const accountId of demoAccounts) {
+      const choice = accountId === 'bob' ? 'auto' : (aliceChoices[i % aliceChoices.length] ?? 'approve');
+      const text = `Tweet #${i + 1} from @${watched[accountId]}: what do you think?`;
+      signal.throwIfAborted();
+      const tweetId = await postTargetTweet(port, { authorUsername: watched[accountId], text });
+      planned.push({ accountId, tweetId, choice });
+    }
+  }
+  say(`${planned.length} tweets posted on X; the watchers pick them up.`);
+
+  let done = 0;
+  const outcomes = await Promise.all(
+    planned.map(async ({ accountId, tweetId, choice }) => {
+      const outcome = await settle(client, workflowIds.reply(accountId, tweetId), choice, signal);
+      done += 1;
+      say(`  [${String(done).padStart(2)}/${planned.length}] ${outcome.workflowId}: ${outcome.status} (${choice})`);
+      if (!killed && !signal.aborted && done >= planned.length / 3) {
+        killed = true;
+        say(`  SIGKILL worker pid ${workers[0]?.child.pid}: the other worker takes over its workflows`);
+        workers[0]?.child.kill('SIGKILL');
+      }
+      return outcome;
+    }),
+  );
+  const failuresAfter = await Promise.all(services.map((service) => failedRequests(port, service)));
+  const retriesAbsorbed = failuresAfter.reduce((sum, after, i) => sum + after - (failuresBefore[i] ?? 0), 0);
+
+  // Duplicates as X sees them: more than one reply by an account to the same target tweet.
+  const targetIds = new Set(planned.map(({ tweetId }) => tweetId));
+  const repliedTo = (await sandboxTweets(port))
+    .filter((tweet) => tweet.in_reply_to && targetIds.has(tweet.in_reply_to))
+    .map((tweet) => `${tweet.authorUsername}:${tweet.in_reply_to}`);
+
+  if (signal.aborted) return 130;
   const count = (status: Outcome['status']) => outcomes.filter((outcome) => outcome.status === status).length;
   const mismatched = outcomes.filter((outcome) => outcome.status !== expected[outcome.choice]);
   const summary = {
@@ -152,6 +252,8 @@ async function run(): Promise<number> {
     retriesAbsorbed,
     duplicates: repliedTo.length - new Set(repliedTo).size,
     workerKilled: killed,
+    taskQueue,
+    workerPids: record.workerPids,
     webUi: `${config.temporal.webUiUrl}/namespaces/${config.temporal.namespace}/workflows?query=${encodeURIComponent(`TaskQueue="${taskQueue}"`)}`,
   };
   const accounted = summary.posted + summary.rejected + summary.expired + summary.failed === planned.length;
@@ -175,7 +277,7 @@ async function run(): Promise<number> {
 }
 
 /** Triggers the account's watch Schedule and waits for that poll to finish. */
-async function pollNow(client: Client, accountId: string): Promise<void> {
+async function pollNow(client: Client, accountId: string, signal: AbortSignal): Promise<void> {
   const schedule = client.schedule.getHandle(workflowIds.watch(accountId));
   const before = (await schedule.describe()).info.recentActions.length;
   await schedule.trigger();
@@ -187,15 +289,15 @@ async function pollNow(client: Client, accountId: string): Promise<void> {
         .result();
       return;
     }
-    await new Promise((next) => setTimeout(next, 200));
+    await sleep(200, undefined, { signal });
   }
 }
 
 /** The simulated owner: waits for the watcher to start the reply, answers as planned, waits for the outcome. */
-async function settle(client: Client, workflowId: string, choice: OwnerChoice): Promise<Outcome> {
+async function settle(client: Client, workflowId: string, choice: OwnerChoice, signal: AbortSignal): Promise<Outcome> {
   const handle = client.workflow.getHandle<typeof replyWorkflow>(workflowId);
   try {
-    await until(`${workflowId} to be started by the watcher`, () =>
+    await until(signal, `${workflowId} to be started by the watcher`, () =>
       handle.describe().then(
         () => true,
         (err: unknown) => {
@@ -206,7 +308,7 @@ async function settle(client: Client, workflowId: string, choice: OwnerChoice): 
     );
     if (choice === 'approve' || choice === 'edit' || choice === 'reject') {
       // Queries fail while a killed worker's workflows move to the other worker: ask again until one answers.
-      await until(`${workflowId} to ask for approval`, () =>
+      await until(signal, `${workflowId} to ask for approval`, () =>
         handle.query(statusQuery).then(
           (status) => status.stage === 'awaiting-approval',
           () => false,
@@ -227,38 +329,38 @@ async function settle(client: Client, workflowId: string, choice: OwnerChoice): 
   }
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 180_000): Promise<void> {
+async function until(
+  signal: AbortSignal,
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 180_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((next) => setTimeout(next, 250));
+    await sleep(250, undefined, { signal });
   }
 }
 
-function startWorker(env: NodeJS.ProcessEnv): {
-  child: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<void>;
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../src/workers/main.ts')], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const ready = new Promise<void>((done, fail) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('"msg":"worker polling"')) done();
-    });
-    child.once('exit', (code) => fail(new Error(`a worker exited with ${code} before polling`)));
-  });
-  child.stdout?.resume();
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  return { child, ready, exited };
+/**
+ * Refuses to touch an account's own watch (a Schedule `watch:{account}` on another task queue: the demo would change
+ * it); one an earlier demo left on its task queue is cleared first.
+ */
+async function claimWatchSchedules(client: Client): Promise<void> {
+  for (const accountId of demoAccounts) {
+    const taskQueue = await watchTaskQueue(client, accountId);
+    if (!taskQueue) continue;
+    if (!taskQueue.startsWith(demoTaskQueuePrefix)) {
+      throw new CommandError(
+        `The Schedule ${workflowIds.watch(accountId)} is ${accountId}'s own watch (task queue ${taskQueue}), which the demo would change: remove it first (npm run cli -- watch list, then watch remove), or run the demo against another Temporal server (TEMPORAL_ADDRESS).`,
+      );
+    }
+    const cleared = await clearDemoTaskQueue(client, taskQueue);
+    console.error(`An earlier demo left ${workflowIds.watch(accountId)} behind: ${cleared.join('; ')}`);
+  }
 }
 
-run().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runCommand(run, {
+  farewell: 'Nothing the demo started is running now, but the dev server.',
+  whenLeft: 'The next npm run demo clears it.',
+});

@@ -1,42 +1,47 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, openSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
 import { isSandboxUp, sandboxEndpoints, startSandbox } from '../src/sandbox/sandbox';
 import { isServerUp, startDevServer, stateDir } from './dev-server';
+import { CommandError, runCommand, type Teardown, type TeardownStep } from './run-command';
+import { startWorkerProcess, stopWorkersStep } from './worker-process';
 
 /**
  * `npm start`: for interactive use. Brings up what is not running — the dev server, the sandbox's simulators (with no
- * credentials) — and a worker, prints where to look and what to try, and on Ctrl-C stops what it started, worker
- * first so in-flight activities drain.
+ * credentials) — and a worker, prints where to look and what to try, and on every way out (Ctrl-C, SIGTERM, the
+ * worker's end, a failed start-up) stops what it started, worker first so in-flight activities drain.
  */
-async function run(): Promise<void> {
+async function run(teardown: Teardown): Promise<number> {
   const config = loadConfigOrExit();
   const say = (line: string) => console.log(line);
 
-  const server = (await isServerUp(config.temporal))
-    ? undefined
-    : await startDevServer(config.temporal, { detached: true, say });
-  if (server) say(`Started the Temporal dev server at ${config.temporal.address} (log: .temporal/server.log)`);
+  if (!(await isServerUp(config.temporal))) {
+    const server = await startDevServer(config.temporal, { detached: true, say });
+    teardown.defer({ what: `the Temporal dev server (pid ${server.pid})`, ...stopChild(server) });
+    say(`Started the Temporal dev server at ${config.temporal.address} (log: .temporal/server.log)`);
+  }
   const port = config.sandboxPort;
-  const sandbox = config.sandbox && !(await isSandboxUp(port)) ? await startSandbox(port) : undefined;
-  if (sandbox) say(`Started the sandbox's simulators on ports ${port}-${port + 4}`);
+  if (config.sandbox && !(await isSandboxUp(port))) {
+    const sandbox = await startSandbox(port);
+    teardown.defer({
+      what: `the sandbox's simulators (ports ${port}-${port + 4})`,
+      stop: () => sandbox.close(),
+      now: () => true, // they run in this process
+    });
+    say(`Started the sandbox's simulators on ports ${port}-${port + 4}`);
+  }
 
   mkdirSync(stateDir, { recursive: true });
   const workerLog = join(stateDir, 'worker.log');
-  const log = openSync(workerLog, 'a');
-  const worker = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../src/workers/main.ts')], {
-    stdio: ['ignore', 'pipe', log],
-  });
-  await new Promise<void>((ready, fail) => {
-    worker.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('"msg":"worker polling"')) ready();
-    });
-    worker.once('exit', (code) => fail(new Error(`the worker exited with ${code} before polling; see ${workerLog}`)));
-  });
-  // Keep the worker's JSON log lines out of the terminal: they go to the log file.
-  worker.stdout?.removeAllListeners('data');
-  worker.stdout?.on('data', () => undefined);
+  const worker = startWorkerProcess(process.env, openSync(workerLog, 'a'));
+  teardown.defer(stopWorkersStep([worker]));
+  await Promise.race([
+    worker.ready.catch((err: Error) => Promise.reject(new CommandError(`${err.message}; see ${workerLog}`, 1))),
+    once(teardown.signal, 'abort'),
+  ]);
+  if (teardown.signal.aborted) return 0;
 
   const { caPath, xUrl } = sandboxEndpoints(port);
   say('');
@@ -57,26 +62,27 @@ async function run(): Promise<void> {
   say('  npm run cli -- failures list');
   say('Ctrl-C stops what this started.');
 
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    worker.once('exit', done);
-  });
+  await Promise.race([once(teardown.signal, 'abort'), worker.exited]);
+  if (!teardown.signal.aborted) {
+    say(`The worker exited (${worker.child.signalCode ?? worker.child.exitCode}); see ${workerLog}. Stopping…`);
+    return 1;
+  }
   say('Stopping…');
-  await stop(worker);
-  await sandbox?.close();
-  if (server) await stop(server);
-  say('Steadfast stopped.');
+  return 0;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  await exited;
+/** A detached child (the dev server): SIGTERM and wait; at a second Ctrl-C, SIGKILL. */
+function stopChild(child: ChildProcess): Pick<TeardownStep, 'stop' | 'now'> {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    async stop() {
+      if (!running()) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+    now: () => (running() && child.kill('SIGKILL'), true),
+  };
 }
 
-run().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runCommand(run, { endsOnSignal: true, say: (line) => console.log(line), farewell: 'Steadfast stopped.' });

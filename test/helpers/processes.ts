@@ -9,16 +9,22 @@ export interface RunningProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `input`, when given, is written to the process's standard input, which is then closed. */
+/**
+ * `input`, when given, is written to the process's standard input, which is then closed. `ownGroup` puts it and its
+ * children in a process group of their own, so that `process.kill(-pid, signal)` reaches them all, as a terminal's
+ * Ctrl-C does.
+ */
 export function startTsProcess(
   script: string,
   env: NodeJS.ProcessEnv,
   args: string[] = [],
   input?: string,
+  ownGroup = false,
 ): RunningProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(script), ...args], {
     env: { ...process.env, ...env },
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    detached: ownGroup,
   });
   if (input !== undefined) child.stdin?.end(input);
   let output = '';

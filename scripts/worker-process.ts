@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TeardownStep } from './run-command';
+
+/** A worker (`src/workers/main.ts`) as a child process of a command, and the teardown step that stops it. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Resolves once it polls; rejects if it exits first. */
+  ready: Promise<void>;
+  exited: Promise<void>;
+}
+
+/** `stderr`: where its errors go (the terminal, or a log file's descriptor). Its JSON log lines are dropped. */
+export function startWorkerProcess(env: NodeJS.ProcessEnv, stderr: 'inherit' | number = 'inherit'): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../src/workers/main.ts')], {
+    env,
+    stdio: ['ignore', 'pipe', stderr],
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const ready = new Promise<void>((done, fail) => {
+    const onData = (chunk: Buffer) => {
+      if (!chunk.toString().includes('"msg":"worker polling"')) return;
+      child.stdout?.off('data', onData);
+      done();
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code, signal) => fail(new Error(`a worker exited with ${signal ?? code} before polling`)));
+  });
+  ready.catch(() => undefined); // a caller that stops early never awaits it
+  child.stdout?.resume();
+  return { child, ready, exited };
+}
+
+const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/**
+ * Stops workers as Ctrl-C would (SIGTERM: in-flight activities get the shutdown grace), and SIGKILLs any still
+ * running after `killAfterMs`, saying so.
+ */
+export function stopWorkersStep(workers: WorkerProcess[], killAfterMs = 20_000): TeardownStep {
+  const pids = workers.map(({ child }) => child.pid).join(', ');
+  return {
+    what: `the worker processes (pids ${pids})`,
+    async stop() {
+      const running = workers.filter(({ child }) => isRunning(child));
+      for (const { child } of running) child.kill('SIGTERM');
+      const stopped = await Promise.race([
+        Promise.all(running.map(({ exited }) => exited)).then(() => true),
+        sleep(killAfterMs).then(() => false),
+      ]);
+      if (stopped) return;
+      const stuck = running.filter(({ child }) => isRunning(child));
+      for (const { child } of stuck) child.kill('SIGKILL');
+      await Promise.all(stuck.map(({ exited }) => exited));
+      return `SIGKILLed worker pids ${stuck.map(({ child }) => child.pid).join(', ')}: not stopped ${killAfterMs / 1000} s after SIGTERM`;
+    },
+    now() {
+      for (const { child } of workers) if (isRunning(child)) child.kill('SIGKILL');
+      return true;
+    },
+  };
+}
