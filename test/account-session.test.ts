@@ -14,6 +14,7 @@ import { sandboxEndpoints } from '../src/sandbox/sandbox';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
 import {
   injectMessage,
+  sessionOfAnotherTelegram,
   sessionState,
   storedTexts,
   telegramConnections,
@@ -108,6 +109,32 @@ describe('accountSessionWorkflow', () => {
       await handle.signal(sessionStopSignal);
       await handle.result();
     });
+  });
+
+  test('a session whose auth key Telegram does not know gives needs-login at once, not endless reconnects', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('session-unknown-key');
+    const { activities } = await sandboxActivities(taskQueue);
+    const accounts = createFileAccountStore(sandboxEndpoints(testSandboxPort()).accountStorePath);
+    const bobsSession = await accounts.telegramSession('bob');
+    await accounts.saveTelegramSession('bob', await sessionOfAnotherTelegram());
+    try {
+      await withWorker({ taskQueue, activities }, async () => {
+        const handle = await client.workflow.start(accountSessionWorkflow, {
+          taskQueue,
+          workflowId: `${workflowIds.account('bob')}-unknown-key-${Date.now()}`,
+          args: [{ accountId: 'bob' }],
+        });
+        await eventually('needs-login', async () => (await state(handle)) === 'needs-login', 30_000);
+        const status = await handle.query(sessionStatusQuery);
+        assert.match(status.lastError ?? '', /does not know this session \(transport error -404\)/);
+        assert.deepEqual([status.failures, status.reconnects], [1, 0], 'one failed connection, no reconnect');
+        await handle.signal(sessionStopSignal);
+        await handle.result();
+      });
+    } finally {
+      await accounts.saveTelegramSession('bob', bobsSession);
+    }
   });
 
   test('pause disconnects and holds; messages sent meanwhile are synced after resume', async () => {

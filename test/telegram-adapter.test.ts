@@ -12,6 +12,7 @@ import {
 } from '../src/sandbox/telegram/telegram-simulator';
 import { failureOf } from './helpers/failures';
 import { sandboxCall } from './helpers/sandbox';
+import { sessionOfAnotherTelegram } from './helpers/session';
 import { eventually } from './helpers/temporal';
 
 /**
@@ -410,13 +411,3 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     }
   });
 });
-
-/** A session made by another Telegram simulator, since stopped: its auth key means nothing to this one. */
-async function sessionOfAnotherTelegram(): Promise<string> {
-  const other = await startTelegramSimulator();
-  try {
-    return (await sandboxCall<{ session: string }>(other, 'POST', '/_sandbox/telegram/sessions', {})).body.session;
-  } finally {
-    await other.close();
-  }
-}

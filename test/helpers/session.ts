@@ -1,7 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { workflowIds } from '../../src/workflows/contracts';
-import type { SimulatedMessage } from '../../src/sandbox/telegram/telegram-simulator';
+import { startTelegramSimulator, type SimulatedMessage } from '../../src/sandbox/telegram/telegram-simulator';
 import { sessionStatusQuery, type SessionState } from '../../src/workflows/messages';
 import { sandboxCall, testSandboxPort } from './sandbox';
 
@@ -80,4 +80,14 @@ export async function messagesToOwner(accountId: string): Promise<string[]> {
 /** The latest login code Telegram "sent to the phone" of that number. */
 export async function latestLoginCode(phone: string): Promise<string | undefined> {
   return (await telegramState()).loginCodes.filter((c) => c.phone === phone).at(-1)?.code;
+}
+
+/** A session made by another Telegram simulator, since stopped: its auth key means nothing to any other one. */
+export async function sessionOfAnotherTelegram(): Promise<string> {
+  const other = await startTelegramSimulator();
+  try {
+    return (await sandboxCall<{ session: string }>(other, 'POST', '/_sandbox/telegram/sessions', {})).body.session;
+  } finally {
+    await other.close();
+  }
 }
