@@ -215,6 +215,80 @@ describe('replyWorkflow on a real dev server', () => {
     assert.deepEqual(names(), ['generateReply', 'postReply', 'notifyOwner']);
   });
 
+  test('once posted and recorded, a notice Telegram refuses for good leaves the reply posted, not a dead letter', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, names } = recordingActivities({
+      notifyOwner: () => {
+        throw ApplicationFailure.nonRetryable('Telegram answered 403 CHAT_WRITE_FORBIDDEN', 'permission');
+      },
+    });
+    const input = replyInput('auto');
+    const workflowId = workflowIds.reply(input.accountId, input.tweet.id);
+    // The query needs a worker: asked while it still polls.
+    const { result, status } = await withWorker({ taskQueue, activities }, async () => {
+      const handle = await client.workflow.start(replyWorkflow, { taskQueue, workflowId, args: [input] });
+      return { result: await handle.result(), status: await handle.query(statusQuery) };
+    });
+    assert.deepEqual(result, {
+      status: 'posted',
+      replyTweetId: `reply-to-${input.tweet.id}`,
+      text: `draft for ${input.tweet.id}`,
+      notified: false,
+    });
+    assert.deepEqual(names(), ['generateReply', 'postReply', 'recordReply', 'notifyOwner'], 'no alert, no retry');
+    assert.equal(status.stage, 'done');
+    assert.match(status.lastError ?? '', /^the owner's notice was not delivered: .*CHAT_WRITE_FORBIDDEN/);
+  });
+
+  test('an outcome notice that fails for a while is retried until delivered; a rejection stays a rejection', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, calls } = recordingActivities({
+      notifyOwner: (attempt) => {
+        if (attempt < 3) throw ApplicationFailure.retryable('Telegram answered 500 INTERNAL_SERVER_ERROR', 'upstream');
+      },
+    });
+    const posted = replyInput('auto');
+    const result = await withWorker({ taskQueue, activities }, () =>
+      client.workflow.execute(replyWorkflow, {
+        taskQueue,
+        workflowId: workflowIds.reply(posted.accountId, posted.tweet.id),
+        args: [posted],
+      }),
+    );
+    assert.equal(result.status, 'posted');
+    assert.equal(result.notified, undefined, 'delivered in the end');
+    assert.deepEqual(
+      calls.filter((call) => call.name === 'notifyOwner').map((call) => call.attempt),
+      [1, 2, 3],
+    );
+
+    // An owner's rejection whose notice Telegram refuses is what the owner chose, not a failure.
+    const refusing = recordingActivities({
+      notifyOwner: () => {
+        if (refusing.calls.filter((call) => call.name === 'notifyOwner').length > 1) {
+          throw ApplicationFailure.nonRetryable('Telegram answered 403 CHAT_WRITE_FORBIDDEN', 'permission');
+        }
+      },
+    });
+    const rejected = replyInput('owner');
+    const outcome = await withWorker(
+      { taskQueue: `${taskQueue}-rejected`, activities: refusing.activities },
+      async () => {
+        const handle = await client.workflow.start(replyWorkflow, {
+          taskQueue: `${taskQueue}-rejected`,
+          workflowId: workflowIds.reply(rejected.accountId, rejected.tweet.id),
+          args: [rejected],
+        });
+        await waitForStage(handle, 'awaiting-approval');
+        await handle.signal(rejectSignal, { reason: 'off topic' });
+        return handle.result();
+      },
+    );
+    assert.deepEqual(outcome, { status: 'rejected', notified: false });
+  });
+
   test('a dead letter alerts the owner: what failed, the category in plain words, when, the id, how to retry', async () => {
     const client = await testClient();
     const taskQueue = uniqueTaskQueue('reply');

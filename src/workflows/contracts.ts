@@ -27,6 +27,8 @@ export interface ReplyResult {
   status: ReplyStatus;
   replyTweetId?: string;
   text?: string;
+  /** False when the owner's notice of the outcome could not be delivered (the outcome stands); absent when it was. */
+  notified?: false;
 }
 
 /** An incoming Telegram message; `chatId` is the peer id as the account sees it (negative for a group). */

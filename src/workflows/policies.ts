@@ -52,6 +52,20 @@ export const policies = {
       nonRetryableErrorTypes: permanentCategories,
     },
   },
+  /**
+   * The owner's notice of a reply's outcome, once decided: the outcome stands whatever happens to the notice, so an
+   * outage is waited out for up to a day, as Convex's is.
+   */
+  outcomeNotice: {
+    startToCloseTimeout: '15s',
+    scheduleToCloseTimeout: '24h',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '10m',
+      nonRetryableErrorTypes: permanentCategories,
+    },
+  },
   /** The long-running Telegram session: reconnects forever with backoff; a missed heartbeat means a dead worker. */
   telegramSession: {
     startToCloseTimeout: '3650d',

@@ -29,6 +29,7 @@ const { generateReply } = proxyActivities<Activities>(policies.aiGenerate);
 const { postReply } = proxyActivities<Activities>(policies.xApi);
 const { recordReply } = proxyActivities<Activities>(policies.convex);
 const { notifyOwner } = proxyActivities<Activities>(policies.telegramSend);
+const { notifyOwner: noticeOfOutcome } = proxyActivities<Activities>(policies.outcomeNotice);
 
 type Decision = { kind: 'approve'; text?: string } | { kind: 'reject'; reason?: string };
 
@@ -103,11 +104,34 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
   ): Promise<ReplyResult> {
     if (outcome === 'cancelled') status.stage = 'notifying';
     else await enter('notifying');
-    await notifyOwner({ accountId, text: report });
+    const notified = patched('reply-outcome-notice-never-fails')
+      ? await tellOutcome(report)
+      : (await notifyOwner({ accountId, text: report }), true);
     status.stage = 'done';
     upsertSearchAttributes([{ key: stageKey, value: 'done' }]);
-    log.info('reply finished', { accountId, tweetId: tweet.id, outcome });
-    return { status: outcome, ...extra };
+    log.info('reply finished', { accountId, tweetId: tweet.id, outcome, notified });
+    return { status: outcome, ...extra, ...(notified ? {} : { notified: false }) };
+  }
+
+  /**
+   * The outcome is decided (a post on X above all): its notice cannot undo it. It waits out a Telegram outage; one
+   * that still cannot be delivered is logged, shown in the status and the result, and the reply keeps its outcome.
+   */
+  async function tellOutcome(report: string): Promise<boolean> {
+    try {
+      await noticeOfOutcome({ accountId, text: report });
+      return true;
+    } catch (err) {
+      const failure = deadLetter(err);
+      status.lastError = `the owner's notice was not delivered: ${failure.message}`;
+      log.error('owner notice failed', {
+        accountId,
+        tweetId: tweet.id,
+        category: failure.type,
+        error: failure.message,
+      });
+      return false;
+    }
   }
 }
 

@@ -37,7 +37,7 @@ import { searchAttributeKeys } from '../../src/workflows/search-attributes';
  * the tests (change a workflow's shape only behind `patched()`). Only scenarios without a file are recorded: the
  * files stand for what earlier versions wrote, so they stay (`--overwrite` re-records all, for a new workflow only).
  */
-type Scenario = { name: string; input: ReplyInput; failPost?: boolean; cancel?: boolean };
+type Scenario = { name: string; input: ReplyInput; failPost?: boolean; cancel?: boolean; refuseNotice?: boolean };
 
 const tweet = (id: string) => ({ id, text: 'Is Temporal durable?', authorUsername: 'bob' });
 const scenarios: Scenario[] = [
@@ -56,6 +56,17 @@ const scenarios: Scenario[] = [
     failPost: true,
   },
   { name: 'reply-cancelled', input: { accountId: 'bob', tweet: tweet('1007'), approval: 'owner' }, cancel: true },
+  // A refused outcome notice: a dead letter as recorded before the patch, posted since (reply-outcome-notice-never-fails).
+  {
+    name: 'reply-notice-refused-dead-letter',
+    input: { accountId: 'alice', tweet: tweet('1009'), approval: 'auto' },
+    refuseNotice: true,
+  },
+  {
+    name: 'reply-posted-notice-refused',
+    input: { accountId: 'alice', tweet: tweet('1008'), approval: 'auto' },
+    refuseNotice: true,
+  },
 ];
 
 async function run(): Promise<void> {
@@ -75,7 +86,11 @@ async function run(): Promise<void> {
       const taskQueue = `record-${scenario.name}`;
       const activities: ReplyActivities = {
         generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}`, attempt: 1 }),
-        notifyOwner: async () => undefined,
+        notifyOwner: async () => {
+          if (scenario.refuseNotice) {
+            throw ApplicationFailure.nonRetryable('Telegram answered 403 CHAT_WRITE_FORBIDDEN', 'permission');
+          }
+        },
         postReply: async ({ inReplyToTweetId }) => {
           if (scenario.failPost) throw ApplicationFailure.nonRetryable('X rejected the text (400)', 'invalid-input');
           return { replyTweetId: `9${inReplyToTweetId}`, attempt: 1 };
