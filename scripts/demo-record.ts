@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
@@ -46,21 +47,36 @@ export function removeDemoRecord(config: TemporalConfig): void {
   rmSync(recordPath(config), { force: true });
 }
 
-/** True when `pid` is a live process running `script` (on Linux, where /proc tells; elsewhere, any live process). */
-export function isRunning(pid: number, script: string): boolean {
+/**
+ * True only when `pid` is, as far as can be told, the process the record names: alive, running `script` (its command
+ * line, from /proc or `ps`), and, where /proc shows its environment, with `taskQueue` as its TEMPORAL_TASK_QUEUE. A
+ * pid the system reused for something else is never taken for it; what cannot be checked counts as not running.
+ */
+export function isRunning(pid: number, script: string, taskQueue?: string): boolean {
   try {
     process.kill(pid, 0);
   } catch {
     return false;
   }
-  const cmdline = `/proc/${pid}/cmdline`;
-  return !existsSync(cmdline) || readFileSync(cmdline, 'utf8').includes(script);
+  const proc = `/proc/${pid}`;
+  if (existsSync(proc)) {
+    try {
+      if (!readFileSync(`${proc}/cmdline`, 'utf8').includes(script)) return false;
+      return (
+        !taskQueue || readFileSync(`${proc}/environ`, 'utf8').split('\0').includes(`TEMPORAL_TASK_QUEUE=${taskQueue}`)
+      );
+    } catch {
+      return false;
+    }
+  }
+  const ps = spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+  return ps.status === 0 && ps.stdout.includes(script);
 }
 
 /** Clears what a demo that is no longer running left; returns what it did, a line each. */
 export async function clearDemoLeftovers(client: Client, record: DemoRecord): Promise<string[]> {
   const done: string[] = [];
-  const workers = record.workerPids.filter((pid) => isRunning(pid, 'workers/main'));
+  const workers = record.workerPids.filter((pid) => isRunning(pid, 'workers/main', record.taskQueue));
   for (const pid of workers) process.kill(pid, 'SIGKILL');
   if (workers.length) done.push(`SIGKILLed its worker processes (pids ${workers.join(', ')})`);
   if (record.sharedSandboxFaults && (await isSandboxUp(record.sandboxPort))) {

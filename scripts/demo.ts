@@ -92,6 +92,7 @@ async function run(teardown: Teardown): Promise<number> {
     say(`Starting the Temporal dev server at ${config.temporal.address} (it keeps running; npm run server -- --stop)`);
     await startDevServer(config.temporal, { detached: true, say });
   }
+  signal.throwIfAborted();
   const client = await connectClient(config.temporal);
   teardown.defer({ what: 'the connection to Temporal', stop: () => client.connection.close(), quiet: true });
   if (previous) {
@@ -102,6 +103,7 @@ async function run(teardown: Teardown): Promise<number> {
     for (const line of cleared.length ? cleared : ['nothing was left']) console.error(`  ${line}`);
   }
   await claimWatchSchedules(client);
+  signal.throwIfAborted();
 
   const record: DemoRecord = {
     pid: process.pid,
@@ -128,6 +130,7 @@ async function run(teardown: Teardown): Promise<number> {
     });
     say(`Started the sandbox's simulators on ports ${port}-${port + 4}`);
   }
+  signal.throwIfAborted(); // no worker is started after the clean-up began
   // A short grace: the workflows they run are terminated before they stop, so nothing is worth waiting for.
   const workerEnv = {
     ...process.env,

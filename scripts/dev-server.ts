@@ -77,7 +77,8 @@ export function devServerArgs(config: TemporalConfig): string[] {
 /** Starts the dev server and resolves once it answers. `detached` keeps it running after this process exits. */
 export async function startDevServer(
   config: TemporalConfig,
-  options: { detached: boolean; say?: (line: string) => void },
+  /** `onSpawn`: told the process at once, before it answers, so that a caller can stop it whatever happens next. */
+  options: { detached: boolean; say?: (line: string) => void; onSpawn?: (child: ChildProcess) => void },
 ): Promise<ChildProcess> {
   const cli = resolveTemporalCli({ say: options.say });
   mkdirSync(stateDir, { recursive: true });
@@ -87,6 +88,7 @@ export async function startDevServer(
     stdio: ['ignore', output, output],
   });
   writeFileSync(pidFile, String(child.pid));
+  options.onSpawn?.(child);
   let exited: string | undefined;
   child.once('exit', (code, signal) => {
     exited = `exited with ${signal ?? code}`;

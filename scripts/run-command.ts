@@ -62,7 +62,9 @@ export function runCommand(main: (teardown: Teardown) => Promise<number>, option
   const steps: TeardownStep[] = [];
   const aborter = new AbortController();
   setMaxListeners(0, aborter.signal); // every wait of the main flow listens to it: hundreds at once is normal
-  const interrupted = () => aborter.signal.aborted && !options.endsOnSignal;
+  let crashed = false;
+  let signalled: number | undefined;
+  const interrupted = () => aborter.signal.aborted && !crashed && !options.endsOnSignal;
   let clean = true;
   let running: TeardownStep | undefined;
   let firstSignalAt = 0;
@@ -112,13 +114,17 @@ export function runCommand(main: (teardown: Teardown) => Promise<number>, option
     aborter.abort(signal);
     if (options.endsOnSignal) return;
     say(`\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping what this started (Ctrl-C again to stop at once)…`);
-    exitWith?.(128 + constants.signals[signal]);
+    signalled = 128 + constants.signals[signal];
+    exitWith?.(signalled);
   };
   const onCrash = (err: unknown) => {
-    // After a signal the main flow is abandoned: what it meets while things stop is not news.
-    if (interrupted()) return;
+    // After a signal or a first crash the main flow is abandoned: what it meets while things stop is not news.
+    if (interrupted() || crashed) return;
     console.error(err instanceof CommandError ? `Error: ${err.message}` : err);
     exitWith?.(err instanceof CommandError ? err.exitCode : 1);
+    // The main flow stops too: nothing it would still start can come after the clean-up.
+    crashed = true;
+    aborter.abort(err);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -134,6 +140,6 @@ export function runCommand(main: (teardown: Teardown) => Promise<number>, option
     await runSteps();
     if (clean && options.farewell) say(options.farewell);
     // Whatever main said, a clean-up that failed left something running: not a success.
-    process.exit(code === 0 && !clean ? 1 : code);
+    process.exit(signalled ?? (code === 0 && !clean ? 1 : code));
   })();
 }

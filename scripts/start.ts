@@ -17,11 +17,15 @@ async function run(teardown: Teardown): Promise<number> {
   const config = loadConfigOrExit();
   const say = (line: string) => console.log(line);
 
+  const { signal } = teardown;
   if (!(await isServerUp(config.temporal))) {
-    const server = await startDevServer(config.temporal, { detached: true, say });
-    teardown.defer({ what: `the Temporal dev server (pid ${server.pid})`, ...stopChild(server) });
+    const onSpawn = (server: ChildProcess) =>
+      teardown.defer({ what: `the Temporal dev server (pid ${server.pid})`, ...stopChild(server) });
+    await startDevServer(config.temporal, { detached: true, say, onSpawn });
     say(`Started the Temporal dev server at ${config.temporal.address} (log: .temporal/server.log)`);
   }
+  // A Ctrl-C during start-up: start nothing more (what started is stopped).
+  if (signal.aborted) return 0;
   const port = config.sandboxPort;
   if (config.sandbox && !(await isSandboxUp(port))) {
     const sandbox = await startSandbox(port);
@@ -33,6 +37,7 @@ async function run(teardown: Teardown): Promise<number> {
     say(`Started the sandbox's simulators on ports ${port}-${port + 4}`);
   }
 
+  if (signal.aborted) return 0;
   mkdirSync(stateDir, { recursive: true });
   const workerLog = join(stateDir, 'worker.log');
   const worker = startWorkerProcess(process.env, openSync(workerLog, 'a'));

@@ -11,21 +11,44 @@ export interface WorkerProcess {
   exited: Promise<void>;
 }
 
+/** A worker bundles the workflows before it polls: a minute on a slow machine; much longer means it is stuck. */
+const readyTimeoutMs = 180_000;
+
 /** `stderr`: where its errors go (the terminal, or a log file's descriptor). Its JSON log lines are dropped. */
 export function startWorkerProcess(env: NodeJS.ProcessEnv, stderr: 'inherit' | number = 'inherit'): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../src/workers/main.ts')], {
     env,
     stdio: ['ignore', 'pipe', stderr],
   });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // A process that could not be spawned at all never exits: its error ends it here.
+  const exited = new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.once('error', () => done());
+  });
   const ready = new Promise<void>((done, fail) => {
+    let pending = '';
+    const timer = setTimeout(
+      () => fail(new Error(`a worker did not poll within ${readyTimeoutMs / 1000} s`)),
+      readyTimeoutMs,
+    );
     const onData = (chunk: Buffer) => {
-      if (!chunk.toString().includes('"msg":"worker polling"')) return;
+      // Whole lines only: a log line may arrive in two chunks.
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      if (!lines.some((line) => line.includes('"msg":"worker polling"'))) return;
       child.stdout?.off('data', onData);
+      clearTimeout(timer);
       done();
     };
     child.stdout?.on('data', onData);
-    child.once('exit', (code, signal) => fail(new Error(`a worker exited with ${signal ?? code} before polling`)));
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      fail(new Error(`a worker exited with ${signal ?? code} before polling`));
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      fail(new Error(`a worker could not be started: ${err.message}`));
+    });
   });
   ready.catch(() => undefined); // a caller that stops early never awaits it
   child.stdout?.resume();

@@ -153,6 +153,7 @@ describe('npm run demo', () => {
       beside.output(),
       new RegExp(`^Error: Another npm run demo \\(pid ${first.child.pid}\\) is running against \\S+: wait for it`, 'm'),
     );
+    assert.equal(await portOpen(sandboxPort + 10), false, 'the refused demo started no simulator');
     first.child.kill('SIGINT');
     assert.equal((await first.exited).code, 130, first.output());
 

@@ -56,7 +56,7 @@ export async function openTelegramClient(
      */
     override async _recv(): Promise<Buffer> {
       const unknownKey = () =>
-        reportLost(new TelegramAuthKeyUnknown('Telegram does not know this session (transport error -404)'));
+        closing || reportLost(new TelegramAuthKeyUnknown('Telegram does not know this session (transport error -404)'));
       try {
         // Sent as a 4-byte packet, or (full transport) with -404 in place of the length: GramJS throws then.
         const packet = (await super._recv()) as Buffer;
