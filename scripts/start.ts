@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
 import { isSandboxUp, sandboxEndpoints, startSandbox } from '../src/sandbox/sandbox';
 import { isServerUp, startDevServer, stateDir } from './dev-server';
-import { CommandError, runCommand, type Teardown, type TeardownStep } from './run-command';
-import { startWorkerProcess, stopWorkersStep } from './worker-process';
+import { CommandError, runCommand, type Teardown } from './run-command';
+import { startWorkerProcess, stopProcessesStep, stopWorkersStep } from './worker-process';
 
 /**
  * `npm start`: for interactive use. Brings up what is not running — the dev server, the sandbox's simulators (with no
@@ -19,8 +19,12 @@ async function run(teardown: Teardown): Promise<number> {
 
   const { signal } = teardown;
   if (!(await isServerUp(config.temporal))) {
-    const onSpawn = (server: ChildProcess) =>
-      teardown.defer({ what: `the Temporal dev server (pid ${server.pid})`, ...stopChild(server) });
+    const onSpawn = (child: ChildProcess) =>
+      teardown.defer(
+        stopProcessesStep(`the Temporal dev server (pid ${child.pid})`, [
+          { child, exited: once(child, 'exit').then(() => undefined) },
+        ]),
+      );
     await startDevServer(config.temporal, { detached: true, say, onSpawn });
     say(`Started the Temporal dev server at ${config.temporal.address} (log: .temporal/server.log)`);
   }
@@ -74,20 +78,6 @@ async function run(teardown: Teardown): Promise<number> {
   }
   say('Stopping…');
   return 0;
-}
-
-/** A detached child (the dev server): SIGTERM and wait; at a second Ctrl-C, SIGKILL. */
-function stopChild(child: ChildProcess): Pick<TeardownStep, 'stop' | 'now'> {
-  const running = () => child.exitCode === null && child.signalCode === null;
-  return {
-    async stop() {
-      if (!running()) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-    now: () => (running() && child.kill('SIGKILL'), true),
-  };
 }
 
 runCommand(run, { endsOnSignal: true, say: (line) => console.log(line), farewell: 'Steadfast stopped.' });

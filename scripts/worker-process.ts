@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TeardownStep } from './run-command';
 
-/** A worker (`src/workers/main.ts`) as a child process of a command, and the teardown step that stops it. */
+/** A worker (`src/workers/main.ts`) as a child process of a command, and the teardown step that stops it (or any child). */
 export interface WorkerProcess {
   child: ChildProcess;
   /** Resolves once it polls; rejects if it exits first. */
@@ -57,14 +57,19 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv, stderr: 'inherit' | n
 
 const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
-/**
- * Stops workers as Ctrl-C would (SIGTERM: in-flight activities get the shutdown grace), and SIGKILLs any still
- * running after `killAfterMs`, saying so.
- */
-export function stopWorkersStep(workers: WorkerProcess[], killAfterMs = 20_000): TeardownStep {
-  const pids = workers.map(({ child }) => child.pid).join(', ');
+/** Stops workers as Ctrl-C would (SIGTERM: in-flight activities get the shutdown grace). */
+export function stopWorkersStep(workers: WorkerProcess[]): TeardownStep {
+  return stopProcessesStep(`the worker processes (pids ${workers.map(({ child }) => child.pid).join(', ')})`, workers);
+}
+
+/** SIGTERM, then a SIGKILL for any still running after `killAfterMs`, saying so; at a second Ctrl-C, SIGKILL. */
+export function stopProcessesStep(
+  what: string,
+  workers: Pick<WorkerProcess, 'child' | 'exited'>[],
+  killAfterMs = 20_000,
+): TeardownStep {
   return {
-    what: `the worker processes (pids ${pids})`,
+    what,
     async stop() {
       const running = workers.filter(({ child }) => isRunning(child));
       for (const { child } of running) child.kill('SIGTERM');
@@ -76,7 +81,7 @@ export function stopWorkersStep(workers: WorkerProcess[], killAfterMs = 20_000):
       const stuck = running.filter(({ child }) => isRunning(child));
       for (const { child } of stuck) child.kill('SIGKILL');
       await Promise.all(stuck.map(({ exited }) => exited));
-      return `SIGKILLed worker pids ${stuck.map(({ child }) => child.pid).join(', ')}: not stopped ${killAfterMs / 1000} s after SIGTERM`;
+      return `SIGKILLed pids ${stuck.map(({ child }) => child.pid).join(', ')}: not stopped ${killAfterMs / 1000} s after SIGTERM`;
     },
     now() {
       for (const { child } of workers) if (isRunning(child)) child.kill('SIGKILL');

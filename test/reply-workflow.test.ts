@@ -56,6 +56,11 @@ function replyInput(approval: ReplyInput['approval'], extra: Partial<ReplyInput>
 
 after(closeTestClient);
 
+/** Telegram's answer when the owner blocked the bot: no retry can deliver the notice. */
+const refuseNotice = () => {
+  throw ApplicationFailure.nonRetryable('Telegram answered 403 CHAT_WRITE_FORBIDDEN', 'permission');
+};
+
 describe('replyWorkflow on a real dev server', () => {
   test('auto approval: drafts, posts, records and reports', async () => {
     const client = await testClient();
@@ -219,9 +224,7 @@ describe('replyWorkflow on a real dev server', () => {
     const client = await testClient();
     const taskQueue = uniqueTaskQueue('reply');
     const { activities, names } = recordingActivities({
-      notifyOwner: () => {
-        throw ApplicationFailure.nonRetryable('Telegram answered 403 CHAT_WRITE_FORBIDDEN', 'permission');
-      },
+      notifyOwner: refuseNotice,
     });
     const input = replyInput('auto');
     const workflowId = workflowIds.reply(input.accountId, input.tweet.id);
@@ -267,9 +270,7 @@ describe('replyWorkflow on a real dev server', () => {
     // An owner's rejection whose notice Telegram refuses is what the owner chose, not a failure.
     const refusing = recordingActivities({
       notifyOwner: () => {
-        if (refusing.calls.filter((call) => call.name === 'notifyOwner').length > 1) {
-          throw ApplicationFailure.nonRetryable('Telegram answered 403 CHAT_WRITE_FORBIDDEN', 'permission');
-        }
+        if (refusing.calls.filter((call) => call.name === 'notifyOwner').length > 1) refuseNotice();
       },
     });
     const rejected = replyInput('owner');
