@@ -26,6 +26,19 @@ describe('OpenAI adapter against the simulator', () => {
     assert.equal(state.completions.length, 1);
   });
 
+  test('asked to avoid drafts X refused, the prompt lists them and the model words the reply anew', async () => {
+    const first = await port().draftReply({ accountId: 'alice', tweet });
+    const second = await port().draftReply({ accountId: 'alice', tweet, avoid: [first] });
+    const third = await port().draftReply({ accountId: 'alice', tweet, avoid: [first, second] });
+    assert.equal(new Set([first, second, third]).size, 3, [first, second, third].join(' | '));
+    const state = (await (await fetch(`${simulator.url}/_sandbox/state`)).json()) as {
+      completions: { prompt: string }[];
+    };
+    const prompt = state.completions.at(-1)?.prompt ?? '';
+    assert.match(prompt, /^@bob wrote: Is Temporal durable\?\nX refused these drafts as duplicates/);
+    assert.ok(prompt.includes(`- ${first}\n- ${second}`), prompt);
+  });
+
   test('a 5xx is retryable (upstream)', async () => {
     simulator.setFaults({ errorRate: 1, errorStatus: 503 });
     const failure = await failureOf(port().draftReply({ accountId: 'alice', tweet }));

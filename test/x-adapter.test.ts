@@ -59,7 +59,7 @@ describe('X adapter against the simulator (HTTPS)', () => {
     const failure = await failureOf(
       port().postReply({ accountId: 'bob', inReplyToTweetId: other, text: 'Same words' }),
     );
-    assert.deepEqual([failure.type, failure.nonRetryable], ['invalid-input', true]);
+    assert.deepEqual([failure.type, failure.nonRetryable], ['duplicate-content', true]);
     assert.match(failure.message, /duplicate content/);
   });
 

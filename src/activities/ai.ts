@@ -4,7 +4,11 @@ import type { Tweet } from '../workflows/contracts';
 
 export function createAiActivities(ai: AiPort) {
   return {
-    async generateReply(request: { accountId: string; tweet: Tweet }): Promise<{ text: string; attempt: number }> {
+    async generateReply(request: {
+      accountId: string;
+      tweet: Tweet;
+      avoid?: string[];
+    }): Promise<{ text: string; attempt: number }> {
       return { text: await ai.draftReply(request), attempt: Context.current().info.attempt };
     },
     /** Heartbeats while it waits, so that a cancellation (the owner's interrupt) reaches it at once. */

@@ -2,8 +2,11 @@ import type { Tweet } from '../workflows/contracts';
 
 /** What the workflows need of an OpenAI-compatible model. */
 export interface AiPort {
-  /** Drafts a reply to a tweet in the account's voice. */
-  draftReply(request: { accountId: string; tweet: Tweet }): Promise<string>;
+  /**
+   * Drafts a reply to a tweet in the account's voice. `avoid`: earlier drafts X refused as duplicates of posts the
+   * account already made; the new draft must say it in other words.
+   */
+  draftReply(request: { accountId: string; tweet: Tweet; avoid?: string[] }): Promise<string>;
   /** One answer to a batch of messages someone sent the account in a chat, oldest first. */
   answerChat(request: {
     accountId: string;

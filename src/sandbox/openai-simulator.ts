@@ -10,6 +10,20 @@ interface Completion {
   reply: string;
 }
 
+/**
+ * The same prompt gets the same draft, as a model at temperature 0 would; asked for other words than drafts it lists
+ * (a prompt that says "in different words:"), it words the reply anew each time, as a model does when asked.
+ */
+function draftFor(prompt: string, completionsSoFar: number): string {
+  const asked = /\n[^\n]*in different words:/.exec(prompt);
+  const about = (asked ? prompt.slice(0, asked.index) : prompt).replace(/^@\S+ wrote: /, '').slice(0, 100);
+  if (!asked) return `Thanks for this! ${about}: here is our take.`;
+  const opener = rewordings[completionsSoFar % rewordings.length];
+  return `${opener} ${about} (take ${completionsSoFar + 1}).`;
+}
+
+const rewordings = ['Good point:', 'Worth a thought:', 'Here is how we see it:', 'Agreed, mostly:', 'Fair question:'];
+
 export function startOpenAiSimulator(port = 0): Promise<RunningSimulator> {
   const completions: Completion[] = [];
   const error = (status: number, type: string, message: string) => ({
@@ -36,7 +50,7 @@ export function startOpenAiSimulator(port = 0): Promise<RunningSimulator> {
           return error(400, 'invalid_request_error', 'model and messages are required');
         }
         const prompt = request.messages.at(-1)?.content ?? '';
-        const reply = `Thanks for this! ${prompt.replace(/^@\S+ wrote: /, '').slice(0, 100)}: here is our take.`;
+        const reply = draftFor(prompt, completions.length);
         completions.push({ model: request.model, prompt, reply });
         return {
           status: 200,

@@ -12,6 +12,7 @@ export const failureCategories = [
   'permission',
   'not-found',
   'invalid-input',
+  'duplicate-content',
   'upstream',
 ] as const;
 export type FailureCategory = (typeof failureCategories)[number];
@@ -25,11 +26,19 @@ export const ownerMessages: Record<FailureCategory, string> = {
   permission: 'The account is not allowed to do this.',
   'not-found': 'What we asked for does not exist (any more).',
   'invalid-input': 'The service refused the request as invalid.',
+  'duplicate-content':
+    'X refused every draft as a duplicate of a post the account already made: write the reply in other words.',
   upstream: 'The service failed on its side.',
 };
 
 /** Categories that retrying cannot cure: listed in every retry policy so Temporal never retries them. */
-export const permanentCategories: FailureCategory[] = ['auth', 'permission', 'not-found', 'invalid-input'];
+export const permanentCategories: FailureCategory[] = [
+  'auth',
+  'permission',
+  'not-found',
+  'invalid-input',
+  'duplicate-content',
+];
 
 export function isFailureCategory(value: unknown): value is FailureCategory {
   return typeof value === 'string' && (failureCategories as readonly string[]).includes(value);

@@ -1,4 +1,6 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -31,6 +33,9 @@ const { recordReply } = proxyActivities<Activities>(policies.convex);
 const { notifyOwner } = proxyActivities<Activities>(policies.telegramSend);
 const { notifyOwner: noticeOfOutcome } = proxyActivities<Activities>(policies.outcomeNotice);
 
+/** Drafts tried, the first included, before a reply X keeps refusing as duplicate content is a dead letter. */
+const maxDrafts = 3;
+
 type Decision = { kind: 'approve'; text?: string } | { kind: 'reject'; reason?: string };
 
 /** One tweet worth answering becomes one reply: draft, (owner approval), post on X, record, report. */
@@ -51,31 +56,45 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
   };
 
   try {
-    await enter('drafting');
-    const draft = await generateReply({ accountId, tweet });
-    let { text } = draft;
-    status.draft = text;
-    status.attempts += draft.attempt ?? 1; // histories recorded before attempts were reported carry none
-
-    if (approval === 'owner') {
-      await enter('awaiting-approval');
-      await notifyOwner({ accountId, text: approvalRequest(tweet.authorUsername, text, workflowInfo().workflowId) });
-      if (!(await condition(() => decision !== undefined, approvalTimeout ?? '24h'))) {
-        return await finish('expired', `The draft for tweet ${tweet.id} expired without a decision.`);
-      }
-      if (decision?.kind === 'reject') {
-        return await finish('rejected', `Rejected the reply to tweet ${tweet.id}.`);
-      }
-      text = decision?.text ?? text;
+    // X refuses a text the account already posted elsewhere: each such refusal asks the model for other words.
+    const refused: string[] = [];
+    for (;;) {
+      await enter('drafting');
+      const draft = await generateReply({ accountId, tweet, ...(refused.length > 0 ? { avoid: refused } : {}) });
+      let { text } = draft;
       status.draft = text;
-    }
+      status.attempts += draft.attempt ?? 1; // histories recorded before attempts were reported carry none
 
-    await enter('posting');
-    const { replyTweetId, attempt } = await postReply({ accountId, inReplyToTweetId: tweet.id, text });
-    status.attempts += attempt ?? 1;
-    await enter('recording');
-    await recordReply({ accountId, tweetId: tweet.id, replyTweetId, text, workflowId: workflowInfo().workflowId });
-    return await finish('posted', `Posted a reply to tweet ${tweet.id}: ${text}`, { replyTweetId, text });
+      if (approval === 'owner') {
+        await enter('awaiting-approval');
+        const request = approvalRequest(tweet.authorUsername, text, workflowInfo().workflowId, refused.at(-1));
+        await notifyOwner({ accountId, text: request });
+        const answer = await decided(approvalTimeout ?? '24h');
+        if (!answer) {
+          return await finish('expired', `The draft for tweet ${tweet.id} expired without a decision.`);
+        }
+        if (answer.kind === 'reject') {
+          return await finish('rejected', `Rejected the reply to tweet ${tweet.id}.`);
+        }
+        text = answer.text ?? text;
+        status.draft = text;
+      }
+
+      await enter('posting');
+      const posted = await postUnlessDuplicate(text);
+      if (posted) {
+        status.attempts += posted.attempt ?? 1;
+        await enter('recording');
+        const { replyTweetId } = posted;
+        await recordReply({ accountId, tweetId: tweet.id, replyTweetId, text, workflowId: workflowInfo().workflowId });
+        return await finish('posted', `Posted a reply to tweet ${tweet.id}: ${text}`, { replyTweetId, text });
+      }
+      refused.push(text);
+      decision = undefined; // the owner decides on the new draft
+      status.lastError = `X refused draft ${refused.length} of ${maxDrafts} as duplicate content`;
+      log.warn('X refused the draft as duplicate content', { accountId, tweetId: tweet.id, drafts: refused.length });
+      if (refused.length >= maxDrafts) throw duplicateEveryTime(tweet.id, refused.length);
+    }
   } catch (err) {
     // Shipped histories end without these steps: patched() keeps them replaying as they were recorded.
     if (isCancellation(err) && patched('reply-cancel-notifies')) {
@@ -95,6 +114,21 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
       );
     }
     throw failure;
+  }
+
+  /** The post, or undefined when X refused the text as a duplicate of a post the account made to another tweet. */
+  async function postUnlessDuplicate(text: string) {
+    try {
+      return await postReply({ accountId, inReplyToTweetId: tweet.id, text });
+    } catch (err) {
+      if (isDuplicateContent(err) && patched('reply-redraft-duplicate')) return undefined;
+      throw err;
+    }
+  }
+
+  /** The owner's decision, or undefined when the time to decide ran out. */
+  async function decided(timeout: string): Promise<Decision | undefined> {
+    return (await condition(() => decision !== undefined, timeout)) ? decision : undefined;
   }
 
   async function finish(
@@ -135,9 +169,28 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
   }
 }
 
-/** What the owner reads: the draft, and how to answer it from Telegram (the control bot reads the id back). */
-function approvalRequest(author: string | undefined, draft: string, workflowId: string): string {
+/** X refused the post because the account already posted that text elsewhere (the adapter's category). */
+function isDuplicateContent(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'duplicate-content'
+  );
+}
+
+function duplicateEveryTime(tweetId: string, drafts: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'duplicate-content',
+    message: `X refused all ${drafts} drafts of the reply to tweet ${tweetId} as duplicates of posts the account already made`,
+    nonRetryable: true,
+  });
+}
+
+/**
+ * What the owner reads: the draft, and how to answer it from Telegram (the control bot reads the id back). After X
+ * refused the last draft as a duplicate, it says so: the owner answers the new one.
+ */
+function approvalRequest(author: string | undefined, draft: string, workflowId: string, refused?: string): string {
   return [
+    ...(refused ? [`X refused "${refused}" as a duplicate of a post the account already made. A new draft:`] : []),
     `Reply to @${author ?? 'unknown'}? (${workflowId})`,
     '',
     draft,

@@ -37,7 +37,15 @@ import { searchAttributeKeys } from '../../src/workflows/search-attributes';
  * the tests (change a workflow's shape only behind `patched()`). Only scenarios without a file are recorded: the
  * files stand for what earlier versions wrote, so they stay (`--overwrite` re-records all, for a new workflow only).
  */
-type Scenario = { name: string; input: ReplyInput; failPost?: boolean; cancel?: boolean; refuseNotice?: boolean };
+type Scenario = {
+  name: string;
+  input: ReplyInput;
+  failPost?: boolean;
+  cancel?: boolean;
+  refuseNotice?: boolean;
+  /** Posts X refuses as duplicate content before it takes one (reply-redraft-duplicate). */
+  duplicates?: number;
+};
 
 const tweet = (id: string) => ({ id, text: 'Is Temporal durable?', authorUsername: 'bob' });
 const scenarios: Scenario[] = [
@@ -67,6 +75,17 @@ const scenarios: Scenario[] = [
     input: { accountId: 'alice', tweet: tweet('1008'), approval: 'auto' },
     refuseNotice: true,
   },
+  // X refused drafts as duplicate content: the model drafts again (reply-redraft-duplicate), the owner decides anew.
+  {
+    name: 'reply-auto-redrafted',
+    input: { accountId: 'alice', tweet: tweet('1010'), approval: 'auto' },
+    duplicates: 2,
+  },
+  {
+    name: 'reply-owner-redrafted',
+    input: { accountId: 'bob', tweet: tweet('1011'), approval: 'owner' },
+    duplicates: 1,
+  },
 ];
 
 async function run(): Promise<void> {
@@ -84,8 +103,12 @@ async function run(): Promise<void> {
     for (const scenario of scenarios) {
       if (!overwrite && existsSync(join(__dirname, `${scenario.name}.json`))) continue;
       const taskQueue = `record-${scenario.name}`;
+      let refusals = 0;
       const activities: ReplyActivities = {
-        generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}`, attempt: 1 }),
+        generateReply: async ({ tweet, avoid = [] }) => ({
+          text: `draft ${avoid.length + 1} for ${tweet.id}`,
+          attempt: 1,
+        }),
         notifyOwner: async () => {
           if (scenario.refuseNotice) {
             throw ApplicationFailure.nonRetryable('Telegram answered 403 CHAT_WRITE_FORBIDDEN', 'permission');
@@ -93,6 +116,10 @@ async function run(): Promise<void> {
         },
         postReply: async ({ inReplyToTweetId }) => {
           if (scenario.failPost) throw ApplicationFailure.nonRetryable('X rejected the text (400)', 'invalid-input');
+          if (refusals < (scenario.duplicates ?? 0)) {
+            refusals += 1;
+            throw ApplicationFailure.nonRetryable('X API answered 403: duplicate content', 'duplicate-content');
+          }
           return { replyTweetId: `9${inReplyToTweetId}`, attempt: 1 };
         },
         recordReply: async () => undefined,
@@ -115,6 +142,15 @@ async function run(): Promise<void> {
           while ((await handle.query(statusQuery)).stage !== 'awaiting-approval') await sleep(50);
         }
         if (scenario.name === 'reply-owner-edited') await handle.signal(approveSignal, { text: 'edited' });
+        if (scenario.name === 'reply-owner-redrafted') {
+          await handle.signal(approveSignal, {});
+          const redrafted = async () => {
+            const status = await handle.query(statusQuery);
+            return status.stage === 'awaiting-approval' && status.lastError !== undefined;
+          };
+          while (!(await redrafted())) await sleep(50);
+          await handle.signal(approveSignal, {});
+        }
         if (scenario.name === 'reply-owner-rejected') await handle.signal(rejectSignal, { reason: 'off topic' });
         if (scenario.cancel) await handle.cancel();
         await handle.result().catch(() => undefined);

@@ -10,6 +10,10 @@ export interface OpenAiSettings {
   timeoutMs?: number;
 }
 
+/** X refuses a text the account already posted: the prompt that asks for the same reply in other words. */
+export const differentWording =
+  'X refused these drafts as duplicates of posts the account already made. Say it in different words:';
+
 /** The AI port over an OpenAI-compatible chat-completions API. Retries are Temporal's: the library's are off. */
 export function createOpenAiPort({ apiKey, baseUrl, model, timeoutMs = 50_000 }: OpenAiSettings): AiPort {
   const client = new OpenAI({ apiKey, baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs });
@@ -34,10 +38,13 @@ export function createOpenAiPort({ apiKey, baseUrl, model, timeoutMs = 50_000 }:
     }
   };
   return {
-    draftReply: ({ tweet }) =>
+    draftReply: ({ tweet, avoid = [] }) =>
       complete(
         'You write one short, friendly, factual reply to a tweet. No hashtags.',
-        `@${tweet.authorUsername ?? 'someone'} wrote: ${tweet.text}`,
+        [
+          `@${tweet.authorUsername ?? 'someone'} wrote: ${tweet.text}`,
+          ...(avoid.length > 0 ? [differentWording, ...avoid.map((draft) => `- ${draft}`)] : []),
+        ].join('\n'),
       ),
     answerChat: ({ messages, signal }) =>
       complete(
