@@ -6,6 +6,7 @@ import { createXPort } from '../src/adapters/x/x-api';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
 import { startXSimulator } from '../src/sandbox/x-simulator';
+import { ownerOutboxDeps } from '../src/temporal/owner-outbox';
 import { sessionDeps } from '../src/temporal/session-deps';
 import { replyWorkflow } from '../src/workflows';
 import { sandboxActivities, sandboxCall } from './helpers/sandbox';
@@ -54,6 +55,7 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
       activities: createActivities({
         services,
         ownerChatId: '1000',
+        ownerOutbox: ownerOutboxDeps(client, taskQueue),
         session: sessionDeps(client, taskQueue),
         accounts,
         loginTaskQueue: `${taskQueue}-login`,

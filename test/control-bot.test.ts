@@ -29,9 +29,9 @@ async function tell(text: string, options: { senderId?: string; replyTo?: number
   });
   let answer: SimulatedMessage | undefined;
   await eventually(`the bot's answer to ${text}`, async () => {
-    // The bot's answer, not a notice about an account ("[alice] …") that happened to come meanwhile.
+    // The bot's answer, not a notice about an account ("[alice] …", or a digest of them) that came meanwhile.
     answer = (await sentMessages('control-bot')).find(
-      (m) => m.chatId === senderId && m.id > body.messageId && !m.text.startsWith('['),
+      (m) => m.chatId === senderId && m.id > body.messageId && !/^(\[|\d+ updates:|\d+ drafts wait)/.test(m.text),
     );
     return answer !== undefined;
   });
@@ -72,10 +72,17 @@ async function ownerReply(tweetText: string) {
   return handle;
 }
 
+/** A worker as `npm run worker` runs one: the task queue, and its own queue where sends over the bot's session run. */
+const withWorkers = <T>(
+  activities: Awaited<ReturnType<typeof sandboxActivities>>['activities'],
+  ownQueue: Awaited<ReturnType<typeof sandboxActivities>>['ownQueue'],
+  fn: () => Promise<T>,
+) => withWorker({ taskQueue, activities }, () => withWorker(ownQueue, fn));
+
 describe('the control bot', () => {
   test('commands from the owner steer the workflows; others are refused', async () => {
-    const { activities } = await sandboxActivities(taskQueue);
-    await withWorker({ taskQueue, activities }, async () => {
+    const { activities, ownQueue } = await sandboxActivities(taskQueue);
+    await withWorkers(activities, ownQueue, async () => {
       assert.equal(await startControlBot(client, taskQueue), true);
       await eventually('the bot listening', () => controlBotListening(client));
 
@@ -86,9 +93,12 @@ describe('the control bot', () => {
 
       // An answer to the approval request itself: "ok" posts the draft.
       const first = await ownerReply('Does the bot work?');
-      const request = (await sentMessages('control-bot')).find(
-        (m) => m.chatId === '1000' && m.text.includes(`(${first.workflowId})`),
-      );
+      const approvalRequest = async () =>
+        (await sentMessages('control-bot')).find(
+          (m) => m.chatId === '1000' && m.text.includes(`(${first.workflowId})`),
+        );
+      await eventually('the approval request from the bot', async () => (await approvalRequest()) !== undefined);
+      const request = await approvalRequest();
       assert.ok(request, 'the approval request came from the bot');
       assert.match(request.text, /^\[alice\] Reply to @bob\? \(reply:alice:\d+\)\n\n.+\n\nAnswer this message with ok/);
       assert.match(await tell('sounds good', { replyTo: request.id }), /^I did not understand\. Answer ok/);
@@ -125,8 +135,8 @@ describe('the control bot', () => {
   });
 
   test('pause and resume an account; retry a dead letter', async () => {
-    const { activities } = await sandboxActivities(taskQueue);
-    await withWorker({ taskQueue, activities }, async () => {
+    const { activities, ownQueue } = await sandboxActivities(taskQueue);
+    await withWorkers(activities, ownQueue, async () => {
       await startControlBot(client, taskQueue);
       await eventually('the bot listening', () => controlBotListening(client));
       const { workflowId } = await startAccountSession(client, taskQueue, 'alice');

@@ -24,7 +24,12 @@ before(async () => {
   simulator = await startTelegramSimulator();
 });
 after(() => simulator.close());
-beforeEach(() => simulator.setFaults({}));
+/** Telegram's sending limits are on by default; most tests here send faster than they allow, so they lift them. */
+const setLimits = (limits: object) => sandboxCall(simulator, 'POST', '/_sandbox/telegram/limits', limits);
+beforeEach(async () => {
+  simulator.setFaults({});
+  await setLimits({ off: true });
+});
 
 const newSession = async () =>
   (await sandboxCall<{ session: string }>(simulator, 'POST', '/_sandbox/telegram/sessions', {})).body.session;
@@ -179,6 +184,23 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     assert.equal(failure.nonRetryable, false);
     assert.equal(msToNumber(failure.nextRetryDelay ?? 0), 7000);
     assert.match(failure.message, /FLOOD_WAIT_7/);
+  });
+
+  test("Telegram's limits: a burst into one chat past the first few gets FLOOD_WAIT; other chats and a repeated random_id pass", async () => {
+    await setLimits({}); // as Telegram: about one message a second into a chat, after a short burst
+    const send = (chatId: string, text: string, idempotencyKey?: string) =>
+      port().sendMessage({ accountId: 'alice', chatId, text, idempotencyKey });
+    for (let i = 0; i < 3; i += 1) await send('1000', `burst ${i}`, `burst-${i}`);
+    const refused = await failureOf(send('1000', 'one too many'));
+    assert.deepEqual([refused.type, refused.nonRetryable], ['rate-limit', false]);
+    assert.match(refused.message, /FLOOD_WAIT_1/);
+    assert.equal(msToNumber(refused.nextRetryDelay ?? 0), 1000, 'retried when Telegram says it passes');
+    await send('555', 'another chat has its own limit');
+    await send('1000', 'burst 0', 'burst-0'); // a retry of a send Telegram already took is answered, not counted
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await send('1000', 'a second later it passes');
+    const { flood } = (await sandboxCall<{ flood: { floodWaits: number } }>(simulator, 'GET', '/_sandbox/state')).body;
+    assert.equal(flood.floodWaits, 1);
   });
 
   test('a server error is retried (upstream); an unanswered request times out (retryable)', async () => {

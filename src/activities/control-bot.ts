@@ -2,7 +2,9 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { answerCommand } from '../control/commands';
 import type { SyncPoint, TelegramMessage, TelegramPort, TelegramSession } from '../ports/telegram';
-import { controlBotAccount } from '../workflows/contracts';
+import { controlBotAccount, workflowIds, type OwnerNotice } from '../workflows/contracts';
+import { controlBotHostSignal } from '../workflows/messages';
+import type { ControlBotHolder } from './control-bot-holder';
 import { permanentFailure } from './failures';
 import { nextSessionEvent } from './session-events';
 
@@ -13,6 +15,11 @@ export interface ControlBotDeps {
   /** Telegram user ids allowed to command the bot. */
   adminIds: string[];
   pingEveryMs?: number;
+  /** This process's hold on the live session, and the worker's own task queue where sends over it run. */
+  holder: ControlBotHolder;
+  hostQueue: string;
+  /** The owner's chat: answers there go through the owner's outbox, at Telegram's pace with everything else. */
+  owner: { chatId: string; queue: (notice: OwnerNotice) => Promise<void> };
 }
 
 const refusal = 'Sorry, this bot only takes commands from its owner.';
@@ -28,7 +35,7 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
   return {
     async runControlBot(): Promise<void> {
       if (!deps) throw permanentFailure('invalid-input', 'This worker was started without the control bot');
-      const { telegram, client, pingEveryMs = 3_000 } = deps;
+      const { telegram, client, owner, pingEveryMs = 3_000 } = deps;
       const admins = new Set(deps.adminIds);
       const context = Context.current();
       const from = (context.info.heartbeatDetails as { point?: SyncPoint } | undefined)?.point;
@@ -49,7 +56,11 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
           });
         } else context.log.warn('control bot refused a non-admin', { senderId: message.senderId });
         try {
-          await session.send(message.chatId, text.slice(0, maxMessageLength));
+          if (message.chatId === owner.chatId) {
+            // Keyed by the command: a command run again after a reconnect answers once.
+            const key = `answer:${message.chatId}:${message.messageId}`;
+            await owner.queue({ key, accountId: controlBotAccount, text, kind: 'answer' });
+          } else await session.send(message.chatId, text.slice(0, maxMessageLength));
         } catch (err) {
           // One undeliverable answer (the user blocked the bot…) must not stop the bot; a lost connection shows in `lost`.
           context.log.warn('control bot could not answer', { chatId: message.chatId, error: String(err) });
@@ -62,8 +73,17 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
         from,
         onMessage: (message, point) => (handling = answer(message, point)),
       });
-      const session = await opened;
+      const hold = deps.holder.hold();
+      const session = await opened.catch((err: unknown) => {
+        hold.release();
+        throw err;
+      });
       try {
+        hold.connected(session);
+        // The owner's outbox sends over this session from now on: on this worker's own task queue.
+        await client.workflow
+          .getHandle(context.info.workflowExecution?.workflowId ?? workflowIds.controlBot())
+          .signal(controlBotHostSignal, { hostQueue: deps.hostQueue });
         context.heartbeat({ point: session.point() });
         for (;;) {
           const outcome = await nextSessionEvent(context, session, pingEveryMs);
@@ -74,6 +94,7 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
         }
       } finally {
         await handling.catch(() => undefined); // a command under way finishes before the connection closes
+        hold.release();
         await session.close();
       }
     },

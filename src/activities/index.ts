@@ -3,7 +3,8 @@ import type { Services } from '../ports/services';
 import { createAiActivities } from './ai';
 import { createControlBotActivities, type ControlBotDeps } from './control-bot';
 import { createConvexActivities } from './convex';
-import { createTelegramActivities } from './telegram';
+import { createControlBotHolder } from './control-bot-holder';
+import { createTelegramActivities, type OwnerOutboxDeps } from './telegram';
 import { createLoginActivities } from './telegram-login';
 import { createSessionActivities, type SessionDeps } from './telegram-session';
 import { createXActivities } from './x';
@@ -11,29 +12,42 @@ import { createXActivities } from './x';
 export interface ActivityDeps {
   services: Services;
   ownerChatId: string;
+  /** Where messages for the owner go: the deployment's owner outbox (src/temporal/owner-outbox.ts). */
+  ownerOutbox: OwnerOutboxDeps;
   /** How the session activity starts syncs and reports to its workflow (src/temporal/session-deps.ts). */
   session: Omit<SessionDeps, 'telegram' | 'aiChatsOf'>;
   /** Where the login's secrets wait between steps, and this worker's own task queue for the logins it holds. */
   accounts: AccountStore;
   loginTaskQueue: string;
   /** The control bot's Temporal client and admins; workers without it cannot run the bot. */
-  control?: Omit<ControlBotDeps, 'telegram'>;
+  control?: Pick<ControlBotDeps, 'client' | 'adminIds' | 'pingEveryMs'>;
 }
 
 /** Every activity the workers register, built over injected ports so tests and the sandbox reuse them. */
-export function createActivities({ services, ownerChatId, session, accounts, loginTaskQueue, control }: ActivityDeps) {
+export function createActivities(deps: ActivityDeps) {
+  const { services, ownerChatId, ownerOutbox, session, accounts, loginTaskQueue, control } = deps;
+  // The bot's session activity and the owner's messages share it: they are sent over that session on this worker.
+  const controlBot = createControlBotHolder();
   return {
     ...createAiActivities(services.ai),
     ...createXActivities(services.x),
     ...createConvexActivities(services.store),
-    ...createTelegramActivities(services.telegram, ownerChatId),
+    ...createTelegramActivities({ telegram: services.telegram, ownerChatId, outbox: ownerOutbox, controlBot }),
     ...createSessionActivities({
       telegram: services.telegram,
       aiChatsOf: async (accountId) => (await services.store.accountSettings(accountId))?.chatsAnsweredWithAi ?? [],
       ...session,
     }),
     ...createLoginActivities({ telegram: services.telegram, accounts, loginTaskQueue }),
-    ...createControlBotActivities(control && { telegram: services.telegram, ...control }),
+    ...createControlBotActivities(
+      control && {
+        telegram: services.telegram,
+        ...control,
+        holder: controlBot,
+        hostQueue: loginTaskQueue,
+        owner: { chatId: ownerChatId, queue: ownerOutbox.queue },
+      },
+    ),
   };
 }
 
@@ -41,6 +55,12 @@ export type Activities = ReturnType<typeof createActivities>;
 
 /** The steps of a login, run on the task queue of the worker that holds it (src/workers/login-worker.ts). */
 export const loginStepNames = ['sendLoginCode', 'signInWithCode', 'checkLoginPassword', 'endLogin'] as const;
+
+/**
+ * What runs on a worker's own task queue because the connection it needs lives in that process: the login steps,
+ * and the owner's messages over the control bot's live session.
+ */
+export const ownQueueActivityNames = [...loginStepNames, 'sendAsControlBot'] as const;
 
 /** What the reply workflow calls: what a test worker for it must provide. */
 export type ReplyActivities = Pick<Activities, 'generateReply' | 'postReply' | 'recordReply' | 'notifyOwner'>;

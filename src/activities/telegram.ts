@@ -1,22 +1,79 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TelegramPort } from '../ports/telegram';
-import { controlBotAccount } from '../workflows/contracts';
+import { controlBotAccount, type OwnerNotice } from '../workflows/contracts';
+import { sessionMoved } from '../workflows/failures';
+import type { ControlBotHolder } from './control-bot-holder';
+import { transientFailure } from './failures';
+
+/** The deployment's owner outbox as the activities reach it (src/temporal/owner-outbox.ts). */
+export interface OwnerOutboxDeps {
+  /** Hands a notice to the outbox. */
+  queue: (notice: OwnerNotice) => Promise<void>;
+  /** The task queue of the worker holding the control bot's live session, if one does. */
+  locateControlBot: () => Promise<string | undefined>;
+}
 
 /**
  * `ownerChatId` comes from config: the owner's Telegram id is not a secret, but it is deployment data, not input.
  * The owner hears from the control bot, whatever the account: an account whose session is lost can still alert, and
  * the owner answers approval requests in one chat.
  */
-export function createTelegramActivities(telegram: TelegramPort, ownerChatId: string) {
+export function createTelegramActivities(deps: {
+  telegram: TelegramPort;
+  ownerChatId: string;
+  outbox: OwnerOutboxDeps;
+  controlBot: ControlBotHolder;
+}) {
+  const { telegram, ownerChatId, outbox, controlBot } = deps;
   return {
-    async notifyOwner(request: { accountId: string; text: string }): Promise<void> {
-      const text = `[${request.accountId}] ${request.text}`;
+    /**
+     * A notice, alert or approval request for the owner: queued in the owner's outbox, which alone sends into the
+     * owner's chat, at Telegram's pace. Its key is this activity's, so a retried hand-over is dropped there.
+     */
+    async notifyOwner(request: {
+      accountId: string;
+      text: string;
+      kind?: OwnerNotice['kind'];
+      ref?: string;
+    }): Promise<void> {
+      const { accountId, text, kind = 'notice', ref } = request;
+      const notice: OwnerNotice = { key: sendKey() ?? `${accountId}:${Date.now()}`, accountId, text, kind };
+      try {
+        await outbox.queue(ref ? { ...notice, ref } : notice);
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        throw transientFailure('network', `Could not hand the notice to the owner's outbox: ${reason}`, err);
+      }
+    },
+    /**
+     * One message into the owner's chat as the control bot, over a connection of its own: only while no worker holds
+     * the bot's live session (the outbox sends over that one when there is). `key` makes a resend a no-op.
+     */
+    async sendOwnerMessage(request: { text: string; key?: string }): Promise<void> {
       await telegram.sendMessage({
         accountId: controlBotAccount,
         chatId: ownerChatId,
-        text,
-        idempotencyKey: sendKey(),
+        text: request.text,
+        idempotencyKey: request.key ?? sendKey(),
       });
+    },
+    /** One message into the owner's chat over the control bot's live session, run on the worker that holds it. */
+    async sendAsControlBot(request: { text: string; key: string }): Promise<void> {
+      const held = controlBot.current();
+      if (!held) {
+        throw ApplicationFailure.create({
+          type: sessionMoved,
+          message: "This worker does not hold the control bot's session (any more)",
+          nonRetryable: true,
+        });
+      }
+      if (!held.session) throw transientFailure('network', 'The control bot is connecting on this worker');
+      await held.session.send(ownerChatId, request.text, request.key);
+    },
+    /** Where the owner's outbox should send: the own task queue of the worker holding the bot's live session. */
+    async locateControlBot(): Promise<{ hostQueue?: string }> {
+      const hostQueue = await outbox.locateControlBot();
+      return hostQueue ? { hostQueue } : {};
     },
     async sendChatMessage(request: {
       accountId: string;

@@ -11,8 +11,11 @@ export interface TelegramSession {
   point(): SyncPoint;
   /** The round-trip time of a ping, in ms. */
   ping(): Promise<number>;
-  /** Sends a message on this session's own connection (the control bot answers this way). */
-  send(chatId: string, text: string): Promise<void>;
+  /**
+   * Sends a message on this session's own connection (the control bot answers and sends the owner's messages this
+   * way). Sends with the same `idempotencyKey` send once, as with `TelegramPort.sendMessage`.
+   */
+  send(chatId: string, text: string, idempotencyKey?: string): Promise<void>;
   /** The text of one of the account's messages (what a reply answers), or undefined if Telegram has none. */
   messageText(messageId: number): Promise<string | undefined>;
   /** Disconnects at once. */

@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { loadConfigOrExit } from '../config';
 import { createLogger, installTemporalRuntime } from '../logging';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
+import { ownerOutboxDeps } from '../temporal/owner-outbox';
 import { sessionDeps } from '../temporal/session-deps';
 import { startControlBot } from '../temporal/start-control-bot';
 import { heartbeatThrottle } from '../workflows/policies';
@@ -32,6 +33,7 @@ async function run(): Promise<void> {
   const activities = createActivities({
     services,
     ownerChatId: config.ownerTelegramId,
+    ownerOutbox: ownerOutboxDeps(client, config.temporal.taskQueue),
     session: sessionDeps(client, config.temporal.taskQueue, config.chatBatching),
     accounts,
     loginTaskQueue,

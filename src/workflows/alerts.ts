@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import { isFailureCategory, ownerMessages } from './failures';
 import { policies } from './policies';
 
-const { notifyOwner } = proxyActivities<Activities>(policies.telegramSend);
+const { notifyOwner } = proxyActivities<Activities>(policies.ownerNotice);
 
 /**
  * The owner's alert for a dead letter: what failed, its category in plain words, when, the workflow id (to find it in

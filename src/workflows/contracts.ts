@@ -115,6 +115,31 @@ export interface WatchResult {
   started: number;
 }
 
+/**
+ * A message for the owner, handed to the deployment's owner outbox (ownerOutboxWorkflow), which alone sends into the
+ * owner's chat: at Telegram's pace, merging what piles up. `key` is the same for every attempt of the hand-over, so a
+ * repeated one is dropped.
+ */
+export interface OwnerNotice {
+  key: string;
+  accountId: string;
+  text: string;
+  /**
+   * An approval request is answered on its own; a notice may be merged with others into one message; an answer (the
+   * control bot's to the owner's command) goes first and alone, as it is, since the owner waits for it.
+   */
+  kind: 'approval' | 'notice' | 'answer';
+  /** The workflow it is about (a reply's id), named when many approval requests are announced together. */
+  ref?: string;
+}
+
+/** The outbox's input: what continue-as-new carries over (notices not sent yet, keys recently seen, counts). */
+export interface OwnerOutboxInput {
+  pending?: OwnerNotice[];
+  seen?: string[];
+  counts?: { sent: number; merged: number; undelivered: number };
+}
+
 /** The control bot's account id: its session is kept in the account store under it, like an account's. */
 export const controlBotAccount = 'control-bot';
 
@@ -126,6 +151,8 @@ export const workflowIds = {
   login: (accountId: string) => `login:${accountId}`,
   chat: (accountId: string, chatId: string) => `chat:${accountId}:${chatId}`,
   sync: (accountId: string, chatId: string, messageId: number) => `sync:${accountId}:${chatId}:${messageId}`,
+  /** The owner's outbox of one deployment (its task queue): the only sender of notices into the owner's chat. */
+  ownerOutbox: (taskQueue: string) => `owner-outbox:${taskQueue}`,
   /** The Schedule that polls an account's watched users; its runs are `watch:{accountId}-<time>`. */
   watch: (accountId: string) => `watch:${accountId}`,
 };

@@ -1,5 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { controlBotHostQuery, controlBotHostSignal } from './messages';
 import { policies } from './policies';
 
 const { runControlBot } = proxyActivities<Activities>(policies.telegramSession);
@@ -9,5 +10,9 @@ const { runControlBot } = proxyActivities<Activities>(policies.telegramSession);
  * commands and answers them. It reconnects as an account's session does; a refused token fails it (a dead letter).
  */
 export async function controlBotWorkflow(): Promise<void> {
+  // Where the live session is, for the owner's outbox (handlers add no command: histories replay as they were).
+  let hostQueue: string | undefined;
+  setHandler(controlBotHostSignal, (host) => void (hostQueue = host.hostQueue));
+  setHandler(controlBotHostQuery, () => ({ hostQueue }));
   await runControlBot();
 }

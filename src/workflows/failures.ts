@@ -40,6 +40,12 @@ export const permanentCategories: FailureCategory[] = [
   'duplicate-content',
 ];
 
+/**
+ * Not a service's failure but a routing answer: this worker does not hold the session the activity was sent to it
+ * for (it moved to another worker, or ended). The sender asks where it is now.
+ */
+export const sessionMoved = 'session-moved';
+
 export function isFailureCategory(value: unknown): value is FailureCategory {
   return typeof value === 'string' && (failureCategories as readonly string[]).includes(value);
 }

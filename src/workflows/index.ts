@@ -6,3 +6,4 @@ export { accountSessionWorkflow } from './account-session';
 export { loginWorkflow } from './login';
 export { chatWorkflow } from './chat';
 export { controlBotWorkflow } from './control-bot';
+export { ownerOutboxWorkflow } from './owner-outbox';

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { SyncPoint, TelegramMessage } from './contracts';
+import type { OwnerNotice, SyncPoint, TelegramMessage } from './contracts';
 
 /** Signals and queries of the workflows, shared with clients (CLI, control bot, tests). */
 
@@ -103,3 +103,25 @@ export const chatMessageSignal = defineSignal<[TelegramMessage]>('message');
 /** Cancels the answer being generated; its batch is dropped. */
 export const chatInterruptSignal = defineSignal('interrupt');
 export const chatStatusQuery = defineQuery<ChatStatusView>('status');
+
+/** Owner outbox: what waits to be sent to the owner, and what became of what was. */
+export interface OwnerOutboxStatusView {
+  pending: number;
+  /** Messages sent into the owner's chat. */
+  sent: number;
+  /** Notices that went out merged with others into one message. */
+  merged: number;
+  /** Notices Telegram would not take, even after the send policy's retries: logged, counted, not sent. */
+  undelivered: number;
+  lastError?: string;
+}
+
+export const ownerNoticeSignal = defineSignal<[OwnerNotice]>('notice');
+export const ownerOutboxStatusQuery = defineQuery<OwnerOutboxStatusView>('status');
+
+/**
+ * The control bot's session activity tells its workflow which worker holds the live session: that worker's own task
+ * queue, where the owner's outbox sends its messages so that they go over that connection.
+ */
+export const controlBotHostSignal = defineSignal<[{ hostQueue: string }]>('host');
+export const controlBotHostQuery = defineQuery<{ hostQueue?: string }>('host');

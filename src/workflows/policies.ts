@@ -1,5 +1,5 @@
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
-import { permanentCategories } from './failures';
+import { permanentCategories, sessionMoved } from './failures';
 
 /** OpenAI-compatible calls: 2 s doubling to 30 s, 5 attempts; 4xx other than 429 are never retried. */
 const aiRetry = {
@@ -41,7 +41,7 @@ export const policies = {
       nonRetryableErrorTypes: permanentCategories,
     },
   },
-  /** Telegram message send (GramJS). */
+  /** A chat answer sent as the account (GramJS). */
   telegramSend: {
     startToCloseTimeout: '15s',
     retry: {
@@ -53,10 +53,10 @@ export const policies = {
     },
   },
   /**
-   * The owner's notice of a reply's outcome, once decided: the outcome stands whatever happens to the notice, so an
-   * outage is waited out for up to a day, as Convex's is.
+   * One message into the owner's chat, sent by the owner's outbox: it waits out a Telegram outage for up to a day (what
+   * arrives meanwhile joins the next message); a FLOOD_WAIT waits the seconds Telegram names.
    */
-  outcomeNotice: {
+  ownerMessage: {
     startToCloseTimeout: '15s',
     scheduleToCloseTimeout: '24h',
     retry: {
@@ -65,6 +65,35 @@ export const policies = {
       maximumInterval: '10m',
       nonRetryableErrorTypes: permanentCategories,
     },
+  },
+  /**
+   * One message into the owner's chat over the control bot's live session, on the task queue of the worker that holds
+   * it. A worker that does not take it within 10 s is gone: the outbox asks where the session is now and sends there.
+   */
+  controlBotSend: {
+    scheduleToStartTimeout: '10s',
+    startToCloseTimeout: '15s',
+    scheduleToCloseTimeout: '1m',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '10s',
+      nonRetryableErrorTypes: [...permanentCategories, sessionMoved],
+    },
+  },
+  /** Where the control bot's live session is: a query to its workflow. */
+  controlBotLocate: {
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+  },
+  /**
+   * Hands a notice to the owner's outbox (a signal-with-start to Temporal itself): quick, and repeated safely, since the
+   * outbox drops a notice it already has.
+   */
+  ownerNotice: {
+    startToCloseTimeout: '10s',
+    scheduleToCloseTimeout: '24h',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   },
   /** The long-running Telegram session: reconnects forever with backoff; a missed heartbeat means a dead worker. */
   telegramSession: {

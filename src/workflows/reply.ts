@@ -30,8 +30,7 @@ import { stageKey } from './search-attributes';
 const { generateReply } = proxyActivities<Activities>(policies.aiGenerate);
 const { postReply } = proxyActivities<Activities>(policies.xApi);
 const { recordReply } = proxyActivities<Activities>(policies.convex);
-const { notifyOwner } = proxyActivities<Activities>(policies.telegramSend);
-const { notifyOwner: noticeOfOutcome } = proxyActivities<Activities>(policies.outcomeNotice);
+const { notifyOwner } = proxyActivities<Activities>(policies.ownerNotice);
 
 /** Drafts tried, the first included, before a reply X keeps refusing as duplicate content is a dead letter. */
 const maxDrafts = 3;
@@ -68,7 +67,7 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
       if (approval === 'owner') {
         await enter('awaiting-approval');
         const request = approvalRequest(tweet.authorUsername, text, workflowInfo().workflowId, refused.at(-1));
-        await notifyOwner({ accountId, text: request });
+        await notifyOwner({ accountId, text: request, kind: 'approval', ref: workflowInfo().workflowId });
         const answer = await decided(approvalTimeout ?? '24h');
         if (!answer) {
           return await finish('expired', `The draft for tweet ${tweet.id} expired without a decision.`);
@@ -148,12 +147,13 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
   }
 
   /**
-   * The outcome is decided (a post on X above all): its notice cannot undo it. It waits out a Telegram outage; one
-   * that still cannot be delivered is logged, shown in the status and the result, and the reply keeps its outcome.
+   * The outcome is decided (a post on X above all): its notice cannot undo it. The notice goes to the owner's outbox,
+   * which sends it alone or in a digest at Telegram's pace; a hand-over that still fails after the policy's day is
+   * logged, shown in the status and the result, and the reply keeps its outcome.
    */
   async function tellOutcome(report: string): Promise<boolean> {
     try {
-      await noticeOfOutcome({ accountId, text: report });
+      await notifyOwner({ accountId, text: report, kind: 'notice', ref: workflowInfo().workflowId });
       return true;
     } catch (err) {
       const failure = deadLetter(err);

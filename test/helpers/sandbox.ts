@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { createActivities } from '../../src/activities';
+import { createActivities, ownQueueActivityNames } from '../../src/activities';
 import type { SessionDeps } from '../../src/activities/telegram-session';
 import { loadConfig } from '../../src/config';
+import { ownerOutboxDeps } from '../../src/temporal/owner-outbox';
 import { sessionDeps } from '../../src/temporal/session-deps';
 import { loginTaskQueueOf } from '../../src/workers/login-worker';
 import { selectServices } from '../../src/workers/services';
@@ -55,10 +56,18 @@ export async function sandboxActivities(
   const activities = createActivities({
     services,
     ownerChatId: config.ownerTelegramId,
+    ownerOutbox: ownerOutboxDeps(client, taskQueue),
     session,
     accounts,
     loginTaskQueue,
     control: { client, adminIds: [config.ownerTelegramId] },
   });
-  return { services, accounts, activities };
+  /** The test worker's own task queue, as a real worker polls it: logins and the control bot's sends run there. */
+  const ownQueue = {
+    taskQueue: loginTaskQueue,
+    activities: Object.fromEntries(
+      Object.entries(activities).filter(([name]) => (ownQueueActivityNames as readonly string[]).includes(name)),
+    ),
+  };
+  return { services, accounts, activities, ownQueue };
 }

@@ -69,12 +69,25 @@ export async function sessionState(handle: WorkflowHandle): Promise<SessionState
 /** A chat id of its own for a test, so the documents it counts are its own. */
 export const uniqueChatId = () => String(200_000 + Math.floor(Math.random() * 700_000));
 
-/** What the control bot told the owner (user 1000) about the account on Telegram: alerts and notices. */
+/** Everything the control bot sent the owner (user 1000), oldest first: notices, digests, answers. */
+export async function textsToOwner(): Promise<string[]> {
+  return (await sentMessages('control-bot')).filter((m) => m.chatId === '1000').map((m) => m.text);
+}
+
+/**
+ * What the control bot told the owner (user 1000) about the account on Telegram: alerts and notices, sent alone or
+ * as a line of a digest (the owner's outbox merges what piles up).
+ */
 export async function messagesToOwner(accountId: string): Promise<string[]> {
   const prefix = `[${accountId}] `;
-  return (await sentMessages('control-bot'))
-    .filter((m) => m.chatId === '1000' && m.text.startsWith(prefix))
-    .map((m) => m.text.slice(prefix.length));
+  return (await textsToOwner()).flatMap((text) =>
+    text.startsWith(prefix)
+      ? [text.slice(prefix.length)]
+      : text
+          .split('\n')
+          .filter((line) => line.startsWith(`• ${prefix}`))
+          .map((line) => line.slice(2 + prefix.length)),
+  );
 }
 
 /** The latest login code Telegram "sent to the phone" of that number. */

@@ -259,9 +259,9 @@ async function openSession(connect: Connect, request: OpenSessionRequest, timeou
     lost: Promise.race([open.lost.then((reason) => classifyTelegramError(reason)), processingFailed]),
     point: () => ({ ...point }),
     ping: () => ping(client, timeoutMs),
-    async send(chatId, text) {
+    async send(chatId, text, idempotencyKey) {
       try {
-        await within(timeoutMs, 'messages.sendMessage', sendText(client, chatId, text));
+        await within(timeoutMs, 'messages.sendMessage', sendText(client, chatId, text, idempotencyKey));
       } catch (err) {
         throw classifyTelegramError(err);
       }

@@ -5,6 +5,7 @@ import { StringSession } from 'telegram/sessions';
 import { AuthKey } from 'telegram/crypto/AuthKey';
 import { createFaultInjector, type FaultOutcome } from '../faults';
 import { startSimulator, type RunningSimulator, type SimulatorResponse } from '../http-simulator';
+import { createFloodControl, floodLimitsSchema } from './flood-control';
 import { authKeyId } from './mtproto-crypto';
 import { passwordRecord, srpChallenge, srpGenerator, srpPrime, srpVerify, type PasswordRecord } from './srp';
 import { noAnswer, RpcFailure, startMtprotoServer, type MtprotoConnection, type RpcResult } from './mtproto-server';
@@ -14,7 +15,8 @@ import { noAnswer, RpcFailure, startMtprotoServer, type MtprotoConnection, type 
  * holding accounts, their chats and update sequence (pts), and a control API over HTTP (DESIGN.md "Sandbox"):
  * `GET /_sandbox/state`, `POST /_sandbox/faults` (rate limits are FLOOD_WAIT_N, errors are rpc_errors),
  * `POST /_sandbox/telegram/incoming` (`push: false` drops the live update), `/disconnect`, `/revoke`, `/password`
- * (2FA on or off) and `/sessions` (a new auth key for a login); login codes appear in the state, as on a phone.
+ * (2FA on or off), `/sessions` (a new auth key for a login) and `/limits` (Telegram's sending limits, on by default:
+ * src/sandbox/telegram/flood-control.ts); login codes appear in the state, as on a phone.
  */
 export interface SandboxTelegramAccount {
   accountId: string;
@@ -132,6 +134,7 @@ export async function startTelegramSimulator(
   const loginCodeLifetimeMs = options.loginCodeLifetimeMs ?? 5 * 60_000;
   const connectionAccount = new Map<MtprotoConnection, string>();
   const faults = createFaultInjector();
+  const flood = createFloodControl();
   const requests: { at: number; accountId?: string; method: string; result: string }[] = [];
   const now = () => Math.floor(Date.now() / 1000);
 
@@ -310,6 +313,9 @@ export async function startTelegramSimulator(
       const sendKey = `${account.accountId}:${chatId}:${String(request.randomId)}`; // always set once deserialized
       const earlier = sentByRandomId.get(sendKey);
       if (earlier) return sentMessageAnswer(earlier);
+      const bot = account.accountId === sandboxControlBot.accountId;
+      const wait = flood.check({ accountId: account.accountId, bot }, chatId);
+      if (wait !== undefined) throw new RpcFailure(420, `FLOOD_WAIT_${wait}`);
       const sent = append(account, { chatId, senderId: String(account.userId), text: request.message, out: true });
       sentByRandomId.set(sendKey, sent);
       // The account's other sessions learn of it as an update, as on Telegram.
@@ -458,6 +464,12 @@ export async function startTelegramSimulator(
     body: unknown;
   }): Promise<SimulatorResponse | undefined> => {
     if (method !== 'POST') return undefined;
+    if (path === '/_sandbox/telegram/limits') {
+      const parsed = floodLimitsSchema.safeParse(body ?? {});
+      if (!parsed.success)
+        return bad(`limits: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+      return { status: 200, body: flood.set(parsed.data) };
+    }
     const accountId = field(body, 'accountId');
     const account = accountId ? accounts.get(accountId) : undefined;
     if (path === '/_sandbox/telegram/sessions') {
@@ -518,6 +530,7 @@ export async function startTelegramSimulator(
         loginCodes: [...loginCodes.values()].map(({ phone, code, sentAt }) => ({ phone, code, sentAt })),
         mtprotoPort: mtproto.port,
         rpc: requests,
+        flood: flood.state(),
       }),
       // The HTTP side only has control routes; Telegram's own faults are applied to MTProto calls below.
       rateLimited: () => ({ status: 404, body: { error: 'MTProto only' } }),

@@ -1,0 +1,65 @@
+import type { OwnerNotice } from './contracts';
+
+/** Telegram's limit for one message. */
+const maxLength = 4096;
+/** One notice's line in a digest: enough for what it is about (a tweet id) and the start of what it says. */
+const lineLength = 160;
+/** Approval requests go one to a message while at most this many wait (the owner answers each); more are announced. */
+export const approvalsOneByOne = 3;
+
+/** The next message into the owner's chat, and the notices it carries (they leave the queue with it). */
+export interface OwnerMessage {
+  text: string;
+  notices: OwnerNotice[];
+}
+
+/**
+ * What to send next of the notices waiting, oldest first, the control bot's answers before all. A notice alone goes whole. Notices that piled up go as one
+ * digest, a line each (as many as one message holds; the rest wait for the next). An approval request goes alone
+ * while a few wait; when more wait, they are announced together with their ids, and `/pending` lists their drafts.
+ */
+export function nextOwnerMessage(pending: readonly OwnerNotice[]): OwnerMessage | undefined {
+  const answer = pending.find((notice) => notice.kind === 'answer');
+  if (answer) return { text: clip(answer.text, maxLength), notices: [answer] };
+  const first = pending[0];
+  if (!first) return undefined;
+  const sameKind = pending.filter((notice) => notice.kind === first.kind);
+  if (first.kind === 'approval') {
+    return sameKind.length <= approvalsOneByOne ? alone(first) : announcement(sameKind);
+  }
+  return sameKind.length === 1 ? alone(first) : digest(sameKind);
+}
+
+const whole = (notice: OwnerNotice) => `[${notice.accountId}] ${notice.text}`;
+const clip = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length - 1)}…`);
+
+function alone(notice: OwnerNotice): OwnerMessage {
+  return { text: clip(whole(notice), maxLength), notices: [notice] };
+}
+
+function digest(notices: OwnerNotice[]): OwnerMessage {
+  const lines = notices.map((notice) => `• ${clip(whole(notice).split('\n')[0] ?? '', lineLength)}`);
+  return fill(notices, lines, (count) => `${count} updates:`);
+}
+
+function announcement(approvals: OwnerNotice[]): OwnerMessage {
+  // No "(reply:…)" here: an answer to this message must not read as an answer to one of them.
+  const lines = approvals.map((notice) => `• ${notice.ref ?? notice.key} (${notice.accountId})`);
+  return fill(
+    approvals,
+    lines,
+    (count) =>
+      `${count} drafts wait for your approval. /pending lists them with their drafts; answer each with /approve, /edit or /reject <id>:`,
+  );
+}
+
+/** As many lines as fit in one message under the header; the notices of the others stay for the next message. */
+function fill(notices: OwnerNotice[], lines: string[], header: (count: number) => string): OwnerMessage {
+  let length = header(notices.length).length;
+  let count = 0;
+  while (count < lines.length && length + 1 + lines[count]!.length <= maxLength) {
+    length += 1 + lines[count]!.length;
+    count += 1;
+  }
+  return { text: [header(count), ...lines.slice(0, count)].join('\n'), notices: notices.slice(0, count) };
+}

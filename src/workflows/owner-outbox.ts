@@ -1,0 +1,118 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  TimeoutFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { OwnerNotice, OwnerOutboxInput } from './contracts';
+import { deadLetter, sessionMoved } from './failures';
+import { ownerNoticeSignal, ownerOutboxStatusQuery } from './messages';
+import { nextOwnerMessage } from './owner-digest';
+import { policies } from './policies';
+
+const { sendOwnerMessage } = proxyActivities<Activities>(policies.ownerMessage);
+const { locateControlBot } = proxyActivities<Activities>(policies.controlBotLocate);
+
+/**
+ * Telegram takes about one message a second into one chat and refuses more with FLOOD_WAIT. The outbox keeps below
+ * that, so the control bot's own answers in the chat still pass, and what arrives meanwhile merges into one message.
+ */
+const gap = '1500ms';
+/** With nothing to send for this long the outbox ends; the next notice starts it again. */
+const idleFor = '5m';
+/** Keys of notices already taken, so a hand-over repeated after a lost answer is dropped. */
+const keysKept = 2000;
+/** Continue as new well before the history is long, so a replay stays cheap. */
+const maxHistory = 2000;
+/** How long "no worker holds the bot's session" is believed before asking again. */
+const noHostFor = 15_000;
+/** Moves of the bot's session one message follows before it goes over a connection of its own. */
+const maxHandovers = 3;
+
+/**
+ * The owner's outbox, one per deployment: every notice, alert and approval request for the owner comes here, and this
+ * workflow alone sends into the owner's chat, one message at a time at Telegram's pace. A burst does not become a
+ * storm of refused sends: what piles up is merged (src/workflows/owner-digest.ts), and nothing is dropped.
+ */
+export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise<void> {
+  const pending: OwnerNotice[] = [...(input.pending ?? [])];
+  const seen = [...(input.seen ?? [])];
+  const seenKeys = new Set(seen);
+  const counts = { sent: 0, merged: 0, undelivered: 0, ...input.counts };
+  let lastError: string | undefined;
+  let sequence = 0;
+  /** The own task queue of the worker holding the control bot's live session, and when that was last asked. */
+  let host: { queue?: string; at: number } | undefined;
+  setHandler(ownerNoticeSignal, (notice) => {
+    if (seenKeys.has(notice.key)) return;
+    seenKeys.add(notice.key);
+    seen.push(notice.key);
+    if (seen.length > keysKept) seenKeys.delete(seen.shift()!);
+    pending.push(notice);
+  });
+  setHandler(ownerOutboxStatusQuery, () => ({ pending: pending.length, ...counts, lastError }));
+
+  while (await condition(() => pending.length > 0, idleFor)) {
+    const message = nextOwnerMessage(pending)!;
+    for (const notice of message.notices) pending.splice(pending.indexOf(notice), 1);
+    try {
+      // One key per message, whatever path it takes: Telegram sends a repeated random_id once.
+      sequence += 1;
+      await deliver(message.text, `${workflowInfo().workflowId}/${workflowInfo().runId}/${sequence}`);
+      counts.sent += 1;
+      if (message.notices.length > 1) counts.merged += message.notices.length;
+    } catch (err) {
+      // Telegram would not take it even after the policy's retries (a day, or a refusal for good): said, not lost.
+      const failure = deadLetter(err);
+      counts.undelivered += message.notices.length;
+      lastError = failure.message;
+      log.error('owner message not delivered', {
+        notices: message.notices.map((notice) => notice.ref ?? notice.key),
+        category: failure.type,
+        error: failure.message,
+      });
+    }
+    await sleep(gap);
+    if (workflowInfo().historyLength >= maxHistory || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof ownerOutboxWorkflow>({ pending, seen, counts });
+    }
+  }
+
+  /**
+   * Over the control bot's live session where a worker holds it (on that worker's own task queue), so no second
+   * connection is made with the bot's key; over a connection of its own while none does. When the session has moved
+   * (its worker died or let it go), the message follows it.
+   */
+  async function deliver(text: string, key: string): Promise<void> {
+    for (let handover = 0; handover < maxHandovers; handover += 1) {
+      if (!host || (!host.queue && Date.now() - host.at > noHostFor)) {
+        host = { queue: (await locateControlBot()).hostQueue, at: Date.now() };
+      }
+      if (!host.queue) break;
+      const { sendAsControlBot } = proxyActivities<Activities>({ ...policies.controlBotSend, taskQueue: host.queue });
+      try {
+        return await sendAsControlBot({ text, key });
+      } catch (err) {
+        if (!movedAway(err)) throw err;
+        log.warn('the control bot session moved; asking where it is now', { from: host.queue });
+        host = undefined;
+      }
+    }
+    await sendOwnerMessage({ text, key });
+  }
+}
+
+/** The worker did not take the send in time (it is gone), or no longer holds the session: ask where it is now. */
+function movedAway(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure)) return false;
+  return (
+    err.cause instanceof TimeoutFailure || (err.cause instanceof ApplicationFailure && err.cause.type === sessionMoved)
+  );
+}
