@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -6,7 +7,7 @@ import { createFileAccountStore } from '../adapters/account-store/file-account-s
 import { startConvexSimulator } from './convex-simulator';
 import { startOpenAiSimulator } from './openai-simulator';
 import { sandboxTelegramAccounts, startTelegramSimulator } from './telegram/telegram-simulator';
-import { startXSimulator } from './x-simulator';
+import { startXSimulator, type XSimulatorTls } from './x-simulator';
 
 /**
  * The whole sandbox: the four simulators on fixed loopback ports from a base port, and the files a worker needs to
@@ -61,6 +62,19 @@ async function stateAnswers(url: string, ca?: string): Promise<boolean> {
   });
 }
 
+const keyPathOf = (endpoints: SandboxEndpoints) => join(endpoints.dir, 'x-key.pem');
+
+/**
+ * The X simulator's key and certificate from an earlier start, while the certificate is good for another day: a
+ * worker that trusted it before a restart of the sandbox still does after.
+ */
+function keptTls(endpoints: SandboxEndpoints): XSimulatorTls | undefined {
+  if (!existsSync(endpoints.caPath) || !existsSync(keyPathOf(endpoints))) return undefined;
+  const cert = readFileSync(endpoints.caPath, 'utf8');
+  if (Date.parse(new X509Certificate(cert).validTo) < Date.now() + 24 * 3600 * 1000) return undefined;
+  return { key: readFileSync(keyPathOf(endpoints), 'utf8'), cert };
+}
+
 export interface RunningSandbox {
   endpoints: SandboxEndpoints;
   close(): Promise<void>;
@@ -70,7 +84,8 @@ export async function startSandbox(basePort: number): Promise<RunningSandbox> {
   const endpoints = sandboxEndpoints(basePort);
   mkdirSync(endpoints.dir, { recursive: true });
   const openai = await startOpenAiSimulator(basePort);
-  const x = await startXSimulator(basePort + 1);
+  const x = await startXSimulator(basePort + 1, keptTls(endpoints));
+  writeFileSync(keyPathOf(endpoints), x.tls.key, { mode: 0o600 });
   const convex = await startConvexSimulator({ port: basePort + 2, dataFile: join(endpoints.dir, 'convex.json') });
   const telegram = await startTelegramSimulator({ port: basePort + 3, mtprotoPort: basePort + 4 });
   writeFileSync(endpoints.caPath, x.ca);
@@ -93,7 +108,9 @@ export async function startSandbox(basePort: number): Promise<RunningSandbox> {
 export function controlCall<T>(url: string, method: 'GET' | 'POST', ca?: string, body?: unknown): Promise<T> {
   const request = url.startsWith('https') ? httpsRequest : httpRequest;
   return new Promise((done, fail) => {
-    const req = request(url, { method, ca, headers: { 'content-type': 'application/json' } }, (res) => {
+    // A connection per call (they are few): a restarted simulator is never asked over a socket its predecessor closed.
+    const options = { method, ca, agent: false as const, headers: { 'content-type': 'application/json' } };
+    const req = request(url, options, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));

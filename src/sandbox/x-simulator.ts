@@ -18,7 +18,16 @@ export interface XTweet {
 
 const windowSeconds = 15 * 60;
 
-export async function startXSimulator(port = 0): Promise<RunningSimulator & { ca: string }> {
+/** The simulator's TLS key and self-signed certificate (PEM), kept so a restarted sandbox keeps its clients' trust. */
+export interface XSimulatorTls {
+  key: string;
+  cert: string;
+}
+
+export async function startXSimulator(
+  port = 0,
+  tls?: XSimulatorTls,
+): Promise<RunningSimulator & { ca: string; tls: XSimulatorTls }> {
   const tweets: XTweet[] = [];
   let nextId = BigInt(Date.now()) * 1_000_000n;
   const newId = () => String((nextId += 1n));
@@ -34,21 +43,23 @@ export async function startXSimulator(port = 0): Promise<RunningSimulator & { ca
     body: { title, detail, type: 'about:blank', status },
   });
 
-  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    notAfterDate: new Date(Date.now() + 7 * 24 * 3600 * 1000),
-    extensions: [
-      { name: 'basicConstraints', cA: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 7, ip: '127.0.0.1' },
-          { type: 2, value: 'localhost' },
+  const pems = tls
+    ? { private: tls.key, cert: tls.cert }
+    : await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+        keyType: 'ec',
+        algorithm: 'sha256',
+        notAfterDate: new Date(Date.now() + 7 * 24 * 3600 * 1000),
+        extensions: [
+          { name: 'basicConstraints', cA: true },
+          {
+            name: 'subjectAltName',
+            altNames: [
+              { type: 7, ip: '127.0.0.1' },
+              { type: 2, value: 'localhost' },
+            ],
+          },
         ],
-      },
-    ],
-  });
+      });
 
   const ok = (body: unknown): SimulatorResponse => ({ status: 200, headers: limitHeaders(199), body });
   // Stable numeric user ids, as X's are: derived from the username.
@@ -217,5 +228,5 @@ export async function startXSimulator(port = 0): Promise<RunningSimulator & { ca
     port,
     { key: pems.private, cert: pems.cert },
   );
-  return { ...simulator, ca: pems.cert };
+  return { ...simulator, ca: pems.cert, tls: { key: pems.private, cert: pems.cert } };
 }

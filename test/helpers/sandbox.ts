@@ -22,7 +22,8 @@ export function sandboxCall<T>(
   const url = new URL(path, simulator.url);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, ca: simulator.ca, headers: { 'content-type': 'application/json' } }, (res) => {
+    const headers = { 'content-type': 'application/json' };
+    const req = request(url, { method, ca: simulator.ca, agent: false, headers }, (res) => {
       let data = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (data += chunk));
