@@ -16,7 +16,7 @@ import { terminateTaskQueue } from '../src/temporal/terminate-task-queue';
 import { addWatch, removeWatch } from '../src/temporal/watch-schedules';
 import type { replyWorkflow, watchTweetsWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyStatus } from '../src/workflows/contracts';
-import { approveSignal, rejectSignal, statusQuery } from '../src/workflows/messages';
+import { approveSignal, ownerOutboxStatusQuery, rejectSignal, statusQuery } from '../src/workflows/messages';
 import {
   clearDemoLeftovers,
   clearDemoTaskQueue,
@@ -241,6 +241,9 @@ async function run(teardown: Teardown): Promise<number> {
     .filter((tweet) => tweet.in_reply_to && targetIds.has(tweet.in_reply_to))
     .map((tweet) => `${tweet.authorUsername}:${tweet.in_reply_to}`);
 
+  // The owner hears of every outcome: the outbox sends at Telegram's pace, so its last digest may trail the posts.
+  const ownerMessages = await ownerOutboxDrained(client, taskQueue, signal);
+
   if (signal.aborted) return 130;
   const count = (status: Outcome['status']) => outcomes.filter((outcome) => outcome.status === status).length;
   const mismatched = outcomes.filter((outcome) => outcome.status !== expected[outcome.choice]);
@@ -255,12 +258,14 @@ async function run(teardown: Teardown): Promise<number> {
     retriesAbsorbed,
     duplicates: repliedTo.length - new Set(repliedTo).size,
     workerKilled: killed,
+    ownerMessages,
     taskQueue,
     workerPids: record.workerPids,
     webUi: `${config.temporal.webUiUrl}/namespaces/${config.temporal.namespace}/workflows?query=${encodeURIComponent(`TaskQueue="${taskQueue}"`)}`,
   };
   const accounted = summary.posted + summary.rejected + summary.expired + summary.failed === planned.length;
-  const ok = accounted && mismatched.length === 0 && summary.duplicates === 0;
+  const ownerTold = ownerMessages.pending === 0 && ownerMessages.undelivered === 0;
+  const ok = accounted && mismatched.length === 0 && summary.duplicates === 0 && ownerTold;
 
   if (values.json) {
     console.log(JSON.stringify(summary));
@@ -271,6 +276,10 @@ async function run(teardown: Teardown): Promise<number> {
     if (mismatched.length) say(`not what the owner chose: ${JSON.stringify(summary.unexpected)}`);
     say(`retries absorbed: ${summary.retriesAbsorbed} failed or unanswered requests, retried by Temporal's policies`);
     say(`duplicates on X: ${summary.duplicates}`);
+    say(
+      `owner's Telegram: ${ownerMessages.sent} messages (${ownerMessages.merged} notices merged into digests), ` +
+        `${ownerMessages.undelivered} undelivered, ${ownerMessages.pending} still waiting`,
+    );
     say(`Web UI: ${summary.webUi}`);
     say(
       ok ? 'Every tweet is accounted for, as its owner chose.' : 'Some tweets are not as their owner chose: see above.',
@@ -330,6 +339,21 @@ async function settle(client: Client, workflowId: string, choice: OwnerChoice, s
     const error = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : String(err);
     return { workflowId, choice, status: 'failed', error };
   }
+}
+
+/** The owner's outbox once it has nothing left to send (or after a minute): what it sent, merged, could not send. */
+async function ownerOutboxDrained(client: Client, taskQueue: string, signal: AbortSignal) {
+  const outbox = client.workflow.getHandle(workflowIds.ownerOutbox(taskQueue));
+  const status = () =>
+    outbox.query(ownerOutboxStatusQuery).catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return { pending: 0, sent: 0, merged: 0, undelivered: 0 };
+      throw err;
+    });
+  await until(signal, "the owner's outbox to drain", async () => (await status()).pending === 0, 60_000).catch(
+    () => undefined, // what still waits is reported
+  );
+  const { pending, sent, merged, undelivered } = await status();
+  return { pending, sent, merged, undelivered };
 }
 
 async function until(

@@ -35,8 +35,18 @@ async function assertPassed(demo: RunningProcess): Promise<DemoRun> {
   assert.equal(code, 0, demo.output());
   assert.ok(Number(summary.retriesAbsorbed) > 0, 'the injected faults were met and retried');
   assert.match(String(summary.webUi), /\/workflows\?query=TaskQueue%3D%22steadfast-demo-\d+%22$/);
+  const told = summary.ownerMessages as { pending: number; sent: number; merged: number; undelivered: number };
+  assert.deepEqual([told.pending, told.undelivered], [0, 0], "every notice reached the owner's chat");
+  assert.ok(told.sent > 0, 'the owner heard from the demo');
   assert.deepEqual(
-    { ...summary, webUi: undefined, retriesAbsorbed: undefined, taskQueue: undefined, workerPids: undefined },
+    {
+      ...summary,
+      webUi: undefined,
+      retriesAbsorbed: undefined,
+      taskQueue: undefined,
+      workerPids: undefined,
+      ownerMessages: undefined,
+    },
     {
       tweets: 30,
       posted: 26,
@@ -48,6 +58,7 @@ async function assertPassed(demo: RunningProcess): Promise<DemoRun> {
       retriesAbsorbed: undefined,
       duplicates: 0,
       workerKilled: true,
+      ownerMessages: undefined,
       webUi: undefined,
       taskQueue: undefined,
       workerPids: undefined,

@@ -106,6 +106,7 @@ export const chatStatusQuery = defineQuery<ChatStatusView>('status');
 
 /** Owner outbox: what waits to be sent to the owner, and what became of what was. */
 export interface OwnerOutboxStatusView {
+  /** Notices not sent yet, the message going out included. */
   pending: number;
   /** Messages sent into the owner's chat. */
   sent: number;

@@ -57,11 +57,13 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
     if (seen.length > keysKept) seenKeys.delete(seen.shift()!);
     pending.push(notice);
   });
-  setHandler(ownerOutboxStatusQuery, () => ({ pending: pending.length, ...counts, lastError }));
+  let sending = 0; // notices of the message going out: still waiting, as far as the owner knows
+  setHandler(ownerOutboxStatusQuery, () => ({ pending: pending.length + sending, ...counts, lastError }));
 
   while (await condition(() => pending.length > 0, idleFor)) {
     const message = nextOwnerMessage(pending)!;
     for (const notice of message.notices) pending.splice(pending.indexOf(notice), 1);
+    sending = message.notices.length;
     try {
       // One key per message, whatever path it takes: Telegram sends a repeated random_id once.
       sequence += 1;
@@ -79,6 +81,7 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
         error: failure.message,
       });
     }
+    sending = 0;
     await sleep(gap);
     if (workflowInfo().historyLength >= maxHistory || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof ownerOutboxWorkflow>({ pending, seen, counts });

@@ -39,7 +39,8 @@ export function classifyXError(err: unknown, now = Date.now()): ApplicationFailu
   }
   if (err.code >= 500) return transientFailure('upstream', what, err);
   if (err.code === 401) return permanentFailure('auth', what, err);
-  if (err.code === 403) return permanentFailure(isDuplicateContent(err) ? 'duplicate-content' : 'permission', what, err);
+  if (err.code === 403)
+    return permanentFailure(isDuplicateContent(err) ? 'duplicate-content' : 'permission', what, err);
   if (err.code === 404) return permanentFailure('not-found', what, err);
   return permanentFailure('invalid-input', what, err);
 }
