@@ -6,6 +6,7 @@ import { createXPort } from '../src/adapters/x/x-api';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
 import { startXSimulator } from '../src/sandbox/x-simulator';
+import { liveSessionHosts } from '../src/temporal/live-session-hosts';
 import { ownerOutboxDeps } from '../src/temporal/owner-outbox';
 import { sessionDeps } from '../src/temporal/session-deps';
 import { replyWorkflow } from '../src/workflows';
@@ -56,6 +57,7 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
         services,
         ownerChatId: '1000',
         ownerOutbox: ownerOutboxDeps(client, taskQueue),
+        hosts: liveSessionHosts(client),
         session: sessionDeps(client, taskQueue),
         accounts,
         loginTaskQueue: `${taskQueue}-login`,

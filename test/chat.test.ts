@@ -148,32 +148,47 @@ describe('chatWorkflow', () => {
     });
   });
 
-  test('end to end: messages in a chat the account answers with AI are synced and answered once', async () => {
+  test('end to end: messages in a chat the account answers with AI are synced and answered once, over the live session', async () => {
     const client = await testClient();
     const taskQueue = uniqueTaskQueue('chat-session');
     const chatId = uniqueChatId();
-    const { activities, services } = await sandboxActivities(taskQueue);
+    const { activities, services, ownQueue } = await sandboxActivities(taskQueue);
     const before = await services.store.accountSettings('bob');
     assert.ok(before, 'the sandbox has settings for bob');
     await services.store.saveAccountSettings({ ...before, chatsAnsweredWithAi: [chatId] });
+    // The account's one session workflow: the chat finds its live connection through it.
+    await client.workflow
+      .getHandle(workflowIds.account('bob'))
+      .terminate('another test')
+      .catch(() => undefined);
     try {
-      await withWorker({ taskQueue, activities }, async () => {
-        const session = await client.workflow.start(accountSessionWorkflow, {
-          taskQueue,
-          workflowId: `${workflowIds.account('bob')}-chat-${chatId}`,
-          args: [{ accountId: 'bob' }],
-        });
-        await eventually('connected', async () => (await sessionState(session)) === 'connected');
-        await injectMessage('bob', chatId, 'hello, are you there?');
-        await injectMessage('bob', chatId, 'and one more thing');
-        await eventually('the answer', async () => (await answers('bob', chatId)).length === 1, 30_000);
-        assert.deepEqual((await storedTexts('bob', chatId)).sort(), ['and one more thing', 'hello, are you there?']);
-        const handle = client.workflow.getHandle(workflowIds.chat('bob', chatId));
-        assert.equal((await handle.query(chatStatusQuery)).answered, 1);
-        await session.signal(sessionStopSignal);
-        await session.result();
-        await handle.terminate('test over');
-      });
+      await withWorker({ taskQueue, activities }, () =>
+        withWorker(ownQueue, async () => {
+          const session = await client.workflow.start(accountSessionWorkflow, {
+            taskQueue,
+            workflowId: workflowIds.account('bob'),
+            args: [{ accountId: 'bob' }],
+          });
+          await eventually('connected', async () => (await sessionState(session)) === 'connected');
+          await injectMessage('bob', chatId, 'hello, are you there?');
+          await injectMessage('bob', chatId, 'and one more thing');
+          await eventually('the answer', async () => (await answers('bob', chatId)).length === 1, 30_000);
+          assert.deepEqual((await storedTexts('bob', chatId)).sort(), ['and one more thing', 'hello, are you there?']);
+          const handle = client.workflow.getHandle(workflowIds.chat('bob', chatId));
+          assert.equal((await handle.query(chatStatusQuery)).answered, 1);
+          const sends = (await handle.fetchHistory()).events?.flatMap(
+            (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+          );
+          assert.deepEqual(
+            sends?.filter((name) => /^send/.test(name)),
+            ['sendAsAccount'],
+            "sent over the session's own connection, on its worker's queue",
+          );
+          await session.signal(sessionStopSignal);
+          await session.result();
+          await handle.terminate('test over');
+        }),
+      );
     } finally {
       await services.store.saveAccountSettings(before);
     }

@@ -93,10 +93,15 @@ describe('npm run cli -- failures …', () => {
     const shown = await cli('failures', 'show', workflowId);
     assert.match(shown.output, new RegExp(`^${workflowId}  invalid-input  \\d{4}-`));
 
-    const { body } = await sandboxCall<{
-      messages: { accountId: string; chatId: string; text: string; out: boolean }[];
-    }>({ url: `http://127.0.0.1:${testSandboxPort() + 3}` }, 'GET', '/_sandbox/state');
-    const alert = body.messages.find((m) => m.out && m.chatId === '1000' && m.text.includes(`Workflow: ${workflowId}`));
+    // The owner's outbox sends it at Telegram's pace: it may come a moment after the workflow failed.
+    const alertSent = async () => {
+      const { body } = await sandboxCall<{
+        messages: { accountId: string; chatId: string; text: string; out: boolean }[];
+      }>({ url: `http://127.0.0.1:${testSandboxPort() + 3}` }, 'GET', '/_sandbox/state');
+      return body.messages.find((m) => m.out && m.chatId === '1000' && m.text.includes(`Workflow: ${workflowId}`));
+    };
+    await eventually('the alert on Telegram', async () => (await alertSent()) !== undefined);
+    const alert = await alertSent();
     assert.ok(alert, 'the owner was alerted on Telegram');
     assert.match(alert.text, new RegExp(`To retry: npm run cli -- failures retry ${workflowId}`));
   });

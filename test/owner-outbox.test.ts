@@ -30,6 +30,15 @@ describe('what the owner outbox sends next', () => {
     for (const n of piled) assert.ok(message.text.includes(`tweet ${1_000_000 + Number(n.key.slice(4))}`));
   });
 
+  test("a digest line names the workflow an alert is about (for /retry), never as an approval's (reply:…)", () => {
+    const alert = (i: number) =>
+      notice(i, { ref: `reply:bob:${i}`, text: `Failed: the reply to tweet ${i}\nWhy (upstream): …\nTo retry: …` });
+    const { text } = nextOwnerMessage([alert(1), alert(2)])!;
+    assert.match(text, /^• \[alice\] Failed: the reply to tweet 1 — reply:bob:1$/m);
+    assert.match(text, /^• \[bob\] Failed: the reply to tweet 2 — reply:bob:2$/m);
+    assert.doesNotMatch(text, /\(reply:/);
+  });
+
   test('a digest holds what fits in one Telegram message; the rest waits for the next', () => {
     const piled = Array.from({ length: 200 }, (_, i) => notice(i));
     const first = nextOwnerMessage(piled)!;

@@ -7,7 +7,7 @@ import { startSync } from '../src/temporal/start-sync';
 import type { syncMessageWorkflow } from '../src/workflows';
 import { workflowIds, type SyncInput } from '../src/workflows/contracts';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { closeTestClient, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
+import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /** syncMessageWorkflow on the dev server, with the real Convex and Telegram clients against the test sandbox. */
 after(closeTestClient);
@@ -78,30 +78,35 @@ describe('syncMessageWorkflow', () => {
     const taskQueue = uniqueTaskQueue('sync-bad');
     const chat = chatId();
     const bad = { ...input(chat, 7), message: { ...input(chat, 7).message, date: 'yesterday' as unknown as number } };
+    const alerted = async () => {
+      const { body } = await sandboxCall<{ messages: { chatId: string; out: boolean; text: string }[] }>(
+        { url: `http://127.0.0.1:${testSandboxPort() + 3}` },
+        'GET',
+        '/_sandbox/state',
+      );
+      return body.messages.some(
+        (m) => m.out && m.chatId === '1000' && m.text.includes(`Workflow: sync:alice:${chat}:7`),
+      );
+    };
     const failure = await withWorker(
       { taskQueue, activities: (await sandboxActivities(taskQueue)).activities },
       async () => {
         await startSync(client, taskQueue, bad);
-        return client.workflow
+        const failed = await client.workflow
           .getHandle(workflowIds.sync('alice', chat, 7))
           .result()
           .then(
             () => assert.fail('the sync should have failed'),
             (err: unknown) => err,
           );
+        // The owner's outbox sends the alert at Telegram's pace, on this worker.
+        await eventually('the alert on Telegram', alerted).catch(() => undefined);
+        return failed;
       },
     );
     assert.ok(failure instanceof WorkflowFailedError);
     assert.ok(failure.cause instanceof ApplicationFailure);
     assert.equal(failure.cause.type, 'invalid-input');
-    const { body } = await sandboxCall<{ messages: { chatId: string; out: boolean; text: string }[] }>(
-      { url: `http://127.0.0.1:${testSandboxPort() + 3}` },
-      'GET',
-      '/_sandbox/state',
-    );
-    assert.ok(
-      body.messages.some((m) => m.out && m.chatId === '1000' && m.text.includes(`Workflow: sync:alice:${chat}:7`)),
-      'the owner was alerted on Telegram',
-    );
+    assert.ok(await alerted(), 'the owner was alerted on Telegram');
   });
 });

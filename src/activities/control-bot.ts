@@ -4,7 +4,7 @@ import { answerCommand } from '../control/commands';
 import type { SyncPoint, TelegramMessage, TelegramPort, TelegramSession } from '../ports/telegram';
 import { controlBotAccount, workflowIds, type OwnerNotice } from '../workflows/contracts';
 import { controlBotHostSignal } from '../workflows/messages';
-import type { ControlBotHolder } from './control-bot-holder';
+import type { LiveSessions } from './live-sessions';
 import { permanentFailure } from './failures';
 import { nextSessionEvent } from './session-events';
 
@@ -16,7 +16,7 @@ export interface ControlBotDeps {
   adminIds: string[];
   pingEveryMs?: number;
   /** This process's hold on the live session, and the worker's own task queue where sends over it run. */
-  holder: ControlBotHolder;
+  live: LiveSessions;
   hostQueue: string;
   /** The owner's chat: answers there go through the owner's outbox, at Telegram's pace with everything else. */
   owner: { chatId: string; queue: (notice: OwnerNotice) => Promise<void> };
@@ -73,7 +73,7 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
         from,
         onMessage: (message, point) => (handling = answer(message, point)),
       });
-      const hold = deps.holder.hold();
+      const hold = deps.live.hold(controlBotAccount);
       const session = await opened.catch((err: unknown) => {
         hold.release();
         throw err;

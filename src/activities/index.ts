@@ -3,8 +3,8 @@ import type { Services } from '../ports/services';
 import { createAiActivities } from './ai';
 import { createControlBotActivities, type ControlBotDeps } from './control-bot';
 import { createConvexActivities } from './convex';
-import { createControlBotHolder } from './control-bot-holder';
-import { createTelegramActivities, type OwnerOutboxDeps } from './telegram';
+import { createLiveSessions } from './live-sessions';
+import { createTelegramActivities, type LiveSessionHosts, type OwnerOutboxDeps } from './telegram';
 import { createLoginActivities } from './telegram-login';
 import { createSessionActivities, type SessionDeps } from './telegram-session';
 import { createXActivities } from './x';
@@ -14,8 +14,10 @@ export interface ActivityDeps {
   ownerChatId: string;
   /** Where messages for the owner go: the deployment's owner outbox (src/temporal/owner-outbox.ts). */
   ownerOutbox: OwnerOutboxDeps;
+  /** Where live sessions run (src/temporal/live-session-hosts.ts), to send over them from any worker. */
+  hosts: LiveSessionHosts;
   /** How the session activity starts syncs and reports to its workflow (src/temporal/session-deps.ts). */
-  session: Omit<SessionDeps, 'telegram' | 'aiChatsOf'>;
+  session: Omit<SessionDeps, 'telegram' | 'aiChatsOf' | 'live' | 'hostQueue'>;
   /** Where the login's secrets wait between steps, and this worker's own task queue for the logins it holds. */
   accounts: AccountStore;
   loginTaskQueue: string;
@@ -25,25 +27,27 @@ export interface ActivityDeps {
 
 /** Every activity the workers register, built over injected ports so tests and the sandbox reuse them. */
 export function createActivities(deps: ActivityDeps) {
-  const { services, ownerChatId, ownerOutbox, session, accounts, loginTaskQueue, control } = deps;
-  // The bot's session activity and the owner's messages share it: they are sent over that session on this worker.
-  const controlBot = createControlBotHolder();
+  const { services, ownerChatId, ownerOutbox, hosts, session, accounts, loginTaskQueue, control } = deps;
+  // The session activities and the sends that must go over their connections share it (this worker's own queue).
+  const live = createLiveSessions();
   return {
     ...createAiActivities(services.ai),
     ...createXActivities(services.x),
     ...createConvexActivities(services.store),
-    ...createTelegramActivities({ telegram: services.telegram, ownerChatId, outbox: ownerOutbox, controlBot }),
+    ...createTelegramActivities({ telegram: services.telegram, ownerChatId, outbox: ownerOutbox, live, hosts }),
     ...createSessionActivities({
       telegram: services.telegram,
       aiChatsOf: async (accountId) => (await services.store.accountSettings(accountId))?.chatsAnsweredWithAi ?? [],
       ...session,
+      live,
+      hostQueue: loginTaskQueue,
     }),
     ...createLoginActivities({ telegram: services.telegram, accounts, loginTaskQueue }),
     ...createControlBotActivities(
       control && {
         telegram: services.telegram,
         ...control,
-        holder: controlBot,
+        live,
         hostQueue: loginTaskQueue,
         owner: { chatId: ownerChatId, queue: ownerOutbox.queue },
       },
@@ -60,7 +64,7 @@ export const loginStepNames = ['sendLoginCode', 'signInWithCode', 'checkLoginPas
  * What runs on a worker's own task queue because the connection it needs lives in that process: the login steps,
  * and the owner's messages over the control bot's live session.
  */
-export const ownQueueActivityNames = [...loginStepNames, 'sendAsControlBot'] as const;
+export const ownQueueActivityNames = [...loginStepNames, 'sendAsControlBot', 'sendAsAccount'] as const;
 
 /** What the reply workflow calls: what a test worker for it must provide. */
 export type ReplyActivities = Pick<Activities, 'generateReply' | 'postReply' | 'recordReply' | 'notifyOwner'>;

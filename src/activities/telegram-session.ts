@@ -3,6 +3,7 @@ import { nextSessionEvent } from './session-events';
 import type { SyncPoint, TelegramPort } from '../ports/telegram';
 import { workflowIds, type SyncInput } from '../workflows/contracts';
 import type { SessionReport } from '../workflows/messages';
+import type { LiveSessions } from './live-sessions';
 
 export interface SessionDeps {
   telegram: TelegramPort;
@@ -20,6 +21,9 @@ export interface SessionDeps {
   /** How often to ping Telegram and heartbeat; well under the policy's heartbeat timeout. */
   pingEveryMs?: number;
   reportEveryPings?: number;
+  /** This worker's hold on the live sessions, and its own task queue, where sends over them run. */
+  live: LiveSessions;
+  hostQueue: string;
 }
 
 export interface SessionSlice {
@@ -41,6 +45,8 @@ export function createSessionActivities({
   report,
   pingEveryMs = 3_000,
   reportEveryPings = 10,
+  live,
+  hostQueue,
 }: SessionDeps) {
   return {
     async runSession(request: { accountId: string; from?: SyncPoint; sliceMs: number }): Promise<SessionSlice> {
@@ -49,7 +55,8 @@ export function createSessionActivities({
       const aiChats = new Set(await aiChatsOf(accountId));
       const resumed = (context.info.heartbeatDetails as SessionSlice | undefined)?.point;
       let synced = 0;
-      const session = await telegram.openSession({
+      const hold = live.hold(accountId);
+      const opening = telegram.openSession({
         accountId,
         from: resumed ?? request.from,
         onMessage: async (message, point) => {
@@ -60,13 +67,19 @@ export function createSessionActivities({
           context.heartbeat({ point, synced });
         },
       });
+      const session = await opening.catch((err: unknown) => {
+        hold.release();
+        throw err;
+      });
+      hold.connected(session);
       const connectedSince = new Date().toISOString();
       const workflowId = context.info.workflowExecution?.workflowId ?? workflowIds.account(accountId);
       let pings = 0;
       try {
         context.heartbeat({ point: session.point(), synced });
         const { attempt } = context.info;
-        await report(workflowId, { state: 'connected', connectedSince, attempt, point: session.point() });
+        // Where the session is: chat answers go over it, on this worker's own task queue.
+        await report(workflowId, { state: 'connected', connectedSince, attempt, point: session.point(), hostQueue });
         const deadline = Date.now() + request.sliceMs;
         for (;;) {
           const outcome = await nextSessionEvent(
@@ -100,10 +113,12 @@ export function createSessionActivities({
               latencyMs,
               attempt,
               point: session.point(),
+              hostQueue,
             });
           }
         }
       } finally {
+        hold.release();
         await session.close();
       }
     },

@@ -2,15 +2,19 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TelegramPort } from '../ports/telegram';
 import { controlBotAccount, type OwnerNotice } from '../workflows/contracts';
 import { sessionMoved } from '../workflows/failures';
-import type { ControlBotHolder } from './control-bot-holder';
+import type { LiveSessions } from './live-sessions';
 import { transientFailure } from './failures';
 
 /** The deployment's owner outbox as the activities reach it (src/temporal/owner-outbox.ts). */
 export interface OwnerOutboxDeps {
   /** Hands a notice to the outbox. */
   queue: (notice: OwnerNotice) => Promise<void>;
-  /** The task queue of the worker holding the control bot's live session, if one does. */
-  locateControlBot: () => Promise<string | undefined>;
+}
+
+/** The own task queue of the worker holding a live session (src/temporal/live-session-hosts.ts), if one does. */
+export interface LiveSessionHosts {
+  controlBot: () => Promise<string | undefined>;
+  account: (accountId: string) => Promise<string | undefined>;
 }
 
 /**
@@ -22,9 +26,10 @@ export function createTelegramActivities(deps: {
   telegram: TelegramPort;
   ownerChatId: string;
   outbox: OwnerOutboxDeps;
-  controlBot: ControlBotHolder;
+  live: LiveSessions;
+  hosts: LiveSessionHosts;
 }) {
-  const { telegram, ownerChatId, outbox, controlBot } = deps;
+  const { telegram, ownerChatId, outbox, live, hosts } = deps;
   return {
     /**
      * A notice, alert or approval request for the owner: queued in the owner's outbox, which alone sends into the
@@ -59,30 +64,50 @@ export function createTelegramActivities(deps: {
     },
     /** One message into the owner's chat over the control bot's live session, run on the worker that holds it. */
     async sendAsControlBot(request: { text: string; key: string }): Promise<void> {
-      const held = controlBot.current();
-      if (!held) {
-        throw ApplicationFailure.create({
-          type: sessionMoved,
-          message: "This worker does not hold the control bot's session (any more)",
-          nonRetryable: true,
-        });
-      }
-      if (!held.session) throw transientFailure('network', 'The control bot is connecting on this worker');
-      await held.session.send(ownerChatId, request.text, request.key);
+      await overHeldSession(live, controlBotAccount, ownerChatId, request.text, request.key);
     },
     /** Where the owner's outbox should send: the own task queue of the worker holding the bot's live session. */
     async locateControlBot(): Promise<{ hostQueue?: string }> {
-      const hostQueue = await outbox.locateControlBot();
+      const hostQueue = await hosts.controlBot();
       return hostQueue ? { hostQueue } : {};
     },
+    /** A chat answer over the account's live session, run on the worker that holds it. */
+    async sendAsAccount(request: { accountId: string; chatId: string; text: string; key: string }): Promise<void> {
+      await overHeldSession(live, request.accountId, request.chatId, request.text, request.key);
+    },
+    /** Where a chat answer should be sent: the own task queue of the worker holding the account's live session. */
+    async locateSession(request: { accountId: string }): Promise<{ hostQueue?: string }> {
+      const hostQueue = await hosts.account(request.accountId);
+      return hostQueue ? { hostQueue } : {};
+    },
+    /**
+     * A chat answer as the account over a connection of its own (while no worker holds the account's live session).
+     * `key` makes a resend over any path a no-op; without it, the activity's own key.
+     */
     async sendChatMessage(request: {
       accountId: string;
       chatId: string;
       text: string;
+      key?: string;
     }): Promise<{ messageId: number }> {
-      return telegram.sendMessage({ ...request, idempotencyKey: sendKey() });
+      const { key, ...message } = request;
+      return telegram.sendMessage({ ...message, idempotencyKey: key ?? sendKey() });
     },
   };
+}
+
+/** Sends over the account's live session held by this worker; says so when this worker does not hold it. */
+async function overHeldSession(live: LiveSessions, accountId: string, chatId: string, text: string, key: string) {
+  const held = live.current(accountId);
+  if (!held) {
+    throw ApplicationFailure.create({
+      type: sessionMoved,
+      message: `This worker does not hold the live session of ${accountId} (any more)`,
+      nonRetryable: true,
+    });
+  }
+  if (!held.session) throw transientFailure('network', `The session of ${accountId} is connecting on this worker`);
+  await held.session.send(chatId, text, key);
 }
 
 /**

@@ -183,7 +183,11 @@ async function pending(client: Client): Promise<string> {
     const view = await client.workflow.getHandle(id).query(statusQuery);
     lines.push(`${id}\n${view.draft ?? ''}`);
   }
-  return `${lines.join('\n\n')}\n\n/approve <id>, /edit <id> <text> or /reject <id>.`;
+  const { count } = await client.workflow.count(pendingQuery);
+  // One Telegram message holds about ten drafts: the rest come with the next /pending, once these are answered.
+  const more =
+    count > ids.length ? `\n\n${ids.length} of ${count} shown: answer these, then /pending for the rest.` : '';
+  return `${lines.join('\n\n')}\n\n/approve <id>, /edit <id> <text> or /reject <id>.${more}`;
 }
 
 async function pauseOrResume(client: Client, pause: boolean, accountId: string | undefined): Promise<string> {

@@ -14,7 +14,7 @@ export function sessionDeps(
   taskQueue: string,
   /** As configured (STEADFAST_CHAT_*); without it, the chat workflow's own defaults. */
   batching?: ChatBatching,
-): Omit<SessionDeps, 'telegram' | 'aiChatsOf'> {
+): Omit<SessionDeps, 'telegram' | 'aiChatsOf' | 'live' | 'hostQueue'> {
   return {
     startSync: (input) => startSync(client, taskQueue, input),
     signalChat: (input) => signalChat(client, taskQueue, { ...input, batching }),

@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { loadConfigOrExit } from '../config';
 import { createLogger, installTemporalRuntime } from '../logging';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
+import { liveSessionHosts } from '../temporal/live-session-hosts';
 import { ownerOutboxDeps } from '../temporal/owner-outbox';
 import { sessionDeps } from '../temporal/session-deps';
 import { startControlBot } from '../temporal/start-control-bot';
@@ -34,6 +35,7 @@ async function run(): Promise<void> {
     services,
     ownerChatId: config.ownerTelegramId,
     ownerOutbox: ownerOutboxDeps(client, config.temporal.taskQueue),
+    hosts: liveSessionHosts(client),
     session: sessionDeps(client, config.temporal.taskQueue, config.chatBatching),
     accounts,
     loginTaskQueue,

@@ -63,6 +63,7 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
   setHandler(reloginSignal, () => void (relogin = true));
   setHandler(sessionReportSignal, (report) => {
     if (report.point && report.point.pts > (point?.pts ?? -1)) point = report.point;
+    if (report.state !== 'connected') status.hostQueue = undefined;
     if (report.state === 'disconnected') return;
     if (report.state === 'reconnecting') {
       status.state = 'reconnecting';
@@ -74,6 +75,7 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
     status.state = 'connected';
     status.connectedSince = report.connectedSince;
     status.latencyMs = report.latencyMs;
+    status.hostQueue = report.hostQueue;
     status.lastSuccessAt = new Date().toISOString();
     // Reports are what grows the history during a slice: once the server suggests a fresh one, hand the connection
     // over now instead of at the slice's end (the activity disconnects first, then the next run reconnects).

@@ -32,6 +32,8 @@ export interface SessionStatusView {
   lastSuccessAt?: string;
   lastError?: string;
   latencyMs?: number;
+  /** The own task queue of the worker holding the live connection, while connected: sends over it run there. */
+  hostQueue?: string;
 }
 
 /**
@@ -48,6 +50,8 @@ export interface SessionReport {
   attempt: number;
   /** Absent in reports of activities older than the point's reporting. */
   point?: SyncPoint;
+  /** The own task queue of the worker holding the connection, when `connected`. */
+  hostQueue?: string;
 }
 
 export const sessionPauseSignal = defineSignal('pause');

@@ -38,7 +38,13 @@ function alone(notice: OwnerNotice): OwnerMessage {
 }
 
 function digest(notices: OwnerNotice[]): OwnerMessage {
-  const lines = notices.map((notice) => `• ${clip(whole(notice).split('\n')[0] ?? '', lineLength)}`);
+  const lines = notices.map((notice) => {
+    const first = whole(notice).split('\n')[0] ?? '';
+    // The workflow it is about (for /retry), when its first line does not say; never as "(reply:…)", which an answer
+    // to the digest would be read as answering.
+    const ref = notice.ref && !first.includes(notice.ref) ? ` — ${notice.ref}` : '';
+    return `• ${clip(first, lineLength - ref.length)}${ref}`;
+  });
   return fill(notices, lines, (count) => `${count} updates:`);
 }
 

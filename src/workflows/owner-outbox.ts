@@ -1,24 +1,14 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  log,
-  proxyActivities,
-  setHandler,
-  sleep,
-  TimeoutFailure,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { condition, continueAsNew, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { OwnerNotice, OwnerOutboxInput } from './contracts';
-import { deadLetter, sessionMoved } from './failures';
+import { deadLetter } from './failures';
+import { overLiveSession } from './live-session';
 import { ownerNoticeSignal, ownerOutboxStatusQuery } from './messages';
 import { nextOwnerMessage } from './owner-digest';
 import { policies } from './policies';
 
 const { sendOwnerMessage } = proxyActivities<Activities>(policies.ownerMessage);
-const { locateControlBot } = proxyActivities<Activities>(policies.controlBotLocate);
+const { locateControlBot } = proxyActivities<Activities>(policies.liveSessionLocate);
 
 /**
  * Telegram takes about one message a second into one chat and refuses more with FLOOD_WAIT. The outbox keeps below
@@ -33,8 +23,6 @@ const keysKept = 2000;
 const maxHistory = 2000;
 /** How long "no worker holds the bot's session" is believed before asking again. */
 const noHostFor = 15_000;
-/** Moves of the bot's session one message follows before it goes over a connection of its own. */
-const maxHandovers = 3;
 
 /**
  * The owner's outbox, one per deployment: every notice, alert and approval request for the owner comes here, and this
@@ -88,34 +76,19 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
     }
   }
 
-  /**
-   * Over the control bot's live session where a worker holds it (on that worker's own task queue), so no second
-   * connection is made with the bot's key; over a connection of its own while none does. When the session has moved
-   * (its worker died or let it go), the message follows it.
-   */
-  async function deliver(text: string, key: string): Promise<void> {
-    for (let handover = 0; handover < maxHandovers; handover += 1) {
-      if (!host || (!host.queue && Date.now() - host.at > noHostFor)) {
-        host = { queue: (await locateControlBot()).hostQueue, at: Date.now() };
-      }
-      if (!host.queue) break;
-      const { sendAsControlBot } = proxyActivities<Activities>({ ...policies.controlBotSend, taskQueue: host.queue });
-      try {
-        return await sendAsControlBot({ text, key });
-      } catch (err) {
-        if (!movedAway(err)) throw err;
-        log.warn('the control bot session moved; asking where it is now', { from: host.queue });
-        host = undefined;
-      }
-    }
-    await sendOwnerMessage({ text, key });
+  /** Over the control bot's live session where a worker holds it; over a connection of its own while none does. */
+  function deliver(text: string, key: string): Promise<void> {
+    return overLiveSession({
+      host: async () => {
+        if (!host || (!host.queue && Date.now() - host.at > noHostFor)) {
+          host = { queue: (await locateControlBot()).hostQueue, at: Date.now() };
+        }
+        return host.queue;
+      },
+      viaHost: (taskQueue) =>
+        proxyActivities<Activities>({ ...policies.liveSessionSend, taskQueue }).sendAsControlBot({ text, key }),
+      ownConnection: () => sendOwnerMessage({ text, key }),
+      moved: () => void (host = undefined),
+    });
   }
-}
-
-/** The worker did not take the send in time (it is gone), or no longer holds the session: ask where it is now. */
-function movedAway(err: unknown): boolean {
-  if (!(err instanceof ActivityFailure)) return false;
-  return (
-    err.cause instanceof TimeoutFailure || (err.cause instanceof ApplicationFailure && err.cause.type === sessionMoved)
-  );
 }

@@ -67,10 +67,10 @@ export const policies = {
     },
   },
   /**
-   * One message into the owner's chat over the control bot's live session, on the task queue of the worker that holds
-   * it. A worker that does not take it within 10 s is gone: the outbox asks where the session is now and sends there.
+   * One message over a live session (the control bot's, or an account's), on the task queue of the worker that holds
+   * it. A worker that does not take it within 10 s is gone: the sender asks where the session is now and sends there.
    */
-  controlBotSend: {
+  liveSessionSend: {
     scheduleToStartTimeout: '10s',
     startToCloseTimeout: '15s',
     scheduleToCloseTimeout: '1m',
@@ -81,8 +81,8 @@ export const policies = {
       nonRetryableErrorTypes: [...permanentCategories, sessionMoved],
     },
   },
-  /** Where the control bot's live session is: a query to its workflow. */
-  controlBotLocate: {
+  /** Where a live session is: a query to its workflow. */
+  liveSessionLocate: {
     startToCloseTimeout: '10s',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
   },

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { createActivities, ownQueueActivityNames } from '../../src/activities';
 import type { SessionDeps } from '../../src/activities/telegram-session';
 import { loadConfig } from '../../src/config';
+import { liveSessionHosts } from '../../src/temporal/live-session-hosts';
 import { ownerOutboxDeps } from '../../src/temporal/owner-outbox';
 import { sessionDeps } from '../../src/temporal/session-deps';
 import { loginTaskQueueOf } from '../../src/workers/login-worker';
@@ -58,6 +59,7 @@ export async function sandboxActivities(
     services,
     ownerChatId: config.ownerTelegramId,
     ownerOutbox: ownerOutboxDeps(client, taskQueue),
+    hosts: liveSessionHosts(client),
     session,
     accounts,
     loginTaskQueue,

@@ -163,7 +163,7 @@ async function run(): Promise<void> {
     }
     if (overwrite || !existsSync(join(__dirname, 'watch-new-tweets.json'))) await recordWatch(env, cli);
     if (overwrite || !existsSync(join(__dirname, 'sync-stored.json'))) await recordSync(env, cli);
-    for (const name of ['chat-answered', 'chat-interrupted'] as const) {
+    for (const name of ['chat-answered', 'chat-interrupted', 'chat-answered-over-session'] as const) {
       if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordChat(env, cli, name);
     }
     for (const name of ['login-two-factor', 'login-worker-lost', 'login-expired'] as const) {
@@ -437,11 +437,14 @@ async function recordLogin(
 async function recordChat(
   env: TestWorkflowEnvironment,
   cli: string,
-  name: 'chat-answered' | 'chat-interrupted',
+  name: 'chat-answered' | 'chat-interrupted' | 'chat-answered-over-session',
 ): Promise<void> {
   const taskQueue = `record-${name}`;
+  // Since chat-answer-over-session: the answer goes over the account's live session, on its worker's own queue.
+  const hostQueue = `${taskQueue}-login-session-worker`;
   let calls = 0;
-  const activities: Pick<Activities, 'generateChatAnswer' | 'sendChatMessage'> = {
+  const activities: Pick<Activities, 'generateChatAnswer' | 'sendChatMessage' | 'locateSession'> = {
+    locateSession: async () => ({ hostQueue }),
     generateChatAnswer: async ({ messages }) => {
       const context = Context.current();
       if (name === 'chat-interrupted' && calls++ === 0) {
@@ -460,7 +463,12 @@ async function recordChat(
     workflowsPath: require.resolve('../../src/workflows'),
     activities,
   });
-  const workflowId = `chat:alice:${name === 'chat-answered' ? 555 : 556}`;
+  const hostWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: hostQueue,
+    activities: { sendAsAccount: async () => undefined } satisfies Pick<Activities, 'sendAsAccount'>,
+  });
+  const workflowId = `chat:alice:${{ 'chat-answered': 555, 'chat-interrupted': 556, 'chat-answered-over-session': 557 }[name]}`;
   const batching = { firstWait: '200ms', quiet: '500ms', maxWait: '5s' };
   const message = (messageId: number) => ({
     chatId: '555',
@@ -469,33 +477,35 @@ async function recordChat(
     text: `m${messageId}`,
     date: 1,
   });
-  await worker.runUntil(async () => {
-    const start = (messageId: number) =>
-      env.client.workflow.signalWithStart(chatWorkflow, {
-        taskQueue,
-        workflowId,
-        args: [{ accountId: 'alice', chatId: '555', batching }],
-        signal: chatMessageSignal,
-        signalArgs: [message(messageId)],
-      });
-    const handle = await start(1);
-    const status = () => handle.query(chatStatusQuery);
-    if (name === 'chat-answered') {
-      await start(2);
-      await start(3);
-    } else {
-      while ((await status()).state !== 'generating') await sleep(50);
-      await handle.signal(chatInterruptSignal);
-      while ((await status()).interrupted === 0) await sleep(50);
-      await start(4);
-    }
-    while ((await status()).answered === 0) await sleep(50);
-    await handle.terminate('recorded'); // a chat waits an hour for more before it ends
-    const path = join(__dirname, `${name}.json`);
-    writeFileSync(
-      path,
-      execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
-    );
-    console.log(`recorded ${path}`);
-  });
+  await hostWorker.runUntil(() =>
+    worker.runUntil(async () => {
+      const start = (messageId: number) =>
+        env.client.workflow.signalWithStart(chatWorkflow, {
+          taskQueue,
+          workflowId,
+          args: [{ accountId: 'alice', chatId: '555', batching }],
+          signal: chatMessageSignal,
+          signalArgs: [message(messageId)],
+        });
+      const handle = await start(1);
+      const status = () => handle.query(chatStatusQuery);
+      if (name !== 'chat-interrupted') {
+        await start(2);
+        await start(3);
+      } else {
+        while ((await status()).state !== 'generating') await sleep(50);
+        await handle.signal(chatInterruptSignal);
+        while ((await status()).interrupted === 0) await sleep(50);
+        await start(4);
+      }
+      while ((await status()).answered === 0) await sleep(50);
+      await handle.terminate('recorded'); // a chat waits an hour for more before it ends
+      const path = join(__dirname, `${name}.json`);
+      writeFileSync(
+        path,
+        execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
+      );
+      console.log(`recorded ${path}`);
+    }),
+  );
 }
