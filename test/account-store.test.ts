@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { createTelegramPort } from '../src/adapters/telegram/telegram-port';
 import { MissingAccountSecret } from '../src/ports/account-store';
-import { failureOf } from './helpers/failures';
+import { failureOf } from './helpers/failure-of';
 
 /** The account store keeps secrets out of Temporal: one owner-only file, replaced whole on every write. */
 describe('file account store', () => {

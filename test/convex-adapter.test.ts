@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { createConvexStore } from '../src/adapters/convex/convex-store';
 import { startConvexSimulator } from '../src/sandbox/convex-simulator';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
-import { failureOf } from './helpers/failures';
+import { failureOf } from './helpers/failure-of';
 
 /** The real `convex` HTTP client against the Convex simulator, with faults on: the Convex row of the retry table. */
 let simulator: RunningSimulator;

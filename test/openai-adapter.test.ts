@@ -4,7 +4,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { createOpenAiPort } from '../src/adapters/openai/openai-ai';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
-import { failureOf } from './helpers/failures';
+import { failureOf } from './helpers/failure-of';
 
 /** The real `openai` library against the OpenAI-compatible simulator, with faults on: every row of the AI retry table. */
 let simulator: RunningSimulator;

@@ -10,7 +10,7 @@ import {
   type RunningTelegramSimulator,
   type SimulatedMessage,
 } from '../src/sandbox/telegram/telegram-simulator';
-import { failureOf } from './helpers/failures';
+import { failureOf } from './helpers/failure-of';
 import { sandboxCall } from './helpers/sandbox';
 import { sessionOfAnotherTelegram } from './helpers/session';
 import { eventually } from './helpers/temporal';

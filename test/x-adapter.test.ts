@@ -5,7 +5,7 @@ import { createXPort } from '../src/adapters/x/x-api';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { startXSimulator, type XTweet } from '../src/sandbox/x-simulator';
 import { sandboxCall } from './helpers/sandbox';
-import { failureOf } from './helpers/failures';
+import { failureOf } from './helpers/failure-of';
 
 /** The real twitter-api-v2 over HTTPS against the X simulator, with faults on: the X row of the retry table. */
 let simulator: RunningSimulator & { ca: string };

@@ -5,7 +5,7 @@ import type { SyncPoint, TelegramMessage, TelegramPort, TelegramSession } from '
 import { controlBotAccount, workflowIds, type OwnerNotice } from '../workflows/contracts';
 import { controlBotHostSignal } from '../workflows/messages';
 import type { LiveSessions } from './live-sessions';
-import { permanentFailure } from './failures';
+import { permanentFailure } from '../failure-vocabulary';
 import { nextSessionEvent } from './session-events';
 
 export interface ControlBotDeps {

@@ -1,9 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TelegramPort } from '../ports/telegram';
 import { controlBotAccount, type OwnerNotice } from '../workflows/contracts';
-import { sessionMoved } from '../workflows/failures';
+import { sessionMoved } from '../failure-vocabulary';
 import type { LiveSessions } from './live-sessions';
-import { transientFailure } from './failures';
+import { transientFailure } from '../failure-vocabulary';
 
 /** The deployment's owner outbox as the activities reach it (src/temporal/owner-outbox.ts). */
 export interface OwnerOutboxDeps {

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { NotADeadLetter, retryDeadLetter } from '../temporal/dead-letters';
 import { workflowIds } from '../workflows/contracts';
-import { isFailureCategory, ownerMessages } from '../workflows/failures';
+import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
 import {
   approveSignal,
   chatInterruptSignal,

@@ -36,7 +36,7 @@ interface Store {
   watches: Record<string, string>;
 }
 
-/** The sandbox accounts of DESIGN.md, with settings from the start. */
+/** The sandbox accounts (README, "The sandbox"), with settings from the start. */
 const sandboxAccounts: AccountSettings[] = [
   { accountId: 'alice', displayName: 'Alice', approval: 'owner', chatsAnsweredWithAi: [], watchedUsernames: [] },
   { accountId: 'bob', displayName: 'Bob', approval: 'auto', chatsAnsweredWithAi: [], watchedUsernames: [] },

@@ -2,65 +2,15 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createFileAccountStore } from '../adapters/account-store/file-account-store';
 import { startConvexSimulator } from './convex-simulator';
 import { startOpenAiSimulator } from './openai-simulator';
 import { sandboxTelegramAccounts, startTelegramSimulator } from './telegram/telegram-simulator';
 import { startXSimulator, type XSimulatorTls } from './x-simulator';
+import { sandboxEndpoints, type SandboxEndpoints } from './endpoints';
 
-/**
- * The whole sandbox: the four simulators on fixed loopback ports from a base port, and the files a worker needs to
- * use them — the X simulator's certificate and an account store holding the sandbox accounts' Telegram sessions and
- * X tokens. The files live in a directory per base port, so a test run's sandbox never touches a developer's.
- */
-export interface SandboxEndpoints {
-  openaiUrl: string;
-  xUrl: string;
-  convexUrl: string;
-  telegramControlUrl: string;
-  telegramMtprotoPort: number;
-  dir: string;
-  caPath: string;
-  accountStorePath: string;
-}
-
-export function sandboxEndpoints(basePort: number): SandboxEndpoints {
-  const dir = resolve(__dirname, '..', '..', '.cache', `sandbox-${basePort}`);
-  return {
-    openaiUrl: `http://127.0.0.1:${basePort}`,
-    xUrl: `https://127.0.0.1:${basePort + 1}`,
-    convexUrl: `http://127.0.0.1:${basePort + 2}`,
-    telegramControlUrl: `http://127.0.0.1:${basePort + 3}`,
-    telegramMtprotoPort: basePort + 4,
-    dir,
-    caPath: join(dir, 'x-ca.pem'),
-    accountStorePath: join(dir, 'accounts.json'),
-  };
-}
-
-/** Each simulator's control API answers GET /_sandbox/state. */
-export async function isSandboxUp(basePort: number): Promise<boolean> {
-  const endpoints = sandboxEndpoints(basePort);
-  if (!existsSync(endpoints.caPath)) return false;
-  const ca = readFileSync(endpoints.caPath, 'utf8');
-  const urls = [endpoints.openaiUrl, endpoints.xUrl, endpoints.convexUrl, endpoints.telegramControlUrl];
-  const answers = await Promise.all(urls.map((url) => stateAnswers(url, url.startsWith('https') ? ca : undefined)));
-  return answers.every(Boolean);
-}
-
-async function stateAnswers(url: string, ca?: string): Promise<boolean> {
-  const request = url.startsWith('https') ? httpsRequest : httpRequest;
-  return new Promise((done) => {
-    const req = request(`${url}/_sandbox/state`, { ca, timeout: 2000 }, (res) => {
-      res.resume();
-      done(res.statusCode === 200);
-    });
-    req.on('error', () => done(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
+export { isSandboxUp, sandboxEndpoints, type SandboxEndpoints } from './endpoints';
 
 const keyPathOf = (endpoints: SandboxEndpoints) => join(endpoints.dir, 'x-key.pem');
 
@@ -90,7 +40,7 @@ export async function startSandbox(basePort: number): Promise<RunningSandbox> {
   const telegram = await startTelegramSimulator({ port: basePort + 3, mtprotoPort: basePort + 4 });
   writeFileSync(endpoints.caPath, x.ca);
 
-  // The sandbox accounts are logged in from the start (DESIGN.md "Sandbox"): their sessions and tokens are seeded.
+  // The sandbox accounts are logged in from the start (README, "The sandbox"): their sessions and tokens are seeded.
   const accounts = createFileAccountStore(endpoints.accountStorePath);
   for (const { accountId } of sandboxTelegramAccounts) {
     await accounts.saveTelegramSession(accountId, telegram.sessionFor(accountId));
@@ -125,7 +75,7 @@ export function controlCall<T>(url: string, method: 'GET' | 'POST', ca?: string,
   });
 }
 
-/** Someone else's tweet on the sandbox's X, for the pipeline to answer (DESIGN.md: POST /_sandbox/x/tweets). */
+/** Someone else's tweet on the sandbox's X, for the pipeline to answer (POST /_sandbox/x/tweets). */
 export async function postTargetTweet(
   basePort: number,
   tweet: { authorUsername: string; text: string },

@@ -6,10 +6,10 @@ import { createTelegramPort } from '../adapters/telegram/telegram-port';
 import { createXPort } from '../adapters/x/x-api';
 import type { Config } from '../config';
 import { MissingAccountSecret, type AccountStore } from '../ports/account-store';
-import { sandboxControlBot } from '../sandbox/telegram/telegram-simulator';
+import { sandboxControlBot } from '../sandbox/telegram/sandbox-accounts';
 import { controlBotAccount } from '../workflows/contracts';
 import type { Services } from '../ports/services';
-import { isSandboxUp, sandboxEndpoints } from '../sandbox/sandbox';
+import { isSandboxUp, sandboxEndpoints } from '../sandbox/endpoints';
 
 export interface WorkerServices {
   services: Services;

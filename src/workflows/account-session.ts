@@ -14,7 +14,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { alertOwner } from './alerts';
 import type { AccountSessionInput, SyncPoint } from './contracts';
-import { deadLetter } from './failures';
+import { deadLetter } from './dead-letter';
 import {
   reloginSignal,
   sessionPauseSignal,

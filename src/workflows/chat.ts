@@ -14,7 +14,7 @@ import type { Activities } from '../activities';
 import type { ChatBatching, ChatInput, TelegramMessage } from './contracts';
 import { alertOwner } from './alerts';
 import { durationMs } from './durations';
-import { deadLetter } from './failures';
+import { deadLetter } from './dead-letter';
 import { overLiveSession } from './live-session';
 import { chatInterruptSignal, chatMessageSignal, chatStatusQuery, type ChatStatusView } from './messages';
 import { policies } from './policies';

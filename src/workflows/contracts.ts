@@ -1,5 +1,5 @@
 /**
- * The public contracts of the workflows (DESIGN.md, "Workflow contracts"): ids, inputs and results. Other programs
+ * The public contracts of the workflows (README, "Additions to the design's contracts", for what changed): ids, inputs and results. Other programs
  * start and signal these workflows by name, so change them only on purpose. No secret ever travels in them.
  */
 
@@ -52,7 +52,7 @@ export interface SyncPoint {
   date: number;
 }
 
-/** One incoming Telegram message (DESIGN.md: syncMessageWorkflow). */
+/** One incoming Telegram message (syncMessageWorkflow). */
 export interface SyncInput {
   accountId: string;
   message: TelegramMessage;
@@ -68,7 +68,7 @@ export interface AccountSessionInput {
   carried?: { point?: SyncPoint; failures: number; reconnects: number; lastSuccessAt?: string };
 }
 
-/** A Telegram login (DESIGN.md: loginWorkflow). The phone is where Telegram sends the code; it is not a secret. */
+/** A Telegram login (loginWorkflow). The phone is where Telegram sends the code; it is not a secret. */
 export interface LoginInput {
   accountId: string;
   phone: string;
@@ -94,7 +94,7 @@ export interface ChatBatching {
   maxWait: string;
 }
 
-/** A chat the account answers with AI (DESIGN.md: chatWorkflow); `carried` is what waits across continue-as-new. */
+/** A chat the account answers with AI (chatWorkflow); `carried` is what waits across continue-as-new. */
 export interface ChatInput {
   accountId: string;
   chatId: string;

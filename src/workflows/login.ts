@@ -15,7 +15,8 @@ import { accountSessionWorkflow } from './account-session';
 import { tellOwner } from './alerts';
 import { workflowIds, type LoginInput, type LoginResult } from './contracts';
 import { durationMs } from './durations';
-import { deadLetter, isFailureCategory, ownerMessages } from './failures';
+import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
+import { deadLetter } from './dead-letter';
 import {
   loginCodeSignal,
   loginStatusQuery,

@@ -21,7 +21,7 @@ export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const statusQuery = defineQuery<ReplyStatusView>('status');
 
-/** Account session (DESIGN.md): its state as the owner sees it. */
+/** Account session: its state as the owner sees it. */
 export type SessionState = 'connecting' | 'connected' | 'reconnecting' | 'paused' | 'needs-login' | 'stopped';
 
 export interface SessionStatusView {
@@ -61,7 +61,7 @@ export const reloginSignal = defineSignal('relogin');
 export const sessionReportSignal = defineSignal<[SessionReport]>('sessionReport');
 export const sessionStatusQuery = defineQuery<SessionStatusView>('status');
 
-/** Login (DESIGN.md): where it stands, as the owner (and the CLI) sees it. */
+/** Login: where it stands, as the owner (and the CLI) sees it. */
 export type LoginState =
   | 'sending-code'
   | 'awaiting-code'
@@ -90,7 +90,7 @@ export const loginCodeSignal = defineSignal<[string]>('code');
 export const passwordReadySignal = defineSignal('passwordReady');
 export const loginStatusQuery = defineQuery<LoginStatusView>('status');
 
-/** Chat (DESIGN.md): the batch being collected or answered. */
+/** Chat: the batch being collected or answered. */
 export type ChatState = 'idle' | 'collecting' | 'generating' | 'sending';
 
 export interface ChatStatusView {

@@ -1,7 +1,7 @@
 import { condition, continueAsNew, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { OwnerNotice, OwnerOutboxInput } from './contracts';
-import { deadLetter } from './failures';
+import { deadLetter } from './dead-letter';
 import { overLiveSession } from './live-session';
 import { ownerNoticeSignal, ownerOutboxStatusQuery } from './messages';
 import { nextOwnerMessage } from './owner-digest';

@@ -14,7 +14,7 @@ import {
 import { alertOwner } from './alerts';
 import type { Activities } from '../activities';
 import type { ReplyInput, ReplyResult } from './contracts';
-import { deadLetter } from './failures';
+import { deadLetter } from './dead-letter';
 import {
   approveSignal,
   pauseSignal,

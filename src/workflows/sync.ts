@@ -2,7 +2,7 @@ import { log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { alertOwner } from './alerts';
 import type { SyncInput, SyncResult } from './contracts';
-import { deadLetter } from './failures';
+import { deadLetter } from './dead-letter';
 import { policies } from './policies';
 
 const { saveMessage } = proxyActivities<Activities>(policies.convex);

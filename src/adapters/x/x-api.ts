@@ -1,7 +1,7 @@
 import { Agent } from 'node:https';
 import { TwitterApi } from 'twitter-api-v2';
 import type { XPort, XTweetView } from '../../ports/x';
-import { permanentFailure } from '../../activities/failures';
+import { permanentFailure } from '../../failure-vocabulary';
 import { classifyXError, isDuplicateContent } from './classify';
 
 /** X's largest page for a user's timeline. */

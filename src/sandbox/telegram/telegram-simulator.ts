@@ -6,34 +6,30 @@ import { AuthKey } from 'telegram/crypto/AuthKey';
 import { createFaultInjector, type FaultOutcome } from '../faults';
 import { startSimulator, type RunningSimulator, type SimulatorResponse } from '../http-simulator';
 import { createFloodControl, floodLimitsSchema } from './flood-control';
+import {
+  sandboxControlBot,
+  sandboxOwnerUserId,
+  sandboxTelegramAccounts,
+  type SandboxTelegramAccount,
+} from './sandbox-accounts';
 import { authKeyId } from './mtproto-crypto';
 import { passwordRecord, srpChallenge, srpGenerator, srpPrime, srpVerify, type PasswordRecord } from './srp';
 import { noAnswer, RpcFailure, startMtprotoServer, type MtprotoConnection, type RpcResult } from './mtproto-server';
 
 /**
  * Telegram for the sandbox: an MTProto server on loopback that GramJS connects to as it would to a data centre,
- * holding accounts, their chats and update sequence (pts), and a control API over HTTP (DESIGN.md "Sandbox"):
+ * holding accounts, their chats and update sequence (pts), and a control API over HTTP (README, "The sandbox"):
  * `GET /_sandbox/state`, `POST /_sandbox/faults` (rate limits are FLOOD_WAIT_N, errors are rpc_errors),
  * `POST /_sandbox/telegram/incoming` (`push: false` drops the live update), `/disconnect`, `/revoke`, `/password`
  * (2FA on or off), `/sessions` (a new auth key for a login) and `/limits` (Telegram's sending limits, on by default:
  * src/sandbox/telegram/flood-control.ts); login codes appear in the state, as on a phone.
  */
-export interface SandboxTelegramAccount {
-  accountId: string;
-  userId: number;
-  phone: string;
-  firstName: string;
-}
-
-/** The sandbox's two accounts and the owner (user 1000), as DESIGN.md describes. */
-export const sandboxTelegramAccounts: readonly SandboxTelegramAccount[] = [
-  { accountId: 'alice', userId: 100001, phone: '+15550100001', firstName: 'Alice' },
-  { accountId: 'bob', userId: 100002, phone: '+15550100002', firstName: 'Bob' },
-];
-export const sandboxOwnerUserId = 1000;
-
-/** The control bot: logged in with this token (auth.importBotAuthorization), as @BotFather's tokens are used. */
-export const sandboxControlBot = { accountId: 'control-bot', userId: 7000, token: '7000:sandbox-control-bot-token' };
+export {
+  sandboxControlBot,
+  sandboxOwnerUserId,
+  sandboxTelegramAccounts,
+  type SandboxTelegramAccount,
+} from './sandbox-accounts';
 
 /** A message in an account's update sequence. `chatId` is the peer id as the account sees it (negative: a group). */
 export interface SimulatedMessage {
