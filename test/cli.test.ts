@@ -35,6 +35,7 @@ describe('npm run cli -- reply …', () => {
 
     const approved = await cli('reply', 'approve', workflowId, '--text', 'Hello Bob');
     assert.equal(approved.code, 0, approved.output);
+    assert.match(approved.output, new RegExp(`^${workflowId} approved: your text will be posted\\n`));
 
     const waited = await cli(...startArgs, '--wait', '--json');
     const summary = JSON.parse(waited.output) as { started: boolean; result: { status: string; text: string } };

@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ReplyActivities } from '../src/activities';
+import { DecisionRefused, decideReply } from '../src/temporal/decide-reply';
 import { startReply } from '../src/temporal/start-reply';
 import { replyWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
@@ -131,6 +132,44 @@ describe('replyWorkflow on a real dev server', () => {
     });
     assert.deepEqual(result, { status: 'rejected' });
     assert.deepEqual(names(), ['generateReply', 'notifyOwner', 'notifyOwner']);
+  });
+
+  test("the owner's decision as an Update: taken only while the reply awaits one, and said so", async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    let releaseDraft = () => {};
+    const drafted = new Promise<void>((resolve) => (releaseDraft = resolve));
+    const { activities } = recordingActivities();
+    const gated: ReplyActivities = {
+      ...activities,
+      generateReply: async (input) => {
+        await drafted;
+        return activities.generateReply(input);
+      },
+    };
+    const refusal = (err: unknown) => (err instanceof DecisionRefused ? err.message : `not refused: ${String(err)}`);
+    const result = await withWorker({ taskQueue, activities: gated }, async () => {
+      const handle = await client.workflow.start(replyWorkflow, {
+        taskQueue,
+        workflowId: uniqueId('reply'),
+        args: [replyInput('owner')],
+      });
+      // Still drafting: nothing to decide on yet.
+      await waitForStage(handle, 'drafting');
+      const early = await decideReply(handle, { kind: 'approve' }).then(() => 'taken', refusal);
+      assert.match(early, /Refused: it is not waiting for approval \(drafting\)$/);
+      releaseDraft();
+      await waitForStage(handle, 'awaiting-approval');
+      const empty = await decideReply(handle, { kind: 'approve', text: '  ' }).then(() => 'taken', refusal);
+      assert.match(empty, /Refused: the edited reply is empty$/);
+      assert.deepEqual(await decideReply(handle, { kind: 'approve', text: 'edited' }), {
+        decided: 'approved-with-edit',
+      });
+      const twice = await decideReply(handle, { kind: 'reject' }).then(() => 'taken', refusal);
+      assert.match(twice, /Refused: (it was decided already|it is not waiting for approval \(\w+\))$/);
+      return handle.result();
+    });
+    assert.deepEqual([result.status, result.text], ['posted', 'edited']);
   });
 
   test('no decision within the approval timeout expires the reply', async () => {

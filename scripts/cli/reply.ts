@@ -2,14 +2,8 @@ import { z } from 'zod';
 import type { WorkflowHandle } from '@temporalio/client';
 import { connectClient } from '../../src/temporal/connection';
 import { type replyWorkflow } from '../../src/workflows';
-import {
-  approveSignal,
-  pauseSignal,
-  rejectSignal,
-  replyStages,
-  resumeSignal,
-  statusQuery,
-} from '../../src/workflows/messages';
+import { pauseSignal, replyStages, resumeSignal, statusQuery, type DraftDecision } from '../../src/workflows/messages';
+import { DecisionRefused, decideReply } from '../../src/temporal/decide-reply';
 import { startReply } from '../../src/temporal/start-reply';
 import { accountIdKey, stageKey } from '../../src/workflows/search-attributes';
 import { accountId, CliError, parseOptions, runningWorkflow, webUiLink, webUiListLink, type Command } from './common';
@@ -159,6 +153,44 @@ const list: Command = {
   },
 };
 
+/** What the reply said to a decision, as the owner reads it. */
+const decided: Record<DraftDecision['decided'], string> = {
+  approved: 'approved: the draft will be posted',
+  'approved-with-edit': 'approved: your text will be posted',
+  rejected: 'rejected: nothing will be posted',
+};
+
+/**
+ * The owner's decision on a draft, as an Update: it says what the reply took, or (exit 1) why it refused, such as a
+ * reply that is not waiting for approval any more.
+ */
+function decisionCommand(
+  summary: string,
+  usage: string,
+  decision: (value: string | undefined) => Parameters<typeof decideReply>[1],
+  option: 'text' | 'reason',
+): Command {
+  return {
+    summary,
+    usage,
+    async run(args, config) {
+      const options = parseOptions(
+        args,
+        { [option]: { type: 'string' } },
+        id.extend({ text: z.string().min(1).optional(), reason: z.string().optional() }),
+        usage,
+      );
+      const [workflowId] = options.positionals;
+      const chosen = decision(option === 'text' ? options.text : options.reason);
+      const handle = await runningWorkflow(await connectClient(config.temporal), workflowId, 'nothing to do');
+      const answer = await decideReply(handle, chosen).catch((err: unknown) => {
+        throw err instanceof DecisionRefused ? new CliError(err.message) : err;
+      });
+      console.log(`${workflowId} ${decided[answer.decided]}\n${webUiLink(config, workflowId)}`);
+    },
+  };
+}
+
 /** A command that sends one signal to a running reply and reports it. */
 function signalCommand(
   summary: string,
@@ -187,25 +219,25 @@ function signalCommand(
 export const replyCommands: Record<string, Command> = {
   start,
   status,
-  approve: signalCommand(
+  approve: decisionCommand(
     'approve the draft (or --text an edited reply)',
     'reply approve <workflow id> [--text <edited reply>]',
-    (h, text) => h.signal(approveSignal, { text }),
+    (text) => ({ kind: 'approve', text }),
     'text',
   ),
-  reject: signalCommand(
+  reject: decisionCommand(
     'reject the draft',
     'reply reject <workflow id> [--reason <why>]',
-    (h, reason) => h.signal(rejectSignal, { reason }),
+    (reason) => ({ kind: 'reject', reason }),
     'reason',
   ),
-  edit: signalCommand(
+  edit: decisionCommand(
     'approve with an edited reply',
     'reply edit <workflow id> --text <edited reply>',
-    async (h, text) => {
+    (text) => {
       if (!text)
         throw new CliError('--text: required: the edited reply\nUsage: reply edit <workflow id> --text <edited reply>');
-      await h.signal(approveSignal, { text });
+      return { kind: 'approve', text };
     },
     'text',
   ),

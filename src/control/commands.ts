@@ -2,13 +2,12 @@ import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@tempor
 import { ApplicationFailure } from '@temporalio/common';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { NotADeadLetter, retryDeadLetter } from '../temporal/dead-letters';
+import { DecisionRefused, decideReply } from '../temporal/decide-reply';
 import { workflowIds } from '../workflows/contracts';
 import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
 import {
-  approveSignal,
   chatInterruptSignal,
   chatStatusQuery,
-  rejectSignal,
   sessionPauseSignal,
   sessionResumeSignal,
   statusQuery,
@@ -47,7 +46,8 @@ export async function answerCommand(text: string, context: CommandContext): Prom
   try {
     return await dispatch(text.trim(), context);
   } catch (err) {
-    if (!(err instanceof OwnerMistake || err instanceof NotADeadLetter || err instanceof WorkflowNotFoundError)) {
+    const owners = [OwnerMistake, NotADeadLetter, WorkflowNotFoundError, DecisionRefused];
+    if (!owners.some((kind) => err instanceof kind)) {
       context.onError?.(err);
     }
     return explain(err);
@@ -71,18 +71,18 @@ async function dispatch(text: string, { client, repliedText }: CommandContext): 
     case '/pending':
       return pending(client);
     case '/approve':
-      await signalReply(client, need(first, '/approve <id>'), (h) => h.signal(approveSignal, {}));
+      await signalReply(client, need(first, '/approve <id>'), (h) => decideReply(h, { kind: 'approve' }));
       return `Approved: ${first} will be posted.`;
     case '/edit': {
       const edited = text.slice(text.indexOf(need(first, '/edit <id> <text>')) + first!.length).trim();
       await signalReply(client, first!, (h) =>
-        h.signal(approveSignal, { text: need(edited || undefined, '/edit <id> <text>') }),
+        decideReply(h, { kind: 'approve', text: need(edited || undefined, '/edit <id> <text>') }),
       );
       return `Approved with your text: ${first} will post it.`;
     }
     case '/reject':
       await signalReply(client, need(first, '/reject <id>'), (h) =>
-        h.signal(rejectSignal, { reason: words.slice(1).join(' ') || undefined }),
+        decideReply(h, { kind: 'reject', reason: words.slice(1).join(' ') || undefined }),
       );
       return `Rejected: ${first} will not be posted.`;
     case '/pause':
@@ -115,16 +115,16 @@ async function dispatch(text: string, { client, repliedText }: CommandContext): 
  */
 async function answerApproval(client: Client, workflowId: string, text: string): Promise<string> {
   if (/^(ok|okay|yes|y|approve|post|👍)[.!]*$/iu.test(text)) {
-    await signalReply(client, workflowId, (h) => h.signal(approveSignal, {}));
+    await signalReply(client, workflowId, (h) => decideReply(h, { kind: 'approve' }));
     return `Approved: ${workflowId} will be posted.`;
   }
   if (/^(no|n|nope|reject|skip|👎)[.!]*$/iu.test(text)) {
-    await signalReply(client, workflowId, (h) => h.signal(rejectSignal, {}));
+    await signalReply(client, workflowId, (h) => decideReply(h, { kind: 'reject' }));
     return `Rejected: ${workflowId} will not be posted.`;
   }
   const edited = /^edit:\s*([\s\S]+)$/i.exec(text)?.[1]?.trim();
   if (edited) {
-    await signalReply(client, workflowId, (h) => h.signal(approveSignal, { text: edited }));
+    await signalReply(client, workflowId, (h) => decideReply(h, { kind: 'approve', text: edited }));
     return `Approved with your text: ${workflowId} will post it.`;
   }
   return 'I did not understand. Answer ok to post the draft, no to reject it, or edit: and the text to post.';
@@ -143,7 +143,7 @@ async function running(client: Client, workflowId: string): Promise<WorkflowHand
   return handle;
 }
 
-async function signalReply(client: Client, workflowId: string, send: (h: WorkflowHandle) => Promise<void>) {
+async function signalReply(client: Client, workflowId: string, send: (h: WorkflowHandle) => Promise<unknown>) {
   if (!workflowId.startsWith('reply:')) throw new OwnerMistake(`${workflowId} is not a reply: /pending lists them.`);
   await send(await running(client, workflowId));
 }
@@ -204,6 +204,7 @@ async function pauseOrResume(client: Client, pause: boolean, accountId: string |
 
 function explain(err: unknown): string {
   if (err instanceof OwnerMistake || err instanceof NotADeadLetter) return err.message;
+  if (err instanceof DecisionRefused) return `Not done: ${err.message.replace(': Refused: ', ' — ')}.`;
   if (err instanceof WorkflowNotFoundError)
     return `No workflow ${err.workflowId ?? ''}: check the id (/pending, /status).`;
   const category = err instanceof ApplicationFailure && isFailureCategory(err.type) ? err.type : 'upstream';

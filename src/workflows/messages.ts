@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { OwnerNotice, SyncPoint, TelegramMessage } from './contracts';
 
 /** Signals and queries of the workflows, shared with clients (CLI, control bot, tests). */
@@ -17,6 +17,17 @@ export interface ReplyStatusView {
 
 export const approveSignal = defineSignal<[{ text?: string }]>('approve');
 export const rejectSignal = defineSignal<[{ reason?: string }]>('reject');
+
+/**
+ * The owner's decision as an Update, for a caller that waits for the answer (the CLI, the control bot): its validator
+ * refuses it unless the reply awaits a decision, so "approved" is only ever said of a draft that will be posted. The
+ * signals above stay for running workflows and callers that send and go.
+ */
+export type DraftDecision = { decided: 'approved' | 'approved-with-edit' | 'rejected' };
+export const approveDraftUpdate = defineUpdate<DraftDecision, [{ text?: string }]>('approveDraft');
+export const rejectDraftUpdate = defineUpdate<DraftDecision, [{ reason?: string }]>('rejectDraft');
+/** The failure type of a decision the validator refused. */
+export const notAwaitingApproval = 'not-awaiting-approval';
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const statusQuery = defineQuery<ReplyStatusView>('status');

@@ -16,8 +16,12 @@ import type { Activities } from '../activities';
 import type { ReplyInput, ReplyResult } from './contracts';
 import { deadLetter } from './dead-letter';
 import {
+  approveDraftUpdate,
   approveSignal,
+  notAwaitingApproval,
+  type DraftDecision,
   pauseSignal,
+  rejectDraftUpdate,
   rejectSignal,
   resumeSignal,
   statusQuery,
@@ -46,6 +50,28 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
   setHandler(resumeSignal, () => void (status.paused = false));
   setHandler(approveSignal, ({ text }) => void (decision ??= { kind: 'approve', text }));
   setHandler(rejectSignal, ({ reason }) => void (decision ??= { kind: 'reject', reason }));
+  // Handlers add no command: histories recorded before the Updates replay as they were.
+  const awaitingDecision = ({ text }: { text?: string } = {}) => {
+    if (text !== undefined && text.trim() === '') throw decisionRefused('the edited reply is empty');
+    if (status.stage !== 'awaiting-approval') throw decisionRefused(`it is not waiting for approval (${status.stage})`);
+    if (decision) throw decisionRefused('it was decided already');
+  };
+  setHandler(
+    approveDraftUpdate,
+    ({ text }): DraftDecision => {
+      decision = { kind: 'approve', text };
+      return { decided: text === undefined ? 'approved' : 'approved-with-edit' };
+    },
+    { validator: awaitingDecision },
+  );
+  setHandler(
+    rejectDraftUpdate,
+    ({ reason }): DraftDecision => {
+      decision = { kind: 'reject', reason };
+      return { decided: 'rejected' };
+    },
+    { validator: (_request: { reason?: string }) => awaitingDecision() },
+  );
 
   const enter = async (stage: ReplyStage) => {
     status.stage = stage;
@@ -167,6 +193,10 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
       return false;
     }
   }
+}
+
+function decisionRefused(why: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: notAwaitingApproval, message: `Refused: ${why}`, nonRetryable: true });
 }
 
 /** X refused the post because the account already posted that text elsewhere (the adapter's category). */

@@ -18,6 +18,7 @@ import {
 } from '../../src/workflows';
 import type { ReplyInput } from '../../src/workflows/contracts';
 import {
+  approveDraftUpdate,
   approveSignal,
   chatInterruptSignal,
   chatMessageSignal,
@@ -81,6 +82,8 @@ const scenarios: Scenario[] = [
     input: { accountId: 'alice', tweet: tweet('1010'), approval: 'auto' },
     duplicates: 2,
   },
+  // The owner's decision as an Update (approveDraft), since the Updates.
+  { name: 'reply-owner-approved-by-update', input: { accountId: 'alice', tweet: tweet('1012'), approval: 'owner' } },
   {
     name: 'reply-owner-redrafted',
     input: { accountId: 'bob', tweet: tweet('1011'), approval: 'owner' },
@@ -142,6 +145,9 @@ async function run(): Promise<void> {
           while ((await handle.query(statusQuery)).stage !== 'awaiting-approval') await sleep(50);
         }
         if (scenario.name === 'reply-owner-edited') await handle.signal(approveSignal, { text: 'edited' });
+        if (scenario.name === 'reply-owner-approved-by-update') {
+          await handle.executeUpdate(approveDraftUpdate, { args: [{ text: 'edited by update' }] });
+        }
         if (scenario.name === 'reply-owner-redrafted') {
           await handle.signal(approveSignal, {});
           const redrafted = async () => {
