@@ -57,7 +57,7 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
         services,
         ownerChatId: '1000',
         ownerOutbox: ownerOutboxDeps(client, taskQueue),
-        hosts: liveSessionHosts(client),
+        hosts: liveSessionHosts(client, taskQueue),
         session: sessionDeps(client, taskQueue),
         accounts,
         loginTaskQueue: `${taskQueue}-login`,

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { sandboxEndpoints } from '../src/sandbox/sandbox';
 import { loginWorkflow } from '../src/workflows';
 import { workflowIds, type LoginInput } from '../src/workflows/contracts';
 import {
+  enterCodeUpdate,
   loginCodeSignal,
   loginStatusQuery,
   passwordReadySignal,
+  passwordReadyUpdate,
   sessionStopSignal,
   type LoginState,
 } from '../src/workflows/messages';
@@ -94,6 +97,38 @@ describe('loginWorkflow', () => {
       const history = JSON.stringify(await handle.fetchHistory());
       assert.ok(!history.includes(password), 'the 2FA password is not in the history');
       assert.ok(!history.includes(session), 'the session is not in the history');
+    } finally {
+      await sandboxCall(telegramControl(), 'POST', '/_sandbox/telegram/password', {
+        accountId: 'alice',
+        password: null,
+      });
+    }
+  });
+
+  test('the code and the password as Updates: each answers with where the login stands; a step out of turn is refused', async () => {
+    const taskQueue = uniqueTaskQueue('login-updates');
+    const password = `pw-${uniqueId('2fa')}`;
+    await sandboxCall(telegramControl(), 'POST', '/_sandbox/telegram/password', { accountId: 'alice', password });
+    try {
+      await startWorker(taskQueue, 'updates');
+      const handle = await startLogin(taskQueue);
+      await reach(handle, 'awaiting-code');
+      const code = await codeSent();
+      const refusedType = (err: unknown) =>
+        err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure
+          ? err.cause.type
+          : String(err);
+
+      const outOfTurn = await handle.executeUpdate(passwordReadyUpdate).then(() => 'taken', refusedType);
+      assert.equal(outOfTurn, 'not-awaiting-this-step', 'no password is asked for yet');
+      const wrong = await handle.executeUpdate(enterCodeUpdate, { args: [code === '11111' ? '22222' : '11111'] });
+      assert.deepEqual([wrong.state, wrong.lastError], ['awaiting-code', 'Telegram refused the code: enter it again']);
+      assert.equal((await handle.executeUpdate(enterCodeUpdate, { args: [code] })).state, 'awaiting-password');
+
+      await accounts().saveTwoFactorPassword('alice', password);
+      assert.equal((await handle.executeUpdate(passwordReadyUpdate)).state, 'logged-in');
+      assert.deepEqual(await handle.result(), { status: 'logged-in' });
+      await stopAliceSession();
     } finally {
       await sandboxCall(telegramControl(), 'POST', '/_sandbox/telegram/password', {
         accountId: 'alice',

@@ -1,4 +1,5 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { Config } from '../../src/config';
 import { MissingAccountSecret } from '../../src/ports/account-store';
@@ -10,9 +11,10 @@ import { SandboxNotRunning, selectServices, type WorkerServices } from '../../sr
 import { loginWorkflow } from '../../src/workflows';
 import { controlBotAccount, workflowIds } from '../../src/workflows/contracts';
 import {
-  loginCodeSignal,
+  enterCodeUpdate,
   loginStatusQuery,
-  passwordReadySignal,
+  notAwaitingThisStep,
+  passwordReadyUpdate,
   reloginSignal,
   sessionPauseSignal,
   sessionResumeSignal,
@@ -172,14 +174,18 @@ const login: Command = {
   },
 };
 
-/** Waits until the login has answered what was just sent: a new state, or the workflow ended. */
-async function loginOutcome(handle: WorkflowHandle, sent: LoginStatusView, tried: 'codesTried' | 'passwordsTried') {
-  return waitFor(
-    () => handle.query(loginStatusQuery),
-    (v) =>
-      v.codesSent > sent.codesSent || (v[tried] > sent[tried] && !/^(signing-in|checking-password)$/.test(v.state)),
-    90_000,
-  );
+/**
+ * Enters a login step as an Update: the login's status once Telegram has answered it; a login not waiting for that
+ * step refuses it, said in one line.
+ */
+async function enterStep(id: string, step: Promise<LoginStatusView>): Promise<LoginStatusView> {
+  return step.catch((err: unknown) => {
+    const refused =
+      err instanceof WorkflowUpdateFailedError &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.type === notAwaitingThisStep;
+    throw refused ? new CliError(`${err.cause.message}: npm run cli -- account status ${id}`) : err;
+  });
 }
 
 function describeLogin(id: string, view: LoginStatusView): string {
@@ -213,9 +219,7 @@ const code: Command = {
     const [id, value] = options.positionals;
     const client = await connectClient(config.temporal);
     const handle = await runningLogin(client, id);
-    const sent = await handle.query(loginStatusQuery);
-    await handle.signal(loginCodeSignal, value);
-    const view = await loginOutcome(handle, sent, 'codesTried');
+    const view = await enterStep(id, handle.executeUpdate(enterCodeUpdate, { args: [value] }));
     print(options.json, config, workflowIds.login(id), view, describeLogin(id, view));
     // Success is a session, or the next step of one; a refused code, an expiry or no answer yet is not.
     if (view.state !== 'logged-in' && view.state !== 'awaiting-password') process.exitCode = 1;
@@ -232,9 +236,7 @@ const password: Command = {
     const handle = await runningLogin(client, id);
     const { accounts } = await services(config);
     await accounts.saveTwoFactorPassword(id, await readSecret(`Telegram 2FA password of ${id}: `));
-    const sent = await handle.query(loginStatusQuery);
-    await handle.signal(passwordReadySignal);
-    const view = await loginOutcome(handle, sent, 'passwordsTried');
+    const view = await enterStep(id, handle.executeUpdate(passwordReadyUpdate));
     const text =
       view.state === 'awaiting-password' ? `${view.lastError ?? 'Not accepted'}: try again` : describeLogin(id, view);
     print(options.json, config, workflowIds.login(id), view, text);

@@ -1,11 +1,6 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  approveDraftUpdate,
-  notAwaitingApproval,
-  rejectDraftUpdate,
-  type DraftDecision,
-} from '../workflows/messages';
+import { approveDraftUpdate, notAwaitingApproval, rejectDraftUpdate, type DraftDecision } from '../workflows/messages';
 
 /** The reply refused the decision: it is not waiting for one (posted, expired, decided already…). */
 export class DecisionRefused extends Error {

@@ -35,7 +35,7 @@ async function run(): Promise<void> {
     services,
     ownerChatId: config.ownerTelegramId,
     ownerOutbox: ownerOutboxDeps(client, config.temporal.taskQueue),
-    hosts: liveSessionHosts(client),
+    hosts: liveSessionHosts(client, config.temporal.taskQueue),
     session: sessionDeps(client, config.temporal.taskQueue, config.chatBatching),
     accounts,
     loginTaskQueue,

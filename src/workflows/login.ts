@@ -18,9 +18,12 @@ import { durationMs } from './durations';
 import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
 import { deadLetter } from './dead-letter';
 import {
+  enterCodeUpdate,
   loginCodeSignal,
   loginStatusQuery,
+  notAwaitingThisStep,
   passwordReadySignal,
+  passwordReadyUpdate,
   reloginSignal,
   type LoginStatusView,
 } from './messages';
@@ -53,6 +56,27 @@ export async function loginWorkflow({ accountId, phone, codeTimeout = '5m' }: Lo
   setHandler(loginStatusQuery, () => status);
   setHandler(loginCodeSignal, (value) => void (code = String(value).trim()));
   setHandler(passwordReadySignal, () => void (passwordReady = true));
+  // Handlers add no command: histories recorded before the Updates replay as they were.
+  setHandler(
+    enterCodeUpdate,
+    async (value) => {
+      const before = { ...status };
+      code = String(value).trim();
+      await condition(() => answered(before, 'codesTried'));
+      return { ...status };
+    },
+    { validator: (_code: string) => awaiting('awaiting-code', 'a code') },
+  );
+  setHandler(
+    passwordReadyUpdate,
+    async () => {
+      const before = { ...status };
+      passwordReady = true;
+      await condition(() => answered(before, 'passwordsTried'));
+      return { ...status };
+    },
+    { validator: () => awaiting('awaiting-password', 'the 2FA password') },
+  );
 
   for (let round = 1; round <= maxCodes; round++) {
     status.state = 'sending-code';
@@ -130,6 +154,22 @@ export async function loginWorkflow({ accountId, phone, codeTimeout = '5m' }: Lo
         .catch(() => undefined); // gone already
     await tellOwner(accountId, `Login of ${accountId}: ${why}. Start it again to log in.`);
     return result === 'failed' ? { status: result, error: why } : { status: result };
+  }
+
+  function awaiting(state: LoginStatusView['state'], what: string): void {
+    if (status.state !== state) {
+      throw ApplicationFailure.create({
+        type: notAwaitingThisStep,
+        message: `The login is not waiting for ${what} (it is ${status.state})`,
+        nonRetryable: true,
+      });
+    }
+  }
+
+  /** Telegram has answered what was entered (or a new code is on its way, or the login is over). */
+  function answered(before: LoginStatusView, tried: 'codesTried' | 'passwordsTried'): boolean {
+    if (['logged-in', 'expired', 'failed'].includes(status.state) || status.codesSent > before.codesSent) return true;
+    return status[tried] > before[tried] && !['signing-in', 'checking-password'].includes(status.state);
   }
 
   /** The account's session workflow: started, or told to reconnect with the new session if it is waiting for it. */

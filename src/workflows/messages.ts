@@ -99,6 +99,15 @@ export interface LoginStatusView {
 export const loginCodeSignal = defineSignal<[string]>('code');
 /** The CLI has put the 2FA password in the account store: the signal itself carries no secret. */
 export const passwordReadySignal = defineSignal('passwordReady');
+/**
+ * The same two steps as Updates, for a caller that waits for the answer (the CLI): each returns the login's status once
+ * Telegram has answered what was entered (the next step, a refusal to enter again, logged in, expired), and its
+ * validator refuses it unless the login waits for that step.
+ */
+export const enterCodeUpdate = defineUpdate<LoginStatusView, [string]>('enterCode');
+export const passwordReadyUpdate = defineUpdate<LoginStatusView, []>('checkPassword');
+/** The failure type of a login step the validator refused. */
+export const notAwaitingThisStep = 'not-awaiting-this-step';
 export const loginStatusQuery = defineQuery<LoginStatusView>('status');
 
 /** Chat: the batch being collected or answered. */

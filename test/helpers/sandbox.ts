@@ -59,7 +59,7 @@ export async function sandboxActivities(
     services,
     ownerChatId: config.ownerTelegramId,
     ownerOutbox: ownerOutboxDeps(client, taskQueue),
-    hosts: liveSessionHosts(client),
+    hosts: liveSessionHosts(client, taskQueue),
     session,
     accounts,
     loginTaskQueue,
