@@ -107,6 +107,33 @@ describe('npm run cli -- failures …', () => {
     assert.match(alert.text, new RegExp(`To retry: npm run cli -- failures retry ${workflowId}`));
   });
 
+  test('reply start --wait of a reply that ends as a dead letter: one line with its category, never a stack', async () => {
+    const missing = String((Date.now() % 1_000_000) + 1_000_000);
+    const waited = await cli(
+      ...[
+        'reply',
+        'start',
+        '--account',
+        'bob',
+        '--tweet-id',
+        missing,
+        '--text',
+        'gone',
+        '--approval',
+        'auto',
+        '--wait',
+      ],
+    );
+    assert.equal(waited.code, 1, waited.output);
+    assert.equal(waited.output.trim().split('\n').length, 1, waited.output);
+    assert.match(
+      waited.output.trim(),
+      new RegExp(
+        `^Error: reply:bob:${missing} failed \\(invalid-input: postReply failed \\(invalid-input\\): X API answered 400.*\\): npm run cli -- failures show reply:bob:${missing}$`,
+      ),
+    );
+  });
+
   test('retry starts a new run with the same input', async () => {
     const before = JSON.parse((await cli('failures', 'show', workflowId, '--json')).output) as { runId: string };
     const retried = await cli('failures', 'retry', workflowId, '--json');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { connectClient } from '../../src/temporal/connection';
 import { type replyWorkflow } from '../../src/workflows';
 import { pauseSignal, replyStages, resumeSignal, statusQuery, type DraftDecision } from '../../src/workflows/messages';
@@ -47,7 +48,7 @@ const start: Command = {
       approvalTimeout: config.approvalTimeout,
     });
     const workflowId = handle.workflowId;
-    const result = options.wait ? await handle.result() : undefined;
+    const result = options.wait ? await handle.result().catch(oneLine(workflowId)) : undefined;
     if (options.json) {
       console.log(JSON.stringify({ workflowId, started, result, webUi: webUiLink(config, workflowId) }));
     } else {
@@ -56,6 +57,16 @@ const start: Command = {
     }
   },
 };
+
+/** A reply waited for that ended as a dead letter: its category and reason in one line, and where to read more. */
+function oneLine(workflowId: string) {
+  return (err: unknown): never => {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const { cause } = err;
+    const why = cause instanceof ApplicationFailure ? `${cause.type ?? 'failed'}: ${cause.message}` : err.message;
+    throw new CliError(`${workflowId} failed (${why}): npm run cli -- failures show ${workflowId}`);
+  };
+}
 
 const status: Command = {
   summary: 'show the stage, draft and last error of a reply',
