@@ -202,26 +202,15 @@ function decisionCommand(
   };
 }
 
-/** A command that sends one signal to a running reply and reports it. */
-function signalCommand(
-  summary: string,
-  usage: string,
-  send: (handle: WorkflowHandle, text?: string) => Promise<void>,
-  textOption?: 'text' | 'reason',
-): Command {
+/** A command that sends one signal (or the cancellation) to a running reply and reports it. */
+function signalCommand(summary: string, usage: string, send: (handle: WorkflowHandle) => Promise<void>): Command {
   return {
     summary,
     usage,
     async run(args, config) {
-      const options = parseOptions(
-        args,
-        textOption ? { [textOption]: { type: 'string' } } : {},
-        id.extend({ text: z.string().min(1).optional(), reason: z.string().optional() }),
-        usage,
-      );
-      const [workflowId] = options.positionals;
+      const [workflowId] = parseOptions(args, {}, id, usage).positionals;
       const handle = await runningWorkflow(await connectClient(config.temporal), workflowId, 'nothing to do');
-      await send(handle, textOption === 'text' ? options.text : options.reason);
+      await send(handle);
       console.log(`${summary.split(' ')[0]}: sent to ${workflowId}\n${webUiLink(config, workflowId)}`);
     },
   };
