@@ -13,8 +13,9 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
-# Emits dist/src/... and dist/scripts/...; the worker resolves dist/src/workflows/index.js at start.
-RUN npm run build
+# Emits dist/src/... and dist/scripts/...; then the workflow bundle the worker loads at start, so it starts without
+# bundling (dist/src/workers/workflow-bundle.js).
+RUN npm run build && node dist/scripts/bundle-workflows.js
 
 # --- runtime: production dependencies and compiled JavaScript only ---
 FROM ${NODE_IMAGE} AS runtime

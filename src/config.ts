@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { durationHint, durationMs } from './duration';
 
 /**
  * The one typed configuration, read from the environment. Every variable is documented in `.env.example`.
@@ -12,7 +14,11 @@ const text = () => z.preprocess(unset, z.string().trim().optional());
 const duration = (fallback: string) =>
   z.preprocess(
     unset,
-    z.string().trim().default(fallback).refine(isDuration, { message: 'expected a duration such as 10s, 5m or 24h' }),
+    z
+      .string()
+      .trim()
+      .default(fallback)
+      .refine(isDuration, { message: `expected ${durationHint}` }),
   );
 const flag = () =>
   z.preprocess(
@@ -24,11 +30,7 @@ const flag = () =>
   );
 
 function isDuration(value: string): boolean {
-  try {
-    return msToNumber(value as Parameters<typeof msToNumber>[0]) > 0;
-  } catch {
-    return false;
-  }
+  return durationMs(value) !== undefined;
 }
 
 const hostPort = z
@@ -48,6 +50,8 @@ const envSchema = z.object({
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: text(),
   TEMPORAL_TLS_SERVER_NAME: text(),
   TEMPORAL_UI_URL: z.preprocess(unset, url.default('http://localhost:8233')),
+  TEMPORAL_PROFILE: text(),
+  TEMPORAL_CONFIG_FILE: text(),
 
   STEADFAST_SANDBOX: z.preprocess(
     unset,
@@ -126,15 +130,12 @@ export interface TemporalConfig {
   address: string;
   namespace: string;
   taskQueue: string;
-  apiKey: string | undefined;
-  tls:
-    | false
-    | {
-        clientCertPath?: string | undefined;
-        clientKeyPath?: string | undefined;
-        serverCaCertPath?: string | undefined;
-        serverName?: string | undefined;
-      };
+  /**
+   * The connection as Temporal's own envconfig reads it (src/temporal/connection.ts turns it into options): a profile
+   * of the TOML file (`TEMPORAL_CONFIG_FILE`, else ~/.config/temporalio/temporal.toml; `TEMPORAL_PROFILE`), with
+   * Temporal's variables over it. It holds the API key: never log it.
+   */
+  profile: ClientConfigProfile;
   webUiUrl: string;
 }
 
@@ -182,7 +183,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   }
   const env = parsed.data;
   return {
-    temporal: temporalConfig(env),
+    temporal: temporalConfig(env, environment),
     sandbox: resolveSandbox(env),
     sandboxPort: env.STEADFAST_SANDBOX_PORT,
     logLevel: env.STEADFAST_LOG_LEVEL,
@@ -208,28 +209,35 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   };
 }
 
-function temporalConfig(env: Env): TemporalConfig {
+function temporalConfig(env: Env, environment: NodeJS.ProcessEnv): TemporalConfig {
   const certPath = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
   const keyPath = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
   if (Boolean(certPath) !== Boolean(keyPath)) {
     const missing = certPath ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
     throw new ConfigError(`${missing}: required when the other half of the mTLS client certificate is set`);
   }
-  // Temporal Cloud with an API key always uses TLS; mTLS is implied by a client certificate.
-  const tlsWanted = env.TEMPORAL_TLS || Boolean(env.TEMPORAL_API_KEY) || Boolean(certPath);
+  // Our schema has checked Temporal's variables; envconfig reads them, with the TOML file's profile under them.
+  // envconfig passes over a missing file in silence; a file named on purpose must exist.
+  if (env.TEMPORAL_CONFIG_FILE && !existsSync(env.TEMPORAL_CONFIG_FILE)) {
+    throw new ConfigError(`TEMPORAL_CONFIG_FILE: no such file: ${env.TEMPORAL_CONFIG_FILE}`);
+  }
+  const given = Object.fromEntries(
+    Object.entries(environment).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim())),
+  );
+  let profile: ClientConfigProfile;
+  try {
+    profile = loadClientConfigProfile({ profile: env.TEMPORAL_PROFILE, overrideEnvVars: given });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`TEMPORAL_PROFILE: ${message}`);
+  }
+  const address = profile.address ?? 'localhost:7233';
+  const namespace = profile.namespace ?? 'default';
   return {
-    address: env.TEMPORAL_ADDRESS,
-    namespace: env.TEMPORAL_NAMESPACE,
+    address,
+    namespace,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    apiKey: env.TEMPORAL_API_KEY,
-    tls: tlsWanted
-      ? {
-          clientCertPath: certPath,
-          clientKeyPath: keyPath,
-          serverCaCertPath: env.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
-          serverName: env.TEMPORAL_TLS_SERVER_NAME,
-        }
-      : false,
+    profile: { ...profile, address, namespace },
     webUiUrl: env.TEMPORAL_UI_URL.replace(/\/$/, ''),
   };
 }

@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import { postTargetTweet } from '../src/sandbox/sandbox';
 import { cliWithWorker } from './helpers/cli';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { eventually } from './helpers/temporal';
+import { eventually, testNamespace } from './helpers/temporal';
 
 /** `npm run cli` driven as a subprocess against the test dev server and a real worker on the sandbox. */
 const harness = cliWithWorker('cli');
@@ -25,7 +25,7 @@ describe('npm run cli -- reply …', () => {
     assert.equal(started.code, 0, started.output);
     assert.match(
       started.output,
-      new RegExp(`^Started ${workflowId}\\n.*/namespaces/default/workflows/reply%3Aalice%3A${tweetId}$`),
+      new RegExp(`^Started ${workflowId}\\n.*/namespaces/${testNamespace()}/workflows/reply%3Aalice%3A${tweetId}$`),
     );
 
     await eventually('the reply to await approval', async () => {
@@ -43,20 +43,15 @@ describe('npm run cli -- reply …', () => {
     assert.deepEqual([summary.result.status, summary.result.text], ['posted', 'Hello Bob']);
   });
 
-  test('bad input: one clear line and a non-zero exit', async () => {
+  // Arguments refused before anything connects are tested in-process (cli-main.test.ts); these need the server.
+  test('unknown and ended replies: one clear line and a non-zero exit', async () => {
     const cases: [string[], RegExp][] = [
-      [['reply', 'start', '--account', 'alice', '--text', 'x'], /^Error: --tweet-id: required/],
-      [
-        ['reply', 'start', '--account', 'alice', '--tweet-id', 'abc', '--text', 'x'],
-        /^Error: --tweet-id: expected digits/,
-      ],
-      [['reply', 'start', '--bogus'], /^Error: Unknown option '--bogus'/],
       [
         ['reply', 'approve', 'reply:alice:does-not-exist'],
-        /^Error: No workflow reply:alice:does-not-exist in namespace default/,
+        new RegExp(`^Error: No workflow reply:alice:does-not-exist in namespace ${testNamespace()}`),
       ],
       [['reply', 'approve', workflowId], /^Error: reply:alice:\d+ is COMPLETED, not running: nothing to do$/],
-      [['reply', 'frob'], /^Error: Unknown command: reply frob/],
+      [['reply', 'frob'], /^error: unknown command 'frob'/],
     ];
     for (const [args, expected] of cases) {
       const { code, output } = await cli(...args);
@@ -165,9 +160,10 @@ describe('npm run cli -- failures …', () => {
         ['failures', 'retry', `reply:alice:${completed}`],
         /^Error: reply:alice:\d+ is COMPLETED, not failed: it is not a dead letter$/,
       ],
-      [['failures', 'retry'], /^Error: argument: give one workflow id, or --all/],
-      [['failures', 'show', 'reply:nobody:1'], /^Error: No workflow reply:nobody:1 in namespace default/],
-      [['failures', 'list', '--account', 'a b'], /^Error: --account: letters, digits, - and _/],
+      [
+        ['failures', 'show', 'reply:nobody:1'],
+        new RegExp(`^Error: No workflow reply:nobody:1 in namespace ${testNamespace()}`),
+      ],
     ];
     for (const [args, expected] of cases) {
       const { code, output } = await cli(...args);
@@ -193,8 +189,6 @@ describe('npm run cli -- watch …', () => {
     assert.equal(removed.code, 0, removed.output);
     const cases: [string[], RegExp][] = [
       [['watch', 'remove', '--account', 'alice', '--username', username], /^Error: alice does not watch @/],
-      [['watch', 'add', '--account', 'alice'], /^Error: --username: required/],
-      [['watch', 'add', '--account', 'alice', '--username', 'x', '--every', 'soon'], /^Error: --every: a duration/],
     ];
     for (const [args, expected] of cases) {
       const { code, output } = await cli(...args);

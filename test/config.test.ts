@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config';
+import { connectionOptions } from '../src/temporal/connection';
 
 describe('config', () => {
   test('no variables at all: local dev server, sandbox mode, documented defaults', () => {
@@ -11,9 +14,14 @@ describe('config', () => {
       address: 'localhost:7233',
       namespace: 'default',
       taskQueue: 'steadfast',
-      apiKey: undefined,
-      tls: false,
+      profile: { address: 'localhost:7233', namespace: 'default' },
       webUiUrl: 'http://localhost:8233',
+    });
+    assert.deepEqual(connectionOptions(config.temporal), {
+      address: 'localhost:7233',
+      apiKey: undefined,
+      tls: undefined,
+      metadata: undefined,
     });
     assert.equal(config.approvalTimeout, '24h');
     assert.equal(config.shutdownGraceTime, '10s');
@@ -25,12 +33,61 @@ describe('config', () => {
 
   test('an API key means Temporal Cloud over TLS', () => {
     const config = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'k' });
-    assert.deepEqual(config.temporal.tls, {
-      clientCertPath: undefined,
-      clientKeyPath: undefined,
-      serverCaCertPath: undefined,
-      serverName: undefined,
+    const options = connectionOptions(config.temporal);
+    assert.deepEqual([options.address, options.apiKey, options.tls], ['ns.acct.tmprl.cloud:7233', 'k', true]);
+  });
+
+  test('mTLS: the client certificate and key are read from their files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steadfast-config-'));
+    writeFileSync(join(dir, 'c.pem'), 'CERT');
+    writeFileSync(join(dir, 'k.pem'), 'KEY');
+    const config = loadConfig({
+      TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'c.pem'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'k.pem'),
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
     });
+    const { tls } = connectionOptions(config.temporal);
+    assert.ok(tls && typeof tls === 'object');
+    assert.equal(tls.serverNameOverride, 'temporal.internal');
+    assert.deepEqual(
+      [tls.clientCertPair?.crt, tls.clientCertPair?.key].map((data) => Buffer.from(data ?? '').toString()),
+      ['CERT', 'KEY'],
+    );
+  });
+
+  test("Temporal's TOML profiles (envconfig): the chosen profile, and the variables over it", () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'steadfast-config-')), 'temporal.toml');
+    writeFileSync(
+      file,
+      [
+        '[profile.default]',
+        'address = "localhost:7233"',
+        '[profile.cloud]',
+        'address = "ns.acct.tmprl.cloud:7233"',
+        'namespace = "ns.acct"',
+        'api_key = "from-file"',
+      ].join('\n'),
+    );
+    const cloud = loadConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cloud' });
+    assert.deepEqual([cloud.temporal.address, cloud.temporal.namespace], ['ns.acct.tmprl.cloud:7233', 'ns.acct']);
+    assert.deepEqual(
+      [connectionOptions(cloud.temporal).apiKey, connectionOptions(cloud.temporal).tls],
+      ['from-file', true],
+    );
+    const overridden = loadConfig({
+      TEMPORAL_CONFIG_FILE: file,
+      TEMPORAL_PROFILE: 'cloud',
+      TEMPORAL_NAMESPACE: 'other',
+    });
+    assert.equal(overridden.temporal.namespace, 'other');
+    assert.throws(
+      () => loadConfig({ TEMPORAL_CONFIG_FILE: join(file, '..', 'missing.toml') }),
+      (err: unknown) => err instanceof ConfigError && /^TEMPORAL_CONFIG_FILE: no such file/.test(err.message),
+    );
+    assert.throws(
+      () => loadConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'nope' }),
+      (err: unknown) => err instanceof ConfigError && /^TEMPORAL_PROFILE: /.test(err.message),
+    );
   });
 
   const invalid: [string, NodeJS.ProcessEnv, RegExp][] = [

@@ -6,6 +6,7 @@ import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { accountSessionWorkflow } from '../src/workflows';
 import { workflowIds } from '../src/workflows/contracts';
 import { sessionStatusQuery, sessionStopSignal } from '../src/workflows/messages';
+import { workerOptions } from '../src/workers/worker-options';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
 import { sandboxActivities, sandboxCall } from './helpers/sandbox';
 import { injectMessage, sessionState, storedTexts, telegramControl, uniqueChatId } from './helpers/session';
@@ -44,12 +45,14 @@ describe('accountSessionWorkflow and continue-as-new', () => {
       client: env.client,
       session: { pingEveryMs: 500, reportEveryPings: 1 },
     });
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: { codePath: workflowBundlePath() },
-      activities,
-    });
+    const worker = await Worker.create(
+      workerOptions({
+        connection: env.nativeConnection,
+        taskQueue,
+        activities,
+        workflowBundlePath: workflowBundlePath(),
+      }),
+    );
     await worker.runUntil(async () => {
       const workflowId = `${workflowIds.account('bob')}-can-${chatId}`;
       const started = await env.client.workflow.start(accountSessionWorkflow, {

@@ -1,5 +1,5 @@
-import { Worker, type NativeConnection } from '@temporalio/worker';
-import { ownQueueActivityNames, type Activities } from '../activities';
+import { Worker } from '@temporalio/worker';
+import { ownQueueWorkerOptions } from './worker-options';
 
 /**
  * The task queue that only this worker polls. The login workflow routes the steps of a login there, because the
@@ -15,17 +15,6 @@ export function loginTaskQueueOf(taskQueue: string, workerId: string): string {
  * An activities-only worker on that queue, sharing the main worker's activities (and so the logins and the control
  * bot's session they hold).
  */
-export function createLoginWorker(
-  options: {
-    connection: NativeConnection;
-    namespace?: string;
-    taskQueue: string;
-    identity?: string;
-    shutdownGraceTime?: string;
-  },
-  activities: Activities,
-): Promise<Worker> {
-  const isStep = (name: string) => (ownQueueActivityNames as readonly string[]).includes(name);
-  const steps = Object.fromEntries(Object.entries(activities).filter(([name]) => isStep(name)));
-  return Worker.create({ ...options, activities: steps });
+export function createLoginWorker(options: Parameters<typeof ownQueueWorkerOptions>[0]): Promise<Worker> {
+  return Worker.create(ownQueueWorkerOptions(options));
 }

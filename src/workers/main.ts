@@ -1,16 +1,16 @@
 import { hostname } from 'node:os';
-import { Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfigOrExit } from '../config';
 import { createLogger, installTemporalRuntime } from '../logging';
-import { connectClient, connectWorkerConnection } from '../temporal/connection';
+import { connectClient, connectionOptions } from '../temporal/connection';
 import { liveSessionHosts } from '../temporal/live-session-hosts';
 import { ownerOutboxDeps } from '../temporal/owner-outbox';
 import { sessionDeps } from '../temporal/session-deps';
 import { startControlBot } from '../temporal/start-control-bot';
-import { heartbeatThrottle } from '../workflows/policies';
 import { createLoginWorker, loginTaskQueueOf } from './login-worker';
 import { SandboxNotRunning, selectServices } from './services';
+import { workerOptions } from './worker-options';
 
 /**
  * The worker: polls the task queue for workflow and activity tasks. Stateless, so scaling out is starting more of
@@ -26,7 +26,7 @@ async function run(): Promise<void> {
     console.error(err.message);
     return process.exit(2);
   });
-  const connection = await connectWorkerConnection(config.temporal);
+  const connection = await NativeConnection.connect(connectionOptions(config.temporal));
   // The session activity starts sync workflows and reports to its own workflow through a client.
   const client = await connectClient(config.temporal);
   const identity = `steadfast-worker@${hostname()}:${process.pid}`;
@@ -41,26 +41,15 @@ async function run(): Promise<void> {
     loginTaskQueue,
     control: { client, adminIds: config.adminTelegramIds },
   });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    identity,
-    workflowsPath: require.resolve('../workflows'),
-    activities,
-    shutdownGraceTime: config.shutdownGraceTime,
-    maxHeartbeatThrottleInterval: heartbeatThrottle,
-  });
-  const loginWorker = await createLoginWorker(
-    {
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: loginTaskQueue,
-      identity,
-      shutdownGraceTime: config.shutdownGraceTime,
-    },
-    activities,
+  const common = { connection, namespace: config.temporal.namespace, identity, activities };
+  const worker = await Worker.create(
+    workerOptions({ ...common, taskQueue: config.temporal.taskQueue, shutdownGraceTime: config.shutdownGraceTime }),
   );
+  const loginWorker = await createLoginWorker({
+    ...common,
+    taskQueue: loginTaskQueue,
+    shutdownGraceTime: config.shutdownGraceTime,
+  });
 
   // One control bot for the deployment: the first worker starts its workflow, the others find it running.
   const startedBot = config.controlBot && (await startControlBot(client, config.temporal.taskQueue));

@@ -13,7 +13,7 @@ import {
 import type { Activities } from '../activities';
 import type { ChatBatching, ChatInput, TelegramMessage } from './contracts';
 import { alertOwner } from './alerts';
-import { durationMs } from './durations';
+import { inputDurationMs } from './durations';
 import { deadLetter } from './dead-letter';
 import { overLiveSession } from './live-session';
 import { chatInterruptSignal, chatMessageSignal, chatStatusQuery, type ChatStatusView } from './messages';
@@ -34,9 +34,9 @@ const idleFor = '1h';
  */
 export async function chatWorkflow({ accountId, chatId, batching, carried = [] }: ChatInput): Promise<void> {
   const settings = { ...defaults, ...batching };
-  const firstWaitMs = durationMs(settings.firstWait, 'batching.firstWait');
-  const quietMs = durationMs(settings.quiet, 'batching.quiet');
-  const maxWaitMs = durationMs(settings.maxWait, 'batching.maxWait');
+  const firstWaitMs = inputDurationMs(settings.firstWait, 'batching.firstWait');
+  const quietMs = inputDurationMs(settings.quiet, 'batching.quiet');
+  const maxWaitMs = inputDurationMs(settings.maxWait, 'batching.maxWait');
   const inbox: TelegramMessage[] = [...carried];
   const seen = new Set(inbox.map((m) => m.messageId));
   const status: ChatStatusView = { state: 'idle', waiting: inbox.length, answered: 0, interrupted: 0 };

@@ -1,16 +1,12 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { durationHint, durationMs } from '../duration';
 
 /** A duration from a workflow's input, in ms; a bad one fails the workflow at once, naming the field. */
-export function durationMs(value: string, field: string): number {
-  try {
-    const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
-    if (ms > 0) return ms;
-  } catch {
-    // reported below
-  }
+export function inputDurationMs(value: string, field: string): number {
+  const ms = durationMs(value);
+  if (ms !== undefined) return ms;
   throw ApplicationFailure.nonRetryable(
-    `${field}: expected a duration such as 5m (got ${JSON.stringify(value)})`,
+    `${field}: expected ${durationHint} (got ${JSON.stringify(value)})`,
     'invalid-input',
   );
 }

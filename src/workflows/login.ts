@@ -14,7 +14,7 @@ import type { Activities } from '../activities';
 import { accountSessionWorkflow } from './account-session';
 import { tellOwner } from './alerts';
 import { workflowIds, type LoginInput, type LoginResult } from './contracts';
-import { durationMs } from './durations';
+import { inputDurationMs } from './durations';
 import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
 import { deadLetter } from './dead-letter';
 import {
@@ -49,7 +49,7 @@ const maxCodes = 3;
  * than the code lives, the login starts over with a new code and tells the owner.
  */
 export async function loginWorkflow({ accountId, phone, codeTimeout = '5m' }: LoginInput): Promise<LoginResult> {
-  const lifetimeMs = durationMs(codeTimeout, 'codeTimeout');
+  const lifetimeMs = inputDurationMs(codeTimeout, 'codeTimeout');
   const status: LoginStatusView = { state: 'sending-code', codesSent: 0, codesTried: 0, passwordsTried: 0 };
   let code: string | undefined;
   let passwordReady = false;

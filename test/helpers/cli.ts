@@ -8,7 +8,7 @@ export interface CliRun {
 }
 
 /**
- * `npm run cli` as a subprocess against the test dev server, with a real worker process (`npm run worker`) on a task
+ * The `steadfast` bin (what `npm run cli` runs) as a subprocess against the test dev server, with a real worker process (`npm run worker`) on a task
  * queue of the file's own, on the sandbox; the worker starts before the file's tests and stops after them.
  */
 export function cliWithWorker(prefix: string, workerEnv: NodeJS.ProcessEnv = {}) {
@@ -25,7 +25,7 @@ export function cliWithWorker(prefix: string, workerEnv: NodeJS.ProcessEnv = {})
   });
   /** Runs one command; `input` is its standard input, `env` overrides the environment. */
   const cli = async (args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> => {
-    const run = startTsProcess('scripts/cli.ts', { ...env(), ...options.env }, args, options.input);
+    const run = startTsProcess('bin/steadfast.js', { ...env(), ...options.env }, args, options.input);
     const { code } = await run.exited;
     return { code, output: run.output().trim() };
   };

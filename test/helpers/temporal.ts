@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../../src/workflows/messages';
-import { heartbeatThrottle } from '../../src/workflows/policies';
+import { workerOptions } from '../../src/workers/worker-options';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 
 /**
@@ -21,6 +21,8 @@ function required(name: string): string {
 }
 
 export const testAddress = (): string => required('STEADFAST_TEST_TEMPORAL_ADDRESS');
+/** The namespace of this file's lane (test/run.ts): worker and CLI processes the test starts read the same variable. */
+export const testNamespace = (): string => process.env.TEMPORAL_NAMESPACE ?? 'default';
 export const workflowBundlePath = (): string => required('STEADFAST_TEST_WORKFLOW_BUNDLE');
 
 export function uniqueTaskQueue(prefix: string): string {
@@ -33,7 +35,9 @@ export function uniqueId(prefix: string): string {
 
 let clientPromise: Promise<Client> | undefined;
 export function testClient(): Promise<Client> {
-  clientPromise ??= Connection.connect({ address: testAddress() }).then((connection) => new Client({ connection }));
+  clientPromise ??= Connection.connect({ address: testAddress() }).then(
+    (connection) => new Client({ connection, namespace: testNamespace() }),
+  );
   return clientPromise;
 }
 
@@ -49,11 +53,16 @@ export async function withWorker<T>(
 ): Promise<T> {
   const connection = await NativeConnection.connect({ address: testAddress() });
   try {
+    const { taskQueue, activities, ...overrides } = options;
     const worker = await Worker.create({
-      connection,
-      workflowBundle: { codePath: workflowBundlePath() },
-      maxHeartbeatThrottleInterval: heartbeatThrottle, // as the real worker
-      ...options,
+      ...workerOptions({
+        connection,
+        namespace: testNamespace(),
+        taskQueue,
+        activities,
+        workflowBundlePath: workflowBundlePath(),
+      }),
+      ...overrides,
     });
     return await worker.runUntil(fn);
   } finally {

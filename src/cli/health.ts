@@ -1,10 +1,17 @@
 import { connect } from 'node:net';
 import type { Client } from '@temporalio/client';
-import type { Config } from '../../src/config';
-import { sandboxEndpoints } from '../../src/sandbox/sandbox';
-import { connectClient } from '../../src/temporal/connection';
-import { runningSessions, sessionStatus } from '../../src/temporal/account-sessions';
-import { noArguments, parseJsonCommand, webUiLink, webUiListLink, type Command } from './common';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import type { Config } from '../config';
+import { sandboxEndpoints } from '../sandbox/endpoints';
+import { connectClient } from '../temporal/connection';
+import { runningSessions, sessionStatus } from '../temporal/account-sessions';
+import { action, json, noArguments, webUiLink, webUiListLink } from './common';
+
+/** `health`: Temporal, the workers, the services and the accounts, each ok or not; exit 1 when any is not. */
+export function define(command: Command): void {
+  command.option('--json', 'print JSON').action(action(z.object({ json, positionals: noArguments }), health));
+}
 
 /** One line of the health report: healthy or not, and what was seen. */
 interface Check {
@@ -74,52 +81,44 @@ async function accountChecks(client: Client, config: Config): Promise<Check[]> {
   return checks;
 }
 
-export const health: Command = {
-  summary: 'check Temporal, the workers, the services and the accounts; non-zero exit when unhealthy',
-  usage: 'health [--json]',
-  async run(args, config) {
-    const options = parseJsonCommand(args, this.usage, noArguments);
-    const checks: Check[] = [];
-    const client = await connectClient(config.temporal).catch(() => undefined);
-    const system = await client?.workflowService.getSystemInfo({}).then(
-      () => undefined,
-      (err: Error) => err.message,
-    );
+async function health(options: { json: boolean }, config: Config): Promise<number> {
+  const checks: Check[] = [];
+  const client = await connectClient(config.temporal).catch(() => undefined);
+  const system = await client?.workflowService.getSystemInfo({}).then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
+  checks.push({
+    name: 'Temporal',
+    ok: Boolean(client) && !system,
+    detail:
+      client && !system
+        ? config.temporal.address
+        : `${config.temporal.address} unreachable: start it with \`npm run server\``,
+  });
+  if (client && !system) {
+    const [workflow, activity] = [await pollers(client, config, 'WORKFLOW'), await pollers(client, config, 'ACTIVITY')];
     checks.push({
-      name: 'Temporal',
-      ok: Boolean(client) && !system,
+      name: 'workers',
+      ok: workflow > 0 && activity > 0,
       detail:
-        client && !system
-          ? config.temporal.address
-          : `${config.temporal.address} unreachable: start it with \`npm run server\``,
+        workflow > 0 && activity > 0
+          ? `${workflow} polling ${config.temporal.taskQueue}`
+          : `no worker polls ${config.temporal.taskQueue}: start one with \`npm run worker\``,
     });
-    if (client && !system) {
-      const [workflow, activity] = [
-        await pollers(client, config, 'WORKFLOW'),
-        await pollers(client, config, 'ACTIVITY'),
-      ];
-      checks.push({
-        name: 'workers',
-        ok: workflow > 0 && activity > 0,
-        detail:
-          workflow > 0 && activity > 0
-            ? `${workflow} polling ${config.temporal.taskQueue}`
-            : `no worker polls ${config.temporal.taskQueue}: start one with \`npm run worker\``,
-      });
-    }
-    for (const service of serviceAddresses(config)) {
-      const problem = service.url ? await reachable(service.url) : 'no URL configured';
-      checks.push({ name: service.name, ok: !problem, detail: problem ? `${service.url}: ${problem}` : service.url });
-    }
-    if (client && !system) checks.push(...(await accountChecks(client, config)));
-    const healthy = checks.every((check) => check.ok);
-    const link = webUiListLink(config);
-    if (options.json) console.log(JSON.stringify({ healthy, checks, webUi: link }));
-    else {
-      for (const check of checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`);
-      console.log(`${healthy ? 'Healthy' : 'Unhealthy'}. ${link}`);
-    }
-    if (!healthy) process.exitCode = 1;
-    await client?.connection.close();
-  },
-};
+  }
+  for (const service of serviceAddresses(config)) {
+    const problem = service.url ? await reachable(service.url) : 'no URL configured';
+    checks.push({ name: service.name, ok: !problem, detail: problem ? `${service.url}: ${problem}` : service.url });
+  }
+  if (client && !system) checks.push(...(await accountChecks(client, config)));
+  const healthy = checks.every((check) => check.ok);
+  const link = webUiListLink(config);
+  if (options.json) console.log(JSON.stringify({ healthy, checks, webUi: link }));
+  else {
+    for (const check of checks) console.log(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`);
+    console.log(`${healthy ? 'Healthy' : 'Unhealthy'}. ${link}`);
+  }
+  await client?.connection.close();
+  return healthy ? 0 : 1;
+}

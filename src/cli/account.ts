@@ -1,0 +1,347 @@
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import type { Config } from '../config';
+import { MissingAccountSecret } from '../ports/account-store';
+import { runningSessions } from '../temporal/account-sessions';
+import { connectClient } from '../temporal/connection';
+import { startOnce } from '../temporal/start-once';
+import { startAccountSession } from '../temporal/start-session';
+import { SandboxNotRunning, selectServices, type WorkerServices } from '../workers/services';
+import { loginWorkflow } from '../workflows';
+import { controlBotAccount, workflowIds } from '../workflows/contracts';
+import {
+  enterCodeUpdate,
+  loginStatusQuery,
+  notAwaitingThisStep,
+  passwordReadyUpdate,
+  reloginSignal,
+  sessionPauseSignal,
+  sessionResumeSignal,
+  sessionStatusQuery,
+  sessionStopSignal,
+  type LoginStatusView,
+  type SessionStatusView,
+} from '../workflows/messages';
+import { accountIdKey } from '../workflows/search-attributes';
+import {
+  accountId,
+  action,
+  chatId,
+  CliError,
+  commandName,
+  duration,
+  json,
+  noArguments,
+  repeatable,
+  runningWorkflow,
+  waitFor,
+  webUiLink,
+} from './common';
+import { readSecret } from './secrets';
+
+/**
+ * The owner's Telegram accounts: settings in Convex, secrets in the account store, one session workflow each
+ * (`account:{id}`), and a login workflow (`login:{id}`) fed with the code and the 2FA password.
+ */
+export function define(group: Command): void {
+  group
+    .command('add')
+    .description("add or update an account's settings (and X tokens); start its session if it is logged in")
+    .argument('<account-id>')
+    .option('--approval <owner|auto>', 'how its replies are posted (default: as before, else owner)')
+    .option('--name <display name>', 'how the owner names it')
+    .option('--ai-chat <chat id>', 'a chat answered with AI (repeat for more; negative for a group)', repeatable)
+    .option('--x-tokens', 'ask for its X access token and secret (hidden input)')
+    .option('--json', 'print JSON')
+    .action(action(addOptions, add));
+  group
+    .command('login')
+    .description('log an account in to Telegram: sends a code to its apps')
+    .argument('<account-id>')
+    .option('--phone <+number>', 'the international phone number of the Telegram account')
+    .option('--code-timeout <duration>', 'how long the code may take to arrive', '5m')
+    .option('--json', 'print JSON')
+    .action(action(loginOptions, login));
+  group
+    .command('code')
+    .description('enter the login code Telegram sent')
+    .argument('<account-id>')
+    .argument('<code>')
+    .option('--json', 'print JSON')
+    .action(action(codeOptions, code));
+  group
+    .command('password')
+    .description('enter the 2FA password (hidden input, or one line of standard input; kept in the account store)')
+    .argument('<account-id>')
+    .option('--json', 'print JSON')
+    .action(action(z.object({ json, positionals: oneAccount }), password));
+  const signal = (verb: string, summary: string, send: (handle: WorkflowHandle) => Promise<void>) =>
+    group
+      .command(verb)
+      .description(summary)
+      .argument('<account-id>')
+      .action(
+        action(z.object({ positionals: oneAccount }), (o, config) => sendTo(o.positionals[0], config, verb, send)),
+      );
+  signal('pause', 'disconnect the session and hold', (h) => h.signal(sessionPauseSignal));
+  signal('resume', 'reconnect a paused session', (h) => h.signal(sessionResumeSignal));
+  signal('stop', 'disconnect and end the session workflow', (h) => h.signal(sessionStopSignal));
+  signal('relogin', 'reconnect with the session stored by a new login', (h) => h.signal(reloginSignal));
+  group
+    .command('status')
+    .description("show an account's session (and login), or every running session")
+    .argument('[account-id]')
+    .option('--json', 'print JSON')
+    .action(action(z.object({ json, positionals: z.union([oneAccount, noArguments]) }), status));
+}
+
+const account = accountId.refine(
+  (id) => id !== controlBotAccount,
+  `${controlBotAccount} is the control bot, not an account`,
+);
+const oneAccount = z.tuple([account], 'expected one account id');
+
+/** The account store and Convex, as the worker sees them (the sandbox's when there are no credentials). */
+async function services(config: Config): Promise<WorkerServices> {
+  return selectServices(config).catch((err: unknown) => {
+    throw err instanceof SandboxNotRunning ? new CliError(err.message) : err;
+  });
+}
+
+const addOptions = z.object({
+  approval: z.enum(['auto', 'owner'], { message: 'expected auto or owner' }).optional(),
+  name: z.string().min(1).optional(),
+  aiChat: z.array(chatId).optional(),
+  xTokens: z.boolean().default(false),
+  json,
+  positionals: oneAccount,
+});
+
+async function add(options: z.infer<typeof addOptions>, config: Config): Promise<void> {
+  const [id] = options.positionals;
+  const {
+    services: { store },
+    accounts,
+  } = await services(config);
+  // Secrets first: a failed prompt leaves nothing half done.
+  const tokens = options.xTokens
+    ? {
+        accessToken: await readSecret(`X access token of ${id}`),
+        accessSecret: await readSecret(`X access token secret of ${id}`),
+      }
+    : undefined;
+  // What is not given stays as it was.
+  const existing = await store.accountSettings(id);
+  const approval = options.approval ?? existing?.approval ?? 'owner';
+  await store.saveAccountSettings({
+    accountId: id,
+    displayName: options.name ?? existing?.displayName,
+    approval,
+    chatsAnsweredWithAi: options.aiChat ?? existing?.chatsAnsweredWithAi ?? [],
+    watchedUsernames: existing?.watchedUsernames ?? [],
+  });
+  if (tokens) await accounts.saveXTokens(id, tokens);
+  const loggedIn = await accounts.telegramSession(id).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof MissingAccountSecret) return false;
+      throw err;
+    },
+  );
+  const client = await connectClient(config.temporal);
+  const session = loggedIn ? await startAccountSession(client, config.temporal.taskQueue, id) : undefined;
+  const link = webUiLink(config, workflowIds.account(id));
+  if (options.json) {
+    return console.log(JSON.stringify({ accountId: id, created: !existing, loggedIn, session, webUi: link }));
+  }
+  console.log(`${existing ? 'Updated' : 'Added'} account ${id} (approval ${approval}).`);
+  console.log(
+    !session
+      ? `Not logged in to Telegram yet: ${commandName} account login ${id} --phone <+number>`
+      : session.started
+        ? `Started its Telegram session ${session.workflowId}.`
+        : `Its Telegram session ${session.workflowId} is running; changed AI chats apply within 10 minutes.`,
+  );
+  console.log(link);
+}
+
+const loginOptions = z.object({
+  phone: z
+    .string({ message: 'required: the phone number of the Telegram account, e.g. +15550100001' })
+    .regex(/^\+\d{6,15}$/, 'an international number: + then 6 to 15 digits'),
+  codeTimeout: duration,
+  json,
+  positionals: oneAccount,
+});
+
+async function login(options: z.infer<typeof loginOptions>, config: Config): Promise<void> {
+  const [id] = options.positionals;
+  const client = await connectClient(config.temporal);
+  const workflowId = workflowIds.login(id);
+  const { handle, started } = await startOnce(client, loginWorkflow, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId,
+    args: [{ accountId: id, phone: options.phone, codeTimeout: options.codeTimeout }],
+    typedSearchAttributes: [{ key: accountIdKey, value: id }],
+  });
+  if (!started) {
+    throw new CliError(
+      `A login of ${id} is in progress: enter its code with \`${commandName} account code ${id} <code>\`, or see \`account status ${id}\``,
+    );
+  }
+  // Telegram's answer to the request for a code is the login's first step; the query says when it is taken.
+  const view = await waitFor(
+    () => handle.query(loginStatusQuery),
+    (v) => v.state !== 'sending-code',
+    60_000,
+  );
+  if (view.state === 'failed') throw new CliError(`The login of ${id} failed: ${view.lastError ?? 'see the Web UI'}`);
+  const link = webUiLink(config, workflowId);
+  if (options.json) return console.log(JSON.stringify({ workflowId, ...view, webUi: link }));
+  console.log(
+    view.state === 'sending-code'
+      ? `Started ${workflowId}; the code is not sent yet (is a worker running?). Then: ${commandName} account code ${id} <code>`
+      : `Telegram sent a login code to the apps of ${options.phone}. Enter it within ${options.codeTimeout}: ${commandName} account code ${id} <code>`,
+  );
+  console.log(link);
+}
+
+/**
+ * Enters a login step as an Update: the login's status once Telegram has answered it; a login not waiting for that
+ * step refuses it, said in one line.
+ */
+async function enterStep(id: string, step: Promise<LoginStatusView>): Promise<LoginStatusView> {
+  return step.catch((err: unknown) => {
+    const refused =
+      err instanceof WorkflowUpdateFailedError &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.type === notAwaitingThisStep;
+    throw refused ? new CliError(`${err.cause.message}: ${commandName} account status ${id}`) : err;
+  });
+}
+
+function describeLogin(id: string, view: LoginStatusView): string {
+  switch (view.state) {
+    case 'logged-in':
+      return `${id} is logged in; its Telegram session is starting (${commandName} account status ${id}).`;
+    case 'awaiting-password':
+      return `${id} has two-step verification: ${commandName} account password ${id}`;
+    case 'awaiting-code':
+      return `${view.lastError ?? 'Waiting for the code'}: ${commandName} account code ${id} <code>`;
+    case 'expired':
+    case 'failed':
+      return `The login of ${id} ${view.state}: ${view.lastError ?? ''}. Start again: ${commandName} account login ${id} --phone <+number>`;
+    default:
+      return `The login of ${id} is ${view.state}: ${commandName} account status ${id}`;
+  }
+}
+
+const codeOptions = z.object({
+  json,
+  positionals: z.tuple(
+    [account, z.string().regex(/^\d{4,8}$/, 'the login code: the 4 to 8 digits Telegram sent')],
+    'expected the account id and the code',
+  ),
+});
+
+async function code(options: z.infer<typeof codeOptions>, config: Config): Promise<number> {
+  const [id, value] = options.positionals;
+  const client = await connectClient(config.temporal);
+  const handle = await runningLogin(client, id);
+  const view = await enterStep(id, handle.executeUpdate(enterCodeUpdate, { args: [value] }));
+  print(options.json, config, workflowIds.login(id), view, describeLogin(id, view));
+  // Success is a session, or the next step of one; a refused code, an expiry or no answer yet is not.
+  return view.state === 'logged-in' || view.state === 'awaiting-password' ? 0 : 1;
+}
+
+async function password(options: { json: boolean; positionals: [string] }, config: Config): Promise<number> {
+  const [id] = options.positionals;
+  const client = await connectClient(config.temporal);
+  const handle = await runningLogin(client, id);
+  const { accounts } = await services(config);
+  await accounts.saveTwoFactorPassword(id, await readSecret(`Telegram 2FA password of ${id}`));
+  const view = await enterStep(id, handle.executeUpdate(passwordReadyUpdate));
+  const text =
+    view.state === 'awaiting-password' ? `${view.lastError ?? 'Not accepted'}: try again` : describeLogin(id, view);
+  print(options.json, config, workflowIds.login(id), view, text);
+  return view.state === 'logged-in' ? 0 : 1;
+}
+
+async function runningLogin(client: Client, id: string): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(workflowIds.login(id));
+  const running = await handle.describe().then(
+    (d) => d.status.name === 'RUNNING',
+    () => false,
+  );
+  if (!running)
+    throw new CliError(`No login of ${id} is in progress: ${commandName} account login ${id} --phone <+number>`);
+  return handle;
+}
+
+function print(json: boolean, config: Config, workflowId: string, view: object, text: string): void {
+  const link = webUiLink(config, workflowId);
+  console.log(json ? JSON.stringify({ workflowId, ...view, webUi: link }) : `${text}\n${link}`);
+}
+
+/** One signal to the account's running session workflow, and what was sent. */
+async function sendTo(
+  id: string,
+  config: Config,
+  verb: string,
+  send: (handle: WorkflowHandle) => Promise<void>,
+): Promise<void> {
+  const client = await connectClient(config.temporal);
+  const handle = await runningWorkflow(client, workflowIds.account(id), `start it with \`account add ${id}\``);
+  await send(handle);
+  console.log(`${verb}: sent to ${handle.workflowId}\n${webUiLink(config, handle.workflowId)}`);
+}
+
+function describeSession(id: string, view: SessionStatusView): string {
+  return [
+    `${id}: ${view.state}${view.connectedSince ? ` since ${view.connectedSince}` : ''}`,
+    `  failures ${view.failures}, reconnects ${view.reconnects}${view.latencyMs === undefined ? '' : `, ping ${view.latencyMs} ms`}`,
+    view.lastSuccessAt ? `  last success ${view.lastSuccessAt}` : undefined,
+    view.lastError ? `  last error: ${view.lastError}` : undefined,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+async function status(options: { json: boolean; positionals: [string] | [] }, config: Config): Promise<void> {
+  const client = await connectClient(config.temporal);
+  const ids = options.positionals.length
+    ? options.positionals
+    : (await runningSessions(client)).map((session) => session.accountId);
+  const reports = [];
+  for (const id of ids) {
+    const session = client.workflow.getHandle(workflowIds.account(id));
+    const described = await session.describe();
+    const view = described.status.name === 'RUNNING' ? await session.query(sessionStatusQuery) : undefined;
+    const loginHandle = client.workflow.getHandle(workflowIds.login(id));
+    const login = await loginHandle.describe().then(
+      async (d) => (d.status.name === 'RUNNING' ? await loginHandle.query(loginStatusQuery) : undefined),
+      () => undefined,
+    );
+    reports.push({
+      accountId: id,
+      execution: described.status.name,
+      session: view,
+      login,
+      webUi: webUiLink(config, session.workflowId),
+    });
+  }
+  if (options.json) return console.log(JSON.stringify({ accounts: reports }));
+  if (reports.length === 0) console.log(`No account session is running: ${commandName} account add <id>`);
+  for (const report of reports) {
+    console.log(
+      report.session ? describeSession(report.accountId, report.session) : `${report.accountId}: ${report.execution}`,
+    );
+    if (report.login)
+      console.log(
+        `  login in progress: ${report.login.state}${report.login.lastError ? ` (${report.login.lastError})` : ''}`,
+      );
+    console.log(`  ${report.webUi}`);
+  }
+}

@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { ownQueueActivityNames, type Activities } from '../activities';
+import { heartbeatThrottle } from '../workflows/policies';
+
+/**
+ * The one place worker options are made: the worker (`npm run worker`, the Docker image) and the test fixtures run
+ * workers built here, so what is tested is what runs.
+ */
+export interface SteadfastWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  identity?: string;
+  activities: Activities | WorkerOptions['activities'];
+  shutdownGraceTime?: string;
+  /** A bundle of the workflows made beforehand (the test harness makes one per run); else the prebuilt one, if any. */
+  workflowBundlePath?: string;
+  /** How soon a workflow task waiting on a worker that vanished goes back to the shared queue (default 10 s). */
+  stickyQueueScheduleToStartTimeout?: string;
+}
+
+/** The Docker image's workflow bundle, made at build time (scripts/bundle-workflows.ts) next to the compiled worker. */
+export const prebuiltBundlePath = join(__dirname, 'workflow-bundle.js');
+
+/** The task queue's worker: every workflow and activity. */
+export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
+  const { workflowBundlePath, ...rest } = options;
+  const bundle = workflowBundlePath ?? (existsSync(prebuiltBundlePath) ? prebuiltBundlePath : undefined);
+  return {
+    // Heartbeats reach the server at most this often, whatever the activity's heartbeat timeout (see policies).
+    maxHeartbeatThrottleInterval: heartbeatThrottle,
+    // Without a bundle the worker bundles the sources at start (a few seconds).
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../workflows') }),
+    ...rest,
+  };
+}
+
+/**
+ * The worker's own task queue (see login-worker.ts): only the activities that must run in this process, beside the
+ * connections it holds; no workflows.
+ */
+export function ownQueueWorkerOptions(options: Omit<SteadfastWorkerOptions, 'workflowBundlePath'>): WorkerOptions {
+  const isOwn = (name: string) => (ownQueueActivityNames as readonly string[]).includes(name);
+  const activities = Object.fromEntries(Object.entries(options.activities ?? {}).filter(([name]) => isOwn(name)));
+  return { maxHeartbeatThrottleInterval: heartbeatThrottle, ...options, activities };
+}
