@@ -8,7 +8,7 @@ import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox';
 import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
-import { freeBasePort } from './helpers/ports';
+import { freeBasePort } from '../scripts/free-ports';
 
 /**
  * The test harness. Files that need no Temporal (unit files) start at once, one after another, while one real

@@ -4,11 +4,15 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 
 /**
  * Bundles the workflows once into `path`, for workers that then start without bundling: the Docker image
- * (scripts/bundle-workflows.ts at build time) and the test harness (one bundle per run).
+ * (scripts/bundle-workflows.ts at build time) and the test harness (one bundle per run); the bench bundles its
+ * baselines' workflows (`workflowsPath`) the same way.
  */
-export async function writeWorkflowBundle(path: string): Promise<void> {
+export async function writeWorkflowBundle(
+  path: string,
+  workflowsPath = require.resolve('../workflows'),
+): Promise<void> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
+    workflowsPath,
     logger: new DefaultLogger('WARN'),
   });
   mkdirSync(dirname(path), { recursive: true });

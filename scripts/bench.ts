@@ -1,0 +1,205 @@
+import { rmSync } from 'node:fs';
+import { arch, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { startSandbox } from '../src/sandbox/sandbox';
+import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
+import { Bench } from './bench/context';
+import { benchMemory } from './bench/memory';
+import { benchRecovery } from './bench/recovery';
+import { benchAutoReplies, benchOwnerReplies } from './bench/replies';
+import { startBenchServer } from './bench/server';
+import { benchIdleControlBot, benchSync } from './bench/sessions';
+import { freeBasePort } from './free-ports';
+import { runCommand } from './run-command';
+import { stopProcessesStep } from './worker-process';
+
+/**
+ * `npm run bench [-- --json] [-- --quick]`: Steadfast's speed and cost, measured on a dev server and a sandbox of the
+ * bench's own (faults off, no latency), each figure beside a baseline measured in the same run. Every part runs in a
+ * namespace of its own, so the server's `action` counter (what Temporal Cloud bills) says what that part cost.
+ */
+const sizes = {
+  full: { replies: 200, ownerReplies: 100, messages: 500, idleSeconds: 120, recoverySeconds: 30, waiting: 10_000 },
+  quick: { replies: 8, ownerReplies: 4, messages: 10, idleSeconds: 6, recoverySeconds: 6, waiting: 20 },
+};
+
+const namespaces = [
+  'bench-reply',
+  'bench-noop',
+  'bench-owner',
+  'bench-sync',
+  'bench-noop-sync',
+  'bench-idle-bot',
+  'bench-recovery',
+  'bench-memory',
+];
+
+runCommand(async (teardown) => {
+  const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
+  const size = values.quick ? sizes.quick : sizes.full;
+  const say = (line: string) => (values.json ? console.error(line) : console.log(line));
+  const started = performance.now();
+
+  say('Starting a dev server, the sandbox and the baselines’ bundle…');
+  const server = await startBenchServer(namespaces);
+  teardown.defer({ ...stopProcessesStep('the bench’s dev server', [server]), quiet: true });
+  const sandboxPort = await freeBasePort();
+  const sandbox = await startSandbox(sandboxPort);
+  teardown.defer({
+    what: 'the bench’s sandbox',
+    quiet: true,
+    stop: async () => {
+      await sandbox.close();
+      rmSync(sandbox.endpoints.dir, { recursive: true, force: true });
+    },
+  });
+  const noopBundle = join(sandbox.endpoints.dir, 'noop-bundle.js');
+  await writeWorkflowBundle(noopBundle, require.resolve('./bench/noop-workflows'));
+  const connection = await Connection.connect({ address: server.address });
+  teardown.defer({ what: 'the connection', quiet: true, stop: () => connection.close() });
+  const bench = new Bench(server, sandboxPort, connection, teardown, noopBundle, say);
+
+  const part = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    const at = performance.now();
+    say(`${name}…`);
+    const result = await run();
+    say(`  ${name}: ${((performance.now() - at) / 1000).toFixed(0)} s`);
+    return result;
+  };
+  const reply = await part(`${size.replies} auto replies and as many no-ops`, () =>
+    benchAutoReplies(bench, size.replies),
+  );
+  const owner = await part(`${size.ownerReplies} owner-approved replies`, () =>
+    benchOwnerReplies(bench, size.ownerReplies),
+  );
+  const sync = await part(`an idle account for ${size.idleSeconds} s, then ${size.messages} synced messages`, () =>
+    benchSync(bench, size.messages, size.idleSeconds),
+  );
+  const bot = await part(`the idle control bot for ${size.idleSeconds} s`, () =>
+    benchIdleControlBot(bench, size.idleSeconds),
+  );
+  const recovery = await part(`a worker SIGKILLed under ${size.recoverySeconds} s of load`, () =>
+    benchRecovery(bench, size.recoverySeconds),
+  );
+  const memory = await part(`${size.waiting} replies waiting for approval`, () => benchMemory(bench, size.waiting));
+
+  const figures = {
+    run: {
+      quick: Boolean(values.quick),
+      date: new Date().toISOString(),
+      machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${arch()}, Node ${process.version}`,
+      seconds: Math.round((performance.now() - started) / 1000),
+    },
+    reply: {
+      throughputRatio: reply.throughputRatio,
+      p50Ratio: reply.p50Ratio,
+      perSecond: round(reply.replies.perSecond),
+      p50Ms: Math.round(reply.replies.p50Ms),
+      p99Ms: Math.round(reply.replies.p99Ms),
+      noop: {
+        perSecond: round(reply.noop.perSecond),
+        p50Ms: Math.round(reply.noop.p50Ms),
+        p99Ms: Math.round(reply.noop.p99Ms),
+      },
+      xRequestsPerReply: reply.xRequestsPerReply,
+    },
+    sync: {
+      throughputRatio: sync.throughputRatio,
+      perSecond: round(sync.sync.perSecond),
+      p50Ms: Math.round(sync.sync.p50Ms),
+      p99Ms: Math.round(sync.sync.p99Ms),
+      noop: {
+        perSecond: round(sync.noop.perSecond),
+        p50Ms: Math.round(sync.noop.p50Ms),
+        p99Ms: Math.round(sync.noop.p99Ms),
+      },
+    },
+    actions: {
+      autoReply: reply.actionsPerReply,
+      ownerReply: owner.actionsPerReply,
+      syncedMessage: sync.actionsPerMessage,
+      idleAccountHour: sync.idleAccountHour,
+      idleControlBotHour: bot.perHour,
+      byType: {
+        autoReply: reply.actionsByType,
+        ownerReply: owner.actionsByType,
+        idleAccountHour: sync.idleAccountByTypePerHour,
+        idleControlBotHour: bot.byTypePerHour,
+      },
+    },
+    recovery: {
+      replyP99AddedMs: recovery.replyP99AddedMs,
+      replyP50AddedMs: recovery.replyP50AddedMs,
+      sessionFailoverMs: recovery.sessionFailoverMs,
+      repliesHeld: recovery.held,
+      baselineP50Ms: recovery.baselineP50Ms,
+    },
+    memory: {
+      workerRssMb: memory.workerRssMb,
+      serverRssMb: memory.serverRssMb,
+      waiting: memory.waiting,
+      postedOnce: memory.postedOnce,
+      seconds: memory.seconds,
+    },
+  };
+  if (values.json) console.log(JSON.stringify(figures, null, 2));
+  else console.log(`\n${table(figures)}`);
+  return memory.postedOnce ? 0 : 1;
+});
+
+const round = (value: number) => Math.round(value * 100) / 100;
+
+/** The figures beside their goals (issue 13), as the README's table shows them. */
+function table(f: {
+  reply: {
+    throughputRatio: number;
+    p50Ratio: number;
+    perSecond: number;
+    p50Ms: number;
+    xRequestsPerReply: number;
+    noop: { perSecond: number; p50Ms: number };
+  };
+  sync: { throughputRatio: number; perSecond: number; p50Ms: number; noop: { perSecond: number } };
+  actions: {
+    autoReply: number;
+    ownerReply: number;
+    syncedMessage: number;
+    idleAccountHour: number;
+    idleControlBotHour: number;
+  };
+  recovery: { replyP99AddedMs: number; sessionFailoverMs: number };
+  memory: { workerRssMb: number; serverRssMb: number; waiting: number; postedOnce: boolean };
+}): string {
+  const rows: [string, string, string][] = [
+    [
+      'reply throughput (vs same-shape no-op)',
+      `${f.reply.perSecond}/s vs ${f.reply.noop.perSecond}/s = ${f.reply.throughputRatio}×`,
+      '≥ 0.8×',
+    ],
+    ['reply p50 (vs no-op)', `${f.reply.p50Ms} ms vs ${f.reply.noop.p50Ms} ms = ${f.reply.p50Ratio}×`, '≤ 1.3×'],
+    [
+      'sync throughput (vs no-op)',
+      `${f.sync.perSecond}/s vs ${f.sync.noop.perSecond}/s = ${f.sync.throughputRatio}×`,
+      '',
+    ],
+    ['actions: auto reply', String(f.actions.autoReply), '≤ 6'],
+    ['actions: owner-approved reply', String(f.actions.ownerReply), '≤ 9'],
+    ['actions: synced message', String(f.actions.syncedMessage), '≤ 3'],
+    ['actions: idle account, an hour', String(f.actions.idleAccountHour), '≤ 240'],
+    ['actions: idle control bot, an hour', String(f.actions.idleControlBotHour), '≤ 240'],
+    ['X requests per posted reply', String(f.reply.xRequestsPerReply), '1'],
+    ['killed worker: added p99 to its replies', `${f.recovery.replyP99AddedMs} ms`, '≤ 10 s'],
+    ['killed worker: session connected elsewhere', `${f.recovery.sessionFailoverMs} ms`, '≤ 45 s'],
+    [
+      `${f.memory.waiting} waiting replies: worker RSS`,
+      `${f.memory.workerRssMb} MB (server ${f.memory.serverRssMb} MB; all posted once: ${f.memory.postedOnce})`,
+      '≤ 300 MB',
+    ],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows
+    .map(([name, value, goal]) => `${name.padEnd(width)}  ${value}${goal ? `   (goal ${goal})` : ''}`)
+    .join('\n');
+}

@@ -1,0 +1,117 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { controlCall, controlEndpoint } from '../../src/sandbox/sandbox';
+import { startAccountSession } from '../../src/temporal/start-session';
+import { workflowIds } from '../../src/workflows/contracts';
+import type { Bench } from './context';
+import { benchNoop } from './replies';
+import { actionsBetween } from './server';
+import { ratio, runFigures, type RunFigures } from './stats';
+
+interface TelegramState {
+  accounts: { accountId: string; connections: number }[];
+}
+
+async function telegramConnections(bench: Bench, accountId: string): Promise<number> {
+  const { url } = controlEndpoint(bench.sandboxPort, 'telegram');
+  const state = await controlCall<TelegramState>(`${url}/_sandbox/state`, 'GET');
+  return state.accounts.find((account) => account.accountId === accountId)?.connections ?? 0;
+}
+
+/** Waits (through the simulator, which costs no action) until the account holds a connection to Telegram. */
+export async function connected(bench: Bench, accountId: string, timeoutMs = 60_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; (await telegramConnections(bench, accountId)) === 0;) {
+    if (Date.now() > deadline) throw new Error(`${accountId} did not connect to Telegram within ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+/** Actions an hour in `namespace` while nothing but what runs there now happens: `seconds` of it, scaled. */
+export async function actionsPerHour(bench: Bench, namespace: string, seconds: number) {
+  const before = await bench.server.actions(namespace);
+  const startedAt = performance.now();
+  await sleep(seconds * 1000);
+  const spent = actionsBetween(before, await bench.server.actions(namespace));
+  const hours = (performance.now() - startedAt) / 3_600_000;
+  return {
+    perHour: Math.round(spent.total / hours),
+    byTypePerHour: Object.fromEntries(Object.entries(spent.byType).map(([type, n]) => [type, Math.round(n / hours)])),
+  };
+}
+
+export interface SyncFigures {
+  sync: RunFigures;
+  noop: RunFigures;
+  throughputRatio: number;
+  actionsPerMessage: number;
+  idleAccountHour: number;
+  idleAccountByTypePerHour: Record<string, number>;
+}
+
+/**
+ * An account connected and idle (`idleSeconds`: its actions an hour), then `count` Telegram messages arriving at
+ * once into one chat, each to be stored in Convex: throughput and arrival-to-stored latencies against as many
+ * no-op workflows of the same shape, and the actions per message beyond the idle session's.
+ */
+export async function benchSync(bench: Bench, count: number, idleSeconds: number): Promise<SyncFigures> {
+  const namespace = 'bench-sync';
+  const client = bench.client(namespace);
+  const workers = await bench.workers(namespace, 1);
+  await startAccountSession(client, bench.taskQueue, 'alice');
+  await connected(bench, 'alice');
+  await sleep(5000); // its first report and heartbeats
+  const idle = await actionsPerHour(bench, namespace, idleSeconds);
+
+  const telegram = controlEndpoint(bench.sandboxPort, 'telegram').url;
+  const convex = controlEndpoint(bench.sandboxPort, 'convex').url;
+  const chatId = String(800_000 + Math.floor(Math.random() * 100_000));
+  const before = await bench.server.actions(namespace);
+  const windowStarted = performance.now();
+  const arrivals = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const at = performance.now();
+    const { messageId } = await controlCall<{ messageId: number }>(
+      `${telegram}/_sandbox/telegram/incoming`,
+      'POST',
+      undefined,
+      { accountId: 'alice', chatId, text: `message ${i}` },
+    );
+    arrivals.set(`alice:${chatId}:${messageId}`, at);
+  }
+  const stored = new Map<string, number>();
+  for (const deadline = Date.now() + 10 * 60_000; stored.size < count;) {
+    if (Date.now() > deadline) throw new Error(`only ${stored.size} of ${count} messages were stored within 10 min`);
+    const state = await controlCall<{ messages: Record<string, unknown> }>(`${convex}/_sandbox/state`, 'GET');
+    const now = performance.now();
+    for (const key of Object.keys(state.messages)) if (arrivals.has(key) && !stored.has(key)) stored.set(key, now);
+    await sleep(50);
+  }
+  await sleep(3000); // the sync workflows' completions
+  const spent = actionsBetween(before, await bench.server.actions(namespace));
+  const idleShare = (idle.perHour * (performance.now() - windowStarted)) / 3_600_000;
+  await client.workflow.getHandle(workflowIds.account('alice')).terminate('bench over');
+  await bench.stop(workers);
+
+  const noop = await benchNoop(bench, 'bench-noop-sync', 'noopSyncWorkflow', count);
+  const sync = runFigures(
+    [...arrivals].map(([key, startedAt]) => ({ startedAt, doneAt: stored.get(key) ?? startedAt })),
+  );
+  return {
+    sync,
+    noop,
+    throughputRatio: ratio(sync.perSecond, noop.perSecond),
+    actionsPerMessage: ratio(spent.total - idleShare, count),
+    idleAccountHour: idle.perHour,
+    idleAccountByTypePerHour: idle.byTypePerHour,
+  };
+}
+
+/** The control bot connected and idle: its actions an hour. */
+export async function benchIdleControlBot(bench: Bench, idleSeconds: number) {
+  const namespace = 'bench-idle-bot';
+  const workers = await bench.workers(namespace, 1, { STEADFAST_CONTROL_BOT: 'on' });
+  await sleep(10_000); // it connects and reports its host
+  const idle = await actionsPerHour(bench, namespace, idleSeconds);
+  await bench.client(namespace).workflow.getHandle('control-bot').terminate('bench over');
+  await bench.stop(workers);
+  return idle;
+}
