@@ -22,7 +22,7 @@ import { stopProcessesStep } from './worker-process';
  */
 const sizes = {
   full: { replies: 200, ownerReplies: 100, messages: 500, idleSeconds: 120, recoverySeconds: 30, waiting: 10_000 },
-  quick: { replies: 8, ownerReplies: 4, messages: 10, idleSeconds: 6, recoverySeconds: 6, waiting: 20 },
+  quick: { replies: 6, ownerReplies: 3, messages: 6, idleSeconds: 16, recoverySeconds: 6, waiting: 12 },
 };
 
 const namespaces = [
@@ -57,9 +57,12 @@ runCommand(async (teardown) => {
   });
   const noopBundle = join(sandbox.endpoints.dir, 'noop-bundle.js');
   await writeWorkflowBundle(noopBundle, require.resolve('./bench/noop-workflows'));
+  // Every worker of the bench loads one bundle made here, as the Docker image's workers do theirs.
+  const workflowBundle = join(sandbox.endpoints.dir, 'workflow-bundle.js');
+  await writeWorkflowBundle(workflowBundle);
   const connection = await Connection.connect({ address: server.address });
   teardown.defer({ what: 'the connection', quiet: true, stop: () => connection.close() });
-  const bench = new Bench(server, sandboxPort, connection, teardown, noopBundle, say);
+  const bench = new Bench(server, sandboxPort, connection, teardown, noopBundle, workflowBundle, say);
 
   const part = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
     const at = performance.now();

@@ -87,6 +87,7 @@ const envSchema = z.object({
       .optional(),
   ),
   STEADFAST_ACCOUNT_STORE: z.preprocess(unset, z.string().trim().default('.steadfast/accounts.json')),
+  STEADFAST_WORKFLOW_BUNDLE: text(),
   STEADFAST_OWNER_TELEGRAM_ID: z.preprocess(
     unset,
     z.string().regex(/^\d+$/, { message: 'expected a numeric Telegram user id' }).default('1000'),
@@ -153,6 +154,8 @@ export interface Config {
   chatBatching: { firstWait: string; quiet: string; maxWait: string };
   /** This worker's stable name (default: the host name): its own task queue for the logins it holds is named after it. */
   workerId: string;
+  /** A workflow bundle made beforehand (scripts/bundle-workflows.ts): the worker starts without bundling. */
+  workflowBundle: string | undefined;
   ownerTelegramId: string;
   /** Who may command the control bot (default: the owner). */
   adminTelegramIds: string[];
@@ -196,6 +199,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxWait: env.STEADFAST_CHAT_MAX_WAIT,
     },
     workerId: env.STEADFAST_WORKER_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-'),
+    workflowBundle: env.STEADFAST_WORKFLOW_BUNDLE,
     ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID,
     adminTelegramIds: (env.STEADFAST_ADMIN_TELEGRAM_IDS ?? env.STEADFAST_OWNER_TELEGRAM_ID)
       .split(',')

@@ -113,6 +113,8 @@ describe('replyWorkflow on a real dev server', () => {
       accountId: 'alice',
       inReplyToTweetId: input.tweet.id,
       text: 'edited by the owner',
+      // Started without `firstRun`: the post reads X for an earlier one first.
+      earlierMayHavePosted: true,
     });
   });
 

@@ -43,7 +43,9 @@ describe('accountSessionWorkflow and continue-as-new', () => {
     const chatId = uniqueChatId();
     const { activities } = await sandboxActivities(taskQueue, {
       client: env.client,
-      session: { pingEveryMs: 500, reportEveryPings: 1 },
+      // Many small events (a report every half-second ping) reach the threshold in seconds; heartbeats each second,
+      // not every 15 s, so the activity hears of the rollover before the reports pile up far past it.
+      session: { pingEveryMs: 500, reportEveryPings: 1, heartbeatEveryMs: 1000 },
     });
     const worker = await Worker.create(
       workerOptions({
@@ -84,7 +86,7 @@ describe('accountSessionWorkflow and continue-as-new', () => {
       assert.ok(status.lastSuccessAt, 'lastSuccessAt carried');
 
       // Each run's history stays near the threshold instead of growing with the account's lifetime: past it, the
-      // activity learns of the rollover with its next heartbeat (at most 8 s of half-second reports later).
+      // activity learns of the rollover with its next heartbeat (about a second of half-second reports later).
       const first = env.client.workflow.getHandle(workflowId, started.firstExecutionRunId);
       const events = (await first.fetchHistory()).events ?? [];
       console.log(`  first run: ${events.length} events, then continued as new (threshold ${threshold})`);

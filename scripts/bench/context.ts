@@ -19,6 +19,7 @@ export class Bench {
     private readonly connection: Connection,
     private readonly teardown: Teardown,
     private readonly noopBundle: string,
+    private readonly workflowBundle: string,
     readonly say: (line: string) => void,
   ) {}
 
@@ -41,6 +42,7 @@ export class Bench {
         STEADFAST_SANDBOX_PORT: String(this.sandboxPort),
         STEADFAST_CONTROL_BOT: 'off',
         STEADFAST_WORKER_ID: id,
+        STEADFAST_WORKFLOW_BUNDLE: this.workflowBundle,
         ...env,
       });
       return { ...worker, id };

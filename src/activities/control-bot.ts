@@ -6,6 +6,7 @@ import { controlBotAccount, workflowIds, type OwnerNotice } from '../workflows/c
 import { controlBotHostSignal } from '../workflows/messages';
 import type { LiveSessions } from './live-sessions';
 import { permanentFailure } from '../failure-vocabulary';
+import { pacedHeartbeat } from './paced-heartbeat';
 import { nextSessionEvent } from './session-events';
 
 export interface ControlBotDeps {
@@ -38,6 +39,7 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
       const { telegram, client, owner, pingEveryMs = 3_000 } = deps;
       const admins = new Set(deps.adminIds);
       const context = Context.current();
+      const beat = pacedHeartbeat(context);
       const from = (context.info.heartbeatDetails as { point?: SyncPoint } | undefined)?.point;
       let opened: Promise<TelegramSession> | undefined = undefined;
       let handling: Promise<void> = Promise.resolve();
@@ -65,7 +67,7 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
           // One undeliverable answer (the user blocked the bot…) must not stop the bot; a lost connection shows in `lost`.
           context.log.warn('control bot could not answer', { chatId: message.chatId, error: String(err) });
         }
-        // The point after this message: a reconnect does not run the command again.
+        // The point after this message, sent now (not paced: commands are few), so a reconnect does not run it again.
         context.heartbeat({ point });
       };
       opened = telegram.openSession({
@@ -84,13 +86,13 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
         await client.workflow
           .getHandle(context.info.workflowExecution?.workflowId ?? workflowIds.controlBot())
           .signal(controlBotHostSignal, { hostQueue: deps.hostQueue });
-        context.heartbeat({ point: session.point() });
+        beat({ point: session.point() });
         for (;;) {
           const outcome = await nextSessionEvent(context, session, pingEveryMs);
           if ('lost' in outcome) throw outcome.lost;
           if ('cancelled' in outcome) throw outcome.cancelled;
           await session.ping();
-          context.heartbeat({ point: session.point() });
+          beat({ point: session.point() });
         }
       } finally {
         await handling.catch(() => undefined); // a command under way finishes before the connection closes

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { pacedHeartbeat } from './paced-heartbeat';
 import { nextSessionEvent } from './session-events';
 import type { SyncPoint, TelegramPort } from '../ports/telegram';
 import { workflowIds, type SyncInput } from '../workflows/contracts';
@@ -18,9 +19,12 @@ export interface SessionDeps {
   aiChatsOf: (accountId: string) => Promise<string[]>;
   /** Tells the session workflow that runs this activity how the connection is (a signal). */
   report: (workflowId: string, report: SessionReport) => Promise<void>;
-  /** How often to ping Telegram and heartbeat; well under the policy's heartbeat timeout. */
+  /** How often to ping Telegram (heartbeats are paced apart: src/activities/paced-heartbeat.ts). */
   pingEveryMs?: number;
+  /** Also report the ping every this many pings (a signal, an action each); by default only changes are reported. */
   reportEveryPings?: number;
+  /** How often a heartbeat may reach the server; the policies' sessionHeartbeatEvery by default. */
+  heartbeatEveryMs?: number;
   /** This worker's hold on the live sessions, and its own task queue, where sends over them run. */
   live: LiveSessions;
   hostQueue: string;
@@ -44,13 +48,15 @@ export function createSessionActivities({
   aiChatsOf,
   report,
   pingEveryMs = 3_000,
-  reportEveryPings = 10,
+  reportEveryPings,
+  heartbeatEveryMs,
   live,
   hostQueue,
 }: SessionDeps) {
   return {
     async runSession(request: { accountId: string; from?: SyncPoint; sliceMs: number }): Promise<SessionSlice> {
       const context = Context.current();
+      const beat = pacedHeartbeat(context, heartbeatEveryMs);
       const { accountId } = request;
       const aiChats = new Set(await aiChatsOf(accountId));
       const resumed = (context.info.heartbeatDetails as SessionSlice | undefined)?.point;
@@ -64,7 +70,7 @@ export function createSessionActivities({
           if (aiChats.has(message.chatId)) await signalChat({ accountId, message });
           synced += 1;
           // The point after this message: a retry resumes past it.
-          context.heartbeat({ point, synced });
+          beat({ point, synced });
         },
       });
       const session = await opening.catch((err: unknown) => {
@@ -76,7 +82,7 @@ export function createSessionActivities({
       const workflowId = context.info.workflowExecution?.workflowId ?? workflowIds.account(accountId);
       let pings = 0;
       try {
-        context.heartbeat({ point: session.point(), synced });
+        beat({ point: session.point(), synced });
         const { attempt } = context.info;
         // Where the session is: chat answers go over it, on this worker's own task queue.
         await report(workflowId, { state: 'connected', connectedSince, attempt, point: session.point(), hostQueue });
@@ -104,9 +110,9 @@ export function createSessionActivities({
           }
           if (Date.now() >= deadline) return { point: session.point(), synced };
           const latencyMs = await session.ping();
-          context.heartbeat({ point: session.point(), synced });
-          // Every ping goes into the heartbeat; only every tenth into the workflow's history.
-          if (pings++ % reportEveryPings === 0) {
+          // The last ping rides on the heartbeat, which `account status` reads without an action (describe).
+          beat({ point: session.point(), synced, latencyMs, pingedAt: new Date().toISOString() });
+          if (reportEveryPings && pings++ % reportEveryPings === 0) {
             await report(workflowId, {
               state: 'connected',
               connectedSince,

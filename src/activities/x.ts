@@ -5,18 +5,23 @@ export function createXActivities(x: XPort) {
   return {
     /**
      * Posts our reply to a tweet at most once. X has no idempotency key, and a timeout, a reset connection or a
-     * crashed worker leaves it unknown whether the last attempt posted; so every attempt first asks X for our reply
-     * to this tweet (one read), and posts only when there is none.
+     * crashed worker leaves it unknown whether the last attempt posted; so every retried attempt, and every attempt
+     * of a run that may follow one that posted (`earlierMayHavePosted`, true unless the workflow knows better), first
+     * asks X for our reply to this tweet (one read, X quota), and posts only when there is none.
      */
     async postReply(request: {
       accountId: string;
       inReplyToTweetId: string;
       text: string;
+      earlierMayHavePosted?: boolean;
     }): Promise<{ replyTweetId: string; attempt: number }> {
       const { attempt } = Context.current().info;
-      const existing = await x.findReply(request);
-      if (existing) return { replyTweetId: existing.id, attempt };
-      const posted = await x.postReply(request);
+      const { earlierMayHavePosted = true, ...reply } = request;
+      if (attempt > 1 || earlierMayHavePosted) {
+        const existing = await x.findReply(reply);
+        if (existing) return { replyTweetId: existing.id, attempt };
+      }
+      const posted = await x.postReply(reply);
       return { replyTweetId: posted.id, attempt };
     },
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { MissingAccountSecret } from '../ports/account-store';
-import { runningSessions } from '../temporal/account-sessions';
+import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { connectClient } from '../temporal/connection';
 import { startOnce } from '../temporal/start-once';
 import { startAccountSession } from '../temporal/start-session';
@@ -19,7 +19,6 @@ import {
   reloginSignal,
   sessionPauseSignal,
   sessionResumeSignal,
-  sessionStatusQuery,
   sessionStopSignal,
   type LoginStatusView,
   type SessionStatusView,
@@ -318,7 +317,7 @@ async function status(options: { json: boolean; positionals: [string] | [] }, co
   for (const id of ids) {
     const session = client.workflow.getHandle(workflowIds.account(id));
     const described = await session.describe();
-    const view = described.status.name === 'RUNNING' ? await session.query(sessionStatusQuery) : undefined;
+    const view = described.status.name === 'RUNNING' ? await sessionStatus(client, session.workflowId) : undefined;
     const loginHandle = client.workflow.getHandle(workflowIds.login(id));
     const login = await loginHandle.describe().then(
       async (d) => (d.status.name === 'RUNNING' ? await loginHandle.query(loginStatusQuery) : undefined),

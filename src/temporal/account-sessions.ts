@@ -15,7 +15,19 @@ export async function runningSessions(
   return found.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
 }
 
-/** What a running session reports of itself (its `status` query). */
-export function sessionStatus(client: Client, workflowId: string): Promise<SessionStatusView> {
-  return client.workflow.getHandle(workflowId).query(sessionStatusQuery);
+/**
+ * What a running session reports of itself (its `status` query), with its last ping: that rides on the session
+ * activity's heartbeat, read here with describe (no action), not signalled into the workflow's history.
+ */
+export async function sessionStatus(client: Client, workflowId: string): Promise<SessionStatusView> {
+  const handle = client.workflow.getHandle(workflowId);
+  const [view, description] = await Promise.all([handle.query(sessionStatusQuery), handle.describe()]);
+  const pending = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'runSession');
+  const payload = pending?.heartbeatDetails?.payloads?.[0];
+  if (!payload || view.state !== 'connected') return view;
+  const beat = client.options.loadedDataConverter.payloadConverter.fromPayload<{
+    latencyMs?: number;
+    pingedAt?: string;
+  }>(payload);
+  return { ...view, latencyMs: beat.latencyMs ?? view.latencyMs, lastSuccessAt: beat.pingedAt ?? view.lastSuccessAt };
 }

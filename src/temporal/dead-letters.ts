@@ -1,6 +1,6 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, arrayFromPayloads } from '@temporalio/common';
-import { accountIdKey } from '../workflows/search-attributes';
+import { accountIdKey, stageKey } from '../workflows/search-attributes';
 
 /**
  * Dead letters are failed workflows (README, "When something fails"): found by a visibility query, explained by their failure (whose type
@@ -64,13 +64,20 @@ export async function retryDeadLetter(client: Client, workflowId: string): Promi
   const description = await handle.describe();
   const history = await handle.fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  const args = arrayFromPayloads(client.options.loadedDataConverter.payloadConverter, started?.input?.payloads);
+  const args = arrayFromPayloads(client.options.loadedDataConverter.payloadConverter, started?.input?.payloads).map(
+    // The new run follows one that may have posted: it must not skip reading X first (ReplyInput.firstRun).
+    (arg) => (arg && typeof arg === 'object' && 'firstRun' in arg ? { ...arg, firstRun: undefined } : arg),
+  );
   const next = await client.workflow.start(dead.workflowType, {
     workflowId,
     taskQueue: description.taskQueue,
     args,
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    typedSearchAttributes: dead.accountId ? [{ key: accountIdKey, value: dead.accountId }] : [],
+    typedSearchAttributes: [
+      ...(dead.accountId ? [{ key: accountIdKey, value: dead.accountId }] : []),
+      // A reply lists its first stage from the start (src/workflows/reply.ts).
+      ...(dead.workflowType === 'replyWorkflow' ? [{ key: stageKey, value: 'drafting' }] : []),
+    ],
   });
   return { runId: next.firstExecutionRunId };
 }

@@ -1,7 +1,7 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { replyWorkflow } from '../workflows';
 import { workflowIds, type ReplyInput } from '../workflows/contracts';
-import { accountIdKey } from '../workflows/search-attributes';
+import { accountIdKey, stageKey } from '../workflows/search-attributes';
 import { startOnce } from './start-once';
 
 /**
@@ -14,11 +14,27 @@ export async function startReply(
   taskQueue: string,
   input: ReplyInput,
 ): Promise<{ handle: WorkflowHandle<typeof replyWorkflow>; started: boolean }> {
+  const workflowId = workflowIds.reply(input.accountId, input.tweet.id);
+  // No run of this id yet (describe costs no action): its first post attempt need not read X for an earlier post.
+  const firstRun = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then(
+      () => false,
+      (err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return true;
+        throw err;
+      },
+    );
   return startOnce(client, replyWorkflow, {
     taskQueue,
-    workflowId: workflowIds.reply(input.accountId, input.tweet.id),
-    args: [input],
+    workflowId,
+    args: [{ ...input, ...(firstRun ? { firstRun: true as const } : {}) }],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    typedSearchAttributes: [{ key: accountIdKey, value: input.accountId }],
+    // Its first stage comes with the start, at no extra action (the workflow upserts only what listings need).
+    typedSearchAttributes: [
+      { key: accountIdKey, value: input.accountId },
+      { key: stageKey, value: 'drafting' },
+    ],
   });
 }

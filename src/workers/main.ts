@@ -43,7 +43,12 @@ async function run(): Promise<void> {
   });
   const common = { connection, namespace: config.temporal.namespace, identity, activities };
   const worker = await Worker.create(
-    workerOptions({ ...common, taskQueue: config.temporal.taskQueue, shutdownGraceTime: config.shutdownGraceTime }),
+    workerOptions({
+      ...common,
+      taskQueue: config.temporal.taskQueue,
+      shutdownGraceTime: config.shutdownGraceTime,
+      workflowBundlePath: config.workflowBundle,
+    }),
   );
   const loginWorker = await createLoginWorker({
     ...common,

@@ -17,7 +17,7 @@ export interface SteadfastWorkerOptions {
   shutdownGraceTime?: string;
   /** A bundle of the workflows made beforehand (the test harness makes one per run); else the prebuilt one, if any. */
   workflowBundlePath?: string;
-  /** How soon a workflow task waiting on a worker that vanished goes back to the shared queue (default 10 s). */
+  /** How soon a workflow task waiting on a worker that vanished goes back to the shared queue (default 3 s). */
   stickyQueueScheduleToStartTimeout?: string;
 }
 
@@ -31,6 +31,9 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
   return {
     // Heartbeats reach the server at most this often, whatever the activity's heartbeat timeout (see policies).
     maxHeartbeatThrottleInterval: heartbeatThrottle,
+    // A workflow task for a worker that vanished (SIGKILL, a lost host) waits this long on its sticky queue before
+    // any worker takes it (the SDK's default is 10 s: all of it added to the replies a killed worker held).
+    stickyQueueScheduleToStartTimeout: '3s',
     // Without a bundle the worker bundles the sources at start (a few seconds).
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../workflows') }),
     ...rest,

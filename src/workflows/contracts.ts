@@ -19,6 +19,11 @@ export interface ReplyInput {
   approval: ApprovalMode;
   /** How long the owner has to decide, as a duration such as '24h'; defaults to 24 hours. */
   approvalTimeout?: string;
+  /**
+   * Set by a starter that knows this is the first run for the tweet (no earlier run could have posted): the first
+   * attempt to post then skips reading X for an earlier post of ours. Absent, every attempt reads first.
+   */
+  firstRun?: true;
 }
 
 export type ReplyStatus = 'posted' | 'rejected' | 'expired' | 'cancelled';

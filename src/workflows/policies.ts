@@ -98,7 +98,8 @@ export const policies = {
   /** The long-running Telegram session: reconnects forever with backoff; a missed heartbeat means a dead worker. */
   telegramSession: {
     startToCloseTimeout: '3650d',
-    heartbeatTimeout: '10s',
+    // Two paced heartbeats (sessionHeartbeatEvery) may be late before a worker counts as gone.
+    heartbeatTimeout: '30s',
     // A pause or stop waits until the activity has disconnected: never two live connections for one account.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
@@ -136,3 +137,11 @@ export const policies = {
  * heartbeat sent; by default a worker sends at most one per 80% of the heartbeat timeout, so a pause took 8 s.
  */
 export const heartbeatThrottle = '1s';
+
+/**
+ * How often a connected session (an account's, the control bot's) heartbeats: the knob between what liveness costs
+ * and how fast it acts. Each heartbeat that reaches the server is an action: 3600 / interval an hour per session
+ * (15 s: 240; 3 s: 1,200). A pause or stop takes effect within one interval; a SIGKILLed worker's sessions connect
+ * elsewhere after the heartbeat timeout (30 s, above). A graceful stop hands them over at once either way.
+ */
+export const sessionHeartbeatEvery = '15s';

@@ -42,7 +42,13 @@ const maxDrafts = 3;
 type Decision = { kind: 'approve'; text?: string } | { kind: 'reject'; reason?: string };
 
 /** One tweet worth answering becomes one reply: draft, (owner approval), post on X, record, report. */
-export async function replyWorkflow({ accountId, tweet, approval, approvalTimeout }: ReplyInput): Promise<ReplyResult> {
+export async function replyWorkflow({
+  accountId,
+  tweet,
+  approval,
+  approvalTimeout,
+  firstRun,
+}: ReplyInput): Promise<ReplyResult> {
   const status: ReplyStatusView = { stage: 'drafting', paused: false, attempts: 0 };
   let decision: Decision | undefined;
   setHandler(statusQuery, () => status);
@@ -73,9 +79,18 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
     { validator: (_request: { reason?: string }) => awaitingDecision() },
   );
 
+  // The `Stage` search attribute is for listings: the owner's queue (awaiting-approval) above all. Each upsert is a
+  // billed action, so runs since this patch set only what a listing needs: `drafting` comes with the start (set by
+  // the starter), then the entry into awaiting-approval and the stage after it; a closed run's status says it is
+  // done. The query (`reply status`) always has the stage. Runs before it upserted every stage.
+  const stageWhenListed = patched('reply-stage-when-listed');
+  let listed: ReplyStage = 'drafting';
   const enter = async (stage: ReplyStage) => {
     status.stage = stage;
-    upsertSearchAttributes([{ key: stageKey, value: stage }]);
+    if (!stageWhenListed || stage === 'awaiting-approval' || listed === 'awaiting-approval') {
+      upsertSearchAttributes([{ key: stageKey, value: stage }]);
+      listed = stage;
+    }
     // `pause` holds the workflow before its next side effect.
     await condition(() => !status.paused);
   };
@@ -144,7 +159,8 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
   /** The post, or undefined when X refused the text as a duplicate of a post the account made to another tweet. */
   async function postUnlessDuplicate(text: string) {
     try {
-      return await postReply({ accountId, inReplyToTweetId: tweet.id, text });
+      // A retried attempt, or a run after another, reads X first: an earlier one may have posted.
+      return await postReply({ accountId, inReplyToTweetId: tweet.id, text, earlierMayHavePosted: !firstRun });
     } catch (err) {
       if (isDuplicateContent(err) && patched('reply-redraft-duplicate')) return undefined;
       throw err;
@@ -167,7 +183,7 @@ export async function replyWorkflow({ accountId, tweet, approval, approvalTimeou
       ? await tellOutcome(report)
       : (await notifyOwner({ accountId, text: report }), true);
     status.stage = 'done';
-    upsertSearchAttributes([{ key: stageKey, value: 'done' }]);
+    if (!stageWhenListed) upsertSearchAttributes([{ key: stageKey, value: 'done' }]);
     log.info('reply finished', { accountId, tweetId: tweet.id, outcome, notified });
     return { status: outcome, ...extra, ...(notified ? {} : { notified: false }) };
   }

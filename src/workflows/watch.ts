@@ -4,7 +4,7 @@ import type { Activities } from '../activities';
 import { workflowIds, type Tweet, type WatchInput, type WatchResult } from './contracts';
 import { policies } from './policies';
 import { replyWorkflow } from './reply';
-import { accountIdKey } from './search-attributes';
+import { accountIdKey, stageKey } from './search-attributes';
 
 const { recentTweets } = proxyActivities<Activities>(policies.xApi);
 const { watchCursor, advanceWatchCursor } = proxyActivities<Activities>(policies.convex);
@@ -40,11 +40,17 @@ export async function watchTweetsWorkflow({
     try {
       await startChild(replyWorkflow, {
         workflowId: workflowIds.reply(accountId, tweet.id),
-        args: [{ accountId, tweet, approval, approvalTimeout }],
+        // Never an earlier run (the id is never reused here): its first post attempt need not read X first.
+        args: [{ accountId, tweet, approval, approvalTimeout, firstRun: true }],
         // The reply outlives this poll: polls are short, approvals can take a day.
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
+        // A tweet listed again gets no second run, even after a dead letter: retrying one is the owner's call
+        // (`failures retry`), which starts the new run as one that may follow a post.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: accountIdKey, value: accountId },
+          { key: stageKey, value: 'drafting' },
+        ],
       });
       return true;
     } catch (err) {

@@ -11,7 +11,7 @@ import { testClient } from './temporal';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
-type SessionOptions = Pick<SessionDeps, 'pingEveryMs' | 'reportEveryPings'>;
+type SessionOptions = Pick<SessionDeps, 'pingEveryMs' | 'reportEveryPings' | 'heartbeatEveryMs'>;
 
 /** A call to a simulator's control API; `ca` trusts an HTTPS simulator's own certificate (and nothing else more). */
 export function sandboxCall<T>(

@@ -89,6 +89,15 @@ const scenarios: Scenario[] = [
     input: { accountId: 'bob', tweet: tweet('1011'), approval: 'owner' },
     duplicates: 1,
   },
+  // Stage upserted only where a listing needs it (reply-stage-when-listed); a first run skips X's read before posting.
+  {
+    name: 'reply-auto-stage-when-listed',
+    input: { accountId: 'alice', tweet: tweet('1013'), approval: 'auto', firstRun: true },
+  },
+  {
+    name: 'reply-owner-stage-when-listed',
+    input: { accountId: 'bob', tweet: tweet('1014'), approval: 'owner', firstRun: true },
+  },
 ];
 
 async function run(): Promise<void> {
@@ -148,6 +157,8 @@ async function run(): Promise<void> {
         if (scenario.name === 'reply-owner-approved-by-update') {
           await handle.executeUpdate(approveDraftUpdate, { args: [{ text: 'edited by update' }] });
         }
+        if (scenario.name === 'reply-owner-stage-when-listed')
+          await handle.executeUpdate(approveDraftUpdate, { args: [{}] });
         if (scenario.name === 'reply-owner-redrafted') {
           await handle.signal(approveSignal, {});
           const redrafted = async () => {
