@@ -12,13 +12,14 @@ import { benchAutoReplies, benchOwnerReplies } from './bench/replies';
 import { startBenchServer } from './bench/server';
 import { benchIdleControlBot, benchSync } from './bench/sessions';
 import { freeBasePort } from './free-ports';
-import { runCommand } from './run-command';
+import { CommandError, runCommand } from './run-command';
 import { stopProcessesStep } from './worker-process';
 
 /**
- * `npm run bench [-- --json] [-- --quick]`: Steadfast's speed and cost, measured on a dev server and a sandbox of the
- * bench's own (faults off, no latency), each figure beside a baseline measured in the same run. Every part runs in a
- * namespace of its own, so the server's `action` counter (what Temporal Cloud bills) says what that part cost.
+ * `npm run bench [-- --json] [--quick] [--waiting N]`: Steadfast's speed and cost, measured on a dev server and a
+ * sandbox of the bench's own (faults off, no latency), each figure beside a baseline measured in the same run. Every
+ * part runs in a namespace of its own, so the server's `action` counter (what Temporal Cloud bills) says what that
+ * part cost. `--waiting` sets how many replies wait for approval in the memory part (10,000 by default).
  */
 const sizes = {
   full: { replies: 200, ownerReplies: 100, messages: 500, idleSeconds: 120, recoverySeconds: 30, waiting: 10_000 },
@@ -37,8 +38,14 @@ const namespaces = [
 ];
 
 runCommand(async (teardown) => {
-  const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
-  const size = values.quick ? sizes.quick : sizes.full;
+  const { values } = parseArgs({
+    options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, waiting: { type: 'string' } },
+  });
+  const waiting = values.waiting === undefined ? undefined : Number(values.waiting);
+  if (waiting !== undefined && !(Number.isInteger(waiting) && waiting > 0)) {
+    throw new CommandError(`--waiting: a number of replies, such as 1000 (got ${values.waiting})`);
+  }
+  const size = { ...(values.quick ? sizes.quick : sizes.full), ...(waiting ? { waiting } : {}) };
   const say = (line: string) => (values.json ? console.error(line) : console.log(line));
   const started = performance.now();
 
@@ -68,7 +75,8 @@ runCommand(async (teardown) => {
     const at = performance.now();
     say(`${name}…`);
     const result = await run();
-    say(`  ${name}: ${((performance.now() - at) / 1000).toFixed(0)} s`);
+    // Each part's figures as soon as they are known: a long run stopped later keeps them.
+    say(`  ${name}: ${((performance.now() - at) / 1000).toFixed(0)} s ${JSON.stringify(result)}`);
     return result;
   };
   const reply = await part(`${size.replies} auto replies and as many no-ops`, () =>

@@ -41,10 +41,9 @@ export async function benchMemory(bench: Bench, count: number): Promise<MemoryFi
     const workerRssMb = processRssMb(worker?.child.pid);
     const serverRssMb = bench.server.rssMb();
     const approving = performance.now();
-    await inBatches(handles, 50, async (handle) => {
-      await decideReply(handle, { kind: 'approve' });
-      await handle.result();
-    });
+    // Every decision first, then every result.
+    await inBatches(handles, 50, (handle) => decideReply(handle, { kind: 'approve' }));
+    await inBatches(handles, 200, (handle) => handle.result());
     const approveSeconds = (performance.now() - approving) / 1000;
     const targets = new Set(tweets.map((tweet) => tweet.id));
     const replies = (await sandboxTweets(bench.sandboxPort)).filter((t) => t.in_reply_to && targets.has(t.in_reply_to));
