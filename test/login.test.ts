@@ -178,7 +178,9 @@ describe('loginWorkflow', () => {
   test('the worker holding the login gone for good: a new code from the other worker, and the owner is told', async () => {
     const taskQueue = uniqueTaskQueue('login-lost');
     const holder = await startWorker(taskQueue, 'lost-a');
-    const handle = await startLogin(taskQueue, { codeTimeout: '10s' });
+    // Long enough for the second worker to start on a loaded machine; the loss is noticed by the step's own
+    // schedule-to-start timeout, well within it.
+    const handle = await startLogin(taskQueue, { codeTimeout: '30s' });
     await reach(handle, 'awaiting-code');
     const firstCode = await codeSent();
     await startWorker(taskQueue, 'lost-b');

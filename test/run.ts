@@ -31,9 +31,12 @@ function testFiles(dir: string): string[] {
   });
 }
 
-/** A file that uses the harness's server or sandbox: it imports the helpers that read their addresses. */
+/**
+ * A file for a lane: it uses the harness's server or sandbox (it imports the helpers that read their addresses), or
+ * starts the project's own processes (the bench's smoke test), which weigh as much as a lane's file.
+ */
 function needsTemporal(file: string): boolean {
-  return /from '\.\/helpers\/(temporal|sandbox|cli|session|workers)'/.test(readFileSync(file, 'utf8'));
+  return /from '\.\/helpers\/(temporal|sandbox|cli|session|workers|processes)'/.test(readFileSync(file, 'utf8'));
 }
 
 interface Outcome {
