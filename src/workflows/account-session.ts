@@ -142,8 +142,12 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
   async function needsLogin(failure: ApplicationFailure): Promise<void> {
     status.state = 'needs-login';
     status.connectedSince = undefined;
+    // A relogin may arrive while the owner is being alerted (the owner is quick, or the alert slow): it must count.
+    // Runs before this patch cleared it after the alert, and such a relogin was lost.
+    const keepRelogin = patched('session-relogin-during-alert');
+    if (keepRelogin) relogin = false;
     await alertOwner(accountId, `the Telegram session of account ${accountId} (log in again, then relogin)`, failure);
-    relogin = false;
+    if (!keepRelogin) relogin = false;
     await condition(() => relogin || stopped);
   }
 
