@@ -1,8 +1,7 @@
 import { controlCall, controlEndpoint, sandboxTweets } from '../../src/sandbox/sandbox';
 import { decideReply } from '../../src/temporal/decide-reply';
-import { startReply } from '../../src/temporal/start-reply';
 import type { Bench } from './context';
-import { awaitingApproval } from './replies';
+import { awaitingApproval, startOwnerReplies } from './replies';
 import { processRssMb } from './server';
 import { inBatches } from './stats';
 
@@ -28,14 +27,7 @@ export async function benchMemory(bench: Bench, count: number): Promise<MemoryFi
     const tweets = await bench.targetTweets(count, 'memory');
     const [worker] = await bench.workers(namespace, 1);
     const started = performance.now();
-    const handles = await inBatches(tweets, 100, async (tweet) => {
-      const { handle } = await startReply(client, bench.taskQueue, {
-        accountId: 'alice',
-        tweet: { ...tweet, authorUsername: 'benchfan' },
-        approval: 'owner',
-      });
-      return handle;
-    });
+    const handles = await startOwnerReplies(bench, client, tweets, 100);
     await awaitingApproval(client, count);
     const startSeconds = (performance.now() - started) / 1000;
     const workerRssMb = processRssMb(worker?.child.pid);

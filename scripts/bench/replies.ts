@@ -94,7 +94,23 @@ export async function benchOwnerReplies(
   const tweets = await bench.targetTweets(count, 'owner');
   const workers = await bench.workers(namespace, 1);
   const before = await bench.server.actions(namespace);
-  const handles = await inBatches(tweets, 50, async (tweet) => {
+  const handles = await startOwnerReplies(bench, client, tweets, 50);
+  await awaitingApproval(client, count);
+  await inBatches(handles, 50, (handle) => decideReply(handle, { kind: 'approve' }));
+  await Promise.all(handles.map((handle) => handle.result()));
+  const spent = actionsBetween(before, await bench.settledActions(namespace));
+  await bench.stop(workers);
+  return { actionsPerReply: ratio(spent.total, count), actionsByType: perUnit(spent.byType, count) };
+}
+
+/** Owner-approved replies (alice's) to `tweets`, started `concurrency` at a time. */
+export function startOwnerReplies(
+  bench: Bench,
+  client: Client,
+  tweets: { id: string; text: string }[],
+  concurrency: number,
+) {
+  return inBatches(tweets, concurrency, async (tweet) => {
     const { handle } = await startReply(client, bench.taskQueue, {
       accountId: 'alice',
       tweet: { ...tweet, authorUsername: 'benchfan' },
@@ -102,12 +118,6 @@ export async function benchOwnerReplies(
     });
     return handle;
   });
-  await awaitingApproval(client, count);
-  await inBatches(handles, 50, (handle) => decideReply(handle, { kind: 'approve' }));
-  await Promise.all(handles.map((handle) => handle.result()));
-  const spent = actionsBetween(before, await bench.settledActions(namespace));
-  await bench.stop(workers);
-  return { actionsPerReply: ratio(spent.total, count), actionsByType: perUnit(spent.byType, count) };
 }
 
 /** Waits, through visibility (which costs no action), until `count` replies wait for the owner. */
