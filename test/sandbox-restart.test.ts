@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import {
   postTargetTweet,
@@ -12,6 +11,7 @@ import {
 } from '../src/sandbox/sandbox';
 import type { SimulatedMessage } from '../src/sandbox/telegram/telegram-simulator';
 import { startControlBot } from '../src/temporal/start-control-bot';
+import { freeBasePort } from '../scripts/free-ports';
 import { startReply } from '../src/temporal/start-reply';
 import { workflowIds } from '../src/workflows/contracts';
 import { sandboxCall } from './helpers/sandbox';
@@ -25,7 +25,12 @@ import { sandboxWorkers } from './helpers/workers';
  * keep (the X certificate the worker trusts, Convex's documents, the account store) is kept.
  */
 const launch = sandboxWorkers();
-const port = randomInt(41_000, 59_000);
+// Below the ephemeral range, where other processes' connections take their local ports, and free when chosen; the
+// same ports again when the sandbox restarts.
+let port = 0;
+before(async () => {
+  port = await freeBasePort();
+});
 let sandbox: RunningSandbox | undefined;
 let client: Client;
 
