@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities } from '../src/activities';
+import type { Activities, ReplyActivities } from '../src/activities';
 import { ownerOutboxDeps } from '../src/temporal/owner-outbox';
+import { replyWorkflowV2 } from '../src/workflows';
 import { workflowIds, type OwnerNotice } from '../src/workflows/contracts';
 import { ownerOutboxStatusQuery } from '../src/workflows/messages';
 import { approvalsOneByOne, nextOwnerMessage } from '../src/workflows/owner-digest';
-import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
+import { closeTestClient, eventually, testClient, uniqueId, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 after(closeTestClient);
 
@@ -136,5 +137,51 @@ describe('the owner outbox on a real dev server', () => {
       'one key per message',
     );
     assert.equal(located, 2, 'asked where the session is once at first, once after it moved');
+  });
+
+  test('replies hand their notices over with their own signal while the outbox runs; it waits without a timer', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('outbox');
+    const sent: string[] = [];
+    let handedOverByActivity = 0;
+    const { queue } = ownerOutboxDeps(client, taskQueue);
+    const activities: ReplyActivities & Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
+      generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}`, attempt: 1 }),
+      postReply: async ({ inReplyToTweetId }) => ({ replyTweetId: `9${inReplyToTweetId}`, attempt: 1 }),
+      recordReply: async () => undefined,
+      // As the real activity does (src/activities/telegram.ts): a signal-with-start, under the key it is given.
+      async notifyOwner({ accountId, text, kind = 'notice', ref, key }) {
+        handedOverByActivity += 1;
+        await queue({ key: key ?? 'no key', accountId, text, kind, ...(ref ? { ref } : {}) });
+      },
+      locateControlBot: async () => ({}),
+      sendOwnerMessage: async ({ text }) => void sent.push(text),
+    };
+    const reply = (tweetId: string) =>
+      client.workflow.execute(replyWorkflowV2, {
+        taskQueue,
+        workflowId: uniqueId(`reply:alice:${tweetId}`),
+        args: [{ accountId: 'alice', tweet: { id: tweetId, text: 'hi', authorUsername: 'bob' }, approval: 'auto' }],
+      });
+    const told = (tweetId: string) => sent.filter((text) => text.includes(`tweet ${tweetId}:`)).length;
+    const outbox = client.workflow.getHandle(workflowIds.ownerOutbox(taskQueue));
+    await withWorker({ taskQueue, activities }, async () => {
+      // No outbox runs yet: the reply's signal finds none, and the activity's signal-with-start starts it.
+      await reply('2001');
+      await eventually('the first notice sent', async () => told('2001') === 1);
+      assert.equal(handedOverByActivity, 1);
+      // Now it runs: three more replies signal it themselves.
+      await Promise.all(['2002', '2003', '2004'].map(reply));
+      await eventually('their notices sent', async () => ['2002', '2003', '2004'].every((id) => told(id) === 1));
+      assert.equal(handedOverByActivity, 1, 'no activity for a hand-over while the outbox runs');
+      // Idle, it is still running and holds no timer: every timer it started has fired or been cancelled.
+      await eventually('the outbox idle', async () => (await outbox.query(ownerOutboxStatusQuery)).pending === 0);
+      const events = (await outbox.fetchHistory()).events ?? [];
+      const count = (type: string) => events.filter((event) => String(event.eventType).endsWith(type)).length;
+      assert.equal(count('TIMER_STARTED'), count('TIMER_FIRED') + count('TIMER_CANCELED'), 'no timer outstanding');
+      assert.equal((await outbox.describe()).status.name, 'RUNNING');
+      await outbox.terminate('test over');
+    });
+    assert.equal(told('2001'), 1, 'the first notice told once');
   });
 });

@@ -3,6 +3,7 @@ import { controlCall, controlEndpoint } from '../../src/sandbox/sandbox';
 import { decideReply } from '../../src/temporal/decide-reply';
 import { startReply } from '../../src/temporal/start-reply';
 import { stageKey } from '../../src/workflows/search-attributes';
+import { replyTypeTerm } from '../../src/workflows/workflow-types';
 import type { Bench } from './context';
 import { actionsBetween } from './server';
 import { inBatches, ratio, runFigures, type RunFigures } from './stats';
@@ -122,7 +123,7 @@ export function startOwnerReplies(
 
 /** Waits, through visibility (which costs no action), until `count` replies wait for the owner. */
 export async function awaitingApproval(client: Client, count: number, timeoutMs = 30 * 60_000): Promise<void> {
-  const query = `WorkflowType="replyWorkflow" AND ExecutionStatus="Running" AND ${stageKey.name}="awaiting-approval"`;
+  const query = `${replyTypeTerm} AND ExecutionStatus="Running" AND ${stageKey.name}="awaiting-approval"`;
   const deadline = Date.now() + timeoutMs;
   while ((await client.workflow.count(query)).count < count) {
     if (Date.now() > deadline) throw new Error(`fewer than ${count} replies awaited approval within ${timeoutMs} ms`);

@@ -33,16 +33,19 @@ export function createTelegramActivities(deps: {
   return {
     /**
      * A notice, alert or approval request for the owner: queued in the owner's outbox, which alone sends into the
-     * owner's chat, at Telegram's pace. Its key is this activity's, so a retried hand-over is dropped there.
+     * owner's chat, at Telegram's pace. Its key is the one given (a workflow that signals the outbox itself falls back
+     * here with it), else this activity's: a repeated hand-over is dropped there.
      */
     async notifyOwner(request: {
       accountId: string;
       text: string;
       kind?: OwnerNotice['kind'];
       ref?: string;
+      key?: string;
     }): Promise<void> {
       const { accountId, text, kind = 'notice', ref } = request;
-      const notice: OwnerNotice = { key: sendKey() ?? `${accountId}:${Date.now()}`, accountId, text, kind };
+      const key = request.key ?? sendKey() ?? `${accountId}:${Date.now()}`;
+      const notice: OwnerNotice = { key, accountId, text, kind };
       try {
         await outbox.queue(ref ? { ...notice, ref } : notice);
       } catch (err) {

@@ -6,9 +6,10 @@ import type { Config } from '../config';
 import { connectClient } from '../temporal/connection';
 import { DecisionRefused, decideReply } from '../temporal/decide-reply';
 import { startReply } from '../temporal/start-reply';
-import { type replyWorkflow } from '../workflows';
+import { type replyWorkflowV2 } from '../workflows';
 import { pauseSignal, replyStages, resumeSignal, statusQuery, type DraftDecision } from '../workflows/messages';
 import { accountIdKey, stageKey } from '../workflows/search-attributes';
+import { replyTypeTerm } from '../workflows/workflow-types';
 import {
   accountId,
   action,
@@ -131,7 +132,7 @@ function oneLine(workflowId: string) {
 
 async function status(options: z.infer<typeof oneReply> & { json: boolean }, config: Config): Promise<void> {
   const [workflowId] = options.positionals;
-  const handle = (await connectClient(config.temporal)).workflow.getHandle<typeof replyWorkflow>(workflowId);
+  const handle = (await connectClient(config.temporal)).workflow.getHandle<typeof replyWorkflowV2>(workflowId);
   const description = await handle.describe();
   const view = description.status.name === 'RUNNING' ? await handle.query(statusQuery) : undefined;
   const result = description.status.name === 'COMPLETED' ? await handle.result() : undefined;
@@ -175,7 +176,7 @@ const listOptions = z.object({
 
 async function list(options: z.infer<typeof listOptions>, config: Config): Promise<void> {
   const query = [
-    'WorkflowType="replyWorkflow"',
+    replyTypeTerm,
     options.all ? undefined : 'ExecutionStatus="Running"',
     options.account ? `AccountId="${options.account}"` : undefined,
     options.stage ? `Stage="${options.stage}"` : undefined,

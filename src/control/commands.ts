@@ -4,6 +4,7 @@ import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { NotADeadLetter, retryDeadLetter } from '../temporal/dead-letters';
 import { DecisionRefused, decideReply } from '../temporal/decide-reply';
 import { workflowIds } from '../workflows/contracts';
+import { replyTypeTerm } from '../workflows/workflow-types';
 import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
 import {
   chatInterruptSignal,
@@ -157,7 +158,7 @@ async function list(client: Client, query: string, limit = 20): Promise<string[]
   return ids.sort();
 }
 
-const pendingQuery = 'WorkflowType="replyWorkflow" AND ExecutionStatus="Running" AND Stage="awaiting-approval"';
+const pendingQuery = `${replyTypeTerm} AND ExecutionStatus="Running" AND Stage="awaiting-approval"`;
 
 async function status(client: Client): Promise<string> {
   const lines: string[] = [];

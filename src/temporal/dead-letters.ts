@@ -1,6 +1,7 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, arrayFromPayloads } from '@temporalio/common';
 import { accountIdKey, stageKey } from '../workflows/search-attributes';
+import { currentWorkflowType, replyTypes } from '../workflows/workflow-types';
 
 /**
  * Dead letters are failed workflows (README, "When something fails"): found by a visibility query, explained by their failure (whose type
@@ -68,7 +69,9 @@ export async function retryDeadLetter(client: Client, workflowId: string): Promi
     // The new run follows one that may have posted: it must not skip reading X first (ReplyInput.firstRun).
     (arg) => (arg && typeof arg === 'object' && 'firstRun' in arg ? { ...arg, firstRun: undefined } : arg),
   );
-  const next = await client.workflow.start(dead.workflowType, {
+  // A new run takes its workflow's current shape: a reply's first type is kept only for the runs it started.
+  const workflowType = currentWorkflowType(dead.workflowType);
+  const next = await client.workflow.start(workflowType, {
     workflowId,
     taskQueue: description.taskQueue,
     args,
@@ -76,7 +79,7 @@ export async function retryDeadLetter(client: Client, workflowId: string): Promi
     typedSearchAttributes: [
       ...(dead.accountId ? [{ key: accountIdKey, value: dead.accountId }] : []),
       // A reply lists its first stage from the start (src/workflows/reply.ts).
-      ...(dead.workflowType === 'replyWorkflow' ? [{ key: stageKey, value: 'drafting' }] : []),
+      ...(replyTypes.some((type) => type === workflowType) ? [{ key: stageKey, value: 'drafting' }] : []),
     ],
   });
   return { runId: next.firstExecutionRunId };

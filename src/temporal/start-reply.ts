@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { replyWorkflow } from '../workflows';
+import { replyWorkflowV2 } from '../workflows';
 import { workflowIds, type ReplyInput } from '../workflows/contracts';
 import { accountIdKey, stageKey } from '../workflows/search-attributes';
 import { startOnce } from './start-once';
@@ -13,7 +13,7 @@ export async function startReply(
   client: Client,
   taskQueue: string,
   input: ReplyInput,
-): Promise<{ handle: WorkflowHandle<typeof replyWorkflow>; started: boolean }> {
+): Promise<{ handle: WorkflowHandle<typeof replyWorkflowV2>; started: boolean }> {
   const workflowId = workflowIds.reply(input.accountId, input.tweet.id);
   // No run of this id yet (describe costs no action): its first post attempt need not read X for an earlier post.
   const firstRun = await client.workflow
@@ -26,7 +26,7 @@ export async function startReply(
         throw err;
       },
     );
-  return startOnce(client, replyWorkflow, {
+  return startOnce(client, replyWorkflowV2, {
     taskQueue,
     workflowId,
     args: [{ ...input, ...(firstRun ? { firstRun: true as const } : {}) }],

@@ -143,6 +143,8 @@ export interface OwnerOutboxInput {
   pending?: OwnerNotice[];
   seen?: string[];
   counts?: { sent: number; merged: number; undelivered: number };
+  /** When the last message went out (epoch ms), so the next keeps the gap across a continue-as-new. */
+  lastSentAt?: number;
 }
 
 /** The control bot's account id: its session is kept in the account store under it, like an account's. */

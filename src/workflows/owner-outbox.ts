@@ -1,4 +1,13 @@
-import { condition, continueAsNew, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { OwnerNotice, OwnerOutboxInput } from './contracts';
 import { deadLetter } from './dead-letter';
@@ -15,7 +24,8 @@ const { locateControlBot } = proxyActivities<Activities>(policies.liveSessionLoc
  * that, so the control bot's own answers in the chat still pass, and what arrives meanwhile merges into one message.
  */
 const gap = '1500ms';
-/** With nothing to send for this long the outbox ends; the next notice starts it again. */
+const gapMs = 1500;
+/** Runs before outbox-long-lived: with nothing to send for this long the outbox ended; the next notice started it. */
 const idleFor = '5m';
 /** Keys of notices already taken, so a hand-over repeated after a lost answer is dropped. */
 const keysKept = 2000;
@@ -48,7 +58,20 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
   let sending = 0; // notices of the message going out: still waiting, as far as the owner knows
   setHandler(ownerOutboxStatusQuery, () => ({ pending: pending.length + sending, ...counts, lastError }));
 
-  while (await condition(() => pending.length > 0, idleFor)) {
+  // Since this patch the outbox waits for work without a timer and paces its sends with one only when a message
+  // follows the last within the gap: a timer is a billed action, and a workflow waiting on a signal costs none. It
+  // no longer ends when idle, so a reply's own signal finds it (src/workflows/owner-notice.ts).
+  const longLived = patched('outbox-long-lived');
+  let lastSentAt = input.lastSentAt;
+  const next = async () => {
+    if (!longLived) return await condition(() => pending.length > 0, idleFor);
+    await condition(() => pending.length > 0);
+    const wait = lastSentAt === undefined ? 0 : lastSentAt + gapMs - Date.now();
+    if (wait > 0) await sleep(wait); // what arrives meanwhile joins the message
+    return true;
+  };
+
+  while (await next()) {
     const message = nextOwnerMessage(pending)!;
     for (const notice of message.notices) pending.splice(pending.indexOf(notice), 1);
     sending = message.notices.length;
@@ -70,9 +93,15 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
       });
     }
     sending = 0;
-    await sleep(gap);
+    if (longLived) lastSentAt = Date.now();
+    else await sleep(gap);
     if (workflowInfo().historyLength >= maxHistory || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof ownerOutboxWorkflow>({ pending, seen, counts });
+      await continueAsNew<typeof ownerOutboxWorkflow>({
+        pending,
+        seen,
+        counts,
+        ...(lastSentAt === undefined ? {} : { lastSentAt }),
+      });
     }
   }
 

@@ -28,6 +28,7 @@ import {
   type ReplyStage,
   type ReplyStatusView,
 } from './messages';
+import { handToOutbox } from './owner-notice';
 import { policies } from './policies';
 import { stageKey } from './search-attributes';
 
@@ -41,14 +42,62 @@ const maxDrafts = 3;
 
 type Decision = { kind: 'approve'; text?: string } | { kind: 'reject'; reason?: string };
 
+/**
+ * What differs between the histories a reply's run may have. Each `patched()` a run meets is a marker and an upsert of
+ * `TemporalChangeVersion`: two billed actions per run, for as long as the patch stays in the code. So the patches
+ * stop at the type they were made for: runs of `replyWorkflow` (the type that shipped first) meet them as they did,
+ * while `replyWorkflowV2` starts with all of them applied and meets none; new runs start as V2 (workflow-types.ts).
+ */
+interface ReplyShape {
+  /** `Stage` is upserted only on entering awaiting-approval and leaving it; else at every stage. */
+  stageWhenListed: () => boolean;
+  /** A cancellation tells the owner; else it ends the run as it comes. */
+  cancelNotifies: () => boolean;
+  /** A dead letter alerts the owner. */
+  deadLetterAlert: () => boolean;
+  /** X refusing the text as a duplicate asks the model for other words; else it is a dead letter. */
+  redraftDuplicate: () => boolean;
+  /** The outcome's notice never fails the reply (and names its kind and the reply); else its failure does. */
+  outcomeNoticeNeverFails: () => boolean;
+  /** How a message for the owner reaches the outbox. */
+  tellOwner: (notice: { accountId: string; text: string; kind: 'approval' | 'notice'; key: string }) => Promise<void>;
+}
+
+const shippedShape: ReplyShape = {
+  stageWhenListed: () => patched('reply-stage-when-listed'),
+  cancelNotifies: () => patched('reply-cancel-notifies'),
+  deadLetterAlert: () => patched('reply-dead-letter-alert'),
+  redraftDuplicate: () => patched('reply-redraft-duplicate'),
+  outcomeNoticeNeverFails: () => patched('reply-outcome-notice-never-fails'),
+  tellOwner: async ({ accountId, text, kind }) => {
+    await notifyOwner({ accountId, text, kind, ref: workflowInfo().workflowId });
+  },
+};
+
+const currentShape: ReplyShape = {
+  stageWhenListed: () => true,
+  cancelNotifies: () => true,
+  deadLetterAlert: () => true,
+  redraftDuplicate: () => true,
+  outcomeNoticeNeverFails: () => true,
+  // The workflow's own signal (one action), not an activity's signal-with-start (two).
+  tellOwner: (notice) => handToOutbox({ ...notice, ref: workflowInfo().workflowId }),
+};
+
 /** One tweet worth answering becomes one reply: draft, (owner approval), post on X, record, report. */
-export async function replyWorkflow({
-  accountId,
-  tweet,
-  approval,
-  approvalTimeout,
-  firstRun,
-}: ReplyInput): Promise<ReplyResult> {
+export async function replyWorkflowV2(input: ReplyInput): Promise<ReplyResult> {
+  return await reply(input, currentShape);
+}
+
+/** The reply as it shipped first: runs started before replyWorkflowV2 existed (and their replays) go on as they were. */
+export async function replyWorkflow(input: ReplyInput): Promise<ReplyResult> {
+  return await reply(input, shippedShape);
+}
+
+async function reply(
+  { accountId, tweet, approval, approvalTimeout, firstRun }: ReplyInput,
+  shape: ReplyShape,
+): Promise<ReplyResult> {
   const status: ReplyStatusView = { stage: 'drafting', paused: false, attempts: 0 };
   let decision: Decision | undefined;
   setHandler(statusQuery, () => status);
@@ -83,7 +132,7 @@ export async function replyWorkflow({
   // billed action, so runs since this patch set only what a listing needs: `drafting` comes with the start (set by
   // the starter), then the entry into awaiting-approval and the stage after it; a closed run's status says it is
   // done. The query (`reply status`) always has the stage. Runs before it upserted every stage.
-  const stageWhenListed = patched('reply-stage-when-listed');
+  const stageWhenListed = shape.stageWhenListed();
   let listed: ReplyStage = 'drafting';
   const enter = async (stage: ReplyStage) => {
     status.stage = stage;
@@ -108,7 +157,12 @@ export async function replyWorkflow({
       if (approval === 'owner') {
         await enter('awaiting-approval');
         const request = approvalRequest(tweet.authorUsername, text, workflowInfo().workflowId, refused.at(-1));
-        await notifyOwner({ accountId, text: request, kind: 'approval', ref: workflowInfo().workflowId });
+        await shape.tellOwner({
+          accountId,
+          text: request,
+          kind: 'approval',
+          key: noticeKey(`approval-${refused.length}`),
+        });
         const answer = await decided(approvalTimeout ?? '24h');
         if (!answer) {
           return await finish('expired', `The draft for tweet ${tweet.id} expired without a decision.`);
@@ -136,8 +190,8 @@ export async function replyWorkflow({
       if (refused.length >= maxDrafts) throw duplicateEveryTime(tweet.id, refused.length);
     }
   } catch (err) {
-    // Shipped histories end without these steps: patched() keeps them replaying as they were recorded.
-    if (isCancellation(err) && patched('reply-cancel-notifies')) {
+    // Histories recorded before these steps end without them: the shape keeps them replaying as they were recorded.
+    if (isCancellation(err) && shape.cancelNotifies()) {
       // The workflow is being cancelled: what is left must run anyway, in a scope the cancellation cannot reach.
       return await CancellationScope.nonCancellable(() =>
         finish('cancelled', `Cancelled the reply to tweet ${tweet.id} at stage ${status.stage}.`),
@@ -146,7 +200,7 @@ export async function replyWorkflow({
     const failure = deadLetter(err);
     status.lastError = failure.message;
     log.error('reply failed', { accountId, tweetId: tweet.id, category: failure.type, error: failure.message });
-    if (patched('reply-dead-letter-alert')) {
+    if (shape.deadLetterAlert()) {
       await alertOwner(
         accountId,
         `the reply to tweet ${tweet.id} (account ${accountId}, stage ${status.stage})`,
@@ -162,7 +216,7 @@ export async function replyWorkflow({
       // A retried attempt, or a run after another, reads X first: an earlier one may have posted.
       return await postReply({ accountId, inReplyToTweetId: tweet.id, text, earlierMayHavePosted: !firstRun });
     } catch (err) {
-      if (isDuplicateContent(err) && patched('reply-redraft-duplicate')) return undefined;
+      if (isDuplicateContent(err) && shape.redraftDuplicate()) return undefined;
       throw err;
     }
   }
@@ -179,7 +233,7 @@ export async function replyWorkflow({
   ): Promise<ReplyResult> {
     if (outcome === 'cancelled') status.stage = 'notifying';
     else await enter('notifying');
-    const notified = patched('reply-outcome-notice-never-fails')
+    const notified = shape.outcomeNoticeNeverFails()
       ? await tellOutcome(report)
       : (await notifyOwner({ accountId, text: report }), true);
     status.stage = 'done';
@@ -195,7 +249,7 @@ export async function replyWorkflow({
    */
   async function tellOutcome(report: string): Promise<boolean> {
     try {
-      await notifyOwner({ accountId, text: report, kind: 'notice', ref: workflowInfo().workflowId });
+      await shape.tellOwner({ accountId, text: report, kind: 'notice', key: noticeKey('outcome') });
       return true;
     } catch (err) {
       const failure = deadLetter(err);
@@ -209,6 +263,12 @@ export async function replyWorkflow({
       return false;
     }
   }
+}
+
+/** A message's key for the outbox: the same on a replay and on the hand-over's fallback, so a repeat is dropped. */
+function noticeKey(what: string): string {
+  const { workflowId, runId } = workflowInfo();
+  return `${workflowId}/${runId}/${what}`;
 }
 
 function decisionRefused(why: string): ApplicationFailure {

@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { workflowIds, type Tweet, type WatchInput, type WatchResult } from './contracts';
 import { policies } from './policies';
-import { replyWorkflow } from './reply';
+import { replyWorkflow, replyWorkflowV2 } from './reply';
 import { accountIdKey, stageKey } from './search-attributes';
 
 const { recentTweets } = proxyActivities<Activities>(policies.xApi);
@@ -38,7 +38,9 @@ export async function watchTweetsWorkflow({
 
   async function startReply(tweet: Tweet): Promise<boolean> {
     try {
-      await startChild(replyWorkflow, {
+      // Polls since the patch start the current reply type (reply.ts says why there are two). Asked only by a poll
+      // that starts a reply, so a poll with nothing new pays no marker.
+      await startChild(patched('watch-starts-reply-v2') ? replyWorkflowV2 : replyWorkflow, {
         workflowId: workflowIds.reply(accountId, tweet.id),
         // Never an earlier run (the id is never reused here): its first post attempt need not read X first.
         args: [{ accountId, tweet, approval, approvalTimeout, firstRun: true }],

@@ -12,7 +12,9 @@ import {
   accountSessionWorkflow,
   chatWorkflow,
   loginWorkflow,
+  ownerOutboxWorkflow,
   replyWorkflow,
+  replyWorkflowV2,
   syncMessageWorkflow,
   watchTweetsWorkflow,
 } from '../../src/workflows';
@@ -46,6 +48,10 @@ type Scenario = {
   refuseNotice?: boolean;
   /** Posts X refuses as duplicate content before it takes one (reply-redraft-duplicate). */
   duplicates?: number;
+  /** replyWorkflowV2, the type without patches; else replyWorkflow. */
+  v2?: boolean;
+  /** The owner's outbox runs, so the reply's own signal reaches it; else the hand-over falls back to the activity. */
+  outbox?: boolean;
 };
 
 const tweet = (id: string) => ({ id, text: 'Is Temporal durable?', authorUsername: 'bob' });
@@ -98,6 +104,25 @@ const scenarios: Scenario[] = [
     name: 'reply-owner-stage-when-listed',
     input: { accountId: 'bob', tweet: tweet('1014'), approval: 'owner', firstRun: true },
   },
+  // replyWorkflowV2: every patch applied, no marker; notices signalled to the outbox, or handed over where none runs.
+  {
+    name: 'reply-v2-auto-posted',
+    input: { accountId: 'alice', tweet: tweet('1015'), approval: 'auto', firstRun: true },
+    v2: true,
+    outbox: true,
+  },
+  {
+    name: 'reply-v2-owner-approved',
+    input: { accountId: 'bob', tweet: tweet('1016'), approval: 'owner', firstRun: true },
+    v2: true,
+  },
+  {
+    name: 'reply-v2-dead-letter',
+    input: { accountId: 'alice', tweet: tweet('1017'), approval: 'auto', firstRun: true },
+    v2: true,
+    outbox: true,
+    failPost: true,
+  },
 ];
 
 async function run(): Promise<void> {
@@ -136,15 +161,26 @@ async function run(): Promise<void> {
         },
         recordReply: async () => undefined,
       };
+      const outbox: Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
+        sendOwnerMessage: async () => undefined,
+        locateControlBot: async () => ({}),
+      };
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue,
         workflowsPath: require.resolve('../../src/workflows'),
-        activities,
+        activities: { ...activities, ...outbox },
       });
       const workflowId = `reply:${scenario.input.accountId}:${scenario.input.tweet.id}`;
       await worker.runUntil(async () => {
-        const handle = await env.client.workflow.start(replyWorkflow, {
+        if (scenario.outbox) {
+          await env.client.workflow.start(ownerOutboxWorkflow, {
+            taskQueue,
+            workflowId: `owner-outbox:${taskQueue}`,
+            args: [{}],
+          });
+        }
+        const handle = await env.client.workflow.start(scenario.v2 ? replyWorkflowV2 : replyWorkflow, {
           taskQueue,
           workflowId,
           args: [scenario.input],
@@ -157,7 +193,7 @@ async function run(): Promise<void> {
         if (scenario.name === 'reply-owner-approved-by-update') {
           await handle.executeUpdate(approveDraftUpdate, { args: [{ text: 'edited by update' }] });
         }
-        if (scenario.name === 'reply-owner-stage-when-listed')
+        if (scenario.name === 'reply-owner-stage-when-listed' || scenario.name === 'reply-v2-owner-approved')
           await handle.executeUpdate(approveDraftUpdate, { args: [{}] });
         if (scenario.name === 'reply-owner-redrafted') {
           await handle.signal(approveSignal, {});
@@ -178,7 +214,10 @@ async function run(): Promise<void> {
         console.log(`recorded ${path}`);
       });
     }
-    if (overwrite || !existsSync(join(__dirname, 'watch-new-tweets.json'))) await recordWatch(env, cli);
+    // The second since watch-starts-reply-v2: its replies start as replyWorkflowV2.
+    for (const name of ['watch-new-tweets', 'watch-new-tweets-v2'] as const) {
+      if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordWatch(env, cli, name);
+    }
     if (overwrite || !existsSync(join(__dirname, 'sync-stored.json'))) await recordSync(env, cli);
     for (const name of ['chat-answered', 'chat-interrupted', 'chat-answered-over-session'] as const) {
       if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordChat(env, cli, name);
@@ -195,8 +234,8 @@ async function run(): Promise<void> {
 }
 
 /** One watch poll: a cursor, two new tweets, two reply workflows started (which the recording leaves running). */
-async function recordWatch(env: TestWorkflowEnvironment, cli: string): Promise<void> {
-  const taskQueue = 'record-watch';
+async function recordWatch(env: TestWorkflowEnvironment, cli: string, name: string): Promise<void> {
+  const taskQueue = `record-${name}`;
   const activities: Pick<Activities, 'watchCursor' | 'recentTweets' | 'advanceWatchCursor'> & ReplyActivities = {
     watchCursor: async () => '100',
     recentTweets: async () => ({
@@ -218,7 +257,7 @@ async function recordWatch(env: TestWorkflowEnvironment, cli: string): Promise<v
     workflowsPath: require.resolve('../../src/workflows'),
     activities,
   });
-  const workflowId = 'watch:alice-recorded';
+  const workflowId = `watch:alice-recorded-${name}`;
   await worker.runUntil(
     env.client.workflow.execute(watchTweetsWorkflow, {
       taskQueue,
@@ -226,7 +265,7 @@ async function recordWatch(env: TestWorkflowEnvironment, cli: string): Promise<v
       args: [{ accountId: 'alice', usernames: ['nasa'], approval: 'auto' }],
     }),
   );
-  const path = join(__dirname, 'watch-new-tweets.json');
+  const path = join(__dirname, `${name}.json`);
   writeFileSync(
     path,
     execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
