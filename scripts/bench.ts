@@ -149,6 +149,7 @@ runCommand(async (teardown) => {
     },
     memory: {
       workerRssMb: memory.workerRssMb,
+      workerIdleRssMb: memory.workerIdleRssMb,
       serverRssMb: memory.serverRssMb,
       waiting: memory.waiting,
       postedOnce: memory.postedOnce,
@@ -181,7 +182,7 @@ function table(f: {
     idleControlBotHour: number;
   };
   recovery: { replyP99AddedMs: number; sessionFailoverMs: number };
-  memory: { workerRssMb: number; serverRssMb: number; waiting: number; postedOnce: boolean };
+  memory: { workerRssMb: number; workerIdleRssMb: number; serverRssMb: number; waiting: number; postedOnce: boolean };
 }): string {
   const rows: [string, string, string][] = [
     [
@@ -205,7 +206,7 @@ function table(f: {
     ['killed worker: session connected elsewhere', `${f.recovery.sessionFailoverMs} ms`, '≤ 45 s'],
     [
       `${f.memory.waiting} waiting replies: worker RSS`,
-      `${f.memory.workerRssMb} MB (server ${f.memory.serverRssMb} MB; all posted once: ${f.memory.postedOnce})`,
+      `${f.memory.workerRssMb} MB (idle ${f.memory.workerIdleRssMb} MB; server ${f.memory.serverRssMb} MB; all posted once: ${f.memory.postedOnce})`,
       '≤ 300 MB',
     ],
   ];

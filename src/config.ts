@@ -88,6 +88,14 @@ const envSchema = z.object({
   ),
   STEADFAST_ACCOUNT_STORE: z.preprocess(unset, z.string().trim().default('.steadfast/accounts.json')),
   STEADFAST_WORKFLOW_BUNDLE: text(),
+  STEADFAST_WORKFLOW_CACHE: z.preprocess(
+    unset,
+    z.coerce
+      .number({ message: 'expected a number of workflows, such as 500' })
+      .int({ message: 'expected a whole number of workflows, such as 500' })
+      .min(2, { message: 'expected at least 2 workflows' })
+      .default(500),
+  ),
   STEADFAST_OWNER_TELEGRAM_ID: z.preprocess(
     unset,
     z.string().regex(/^\d+$/, { message: 'expected a numeric Telegram user id' }).default('1000'),
@@ -156,6 +164,11 @@ export interface Config {
   workerId: string;
   /** A workflow bundle made beforehand (scripts/bundle-workflows.ts): the worker starts without bundling. */
   workflowBundle: string | undefined;
+  /**
+   * How many workflows a worker keeps in memory between their tasks. One that is not is replayed from its history on
+   * its next task (which costs no billed action): a reply waiting a day for its owner needs no place in memory.
+   */
+  workflowCache: number;
   ownerTelegramId: string;
   /** Who may command the control bot (default: the owner). */
   adminTelegramIds: string[];
@@ -200,6 +213,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     workerId: env.STEADFAST_WORKER_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-'),
     workflowBundle: env.STEADFAST_WORKFLOW_BUNDLE,
+    workflowCache: env.STEADFAST_WORKFLOW_CACHE,
     ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID,
     adminTelegramIds: (env.STEADFAST_ADMIN_TELEGRAM_IDS ?? env.STEADFAST_OWNER_TELEGRAM_ID)
       .split(',')

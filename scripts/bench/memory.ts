@@ -8,6 +8,8 @@ import { inBatches } from './stats';
 export interface MemoryFigures {
   waiting: number;
   workerRssMb: number;
+  /** The worker's RSS once it polls, before the replies: what the waiting replies add is the difference. */
+  workerIdleRssMb: number;
   serverRssMb: number;
   postedOnce: boolean;
   seconds: { start: number; approveAndPost: number };
@@ -26,6 +28,8 @@ export async function benchMemory(bench: Bench, count: number): Promise<MemoryFi
   try {
     const tweets = await bench.targetTweets(count, 'memory');
     const [worker] = await bench.workers(namespace, 1);
+    await new Promise((resolve) => setTimeout(resolve, 5_000)); // its start-up settled
+    const workerIdleRssMb = processRssMb(worker?.child.pid);
     const started = performance.now();
     const handles = await startOwnerReplies(bench, client, tweets, 100);
     await awaitingApproval(client, count);
@@ -44,6 +48,7 @@ export async function benchMemory(bench: Bench, count: number): Promise<MemoryFi
     return {
       waiting: count,
       workerRssMb,
+      workerIdleRssMb,
       serverRssMb,
       postedOnce,
       seconds: { start: Math.round(startSeconds), approveAndPost: Math.round(approveSeconds) },

@@ -2,6 +2,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, arrayFromPayloads } from '@temporalio/common';
 import { accountIdKey, stageKey } from '../workflows/search-attributes';
 import { currentWorkflowType, replyTypes } from '../workflows/workflow-types';
+import { replyTaskTimeout } from '../workflows/policies';
 
 /**
  * Dead letters are failed workflows (README, "When something fails"): found by a visibility query, explained by their failure (whose type
@@ -76,6 +77,7 @@ export async function retryDeadLetter(client: Client, workflowId: string): Promi
     taskQueue: description.taskQueue,
     args,
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    ...(replyTypes.some((type) => type === workflowType) ? { workflowTaskTimeout: replyTaskTimeout } : {}),
     typedSearchAttributes: [
       ...(dead.accountId ? [{ key: accountIdKey, value: dead.accountId }] : []),
       // A reply lists its first stage from the start (src/workflows/reply.ts).

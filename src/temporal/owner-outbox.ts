@@ -3,6 +3,7 @@ import type { OwnerOutboxDeps } from '../activities/telegram';
 import { ownerOutboxWorkflow } from '../workflows';
 import { workflowIds } from '../workflows/contracts';
 import { ownerNoticeSignal } from '../workflows/messages';
+import { startOnce } from './start-once';
 
 /**
  * Hands notices to the deployment's owner outbox (one per task queue), starting it when none runs: a signal-with-start
@@ -20,4 +21,18 @@ export function ownerOutboxDeps(client: Client, taskQueue: string): OwnerOutboxD
       });
     },
   };
+}
+
+/**
+ * Starts the deployment's owner outbox unless it runs (every worker asks at start; one start at most). A running outbox
+ * is what a reply's own signal finds (src/workflows/owner-notice.ts): without it, a burst's first notices would each
+ * fall back to an activity's signal-with-start.
+ */
+export async function ensureOwnerOutbox(client: Client, taskQueue: string): Promise<boolean> {
+  const { started } = await startOnce(client, ownerOutboxWorkflow, {
+    workflowId: workflowIds.ownerOutbox(taskQueue),
+    taskQueue,
+    args: [{}],
+  });
+  return started;
 }

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { replyWorkflowV2 } from '../workflows';
 import { workflowIds, type ReplyInput } from '../workflows/contracts';
+import { replyTaskTimeout } from '../workflows/policies';
 import { accountIdKey, stageKey } from '../workflows/search-attributes';
 import { startOnce } from './start-once';
 
@@ -31,6 +32,7 @@ export async function startReply(
     workflowId,
     args: [{ ...input, ...(firstRun ? { firstRun: true as const } : {}) }],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    workflowTaskTimeout: replyTaskTimeout,
     // Its first stage comes with the start, at no extra action (the workflow upserts only what listings need).
     typedSearchAttributes: [
       { key: accountIdKey, value: input.accountId },

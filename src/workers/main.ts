@@ -7,6 +7,7 @@ import { connectClient, connectionOptions } from '../temporal/connection';
 import { liveSessionHosts } from '../temporal/live-session-hosts';
 import { ownerOutboxDeps } from '../temporal/owner-outbox';
 import { sessionDeps } from '../temporal/session-deps';
+import { ensureOwnerOutbox } from '../temporal/owner-outbox';
 import { startControlBot } from '../temporal/start-control-bot';
 import { createLoginWorker, loginTaskQueueOf } from './login-worker';
 import { SandboxNotRunning, selectServices } from './services';
@@ -48,6 +49,7 @@ async function run(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       shutdownGraceTime: config.shutdownGraceTime,
       workflowBundlePath: config.workflowBundle,
+      maxCachedWorkflows: config.workflowCache,
     }),
   );
   const loginWorker = await createLoginWorker({
@@ -58,9 +60,11 @@ async function run(): Promise<void> {
 
   // One control bot for the deployment: the first worker starts its workflow, the others find it running.
   const startedBot = config.controlBot && (await startControlBot(client, config.temporal.taskQueue));
+  const startedOutbox = await ensureOwnerOutbox(client, config.temporal.taskQueue);
   logger.info(
     {
       controlBot: config.controlBot ? (startedBot ? 'started' : 'running') : 'off',
+      ownerOutbox: startedOutbox ? 'started' : 'running',
       address: config.temporal.address,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { ownQueueActivityNames, type Activities } from '../activities';
+import { KeepAliveInterceptor } from '../activities/keep-alive';
 import { heartbeatThrottle } from '../workflows/policies';
 
 /**
@@ -17,6 +18,8 @@ export interface SteadfastWorkerOptions {
   shutdownGraceTime?: string;
   /** A bundle of the workflows made beforehand (the test harness makes one per run); else the prebuilt one, if any. */
   workflowBundlePath?: string;
+  /** Workflows kept in memory between their tasks (config.workflowCache); else the SDK's default, from the heap size. */
+  maxCachedWorkflows?: number;
   /** How soon a workflow task waiting on a worker that vanished goes back to the shared queue (default 3 s). */
   stickyQueueScheduleToStartTimeout?: string;
 }
@@ -31,6 +34,7 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
   return {
     // Heartbeats reach the server at most this often, whatever the activity's heartbeat timeout (see policies).
     maxHeartbeatThrottleInterval: heartbeatThrottle,
+    interceptors: keepAlive,
     // A workflow task for a worker that vanished (SIGKILL, a lost host) waits this long on its sticky queue before
     // any worker takes it (the SDK's default is 10 s: all of it added to the replies a killed worker held).
     stickyQueueScheduleToStartTimeout: '3s',
@@ -47,5 +51,10 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
 export function ownQueueWorkerOptions(options: Omit<SteadfastWorkerOptions, 'workflowBundlePath'>): WorkerOptions {
   const isOwn = (name: string) => (ownQueueActivityNames as readonly string[]).includes(name);
   const activities = Object.fromEntries(Object.entries(options.activities ?? {}).filter(([name]) => isOwn(name)));
-  return { maxHeartbeatThrottleInterval: heartbeatThrottle, ...options, activities };
+  return { maxHeartbeatThrottleInterval: heartbeatThrottle, interceptors: keepAlive, ...options, activities };
 }
+
+/** Short activities are heartbeaten while they run, so a dead worker's are retried soon (keep-alive.ts). */
+const keepAlive: WorkerOptions['interceptors'] = {
+  activity: [(context) => ({ inbound: new KeepAliveInterceptor(context) })],
+};

@@ -16,14 +16,19 @@ const aiRetry = {
  */
 export const policies = {
   /** OpenAI-compatible chat completion: slow but cheap to repeat. */
-  aiGenerate: { startToCloseTimeout: '60s', retry: aiRetry },
+  aiGenerate: { startToCloseTimeout: '60s', heartbeatTimeout: '10s', retry: aiRetry },
   /** A chat answer: as a draft, but heartbeating, so the owner's interrupt cancels it within seconds. */
   aiChat: { startToCloseTimeout: '60s', heartbeatTimeout: '5s', retry: aiRetry },
-  /** X API v2 post and read: rate limits reset on a 15-minute window, so the backoff reaches 10 minutes. */
+  /**
+   * X API v2 post and read: rate limits wait for X's own reset (nextRetryDelay); other failures back off from 2 s to 10
+   * minutes over 8 attempts. The heartbeat timeout (here and below: keep-alive.ts) is how soon a call on a worker that
+   * died is tried again; a call slower than half of it costs a heartbeat action each half.
+   */
   xApi: {
     startToCloseTimeout: '15s',
+    heartbeatTimeout: '5s',
     retry: {
-      initialInterval: '5s',
+      initialInterval: '2s',
       backoffCoefficient: 2,
       maximumInterval: '10m',
       maximumAttempts: 8,
@@ -33,6 +38,7 @@ export const policies = {
   /** Convex query or mutation: idempotent, so an outage is waited out for up to a day. */
   convex: {
     startToCloseTimeout: '10s',
+    heartbeatTimeout: '5s',
     scheduleToCloseTimeout: '24h',
     retry: {
       initialInterval: '1s',
@@ -92,6 +98,7 @@ export const policies = {
    */
   ownerNotice: {
     startToCloseTimeout: '10s',
+    heartbeatTimeout: '5s',
     scheduleToCloseTimeout: '24h',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   },
@@ -145,3 +152,9 @@ export const heartbeatThrottle = '1s';
  * elsewhere after the heartbeat timeout (30 s, above). A graceful stop hands them over at once either way.
  */
 export const sessionHeartbeatEvery = '15s';
+
+/**
+ * A reply's workflow task timeout (the server's default is 10 s). Its tasks take milliseconds, and one that a worker
+ * took and then died holding waits this long before another worker gets it: all of it added to that reply.
+ */
+export const replyTaskTimeout = '5s';

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { workflowIds, type Tweet, type WatchInput, type WatchResult } from './contracts';
-import { policies } from './policies';
+import { policies, replyTaskTimeout } from './policies';
 import { replyWorkflow, replyWorkflowV2 } from './reply';
 import { accountIdKey, stageKey } from './search-attributes';
 
@@ -49,6 +49,7 @@ export async function watchTweetsWorkflow({
         // A tweet listed again gets no second run, even after a dead letter: retrying one is the owner's call
         // (`failures retry`), which starts the new run as one that may follow a post.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowTaskTimeout: replyTaskTimeout,
         typedSearchAttributes: [
           { key: accountIdKey, value: accountId },
           { key: stageKey, value: 'drafting' },
