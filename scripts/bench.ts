@@ -8,9 +8,10 @@ import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
 import { Bench } from './bench/context';
 import { benchMemory } from './bench/memory';
 import { benchRecovery } from './bench/recovery';
-import { benchAutoReplies, benchOwnerReplies } from './bench/replies';
+import { benchAutoReplies, benchOwnerReplies, benchRepliesAlone } from './bench/replies';
 import { startBenchServer } from './bench/server';
 import { benchIdleControlBot, benchSync } from './bench/sessions';
+import { benchStorage } from './bench/storage';
 import { freeBasePort } from './free-ports';
 import { CommandError, runCommand } from './run-command';
 import { stopProcessesStep } from './worker-process';
@@ -22,14 +23,23 @@ import { stopProcessesStep } from './worker-process';
  * part cost. `--waiting` sets how many replies wait for approval in the memory part (10,000 by default).
  */
 const sizes = {
-  full: { replies: 200, ownerReplies: 100, messages: 500, idleSeconds: 120, recoverySeconds: 30, waiting: 10_000 },
-  quick: { replies: 6, ownerReplies: 3, messages: 6, idleSeconds: 16, recoverySeconds: 6, waiting: 12 },
+  full: {
+    replies: 200,
+    ownerReplies: 100,
+    alone: 8,
+    messages: 500,
+    idleSeconds: 120,
+    recoverySeconds: 30,
+    waiting: 10_000,
+  },
+  quick: { replies: 6, ownerReplies: 3, alone: 1, messages: 6, idleSeconds: 16, recoverySeconds: 6, waiting: 12 },
 };
 
 const namespaces = [
   'bench-reply',
   'bench-noop',
   'bench-owner',
+  'bench-alone',
   'bench-sync',
   'bench-noop-sync',
   'bench-idle-bot',
@@ -85,6 +95,9 @@ runCommand(async (teardown) => {
   const owner = await part(`${size.ownerReplies} owner-approved replies`, () =>
     benchOwnerReplies(bench, size.ownerReplies),
   );
+  const alone = await part(`${size.alone} auto and ${size.alone} owner-approved replies, one at a time`, () =>
+    benchRepliesAlone(bench, size.alone),
+  );
   const sync = await part(`an idle account for ${size.idleSeconds} s, then ${size.messages} synced messages`, () =>
     benchSync(bench, size.messages, size.idleSeconds),
   );
@@ -93,6 +106,9 @@ runCommand(async (teardown) => {
   );
   const recovery = await part(`a worker SIGKILLed under ${size.recoverySeconds} s of load`, () =>
     benchRecovery(bench, size.recoverySeconds),
+  );
+  const storage = await part(`${size.replies} no-op replies on a SQLite file: default journal, then WAL`, () =>
+    benchStorage(bench, size.replies),
   );
   const memory = await part(`${size.waiting} replies waiting for approval`, () => benchMemory(bench, size.waiting));
 
@@ -130,12 +146,16 @@ runCommand(async (teardown) => {
     actions: {
       autoReply: reply.actionsPerReply,
       ownerReply: owner.actionsPerReply,
+      autoReplyAlone: alone.autoReply,
+      ownerReplyAlone: alone.ownerReply,
       syncedMessage: sync.actionsPerMessage,
       idleAccountHour: sync.idleAccountHour,
       idleControlBotHour: bot.perHour,
       byType: {
         autoReply: reply.actionsByType,
         ownerReply: owner.actionsByType,
+        autoReplyAlone: alone.byType.autoReply,
+        ownerReplyAlone: alone.byType.ownerReply,
         idleAccountHour: sync.idleAccountByTypePerHour,
         idleControlBotHour: bot.byTypePerHour,
       },
@@ -146,6 +166,14 @@ runCommand(async (teardown) => {
       sessionFailoverMs: recovery.sessionFailoverMs,
       repliesHeld: recovery.held,
       baselineP50Ms: recovery.baselineP50Ms,
+    },
+    storage: {
+      walThroughputRatio: storage.walThroughputRatio,
+      defaultJournal: {
+        perSecond: round(storage.defaultJournal.perSecond),
+        p50Ms: Math.round(storage.defaultJournal.p50Ms),
+      },
+      wal: { perSecond: round(storage.wal.perSecond), p50Ms: Math.round(storage.wal.p50Ms) },
     },
     memory: {
       workerRssMb: memory.workerRssMb,
@@ -177,11 +205,14 @@ function table(f: {
   actions: {
     autoReply: number;
     ownerReply: number;
+    autoReplyAlone: number;
+    ownerReplyAlone: number;
     syncedMessage: number;
     idleAccountHour: number;
     idleControlBotHour: number;
   };
   recovery: { replyP99AddedMs: number; sessionFailoverMs: number };
+  storage: { walThroughputRatio: number; defaultJournal: { perSecond: number }; wal: { perSecond: number } };
   memory: { workerRssMb: number; workerIdleRssMb: number; serverRssMb: number; waiting: number; postedOnce: boolean };
 }): string {
   const rows: [string, string, string][] = [
@@ -198,12 +229,19 @@ function table(f: {
     ],
     ['actions: auto reply', String(f.actions.autoReply), '≤ 6'],
     ['actions: owner-approved reply', String(f.actions.ownerReply), '≤ 9'],
+    ['actions: auto reply, one at a time', String(f.actions.autoReplyAlone), ''],
+    ['actions: owner-approved reply, one at a time', String(f.actions.ownerReplyAlone), ''],
     ['actions: synced message', String(f.actions.syncedMessage), '≤ 3'],
     ['actions: idle account, an hour', String(f.actions.idleAccountHour), '≤ 240'],
     ['actions: idle control bot, an hour', String(f.actions.idleControlBotHour), '≤ 240'],
     ['X requests per posted reply', String(f.reply.xRequestsPerReply), '1'],
     ['killed worker: added p99 to its replies', `${f.recovery.replyP99AddedMs} ms`, '≤ 10 s'],
     ['killed worker: session connected elsewhere', `${f.recovery.sessionFailoverMs} ms`, '≤ 45 s'],
+    [
+      'SQLite file: WAL vs default journal (no-op replies)',
+      `${f.storage.wal.perSecond}/s vs ${f.storage.defaultJournal.perSecond}/s = ${f.storage.walThroughputRatio}×`,
+      '',
+    ],
     [
       `${f.memory.waiting} waiting replies: worker RSS`,
       `${f.memory.workerRssMb} MB (idle ${f.memory.workerIdleRssMb} MB; server ${f.memory.serverRssMb} MB; all posted once: ${f.memory.postedOnce})`,

@@ -53,11 +53,11 @@ export class Bench {
   }
 
   /** The baseline worker (scripts/bench/noop-worker.ts), with the same worker options, polling `namespace`. */
-  async noopWorker(namespace: string): Promise<WorkerProcess> {
+  async noopWorker(namespace: string, address = this.server.address): Promise<WorkerProcess> {
     const worker = startWorkerProcess(
       {
         ...process.env,
-        TEMPORAL_ADDRESS: this.server.address,
+        TEMPORAL_ADDRESS: address,
         TEMPORAL_NAMESPACE: namespace,
         TEMPORAL_TASK_QUEUE: this.taskQueue,
         BENCH_NOOP_BUNDLE: this.noopBundle,

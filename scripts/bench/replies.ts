@@ -134,3 +134,50 @@ export async function awaitingApproval(client: Client, count: number, timeoutMs 
 export function perUnit(byType: Record<string, number>, count: number): Record<string, number> {
   return Object.fromEntries(Object.entries(byType).map(([type, value]) => [type, ratio(value, count)]));
 }
+
+/**
+ * Replies as they mostly come in a real deployment: one at a time, each after the last one's notice went out, so
+ * nothing is merged and no send waits for the gap. What one auto reply and one owner-approved reply cost then.
+ */
+export async function benchRepliesAlone(
+  bench: Bench,
+  count: number,
+): Promise<{ autoReply: number; ownerReply: number; byType: Record<string, Record<string, number>> }> {
+  const namespace = 'bench-alone';
+  const client = bench.client(namespace);
+  const tweets = await bench.targetTweets(count * 2, 'alone');
+  const workers = await bench.workers(namespace, 1);
+  const spent: Record<'auto' | 'owner', { total: number; byType: Record<string, number> }> = {
+    auto: { total: 0, byType: {} },
+    owner: { total: 0, byType: {} },
+  };
+  let before = await bench.settledActions(namespace);
+  for (const [i, tweet] of tweets.entries()) {
+    const approval = i < count ? 'auto' : 'owner';
+    const { handle } = await startReply(client, bench.taskQueue, {
+      accountId: approval === 'auto' ? 'bob' : 'alice',
+      tweet: { ...tweet, authorUsername: 'benchfan' },
+      approval,
+    });
+    if (approval === 'owner') {
+      await awaitingApproval(client, 1);
+      await decideReply(handle, { kind: 'approve' });
+    }
+    const result = await handle.result();
+    if (result.status !== 'posted') throw new Error(`${handle.workflowId} ended ${result.status}, not posted`);
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // its notice sent, past the outbox's gap
+    const after = await bench.settledActions(namespace);
+    const step = actionsBetween(before, after);
+    before = after;
+    spent[approval].total += step.total;
+    for (const [type, value] of Object.entries(step.byType)) {
+      spent[approval].byType[type] = (spent[approval].byType[type] ?? 0) + value;
+    }
+  }
+  await bench.stop(workers);
+  return {
+    autoReply: ratio(spent.auto.total, count),
+    ownerReply: ratio(spent.owner.total, count),
+    byType: { autoReply: perUnit(spent.auto.byType, count), ownerReply: perUnit(spent.owner.byType, count) },
+  };
+}

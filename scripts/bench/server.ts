@@ -21,7 +21,8 @@ export interface BenchServer {
   rssMb(): number;
 }
 
-export async function startBenchServer(namespaces: string[]): Promise<BenchServer> {
+/** A dev server of the bench's own; `extraArgs` for `start-dev` (a database file, its pragmas). */
+export async function startBenchServer(namespaces: string[], extraArgs: string[] = []): Promise<BenchServer> {
   const [port, metricsPort] = [await freePort(), await freePort()];
   const address = `127.0.0.1:${port}`;
   const child = spawn(
@@ -40,6 +41,7 @@ export async function startBenchServer(namespaces: string[]): Promise<BenchServe
       'error',
       ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
       ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
