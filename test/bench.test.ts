@@ -24,12 +24,16 @@ describe('npm run bench', () => {
         'sync.throughputRatio',
         'actions.autoReply',
         'actions.ownerReply',
+        'actions.autoReplyAlone',
+        'actions.ownerReplyAlone',
         'actions.syncedMessage',
         'actions.idleAccountHour',
         'actions.idleControlBotHour',
         'recovery.replyP99AddedMs',
         'recovery.sessionFailoverMs',
         'memory.workerRssMb',
+        'memory.workerIdleRssMb',
+        'storage.walThroughputRatio',
       ];
       for (const key of keys) {
         const [group = '', name = ''] = key.split('.');
