@@ -23,8 +23,8 @@ const { locateControlBot } = proxyActivities<Activities>(policies.liveSessionLoc
  * Telegram takes about one message a second into one chat and refuses more with FLOOD_WAIT. The outbox keeps below
  * that, so the control bot's own answers in the chat still pass, and what arrives meanwhile merges into one message.
  */
-const gap = '1500ms';
 const gapMs = 1500;
+const gap = `${gapMs}ms`;
 /** Runs before outbox-long-lived: with nothing to send for this long the outbox ended; the next notice started it. */
 const idleFor = '5m';
 /** Keys of notices already taken, so a hand-over repeated after a lost answer is dropped. */
