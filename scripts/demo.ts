@@ -138,7 +138,16 @@ async function run(teardown: Teardown): Promise<number> {
     TEMPORAL_TASK_QUEUE: taskQueue,
     STEADFAST_SHUTDOWN_GRACE: '2s',
   };
-  const workers = [startWorkerProcess(workerEnv), startWorkerProcess(workerEnv)];
+  // Two workers on one host: a metrics port each (the configured one and the next), or none, or any free ones.
+  const metricsPorts =
+    config.metricsPort === undefined
+      ? ['off', 'off']
+      : config.metricsPort === 0
+        ? ['0', '0']
+        : [config.metricsPort, config.metricsPort + 1].map(String);
+  const workers = metricsPorts.map((metricsPort) =>
+    startWorkerProcess({ ...workerEnv, STEADFAST_METRICS_PORT: metricsPort }),
+  );
   record.workerPids = workers.flatMap(({ child }) => (child.pid ? [child.pid] : []));
   writeDemoRecord(config.temporal, record);
   teardown.defer(stopWorkersStep(workers));

@@ -30,10 +30,19 @@ export async function stopDevServer(config: TemporalConfig): Promise<boolean> {
   return true;
 }
 
-export function devServerPorts(config: TemporalConfig): { host: string; port: number; uiPort: number } {
+/**
+ * The dev server's ports: gRPC from TEMPORAL_ADDRESS, the Web UI's from TEMPORAL_UI_URL, and its Prometheus metrics
+ * (`/metrics`, with the `action` series that Temporal Cloud bills) on the Web UI's port plus one: 8234 by default.
+ */
+export function devServerPorts(config: TemporalConfig): {
+  host: string;
+  port: number;
+  uiPort: number;
+  metricsPort: number;
+} {
   const [host = 'localhost', port = '7233'] = config.address.split(':');
   const uiPort = Number(new URL(config.webUiUrl).port || 8233);
-  return { host, port: Number(port), uiPort };
+  return { host, port: Number(port), uiPort, metricsPort: uiPort + 1 };
 }
 
 /** True when a Temporal frontend answers at the configured address. */
@@ -54,7 +63,7 @@ export async function isServerUp(config: TemporalConfig): Promise<boolean> {
 const cliAttributeType: Record<(typeof searchAttributeKeys)[number]['type'], string> = { KEYWORD: 'Keyword' };
 
 export function devServerArgs(config: TemporalConfig): string[] {
-  const { host, port, uiPort } = devServerPorts(config);
+  const { host, port, uiPort, metricsPort } = devServerPorts(config);
   return [
     'server',
     'start-dev',
@@ -64,6 +73,8 @@ export function devServerArgs(config: TemporalConfig): string[] {
     String(port),
     '--ui-port',
     String(uiPort),
+    '--metrics-port',
+    String(metricsPort),
     '--db-filename',
     join(stateDir, 'dev.sqlite'),
     '--namespace',

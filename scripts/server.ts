@@ -13,7 +13,7 @@ async function run(): Promise<void> {
     console.log(stopped ? 'Stopped the Temporal dev server.' : 'No dev server started by this project is running.');
     return;
   }
-  const { port, uiPort } = devServerPorts(config.temporal);
+  const { port, uiPort, metricsPort } = devServerPorts(config.temporal);
   if (await isServerUp(config.temporal)) {
     console.log(`A Temporal server already answers at ${config.temporal.address}; not starting another.`);
     console.log(`Web UI: ${config.temporal.webUiUrl}`);
@@ -23,7 +23,8 @@ async function run(): Promise<void> {
   console.log(
     `Temporal dev server on ${config.temporal.address} (gRPC port ${port}), namespace ${config.temporal.namespace}`,
   );
-  console.log(`Web UI: http://localhost:${uiPort}   state: ${stateDir}   Ctrl-C stops it.`);
+  console.log(`Web UI: http://localhost:${uiPort}   metrics: http://localhost:${metricsPort}/metrics`);
+  console.log(`State: ${stateDir}   Ctrl-C stops it.`);
   const stop = () => server.kill('SIGTERM');
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

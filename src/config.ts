@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { z } from 'zod';
+import type { BreakerSettings } from './adapters/circuit-breaker';
+import type { GuardedService } from './workflows/contracts';
 import { durationHint, durationMs } from './duration';
 
 /**
@@ -32,6 +34,30 @@ const flag = () =>
 function isDuration(value: string): boolean {
   return durationMs(value) !== undefined;
 }
+
+/** `failures/open/half-open calls`, such as `5/120s/3`, or `off`: a service's circuit breaker (README). */
+const breaker = (fallback: string) =>
+  z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .default(fallback)
+      .transform((value, ctx): BreakerSettings | undefined => {
+        if (value === 'off') return undefined;
+        const [failures, open, calls, ...rest] = value.split('/');
+        const openMs = open === undefined ? undefined : durationMs(open);
+        const count = (part: string | undefined) => (part && /^\d+$/.test(part) ? Number(part) : 0);
+        if (rest.length || count(failures) < 1 || !openMs || count(calls) < 1) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected failures/open time/half-open calls, such as ${fallback}, or off`,
+          });
+          return z.NEVER;
+        }
+        return { failures: count(failures), openMs, halfOpenCalls: count(calls) };
+      }),
+  );
 
 const hostPort = z
   .string()
@@ -95,6 +121,22 @@ const envSchema = z.object({
       .int({ message: 'expected a whole number of workflows, such as 500' })
       .min(2, { message: 'expected at least 2 workflows' })
       .default(500),
+  ),
+  STEADFAST_BREAKER_X: breaker('5/120s/3'),
+  STEADFAST_BREAKER_AI: breaker('3/60s/2'),
+  STEADFAST_BREAKER_CONVEX: breaker('3/30s/2'),
+  STEADFAST_METRICS_PORT: z.preprocess(
+    unset,
+    z
+      .union([
+        z.literal('off'),
+        z.coerce
+          .number({ message: 'expected a port number, or off' })
+          .int({ message: 'expected a port number, or off' })
+          .min(0, { message: 'expected a port from 0 (any free one) to 65535, or off' })
+          .max(65535, { message: 'expected a port from 0 (any free one) to 65535, or off' }),
+      ])
+      .default(9464),
   ),
   STEADFAST_OWNER_TELEGRAM_ID: z.preprocess(
     unset,
@@ -169,6 +211,10 @@ export interface Config {
    * its next task (which costs no billed action): a reply waiting a day for its owner needs no place in memory.
    */
   workflowCache: number;
+  /** Each guarded service's circuit breaker; undefined: none (src/adapters/circuit-breaker.ts). */
+  breakers: Record<GuardedService, BreakerSettings | undefined>;
+  /** Where the worker serves /metrics, /healthz and /readyz; undefined: nowhere. */
+  metricsPort: number | undefined;
   ownerTelegramId: string;
   /** Who may command the control bot (default: the owner). */
   adminTelegramIds: string[];
@@ -214,6 +260,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     workerId: env.STEADFAST_WORKER_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-'),
     workflowBundle: env.STEADFAST_WORKFLOW_BUNDLE,
     workflowCache: env.STEADFAST_WORKFLOW_CACHE,
+    breakers: { x: env.STEADFAST_BREAKER_X, ai: env.STEADFAST_BREAKER_AI, convex: env.STEADFAST_BREAKER_CONVEX },
+    metricsPort: env.STEADFAST_METRICS_PORT === 'off' ? undefined : env.STEADFAST_METRICS_PORT,
     ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID,
     adminTelegramIds: (env.STEADFAST_ADMIN_TELEGRAM_IDS ?? env.STEADFAST_OWNER_TELEGRAM_ID)
       .split(',')

@@ -20,6 +20,7 @@ export const failureCategories = [
   'invalid-input',
   'duplicate-content',
   'upstream',
+  'circuit-open',
 ] as const;
 export type FailureCategory = (typeof failureCategories)[number];
 
@@ -35,7 +36,11 @@ export const ownerMessages: Record<FailureCategory, string> = {
   'duplicate-content':
     'X refused every draft as a duplicate of a post the account already made: write the reply in other words.',
   upstream: 'The service failed on its side.',
+  'circuit-open': 'The service is down: the work waits, without calling it, until it answers again.',
 };
+
+/** What says a service is down, and so counts towards opening its circuit breaker: not a 4xx, not a rate limit. */
+export const outageCategories: FailureCategory[] = ['upstream', 'timeout', 'network'];
 
 /** Categories that retrying cannot cure: listed in every retry policy so Temporal never retries them. */
 export const permanentCategories: FailureCategory[] = [

@@ -22,12 +22,18 @@ const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   ERROR: 'error',
 };
 
-/** Installs the Temporal runtime once per process with its logs going to `logger`. */
-export function installTemporalRuntime(logger: Logger): void {
+/**
+ * Installs the Temporal runtime once per process with its logs going to `logger`; with `metricsAddress`, the SDK's
+ * Prometheus exporter listens there (the worker's monitoring server serves it: src/workers/monitoring-server.ts).
+ */
+export function installTemporalRuntime(logger: Logger, metricsAddress?: string): void {
   const temporalLevel = logger.level.toUpperCase() as LogLevel;
   Runtime.install({
     logger: new DefaultLogger(temporalLevel in levels ? temporalLevel : 'INFO', ({ level, message, meta }) => {
       logger[levels[level]]({ ...meta }, message);
     }),
+    ...(metricsAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress, useSecondsForDurations: true } } } }
+      : {}),
   });
 }

@@ -106,6 +106,18 @@ describe('config', () => {
       /^STEADFAST_ADMIN_TELEGRAM_IDS: expected numeric Telegram user ids, separated by commas/,
     ],
     ['bad control bot switch', { STEADFAST_CONTROL_BOT: 'yes' }, /^STEADFAST_CONTROL_BOT: expected on or off/],
+    [
+      'a breaker without its open time',
+      { STEADFAST_BREAKER_X: '5/3' },
+      /^STEADFAST_BREAKER_X: expected failures\/open time\/half-open calls, such as 5\/120s\/3, or off/,
+    ],
+    [
+      'a breaker that never opens',
+      { STEADFAST_BREAKER_AI: '0/60s/2' },
+      /^STEADFAST_BREAKER_AI: expected failures\/open time\/half-open calls, such as 3\/60s\/2, or off/,
+    ],
+    ['a metrics port out of range', { STEADFAST_METRICS_PORT: '70000' }, /^STEADFAST_METRICS_PORT: expected a port/],
+    ['a metrics port that is no number', { STEADFAST_METRICS_PORT: 'on' }, /^STEADFAST_METRICS_PORT: /],
     ['bad boolean', { TEMPORAL_TLS: 'yes' }, /^TEMPORAL_TLS: expected true or false/],
     ['bad URL', { CONVEX_URL: 'not a url' }, /^CONVEX_URL: expected a URL/],
     [
@@ -150,6 +162,25 @@ describe('config', () => {
       STEADFAST_WORKER_ID: 'w-1',
     });
     assert.deepEqual([set.adminTelegramIds, set.controlBot, set.workerId], [['1000', '2000'], false, 'w-1']);
+  });
+
+  test("the circuit breakers (the seeds' settings by default, each configurable or off) and the metrics port", () => {
+    const defaults = loadConfig({});
+    assert.deepEqual(defaults.breakers, {
+      x: { failures: 5, openMs: 120_000, halfOpenCalls: 3 },
+      ai: { failures: 3, openMs: 60_000, halfOpenCalls: 2 },
+      convex: { failures: 3, openMs: 30_000, halfOpenCalls: 2 },
+    });
+    assert.equal(defaults.metricsPort, 9464);
+    const set = loadConfig({
+      STEADFAST_BREAKER_X: '10/5m/1',
+      STEADFAST_BREAKER_CONVEX: 'off',
+      STEADFAST_METRICS_PORT: 'off',
+    });
+    assert.deepEqual(set.breakers.x, { failures: 10, openMs: 300_000, halfOpenCalls: 1 });
+    assert.equal(set.breakers.convex, undefined);
+    assert.equal(set.metricsPort, undefined);
+    assert.equal(loadConfig({ STEADFAST_METRICS_PORT: '0' }).metricsPort, 0);
   });
 
   test('STEADFAST_SANDBOX=on keeps the sandbox even with credentials', () => {

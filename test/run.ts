@@ -157,6 +157,8 @@ async function runIntegration(files: string[], lanes: number): Promise<Outcome[]
           TEMPORAL_NAMESPACE: namespaces[lane],
           // Worker processes that tests start find the lane's sandbox here, as they would find `npm run sandbox`.
           STEADFAST_SANDBOX_PORT: new URL(sandbox.endpoints.openaiUrl).port,
+          // Many workers run on this host at once: each serves /metrics on a free port of its own.
+          STEADFAST_METRICS_PORT: '0',
         };
         for (let file = queue.shift(); file; file = queue.shift()) {
           outcomes.push(await runFile(file, laneEnv, `lane ${lane + 1}`));

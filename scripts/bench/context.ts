@@ -42,6 +42,8 @@ export class Bench {
         STEADFAST_SANDBOX_PORT: String(this.sandboxPort),
         STEADFAST_CONTROL_BOT: 'off',
         STEADFAST_WORKER_ID: id,
+        // Several workers on this host: each serves /metrics on a free port.
+        STEADFAST_METRICS_PORT: '0',
         STEADFAST_WORKFLOW_BUNDLE: this.workflowBundle,
         ...env,
       });

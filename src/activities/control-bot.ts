@@ -51,6 +51,7 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
           const replied = message.replyToMessageId;
           text = await answerCommand(message.text, {
             client,
+            taskQueue: context.info.taskQueue,
             repliedText: replied ? () => session.messageText(replied) : undefined,
             onError: (err) => {
               context.log.warn('control bot command failed', { command: message.text, error: String(err) });

@@ -6,6 +6,8 @@ import type { Config } from '../config';
 import { sandboxEndpoints } from '../sandbox/endpoints';
 import { connectClient } from '../temporal/connection';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
+import { deploymentOutages } from '../temporal/breaker-reports';
+import { guardedServices, type GuardedService } from '../workflows/contracts';
 import { action, json, noArguments, webUiLink, webUiListLink } from './common';
 
 /** `health`: Temporal, the workers, the services and the accounts, each ok or not; exit 1 when any is not. */
@@ -81,6 +83,21 @@ async function accountChecks(client: Client, config: Config): Promise<Check[]> {
   return checks;
 }
 
+/** The circuit breakers, as the deployment knows them (serviceHealthWorkflow): open is not healthy. */
+async function breakerChecks(client: Client, config: Config): Promise<Check[]> {
+  const outages = await deploymentOutages(client, config.temporal.taskQueue);
+  return Object.entries(guardedServices).map(([service, name]) => {
+    const outage = outages[service as GuardedService];
+    return {
+      name: `circuit breaker ${name}`,
+      ok: !outage,
+      detail: outage
+        ? `open since ${new Date(outage.since).toISOString()} on ${outage.openOn.join(', ')}${outage.lastError ? ` (last error: ${outage.lastError})` : ''}`
+        : 'closed',
+    };
+  });
+}
+
 async function health(options: { json: boolean }, config: Config): Promise<number> {
   const checks: Check[] = [];
   const client = await connectClient(config.temporal).catch(() => undefined);
@@ -111,7 +128,8 @@ async function health(options: { json: boolean }, config: Config): Promise<numbe
     const problem = service.url ? await reachable(service.url) : 'no URL configured';
     checks.push({ name: service.name, ok: !problem, detail: problem ? `${service.url}: ${problem}` : service.url });
   }
-  if (client && !system) checks.push(...(await accountChecks(client, config)));
+  if (client && !system)
+    checks.push(...(await breakerChecks(client, config)), ...(await accountChecks(client, config)));
   const healthy = checks.every((check) => check.ok);
   const link = webUiListLink(config);
   if (options.json) console.log(JSON.stringify({ healthy, checks, webUi: link }));

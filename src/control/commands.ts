@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { NotADeadLetter, retryDeadLetter } from '../temporal/dead-letters';
 import { DecisionRefused, decideReply } from '../temporal/decide-reply';
-import { workflowIds } from '../workflows/contracts';
+import { deploymentOutages } from '../temporal/breaker-reports';
+import { guardedServices, workflowIds, type GuardedService } from '../workflows/contracts';
 import { replyTypeTerm } from '../workflows/workflow-types';
 import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
 import {
@@ -37,6 +38,8 @@ class OwnerMistake extends Error {}
 
 export interface CommandContext {
   client: Client;
+  /** The deployment's task queue: where its circuit breakers report (serviceHealthWorkflow). */
+  taskQueue?: string;
   /** The text of the message a reply answers, for answers to approval requests. */
   repliedText?: () => Promise<string | undefined>;
   /** Told of failures that are not the owner's mistake, for the log. */
@@ -55,7 +58,7 @@ export async function answerCommand(text: string, context: CommandContext): Prom
   }
 }
 
-async function dispatch(text: string, { client, repliedText }: CommandContext): Promise<string> {
+async function dispatch(text: string, { client, repliedText, taskQueue }: CommandContext): Promise<string> {
   const replied = repliedText ? await repliedText() : undefined;
   const answered = replied ? /\((reply:[^)\s]+)\)/.exec(replied)?.[1] : undefined;
   if (answered && !text.startsWith('/')) return answerApproval(client, answered, text);
@@ -68,7 +71,7 @@ async function dispatch(text: string, { client, repliedText }: CommandContext): 
     case '/help':
       return helpText;
     case '/status':
-      return status(client);
+      return status(client, taskQueue);
     case '/pending':
       return pending(client);
     case '/approve':
@@ -160,7 +163,7 @@ async function list(client: Client, query: string, limit = 20): Promise<string[]
 
 const pendingQuery = `${replyTypeTerm} AND ExecutionStatus="Running" AND Stage="awaiting-approval"`;
 
-async function status(client: Client): Promise<string> {
+async function status(client: Client, taskQueue: string | undefined): Promise<string> {
   const lines: string[] = [];
   for (const { accountId, workflowId } of await runningSessions(client)) {
     const view = await sessionStatus(client, workflowId);
@@ -173,7 +176,20 @@ async function status(client: Client): Promise<string> {
     lines.length ? lines.join('\n') : 'No account session is running.',
     `${waiting} ${waiting === 1 ? 'reply waits' : 'replies wait'} for your approval (/pending).`,
     `${failed} failed ${failed === 1 ? 'workflow' : 'workflows'} (/retry <id>).`,
+    ...(taskQueue ? [await breakerLine(client, taskQueue)] : []),
   ].join('\n');
+}
+
+/** The deployment's circuit breakers: those open, with since when, or that all are closed. */
+async function breakerLine(client: Client, taskQueue: string): Promise<string> {
+  const outages = await deploymentOutages(client, taskQueue);
+  const open = Object.entries(guardedServices).flatMap(([service, name]) => {
+    const outage = outages[service as GuardedService];
+    return outage
+      ? [`circuit breaker open: ${name} since ${new Date(outage.since).toISOString().slice(11, 16)} UTC`]
+      : [];
+  });
+  return open.length ? open.join('\n') : `Circuit breakers closed: ${Object.values(guardedServices).join(', ')}.`;
 }
 
 async function pending(client: Client): Promise<string> {

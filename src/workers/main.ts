@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfigOrExit } from '../config';
 import { createLogger, installTemporalRuntime } from '../logging';
@@ -11,7 +12,10 @@ import { ensureOwnerOutbox } from '../temporal/owner-outbox';
 import { startControlBot } from '../temporal/start-control-bot';
 import { createLoginWorker, loginTaskQueueOf } from './login-worker';
 import { SandboxNotRunning, selectServices } from './services';
+import { breakerReports } from '../temporal/breaker-reports';
+import { freeLoopbackPort, serveMonitoring } from './monitoring-server';
 import { workerOptions } from './worker-options';
+import { workerMetrics } from './worker-metrics';
 
 /**
  * The worker: polls the task queue for workflow and activity tasks. Stateless, so scaling out is starting more of
@@ -20,16 +24,19 @@ import { workerOptions } from './worker-options';
 async function run(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'worker');
-  installTemporalRuntime(logger);
+  const sdkMetricsAddress = config.metricsPort === undefined ? undefined : `127.0.0.1:${await freeLoopbackPort()}`;
+  installTemporalRuntime(logger, sdkMetricsAddress);
 
-  const { services, accounts } = await selectServices(config).catch((err: unknown) => {
+  const connection = await NativeConnection.connect(connectionOptions(config.temporal));
+  // The session activity starts sync workflows and reports to its own workflow through a client.
+  const client = await connectClient(config.temporal);
+  const onBreakerChange = breakerReports(client, config.temporal.taskQueue, config.workerId, logger);
+  const { services, accounts, breakers } = await selectServices(config, { onBreakerChange }).catch((err: unknown) => {
     if (!(err instanceof SandboxNotRunning)) throw err;
     console.error(err.message);
     return process.exit(2);
   });
-  const connection = await NativeConnection.connect(connectionOptions(config.temporal));
-  // The session activity starts sync workflows and reports to its own workflow through a client.
-  const client = await connectClient(config.temporal);
+  const metrics = workerMetrics(Runtime.instance().metricMeter, breakers);
   const identity = `steadfast-worker@${hostname()}:${process.pid}`;
   const loginTaskQueue = loginTaskQueueOf(config.temporal.taskQueue, config.workerId);
   const activities = createActivities({
@@ -37,7 +44,7 @@ async function run(): Promise<void> {
     ownerChatId: config.ownerTelegramId,
     ownerOutbox: ownerOutboxDeps(client, config.temporal.taskQueue),
     hosts: liveSessionHosts(client, config.temporal.taskQueue),
-    session: sessionDeps(client, config.temporal.taskQueue, config.chatBatching),
+    session: metrics.observeSessions(sessionDeps(client, config.temporal.taskQueue, config.chatBatching)),
     accounts,
     loginTaskQueue,
     control: { client, adminIds: config.adminTelegramIds },
@@ -57,6 +64,23 @@ async function run(): Promise<void> {
     taskQueue: loginTaskQueue,
     shutdownGraceTime: config.shutdownGraceTime,
   });
+
+  const monitoring =
+    sdkMetricsAddress === undefined
+      ? undefined
+      : await serveMonitoring({
+          port: config.metricsPort!,
+          sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
+          refresh: () => metrics.refresh(),
+          ready: () => readiness(client, [worker, loginWorker]),
+          logger,
+        }).catch((err: unknown) => {
+          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+          console.error(
+            `STEADFAST_METRICS_PORT: port ${config.metricsPort} is in use: give each worker on a host a port of its own (0: any free port), or set it to off`,
+          );
+          return process.exit(2);
+        });
 
   // One control bot for the deployment: the first worker starts its workflow, the others find it running.
   const startedBot = config.controlBot && (await startControlBot(client, config.temporal.taskQueue));
@@ -78,10 +102,26 @@ async function run(): Promise<void> {
     // Resolves once a shutdown signal has drained the worker (the Temporal runtime handles SIGINT/SIGTERM).
     await Promise.all([worker.run(), loginWorker.run()]);
   } finally {
+    monitoring?.close();
     await client.connection.close();
     await connection.close();
   }
   logger.info('worker stopped');
+}
+
+/** Ready: both workers poll, and Temporal answers within 2 s. */
+async function readiness(client: Client, workers: Worker[]) {
+  const stopped = workers.find((worker) => worker.getState() !== 'RUNNING');
+  if (stopped) return { ready: false as const, reason: `worker ${stopped.options.taskQueue} is ${stopped.getState()}` };
+  try {
+    await client.connection.withDeadline(Date.now() + 2_000, () => client.connection.workflowService.getSystemInfo({}));
+    return { ready: true as const };
+  } catch (err) {
+    return {
+      ready: false as const,
+      reason: `Temporal does not answer: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
 }
 
 run().catch((err) => {

@@ -4,16 +4,24 @@ import { createConvexStore } from '../adapters/convex/convex-store';
 import { createOpenAiPort } from '../adapters/openai/openai-ai';
 import { createTelegramPort } from '../adapters/telegram/telegram-port';
 import { createXPort } from '../adapters/x/x-api';
+import { CircuitBreaker, guardPort } from '../adapters/circuit-breaker';
 import type { Config } from '../config';
 import { MissingAccountSecret, type AccountStore } from '../ports/account-store';
 import { sandboxControlBot } from '../sandbox/telegram/sandbox-accounts';
-import { controlBotAccount } from '../workflows/contracts';
+import { controlBotAccount, type BreakerChange, type GuardedService } from '../workflows/contracts';
 import type { Services } from '../ports/services';
 import { isSandboxUp, sandboxEndpoints } from '../sandbox/endpoints';
 
 export interface WorkerServices {
   services: Services;
   accounts: AccountStore;
+  /** The breakers guarding X, the AI and Convex in this process (those configured). */
+  breakers: CircuitBreaker[];
+}
+
+export interface ServiceOptions {
+  /** Hears each breaker's opening and closing (src/temporal/breaker-reports.ts); default: nobody. */
+  onBreakerChange?: (change: BreakerChange) => void;
 }
 
 /** The sandbox is not running where the config says: names the ports and how to start it. */
@@ -25,11 +33,39 @@ export class SandboxNotRunning extends Error {
  * The real adapters, pointed at the real services, or — with no credentials — at the sandbox's simulators: the same
  * client libraries either way, so the sandbox exercises what production runs.
  */
-export async function selectServices(config: Config): Promise<WorkerServices> {
-  return config.sandbox ? sandboxServices(config.sandboxPort) : realServices(config);
+export async function selectServices(config: Config, options: ServiceOptions = {}): Promise<WorkerServices> {
+  const selected = config.sandbox ? await sandboxServices(config.sandboxPort) : realServices(config);
+  return { ...selected, ...guarded(selected.services, config.breakers, options.onBreakerChange) };
 }
 
-async function sandboxServices(basePort: number): Promise<WorkerServices> {
+/** X, the AI and Convex, each behind its circuit breaker where one is configured. */
+function guarded(
+  services: Services,
+  settings: Config['breakers'],
+  onChange: ServiceOptions['onBreakerChange'],
+): { services: Services; breakers: CircuitBreaker[] } {
+  const breakers: CircuitBreaker[] = [];
+  const guard = <T extends object>(port: T, service: GuardedService): T => {
+    const breakerSettings = settings[service];
+    if (!breakerSettings) return port;
+    const breaker = new CircuitBreaker(service, breakerSettings, onChange);
+    breakers.push(breaker);
+    return guardPort(port, breaker);
+  };
+  return {
+    services: {
+      ...services,
+      x: guard(services.x, 'x'),
+      ai: guard(services.ai, 'ai'),
+      store: guard(services.store, 'convex'),
+    },
+    breakers,
+  };
+}
+
+type Unguarded = Omit<WorkerServices, 'breakers'>;
+
+async function sandboxServices(basePort: number): Promise<Unguarded> {
   if (!(await isSandboxUp(basePort))) {
     throw new SandboxNotRunning(
       `The sandbox is not running on ports ${basePort}-${basePort + 4} (STEADFAST_SANDBOX_PORT): start it with \`npm run sandbox\`, or use \`npm start\` or \`npm run demo\`, which start it`,
@@ -62,7 +98,7 @@ async function sandboxServices(basePort: number): Promise<WorkerServices> {
   return { services, accounts };
 }
 
-function realServices(config: Config): WorkerServices {
+function realServices(config: Config): Unguarded {
   // loadConfig has checked that every credential is set when the sandbox is off.
   const required = (value: string | undefined, name: string) => {
     if (!value) throw new Error(`${name} is required with real services`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { ownQueueActivityNames, type Activities } from '../activities';
 import { KeepAliveInterceptor } from '../activities/keep-alive';
+import { RetryMetricsInterceptor } from '../activities/retry-metrics';
 import { heartbeatThrottle } from '../workflows/policies';
 
 /**
@@ -54,7 +55,13 @@ export function ownQueueWorkerOptions(options: Omit<SteadfastWorkerOptions, 'wor
   return { maxHeartbeatThrottleInterval: heartbeatThrottle, interceptors: keepAlive, ...options, activities };
 }
 
-/** Short activities are heartbeaten while they run, so a dead worker's are retried soon (keep-alive.ts). */
+/**
+ * Short activities are heartbeaten while they run, so a dead worker's are retried soon (keep-alive.ts); the retries
+ * that ended in success are counted (retry-metrics.ts).
+ */
 const keepAlive: WorkerOptions['interceptors'] = {
-  activity: [(context) => ({ inbound: new KeepAliveInterceptor(context) })],
+  activity: [
+    (context) => ({ inbound: new RetryMetricsInterceptor(context) }),
+    (context) => ({ inbound: new KeepAliveInterceptor(context) }),
+  ],
 };

@@ -15,6 +15,7 @@ import type { ChatBatching, ChatInput, TelegramMessage } from './contracts';
 import { alertOwner } from './alerts';
 import { inputDurationMs } from './durations';
 import { deadLetter } from './dead-letter';
+import { countChatBatch, countDeadLetter } from './metrics';
 import { overLiveSession } from './live-session';
 import { chatInterruptSignal, chatMessageSignal, chatStatusQuery, type ChatStatusView } from './messages';
 import { policies } from './policies';
@@ -65,10 +66,12 @@ export async function chatWorkflow({ accountId, chatId, batching, carried = [] }
       if (patched('chat-answer-over-session')) await answer(text);
       else await sendChatMessage({ accountId, chatId, text });
       status.answered += 1;
+      countChatBatch(batch.length);
     } catch (err) {
       if (!isCancellation(err)) {
         // The batch goes unanswered, but the chat goes on; the owner hears why (retries could not cure it).
         const failure = deadLetter(err);
+        countDeadLetter(failure.type ?? 'upstream');
         status.lastError = failure.message;
         log.error('chat answer failed', { accountId, chatId, error: status.lastError });
         await alertOwner(accountId, `the AI answer to ${batch.length} message(s) in chat ${chatId}`, failure);

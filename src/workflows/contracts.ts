@@ -160,6 +160,37 @@ export const workflowIds = {
   sync: (accountId: string, chatId: string, messageId: number) => `sync:${accountId}:${chatId}:${messageId}`,
   /** The owner's outbox of one deployment (its task queue): the only sender of notices into the owner's chat. */
   ownerOutbox: (taskQueue: string) => `owner-outbox:${taskQueue}`,
+  /** Where the workers' circuit breakers report (one per deployment), so the owner hears once of an outage. */
+  serviceHealth: (taskQueue: string) => `service-health:${taskQueue}`,
   /** The Schedule that polls an account's watched users; its runs are `watch:{accountId}-<time>`. */
   watch: (accountId: string) => `watch:${accountId}`,
 };
+
+/** The services each worker guards with a circuit breaker (src/adapters/circuit-breaker.ts), as the owner names them. */
+export const guardedServices = { x: 'X', ai: 'AI', convex: 'Convex' } as const;
+export type GuardedService = keyof typeof guardedServices;
+
+/** A worker's breaker opened (after being closed) or closed: what serviceHealthWorkflow hears. */
+export interface BreakerChange {
+  service: GuardedService;
+  state: 'open' | 'closed';
+  at: number;
+  /** When the outage began (epoch ms): for a closing, how long it lasted. */
+  since: number;
+  lastError?: string;
+  /** The worker's id (config.workerId), and, at an opening, the replies in flight it counted. */
+  worker?: string;
+  waitingReplies?: number;
+}
+
+/** One service's outage as the deployment knows it; none: every breaker that reported is closed. */
+export interface ServiceOutage {
+  since: number;
+  lastError?: string;
+  /** The workers whose breakers for it have opened and not closed since. */
+  openOn: string[];
+}
+
+export interface ServiceHealthInput {
+  outages?: Partial<Record<GuardedService, ServiceOutage>>;
+}

@@ -7,3 +7,4 @@ export { loginWorkflow } from './login';
 export { chatWorkflow } from './chat';
 export { controlBotWorkflow } from './control-bot';
 export { ownerOutboxWorkflow } from './owner-outbox';
+export { serviceHealthWorkflow } from './service-health';

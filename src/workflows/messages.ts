@@ -1,5 +1,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { OwnerNotice, SyncPoint, TelegramMessage } from './contracts';
+import type {
+  BreakerChange,
+  GuardedService,
+  OwnerNotice,
+  ServiceOutage,
+  SyncPoint,
+  TelegramMessage,
+} from './contracts';
 
 /** Signals and queries of the workflows, shared with clients (CLI, control bot, tests). */
 
@@ -150,3 +157,7 @@ export const ownerOutboxStatusQuery = defineQuery<OwnerOutboxStatusView>('status
  */
 export const controlBotHostSignal = defineSignal<[{ hostQueue: string }]>('host');
 export const controlBotHostQuery = defineQuery<{ hostQueue?: string }>('host');
+
+/** The deployment's circuit breakers (serviceHealthWorkflow): a worker's breaker changed; the outages now. */
+export const breakerChangeSignal = defineSignal<[BreakerChange]>('breakerChange');
+export const outagesQuery = defineQuery<Partial<Record<GuardedService, ServiceOutage>>>('outages');

@@ -15,6 +15,7 @@ import { alertOwner } from './alerts';
 import type { Activities } from '../activities';
 import type { ReplyInput, ReplyResult } from './contracts';
 import { deadLetter } from './dead-letter';
+import { countDeadLetter, countReply } from './metrics';
 import {
   approveDraftUpdate,
   approveSignal,
@@ -198,6 +199,8 @@ async function reply(
       );
     }
     const failure = deadLetter(err);
+    countReply('dead-letter');
+    countDeadLetter(failure.type ?? 'upstream');
     status.lastError = failure.message;
     log.error('reply failed', { accountId, tweetId: tweet.id, category: failure.type, error: failure.message });
     if (shape.deadLetterAlert()) {
@@ -239,6 +242,7 @@ async function reply(
     status.stage = 'done';
     if (!stageWhenListed) upsertSearchAttributes([{ key: stageKey, value: 'done' }]);
     log.info('reply finished', { accountId, tweetId: tweet.id, outcome, notified });
+    countReply(outcome);
     return { status: outcome, ...extra, ...(notified ? {} : { notified: false }) };
   }
 

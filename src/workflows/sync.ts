@@ -3,6 +3,7 @@ import type { Activities } from '../activities';
 import { alertOwner } from './alerts';
 import type { SyncInput, SyncResult } from './contracts';
 import { deadLetter } from './dead-letter';
+import { countDeadLetter } from './metrics';
 import { policies } from './policies';
 
 const { saveMessage } = proxyActivities<Activities>(policies.convex);
@@ -18,6 +19,7 @@ export async function syncMessageWorkflow({ accountId, message }: SyncInput): Pr
     return { stored: true };
   } catch (err) {
     const failure = deadLetter(err);
+    countDeadLetter(failure.type ?? 'upstream');
     log.error('sync failed', { accountId, chatId: message.chatId, category: failure.type, error: failure.message });
     const what = `storing Telegram message ${message.messageId} of chat ${message.chatId} (account ${accountId})`;
     await alertOwner(accountId, what, failure);
