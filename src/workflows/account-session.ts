@@ -15,6 +15,7 @@ import type { Activities } from '../activities';
 import { alertOwner } from './alerts';
 import type { AccountSessionInput, SyncPoint } from './contracts';
 import { deadLetter } from './dead-letter';
+import { countNeedsLogin } from './metrics';
 import {
   reloginSignal,
   sessionPauseSignal,
@@ -142,6 +143,7 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
   async function needsLogin(failure: ApplicationFailure): Promise<void> {
     status.state = 'needs-login';
     status.connectedSince = undefined;
+    countNeedsLogin(accountId);
     // A relogin may arrive while the owner is being alerted (the owner is quick, or the alert slow): it must count.
     // Runs before this patch cleared it after the alert, and such a relogin was lost.
     const keepRelogin = patched('session-relogin-during-alert');

@@ -25,3 +25,10 @@ export function countChatBatch(messages: number): void {
     .createCounter('steadfast_chat_batched_messages', 'messages', 'Messages answered in batches')
     .add(messages);
 }
+
+/** An account's Telegram session was revoked or logged out: the owner must log in again. */
+export function countNeedsLogin(accountId: string): void {
+  metricMeter
+    .createCounter('steadfast_accounts_needing_login', 'sessions', 'Sessions that lost their login, by account')
+    .add(1, { accountId });
+}
