@@ -21,6 +21,8 @@ export const failureCategories = [
   'duplicate-content',
   'upstream',
   'circuit-open',
+  'auth-expired',
+  'needs-authorisation',
 ] as const;
 export type FailureCategory = (typeof failureCategories)[number];
 
@@ -37,6 +39,9 @@ export const ownerMessages: Record<FailureCategory, string> = {
     'X refused every draft as a duplicate of a post the account already made: write the reply in other words.',
   upstream: 'The service failed on its side.',
   'circuit-open': 'The service is down: the work waits, without calling it, until it answers again.',
+  'auth-expired': 'The login token expired: it is being renewed, and the work goes on after it.',
+  'needs-authorisation':
+    "X refused the account's login: authorise it again (`account add <id> --x-oauth2`); its replies wait for it.",
 };
 
 /** What says a service is down, and so counts towards opening its circuit breaker: not a 4xx, not a rate limit. */
@@ -45,6 +50,7 @@ export const outageCategories: FailureCategory[] = ['upstream', 'timeout', 'netw
 /** Categories that retrying cannot cure: listed in every retry policy so Temporal never retries them. */
 export const permanentCategories: FailureCategory[] = [
   'auth',
+  'needs-authorisation',
   'permission',
   'not-found',
   'invalid-input',

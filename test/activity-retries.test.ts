@@ -44,7 +44,10 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
     x: createXPort({
       appKey: 'k',
       appSecret: 's',
-      tokensFor: async (accountId) => ({ accessToken: `sandbox-token-${accountId}`, accessSecret: 's' }),
+      accounts: {
+        xTokens: async (accountId) => ({ accessToken: `sandbox-token-${accountId}`, accessSecret: 's' }),
+        xOAuth2: async () => undefined,
+      },
       baseUrl: `${x.url}/2/`,
       ca: x.ca,
     }),

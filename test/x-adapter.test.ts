@@ -16,11 +16,13 @@ after(() => simulator.close());
 beforeEach(() => simulator.setFaults({}));
 
 const tokensFor = async (accountId: string) => ({ accessToken: `sandbox-token-${accountId}`, accessSecret: 's' });
+/** An account store with OAuth 1.0a tokens only. */
+const oauth1 = (xTokens: typeof tokensFor) => ({ xTokens, xOAuth2: async () => undefined });
 const port = (overrides: Partial<Parameters<typeof createXPort>[0]> = {}) =>
   createXPort({
     appKey: 'k',
     appSecret: 's',
-    tokensFor,
+    accounts: oauth1(tokensFor),
     baseUrl: `${simulator.url}/2/`,
     ca: simulator.ca,
     ...overrides,
@@ -165,7 +167,7 @@ describe('X adapter against the simulator (HTTPS)', () => {
 
   test('a token X does not know is an auth failure', async () => {
     const target = await targetTweet();
-    const stranger = port({ tokensFor: async () => ({ accessToken: 'revoked', accessSecret: 's' }) });
+    const stranger = port({ accounts: oauth1(async () => ({ accessToken: 'revoked', accessSecret: 's' })) });
     const failure = await failureOf(stranger.postReply({ accountId: 'alice', inReplyToTweetId: target, text: 'x' }));
     assert.deepEqual([failure.type, failure.nonRetryable], ['auth', true]);
   });

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { AccountStore } from '../ports/account-store';
 import type { Services } from '../ports/services';
 import { createAiActivities } from './ai';
@@ -8,6 +9,7 @@ import { createTelegramActivities, type LiveSessionHosts, type OwnerOutboxDeps }
 import { createLoginActivities } from './telegram-login';
 import { createSessionActivities, type SessionDeps } from './telegram-session';
 import { createXActivities } from './x';
+import { createXTokenActivities } from './x-token';
 
 export interface ActivityDeps {
   services: Services;
@@ -21,18 +23,21 @@ export interface ActivityDeps {
   /** Where the login's secrets wait between steps, and this worker's own task queue for the logins it holds. */
   accounts: AccountStore;
   loginTaskQueue: string;
+  /** The worker's Temporal client, for the activities that signal workflows (xTokenWorkflow's wake-ups). */
+  client?: Client;
   /** The control bot's Temporal client and admins; workers without it cannot run the bot. */
   control?: Pick<ControlBotDeps, 'client' | 'adminIds' | 'pingEveryMs'>;
 }
 
 /** Every activity the workers register, built over injected ports so tests and the sandbox reuse them. */
 export function createActivities(deps: ActivityDeps) {
-  const { services, ownerChatId, ownerOutbox, hosts, session, accounts, loginTaskQueue, control } = deps;
+  const { services, ownerChatId, ownerOutbox, hosts, session, accounts, loginTaskQueue, control, client } = deps;
   // The session activities and the sends that must go over their connections share it (this worker's own queue).
   const live = createLiveSessions();
   return {
     ...createAiActivities(services.ai),
     ...createXActivities(services.x),
+    ...createXTokenActivities(services.xTokens, client ?? control?.client),
     ...createConvexActivities(services.store),
     ...createTelegramActivities({ telegram: services.telegram, ownerChatId, outbox: ownerOutbox, live, hosts }),
     ...createSessionActivities({

@@ -8,6 +8,8 @@ import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { connectClient } from '../temporal/connection';
 import { startOnce } from '../temporal/start-once';
 import { startAccountSession } from '../temporal/start-session';
+import { xTokensAdded } from '../temporal/x-token';
+import { durationMs } from '../duration';
 import { SandboxNotRunning, selectServices, type WorkerServices } from '../workers/services';
 import { loginWorkflow } from '../workflows';
 import { controlBotAccount, workflowIds } from '../workflows/contracts';
@@ -52,7 +54,12 @@ export function define(group: Command): void {
     .option('--approval <owner|auto>', 'how its replies are posted (default: as before, else owner)')
     .option('--name <display name>', 'how the owner names it')
     .option('--ai-chat <chat id>', 'a chat answered with AI (repeat for more; negative for a group)', repeatable)
-    .option('--x-tokens', 'ask for its X access token and secret (hidden input)')
+    .option('--x-tokens', 'ask for its X access token and secret (OAuth 1.0a; hidden input)')
+    .option(
+      '--x-oauth2',
+      "ask for its X OAuth 2.0 app's client id and secret, and its first access and refresh tokens (hidden input)",
+    )
+    .option('--x-expires-in <duration>', 'how long the OAuth 2.0 access token entered is valid', '2h')
     .option('--json', 'print JSON')
     .action(action(addOptions, add));
   group
@@ -114,6 +121,8 @@ const addOptions = z.object({
   name: z.string().min(1).optional(),
   aiChat: z.array(chatId).optional(),
   xTokens: z.boolean().default(false),
+  xOauth2: z.boolean().default(false),
+  xExpiresIn: duration,
   json,
   positionals: oneAccount,
 });
@@ -131,6 +140,10 @@ async function add(options: z.infer<typeof addOptions>, config: Config): Promise
         accessSecret: await readSecret(`X access token secret of ${id}`),
       }
     : undefined;
+  if (options.xTokens && options.xOauth2) {
+    throw new CliError('--x-tokens and --x-oauth2: choose one way for the account to sign in to X');
+  }
+  const oauth2 = options.xOauth2 ? await readOAuth2Tokens(id, options.xExpiresIn) : undefined;
   // What is not given stays as it was.
   const existing = await store.accountSettings(id);
   const approval = options.approval ?? existing?.approval ?? 'owner';
@@ -142,6 +155,13 @@ async function add(options: z.infer<typeof addOptions>, config: Config): Promise
     watchedUsernames: existing?.watchedUsernames ?? [],
   });
   if (tokens) await accounts.saveXTokens(id, tokens);
+  const client = await connectClient(config.temporal);
+  if (oauth2) {
+    // Whatever was stored (a refused pair above all) gives way; the refresher keeps these fresh and wakes the
+    // replies that waited for them.
+    await accounts.saveXOAuth2(id, oauth2, null);
+    await xTokensAdded(client, config.temporal.taskQueue, id);
+  }
   const loggedIn = await accounts.telegramSession(id).then(
     () => true,
     (err: unknown) => {
@@ -149,13 +169,17 @@ async function add(options: z.infer<typeof addOptions>, config: Config): Promise
       throw err;
     },
   );
-  const client = await connectClient(config.temporal);
   const session = loggedIn ? await startAccountSession(client, config.temporal.taskQueue, id) : undefined;
   const link = webUiLink(config, workflowIds.account(id));
   if (options.json) {
     return console.log(JSON.stringify({ accountId: id, created: !existing, loggedIn, session, webUi: link }));
   }
   console.log(`${existing ? 'Updated' : 'Added'} account ${id} (approval ${approval}).`);
+  if (oauth2) {
+    console.log(
+      `Its X OAuth 2.0 tokens are stored; ${workflowIds.xToken(id)} refreshes them before they expire: ${webUiLink(config, workflowIds.xToken(id))}`,
+    );
+  }
   console.log(
     !session
       ? `Not logged in to Telegram yet: ${commandName} account login ${id} --phone <+number>`
@@ -164,6 +188,16 @@ async function add(options: z.infer<typeof addOptions>, config: Config): Promise
         : `Its Telegram session ${session.workflowId} is running; changed AI chats apply within 10 minutes.`,
   );
   console.log(link);
+}
+
+/** The app's credentials and the first tokens of X's OAuth 2.0 consent, typed hidden; issued now. */
+async function readOAuth2Tokens(id: string, expiresIn: string) {
+  const clientId = await readSecret(`X OAuth 2.0 client id of the app`);
+  const clientSecret = await readSecret(`X OAuth 2.0 client secret of the app`);
+  const accessToken = await readSecret(`X OAuth 2.0 access token of ${id}`);
+  const refreshToken = await readSecret(`X OAuth 2.0 refresh token of ${id}`);
+  const issuedAt = Date.now();
+  return { clientId, clientSecret, accessToken, refreshToken, issuedAt, expiresAt: issuedAt + durationMs(expiresIn)! };
 }
 
 const loginOptions = z.object({

@@ -7,6 +7,32 @@ export interface XUserTokens {
   accessSecret: string;
 }
 
+/**
+ * An account's X OAuth 2.0 user tokens (beside OAuth 1.0a): the app's client id and secret, and the tokens X issued.
+ * The access token lasts `expiresAt - issuedAt` (two hours at X); each refresh rotates both tokens, and the old
+ * refresh token stops working.
+ */
+export interface XOAuth2Tokens {
+  clientId: string;
+  clientSecret: string;
+  accessToken: string;
+  refreshToken: string;
+  /** Epoch ms. */
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** The stored tokens, with the version every write bumps, and why X last refused them (the owner must authorise). */
+export interface StoredXOAuth2 extends XOAuth2Tokens {
+  version: number;
+  refused?: string;
+}
+
+/** A versioned write that found another version than it was based on: someone else wrote the tokens meanwhile. */
+export class StaleTokens extends Error {
+  override name = 'StaleTokens';
+}
+
 /** A login waiting for its code or 2FA password (see the Telegram port's PendingLogin), with the phone it is for. */
 export interface StoredPendingLogin {
   phone: string;
@@ -19,6 +45,13 @@ export interface AccountStore {
   saveTelegramSession(accountId: string, session: string): Promise<void>;
   xTokens(accountId: string): Promise<XUserTokens>;
   saveXTokens(accountId: string, tokens: XUserTokens): Promise<void>;
+  /** The account's X OAuth 2.0 tokens, if it has any (else it posts with OAuth 1.0a's). */
+  xOAuth2(accountId: string): Promise<StoredXOAuth2 | undefined>;
+  /**
+   * Writes them if the stored version is still `basedOn` (null: whatever is stored, as when the owner adds new tokens);
+   * else throws StaleTokens. Returns the new version.
+   */
+  saveXOAuth2(accountId: string, tokens: XOAuth2Tokens & { refused?: string }, basedOn: number | null): Promise<number>;
   /** The 2FA password the owner entered for a login in progress; undefined when none is waiting. */
   twoFactorPassword(accountId: string): Promise<string | undefined>;
   /** Undefined clears it: it is kept only until the login has used it. */

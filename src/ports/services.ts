@@ -1,7 +1,7 @@
 import type { AiPort } from './ai';
 import type { StorePort } from './store';
 import type { TelegramPort } from './telegram';
-import type { XPort } from './x';
+import type { XPort, XTokenPort } from './x';
 
 /**
  * The ports: what the workflows need of the four services, and nothing of how a library does it. The real adapters
@@ -10,6 +10,8 @@ import type { XPort } from './x';
 export interface Services {
   ai: AiPort;
   x: XPort;
+  /** X's OAuth 2.0 token endpoint, for the accounts that use OAuth 2.0. */
+  xTokens: XTokenPort;
   store: StorePort;
   telegram: TelegramPort;
 }

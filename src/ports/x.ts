@@ -1,3 +1,6 @@
+import type { XTokenState } from '../workflows/contracts';
+
+export type { XTokenState };
 /** What the workflows need of the X API. */
 export interface XTweetView {
   id: string;
@@ -18,4 +21,12 @@ export interface XPort {
     username: string;
     sinceId?: string;
   }): Promise<{ tweets: XTweetView[]; newestId?: string }>;
+}
+
+/** An account's X OAuth 2.0 token refresh: what xTokenWorkflow needs (src/adapters/x/x-token-refresh.ts). */
+export interface XTokenPort {
+  /** Null: the account has no OAuth 2.0 tokens (it posts with OAuth 1.0a's). */
+  state(accountId: string): Promise<XTokenState | null>;
+  /** Refreshes unless the stored tokens are no longer version `basedOn`; the state after. */
+  refresh(accountId: string, basedOn: number): Promise<XTokenState>;
 }

@@ -71,7 +71,9 @@ export async function startSimulator(
     const raw = await readBody(req);
     let body: unknown;
     try {
-      body = raw ? JSON.parse(raw) : undefined;
+      // OAuth 2.0 token requests are form-encoded; everything else is JSON.
+      const form = req.headers['content-type']?.startsWith('application/x-www-form-urlencoded');
+      body = !raw ? undefined : form ? Object.fromEntries(new URLSearchParams(raw)) : JSON.parse(raw);
     } catch {
       return send(res, { status: 400, body: { error: 'the request body is not JSON' } });
     }

@@ -1,5 +1,6 @@
 import { generate } from 'selfsigned';
 import { startSimulator, type RunningSimulator, type SimulatorResponse } from './http-simulator';
+import { createXOAuth2 } from './x-oauth2';
 
 /**
  * A subset of the X API v2 over HTTPS (twitter-api-v2 always uses https.request), with a certificate generated at
@@ -7,7 +8,7 @@ import { startSimulator, type RunningSimulator, type SimulatorResponse } from '.
  * answering X's 403 for duplicate content; `GET /2/users/me`, `/2/users/by/username/:username` and
  * `/2/users/:id/tweets` (since_id, exclude=replies) read them back, newest first, a page at a time with X's
  * `next_token`, and with only the `tweet.fields` asked for. Every answer carries X's rate-limit headers. The author is the account whose access token signed the request: sandbox tokens are
- * `sandbox-token-<accountId>`.
+ * `sandbox-token-<accountId>` (OAuth 1.0a), or an OAuth 2.0 bearer token it issued (x-oauth2.ts).
  */
 export interface XTweet {
   id: string;
@@ -29,6 +30,7 @@ export async function startXSimulator(
   tls?: XSimulatorTls,
 ): Promise<RunningSimulator & { ca: string; tls: XSimulatorTls }> {
   const tweets: XTweet[] = [];
+  const oauth2 = createXOAuth2();
   let nextId = BigInt(Date.now()) * 1_000_000n;
   const newId = () => String((nextId += 1n));
   const resetAt = () => String(Math.ceil(Date.now() / 1000) + windowSeconds);
@@ -175,14 +177,16 @@ export async function startXSimulator(
 
   const simulator = await startSimulator(
     {
-      state: () => ({ tweets }),
+      state: () => ({ tweets, oauth2: oauth2.state() }),
       rateLimited: (resetSeconds) => ({
         ...problem(429, 'Too Many Requests', 'Too Many Requests'),
         headers: limitHeaders(0, String(Math.ceil(Date.now() / 1000 + resetSeconds))),
       }),
       failed: (status) =>
         problem(status, status >= 500 ? 'Internal Server Error' : 'Invalid Request', `Simulated ${status}`),
-      control: ({ method, path, body }) => {
+      control: (request) => {
+        const { method, path, body } = request;
+        if (path.startsWith('/_sandbox/x/oauth2/')) return oauth2.control(request);
         if (method !== 'POST' || path !== '/_sandbox/x/tweets') return undefined;
         const { authorUsername, text } = (body ?? {}) as { authorUsername?: unknown; text?: unknown };
         if (typeof authorUsername !== 'string' || typeof text !== 'string') {
@@ -192,8 +196,13 @@ export async function startXSimulator(
         tweets.push(tweet);
         return { status: 201, body: { id: tweet.id } };
       },
-      handle: ({ method, path, query, headers, body }) => {
-        const author = /oauth_token="sandbox-token-([\w-]+)"/.exec(headers.authorization ?? '')?.[1];
+      handle: (request) => {
+        const { method, path, query, headers, body } = request;
+        if (method === 'POST' && path === '/2/oauth2/token') return oauth2.token(request);
+        const bearer = oauth2.bearer(headers.authorization);
+        if (bearer === 'expired') return problem(401, 'Unauthorized', 'Unauthorized');
+        const author =
+          bearer?.accountId ?? /oauth_token="sandbox-token-([\w-]+)"/.exec(headers.authorization ?? '')?.[1];
         if (!author) return problem(401, 'Unauthorized', 'Unauthorized');
         if (method === 'POST' && path === '/2/tweets') return post(author, body);
         if (method !== 'GET') return problem(404, 'Not Found Error', `No route ${method} ${path}`);

@@ -13,6 +13,7 @@ import { startControlBot } from '../temporal/start-control-bot';
 import { createLoginWorker, loginTaskQueueOf } from './login-worker';
 import { SandboxNotRunning, selectServices } from './services';
 import { breakerReports } from '../temporal/breaker-reports';
+import { xRefreshAsker } from '../temporal/x-token';
 import { freeLoopbackPort, serveMonitoring } from './monitoring-server';
 import { workerOptions } from './worker-options';
 import { workerMetrics } from './worker-metrics';
@@ -31,11 +32,14 @@ async function run(): Promise<void> {
   // The session activity starts sync workflows and reports to its own workflow through a client.
   const client = await connectClient(config.temporal);
   const onBreakerChange = breakerReports(client, config.temporal.taskQueue, config.workerId, logger);
-  const { services, accounts, breakers } = await selectServices(config, { onBreakerChange }).catch((err: unknown) => {
-    if (!(err instanceof SandboxNotRunning)) throw err;
-    console.error(err.message);
-    return process.exit(2);
-  });
+  const askXRefresh = xRefreshAsker(client, config.temporal.taskQueue);
+  const { services, accounts, breakers } = await selectServices(config, { onBreakerChange, askXRefresh }).catch(
+    (err: unknown) => {
+      if (!(err instanceof SandboxNotRunning)) throw err;
+      console.error(err.message);
+      return process.exit(2);
+    },
+  );
   const metrics = workerMetrics(Runtime.instance().metricMeter, breakers);
   const identity = `steadfast-worker@${hostname()}:${process.pid}`;
   const loginTaskQueue = loginTaskQueueOf(config.temporal.taskQueue, config.workerId);
@@ -47,6 +51,7 @@ async function run(): Promise<void> {
     session: metrics.observeSessions(sessionDeps(client, config.temporal.taskQueue, config.chatBatching)),
     accounts,
     loginTaskQueue,
+    client,
     control: { client, adminIds: config.adminTelegramIds },
   });
   const common = { connection, namespace: config.temporal.namespace, identity, activities };

@@ -4,6 +4,7 @@ import { createConvexStore } from '../adapters/convex/convex-store';
 import { createOpenAiPort } from '../adapters/openai/openai-ai';
 import { createTelegramPort } from '../adapters/telegram/telegram-port';
 import { createXPort } from '../adapters/x/x-api';
+import { createXTokenRefresher } from '../adapters/x/x-token-refresh';
 import { CircuitBreaker, guardPort } from '../adapters/circuit-breaker';
 import type { Config } from '../config';
 import { MissingAccountSecret, type AccountStore } from '../ports/account-store';
@@ -22,6 +23,11 @@ export interface WorkerServices {
 export interface ServiceOptions {
   /** Hears each breaker's opening and closing (src/temporal/breaker-reports.ts); default: nobody. */
   onBreakerChange?: (change: BreakerChange) => void;
+  /**
+   * Asks an account's X token refresher to refresh now (src/temporal/x-token.ts); default: nobody, and an expired
+   * token waits for the refresher's own timer.
+   */
+  askXRefresh?: (accountId: string) => Promise<void>;
 }
 
 /** The sandbox is not running where the config says: names the ports and how to start it. */
@@ -34,7 +40,10 @@ export class SandboxNotRunning extends Error {
  * client libraries either way, so the sandbox exercises what production runs.
  */
 export async function selectServices(config: Config, options: ServiceOptions = {}): Promise<WorkerServices> {
-  const selected = config.sandbox ? await sandboxServices(config.sandboxPort) : realServices(config);
+  const askRefresh = options.askXRefresh;
+  const selected = config.sandbox
+    ? await sandboxServices(config.sandboxPort, askRefresh)
+    : realServices(config, askRefresh);
   return { ...selected, ...guarded(selected.services, config.breakers, options.onBreakerChange) };
 }
 
@@ -65,7 +74,9 @@ function guarded(
 
 type Unguarded = Omit<WorkerServices, 'breakers'>;
 
-async function sandboxServices(basePort: number): Promise<Unguarded> {
+type AskRefresh = ServiceOptions['askXRefresh'];
+
+async function sandboxServices(basePort: number, askRefresh: AskRefresh): Promise<Unguarded> {
   if (!(await isSandboxUp(basePort))) {
     throw new SandboxNotRunning(
       `The sandbox is not running on ports ${basePort}-${basePort + 4} (STEADFAST_SANDBOX_PORT): start it with \`npm run sandbox\`, or use \`npm start\` or \`npm run demo\`, which start it`,
@@ -73,15 +84,11 @@ async function sandboxServices(basePort: number): Promise<Unguarded> {
   }
   const endpoints = sandboxEndpoints(basePort);
   const accounts = createFileAccountStore(endpoints.accountStorePath);
+  const xAt = { baseUrl: `${endpoints.xUrl}/2/`, ca: readFileSync(endpoints.caPath, 'utf8') };
   const services: Services = {
     ai: createOpenAiPort({ apiKey: 'sandbox', baseUrl: `${endpoints.openaiUrl}/v1`, model: 'sandbox-model' }),
-    x: createXPort({
-      appKey: 'sandbox',
-      appSecret: 'sandbox',
-      tokensFor: (accountId) => accounts.xTokens(accountId),
-      baseUrl: `${endpoints.xUrl}/2/`,
-      ca: readFileSync(endpoints.caPath, 'utf8'),
-    }),
+    x: createXPort({ appKey: 'sandbox', appSecret: 'sandbox', accounts, askRefresh, ...xAt }),
+    xTokens: createXTokenRefresher({ accounts, ...xAt }),
     store: createConvexStore({ url: endpoints.convexUrl }),
     telegram: createTelegramPort({
       apiId: 1,
@@ -98,7 +105,7 @@ async function sandboxServices(basePort: number): Promise<Unguarded> {
   return { services, accounts };
 }
 
-function realServices(config: Config): Unguarded {
+function realServices(config: Config, askRefresh: AskRefresh): Unguarded {
   // loadConfig has checked that every credential is set when the sandbox is off.
   const required = (value: string | undefined, name: string) => {
     if (!value) throw new Error(`${name} is required with real services`);
@@ -114,9 +121,11 @@ function realServices(config: Config): Unguarded {
     x: createXPort({
       appKey: required(config.x.apiKey, 'X_API_KEY'),
       appSecret: required(config.x.apiSecret, 'X_API_SECRET'),
-      tokensFor: (accountId) => accounts.xTokens(accountId),
+      accounts,
+      askRefresh,
       baseUrl: config.x.baseUrl,
     }),
+    xTokens: createXTokenRefresher({ accounts, baseUrl: config.x.baseUrl }),
     store: createConvexStore({ url: required(config.convex.url, 'CONVEX_URL') }),
     telegram: createTelegramPort({
       apiId: Number(required(config.telegram.apiId, 'TELEGRAM_API_ID')),

@@ -162,6 +162,8 @@ export const workflowIds = {
   ownerOutbox: (taskQueue: string) => `owner-outbox:${taskQueue}`,
   /** Where the workers' circuit breakers report (one per deployment), so the owner hears once of an outage. */
   serviceHealth: (taskQueue: string) => `service-health:${taskQueue}`,
+  /** An account's X OAuth 2.0 token refresher: the only caller of X's token endpoint for it. */
+  xToken: (accountId: string) => `x-token:${accountId}`,
   /** The Schedule that polls an account's watched users; its runs are `watch:{accountId}-<time>`. */
   watch: (accountId: string) => `watch:${accountId}`,
 };
@@ -193,4 +195,17 @@ export interface ServiceOutage {
 
 export interface ServiceHealthInput {
   outages?: Partial<Record<GuardedService, ServiceOutage>>;
+}
+
+export interface XTokenInput {
+  accountId: string;
+}
+
+/** An account's X OAuth 2.0 tokens as Temporal may see them: version and times only, never a token. */
+export interface XTokenState {
+  version: number;
+  issuedAt: number;
+  expiresAt: number;
+  /** Why X refused the refresh: the owner must authorise again. */
+  refused?: string;
 }

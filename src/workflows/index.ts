@@ -8,3 +8,4 @@ export { chatWorkflow } from './chat';
 export { controlBotWorkflow } from './control-bot';
 export { ownerOutboxWorkflow } from './owner-outbox';
 export { serviceHealthWorkflow } from './service-health';
+export { xTokenWorkflow } from './x-token';

@@ -10,7 +10,15 @@ import type {
 
 /** Signals and queries of the workflows, shared with clients (CLI, control bot, tests). */
 
-export const replyStages = ['drafting', 'awaiting-approval', 'posting', 'recording', 'notifying', 'done'] as const;
+export const replyStages = [
+  'drafting',
+  'awaiting-approval',
+  'posting',
+  'awaiting-authorisation',
+  'recording',
+  'notifying',
+  'done',
+] as const;
 export type ReplyStage = (typeof replyStages)[number];
 
 export interface ReplyStatusView {
@@ -161,3 +169,17 @@ export const controlBotHostQuery = defineQuery<{ hostQueue?: string }>('host');
 /** The deployment's circuit breakers (serviceHealthWorkflow): a worker's breaker changed; the outages now. */
 export const breakerChangeSignal = defineSignal<[BreakerChange]>('breakerChange');
 export const outagesQuery = defineQuery<Partial<Record<GuardedService, ServiceOutage>>>('outages');
+
+/** An account's X token refresher (xTokenWorkflow): refresh now (a post was answered 401); new tokens were added. */
+export const xRefreshNowSignal = defineSignal('refreshNow');
+export const xTokensAddedSignal = defineSignal('tokensAdded');
+export interface XTokenStatusView {
+  state: 'waiting' | 'refreshing' | 'needs-authorisation';
+  /** When the access token expires (epoch ms), and how often this run refreshed it. */
+  expiresAt?: number;
+  refreshes: number;
+  refused?: string;
+}
+export const xTokenStatusQuery = defineQuery<XTokenStatusView>('status');
+/** To a reply waiting for the account's X login (awaiting-authorisation): it was authorised again. */
+export const xAuthorisedSignal = defineSignal('xAuthorised');

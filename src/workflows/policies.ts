@@ -35,6 +35,20 @@ export const policies = {
       nonRetryableErrorTypes: permanentCategories,
     },
   },
+  /**
+   * An X OAuth 2.0 refresh, and the reads around it. A refusal (revoked) is never retried: only the owner can cure it.
+   * A lost answer cannot be retried either way: X rotated the refresh token, and the owner is asked to authorise.
+   */
+  xToken: {
+    startToCloseTimeout: '15s',
+    heartbeatTimeout: '5s',
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      nonRetryableErrorTypes: permanentCategories,
+    },
+  },
   /** Convex query or mutation: idempotent, so an outage is waited out for up to a day. */
   convex: {
     startToCloseTimeout: '10s',

@@ -26,6 +26,7 @@ import {
   rejectSignal,
   resumeSignal,
   statusQuery,
+  xAuthorisedSignal,
   type ReplyStage,
   type ReplyStatusView,
 } from './messages';
@@ -40,6 +41,9 @@ const { notifyOwner } = proxyActivities<Activities>(policies.ownerNotice);
 
 /** Drafts tried, the first included, before a reply X keeps refusing as duplicate content is a dead letter. */
 const maxDrafts = 3;
+/** A reply waits for its account's X login at most a week (168 times an hour), then is a dead letter. */
+const authorisationRetry = '1h';
+const authorisationWaits = 168;
 
 type Decision = { kind: 'approve'; text?: string } | { kind: 'reject'; reason?: string };
 
@@ -102,6 +106,8 @@ async function reply(
   const status: ReplyStatusView = { stage: 'drafting', paused: false, attempts: 0 };
   let decision: Decision | undefined;
   setHandler(statusQuery, () => status);
+  let authorised = false;
+  setHandler(xAuthorisedSignal, () => void (authorised = true));
   setHandler(pauseSignal, () => void (status.paused = true));
   setHandler(resumeSignal, () => void (status.paused = false));
   setHandler(approveSignal, ({ text }) => void (decision ??= { kind: 'approve', text }));
@@ -215,13 +221,31 @@ async function reply(
 
   /** The post, or undefined when X refused the text as a duplicate of a post the account made to another tweet. */
   async function postUnlessDuplicate(text: string) {
-    try {
-      // A retried attempt, or a run after another, reads X first: an earlier one may have posted.
-      return await postReply({ accountId, inReplyToTweetId: tweet.id, text, earlierMayHavePosted: !firstRun });
-    } catch (err) {
-      if (isDuplicateContent(err) && shape.redraftDuplicate()) return undefined;
-      throw err;
+    for (let waited = 0; ; waited++) {
+      try {
+        // A retried attempt, or a run after another, reads X first: an earlier one may have posted.
+        return await postReply({ accountId, inReplyToTweetId: tweet.id, text, earlierMayHavePosted: !firstRun });
+      } catch (err) {
+        if (isDuplicateContent(err) && shape.redraftDuplicate()) return undefined;
+        // X refused the account's login: the reply waits for the owner to authorise it again, not a dead letter.
+        if (!isFailureOf(err, 'needs-authorisation') || waited >= authorisationWaits) throw err;
+        if (!patched('reply-waits-for-x-authorisation')) throw err;
+        await awaitAuthorisation();
+      }
     }
+  }
+
+  /**
+   * Until the account's token refresher says new tokens were added (xAuthorisedSignal), or an hour: then the post is
+   * tried again, so a reply that began to wait just after the refresher woke the others still goes on.
+   */
+  async function awaitAuthorisation(): Promise<void> {
+    status.stage = 'awaiting-authorisation';
+    upsertSearchAttributes([{ key: stageKey, value: 'awaiting-authorisation' }]);
+    authorised = false;
+    await condition(() => authorised, authorisationRetry);
+    status.stage = 'posting';
+    upsertSearchAttributes([{ key: stageKey, value: 'posting' }]);
   }
 
   /** The owner's decision, or undefined when the time to decide ran out. */
@@ -281,9 +305,11 @@ function decisionRefused(why: string): ApplicationFailure {
 
 /** X refused the post because the account already posted that text elsewhere (the adapter's category). */
 function isDuplicateContent(err: unknown): boolean {
-  return (
-    err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'duplicate-content'
-  );
+  return isFailureOf(err, 'duplicate-content');
+}
+
+function isFailureOf(err: unknown, type: string): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === type;
 }
 
 function duplicateEveryTime(tweetId: string, drafts: number): ApplicationFailure {

@@ -3,13 +3,16 @@ import { dirname } from 'node:path';
 import {
   MissingAccountSecret,
   type AccountStore,
+  StaleTokens,
   type StoredPendingLogin,
+  type StoredXOAuth2,
   type XUserTokens,
 } from '../../ports/account-store';
 
 interface StoredAccount {
   telegramSession?: string;
   xTokens?: XUserTokens;
+  xOAuth2?: StoredXOAuth2;
   twoFactorPassword?: string;
   pendingLogin?: StoredPendingLogin;
 }
@@ -52,6 +55,22 @@ export function createFileAccountStore(path: string): AccountStore {
     },
     async saveXTokens(accountId, tokens) {
       update(accountId, (account) => (account.xTokens = tokens));
+    },
+    async xOAuth2(accountId) {
+      return read()[accountId]?.xOAuth2;
+    },
+    async saveXOAuth2(accountId, tokens, basedOn) {
+      let version = 0;
+      // Read, checked and written in one synchronous step: no other write of this process comes between.
+      update(accountId, (account) => {
+        const stored = account.xOAuth2?.version ?? 0;
+        if (basedOn !== null && stored !== basedOn) {
+          throw new StaleTokens(`X tokens of ${accountId} are at version ${stored}, not ${basedOn}`);
+        }
+        version = stored + 1;
+        account.xOAuth2 = { ...tokens, version };
+      });
+      return version;
     },
     async twoFactorPassword(accountId) {
       return read()[accountId]?.twoFactorPassword;

@@ -54,3 +54,11 @@ function requestErrorOf(err: ApiRequestError): Error | undefined {
   const cause: unknown = err.requestError ?? stored;
   return cause instanceof Error ? cause : undefined;
 }
+
+/** X refused the account's OAuth 2.0 refresh token (the owner revoked the app, or it was used up): only the owner can fix it. */
+export function needsAuthorisation(accountId: string, why: string): ApplicationFailure {
+  return permanentFailure(
+    'needs-authorisation',
+    `X refused the login of ${accountId} (${why}): authorise it again with \`npm run cli -- account add ${accountId} --x-oauth2\``,
+  );
+}

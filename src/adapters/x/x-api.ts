@@ -1,8 +1,20 @@
 import { Agent } from 'node:https';
-import { TwitterApi } from 'twitter-api-v2';
+import { ApplicationFailure } from '@temporalio/common';
+import { ApiResponseError, TwitterApi } from 'twitter-api-v2';
+import type { AccountStore } from '../../ports/account-store';
 import type { XPort, XTweetView } from '../../ports/x';
-import { permanentFailure } from '../../failure-vocabulary';
-import { classifyXError, isDuplicateContent } from './classify';
+import { permanentFailure, retryAfterFailure } from '../../failure-vocabulary';
+import { classifyXError, isDuplicateContent, needsAuthorisation } from './classify';
+
+/** How long an attempt whose access token expired waits for the refresh it asked for. */
+const refreshWaitMs = 3_000;
+
+/** A client signed as an account, and how. */
+interface Signed {
+  accountId: string;
+  oauth2: boolean;
+  client: TwitterApi;
+}
 
 /** X's largest page for a user's timeline. */
 const pageSize = 100;
@@ -16,8 +28,13 @@ interface TimelinePage {
 export interface XSettings {
   appKey: string;
   appSecret: string;
-  /** The account's OAuth 1.0a user tokens, read from the account store: never passed through Temporal. */
-  tokensFor: (accountId: string) => Promise<{ accessToken: string; accessSecret: string }>;
+  /**
+   * The account's user tokens, read from the account store, never passed through Temporal: OAuth 2.0 where it has
+   * them, else OAuth 1.0a.
+   */
+  accounts: Pick<AccountStore, 'xTokens' | 'xOAuth2'>;
+  /** Asks the account's token refresher (xTokenWorkflow) to refresh now: its access token expired. */
+  askRefresh?: (accountId: string) => Promise<void>;
   /** The API v2 prefix, e.g. the simulator's `https://127.0.0.1:PORT/2/`; default X's own. */
   baseUrl?: string;
   /** A certificate to trust besides the system's: the sandbox simulator's, in sandbox mode only. */
@@ -27,21 +44,47 @@ export interface XSettings {
 }
 
 /** The X port over twitter-api-v2 (OAuth 1.0a user context). The library retries nothing unless given a plugin. */
-export function createXPort({ appKey, appSecret, tokensFor, baseUrl, ca, timeoutMs = 12_000 }: XSettings): XPort {
+export function createXPort(settings: XSettings): XPort {
+  const { appKey, appSecret, accounts, askRefresh = async () => undefined, baseUrl, ca, timeoutMs = 12_000 } = settings;
   const httpAgent = new Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
   const prefix = baseUrl ?? 'https://api.x.com/2/';
-  const clientFor = async (accountId: string) => {
+  /** A client signed as the account: OAuth 2.0 (a bearer token) where it has one, else OAuth 1.0a. */
+  const clientFor = async (accountId: string): Promise<Signed> => {
     try {
-      return new TwitterApi({ appKey, appSecret, ...(await tokensFor(accountId)) }, { httpAgent });
+      const oauth2 = await accounts.xOAuth2(accountId);
+      if (!oauth2) {
+        return {
+          accountId,
+          oauth2: false,
+          client: new TwitterApi({ appKey, appSecret, ...(await accounts.xTokens(accountId)) }, { httpAgent }),
+        };
+      }
+      if (oauth2.refused) throw needsAuthorisation(accountId, oauth2.refused);
+      if (oauth2.expiresAt <= Date.now()) throw await expired({ accountId, oauth2: true });
+      return { accountId, oauth2: true, client: new TwitterApi(oauth2.accessToken, { httpAgent }) };
     } catch (err) {
-      throw classifyXError(err);
+      throw err instanceof ApplicationFailure ? err : classifyXError(err);
     }
   };
-  const get = async <T>(client: TwitterApi, path: string, query: Record<string, string>) => {
+  /**
+   * An OAuth 2.0 access token X no longer takes (expired, or refused with 401): the refresher is asked to refresh now,
+   * and the attempt is retried once it will have. The tokens never appear in the failure.
+   */
+  const expired = async (signed: Pick<Signed, 'accountId' | 'oauth2'>) => {
+    await askRefresh(signed.accountId);
+    return retryAfterFailure(
+      'auth-expired',
+      `X OAuth 2.0 access token of ${signed.accountId} expired: its refresh is asked for, and this is retried after it`,
+      refreshWaitMs,
+    );
+  };
+  const classify = async (signed: Signed, err: unknown) =>
+    signed.oauth2 && err instanceof ApiResponseError && err.code === 401 ? await expired(signed) : classifyXError(err);
+  const get = async <T>(signed: Signed, path: string, query: Record<string, string>) => {
     try {
-      return await client.v2.get<T>(path, query, { prefix, timeout: timeoutMs });
+      return await signed.client.v2.get<T>(path, query, { prefix, timeout: timeoutMs });
     } catch (err) {
-      throw classifyXError(err);
+      throw await classify(signed, err);
     }
   };
   // User ids never change: one lookup per account and per watched username for the life of the worker.
@@ -52,7 +95,7 @@ export function createXPort({ appKey, appSecret, tokensFor, baseUrl, ca, timeout
    * A user's timeline, newest first, page after page until X has no more (`next_token`). X answers a user it no
    * longer has (suspended, deleted) with 200 and an `errors` list instead of `data`.
    */
-  async function* timeline(client: TwitterApi, userId: string, query: Record<string, string>) {
+  async function* timeline(client: Signed, userId: string, query: Record<string, string>) {
     let paginationToken: string | undefined;
     do {
       const page = await get<TimelinePage>(client, `users/${userId}/tweets`, {
@@ -72,7 +115,7 @@ export function createXPort({ appKey, appSecret, tokensFor, baseUrl, ca, timeout
     async postReply({ accountId, inReplyToTweetId, text }) {
       const client = await clientFor(accountId);
       try {
-        const posted = await client.v2.post<{ data: { id: string } }>(
+        const posted = await client.client.v2.post<{ data: { id: string } }>(
           'tweets',
           { text, reply: { in_reply_to_tweet_id: inReplyToTweetId } },
           { prefix, timeout: timeoutMs },
@@ -84,7 +127,7 @@ export function createXPort({ appKey, appSecret, tokensFor, baseUrl, ca, timeout
           const existing = await this.findReply({ accountId, inReplyToTweetId });
           if (existing) return { id: existing.id };
         }
-        throw classifyXError(err);
+        throw await classify(client, err);
       }
     },
 
