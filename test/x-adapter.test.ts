@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { createXPort } from '../src/adapters/x/x-api';
+import { createXTokenRefresher } from '../src/adapters/x/x-token-refresh';
+import { StaleTokens, type StoredXOAuth2 } from '../src/ports/account-store';
+import { sandboxXClient } from '../src/sandbox/x-oauth2';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { startXSimulator, type XTweet } from '../src/sandbox/x-simulator';
 import { sandboxCall } from './helpers/sandbox';
@@ -208,5 +211,114 @@ describe('X adapter against the simulator (HTTPS)', () => {
     );
     assert.deepEqual([failure.type, failure.nonRetryable], ['network', false]);
     assert.match(failure.message, /certificate/i);
+  });
+});
+
+describe('X OAuth 2.0 (twitter-api-v2 against the simulator)', () => {
+  const authorize = async (accountId: string) =>
+    (
+      await sandboxCall<{ access_token: string; refresh_token: string; expires_in: number }>(
+        simulator,
+        'POST',
+        '/_sandbox/x/oauth2/authorize',
+        { accountId },
+      )
+    ).body;
+  /** An in-memory account store with one account's OAuth 2.0 tokens. */
+  async function oauth2Account(accountId: string, lifetimeMs = 60_000) {
+    const grant = await authorize(accountId);
+    let stored: StoredXOAuth2 = {
+      ...sandboxXClient,
+      accessToken: grant.access_token,
+      refreshToken: grant.refresh_token,
+      issuedAt: Date.now(),
+      expiresAt: Date.now() + lifetimeMs,
+      version: 1,
+    };
+    const accounts = {
+      xTokens: tokensFor,
+      xOAuth2: async () => stored,
+      saveXOAuth2: async (_: string, tokens: Omit<StoredXOAuth2, 'version'>, basedOn: number | null) => {
+        if (basedOn !== null && basedOn !== stored.version) throw new StaleTokens('stale');
+        stored = { ...tokens, version: stored.version + 1 };
+        return stored.version;
+      },
+    };
+    const asked: string[] = [];
+    const x = createXPort({
+      appKey: 'k',
+      appSecret: 's',
+      accounts,
+      askRefresh: async (id) => void asked.push(id),
+      baseUrl: `${simulator.url}/2/`,
+      ca: simulator.ca,
+    });
+    const refresher = createXTokenRefresher({ accounts, baseUrl: `${simulator.url}/2/`, ca: simulator.ca });
+    return { x, refresher, asked, stored: () => stored };
+  }
+
+  test('posts with the bearer token, as the account it was issued to', async () => {
+    const { x } = await oauth2Account('dora');
+    const target = await targetTweet();
+    const posted = await x.postReply({ accountId: 'dora', inReplyToTweetId: target, text: `bearer ${Math.random()}` });
+    const tweets = (await sandboxCall<{ tweets: XTweet[] }>(simulator, 'GET', '/_sandbox/state')).body.tweets;
+    assert.equal(tweets.find((tweet) => tweet.id === posted.id)?.authorUsername, 'dora');
+  });
+
+  test('a refresh rotates both tokens: the old refresh token is refused after, and the new pair works', async () => {
+    const { x, refresher, stored } = await oauth2Account('erin-o');
+    const before = stored();
+    const state = await refresher.refresh('erin-o', before.version);
+    assert.equal(state.version, before.version + 1);
+    assert.deepEqual(Object.keys(state).sort(), ['expiresAt', 'issuedAt', 'version'], 'no token in the state');
+    assert.notEqual(stored().accessToken, before.accessToken);
+    assert.notEqual(stored().refreshToken, before.refreshToken);
+    // Based on the old version, nothing is asked of X.
+    assert.equal((await refresher.refresh('erin-o', before.version)).version, state.version);
+    const target = await targetTweet();
+    await x.postReply({ accountId: 'erin-o', inReplyToTweetId: target, text: `rotated ${Math.random()}` });
+    const unsigned = await sandboxCall(simulator, 'POST', '/2/oauth2/token', {});
+    assert.equal(unsigned.status, 401, 'the token endpoint wants the app credentials');
+
+    // A second refresher holding the old pair (what xTokenWorkflow exists to prevent) is refused, and counted.
+    const reuses = async () =>
+      (await sandboxCall<{ oauth2: { refreshReuses: number } }>(simulator, 'GET', '/_sandbox/state')).body.oauth2
+        .refreshReuses;
+    const reusesBefore = await reuses();
+    const second = createXTokenRefresher({
+      accounts: { xOAuth2: async () => ({ ...before, version: 1 }), saveXOAuth2: async () => 2 },
+      baseUrl: `${simulator.url}/2/`,
+      ca: simulator.ca,
+    });
+    assert.equal((await failureOf(second.refresh('erin-o', 1))).type, 'needs-authorisation');
+    assert.equal(await reuses(), reusesBefore + 1);
+  });
+
+  test('an expired access token asks for a refresh and is retried after it, without a request; a 401 does too', async () => {
+    const expired = await oauth2Account('fay', -1);
+    const target = await targetTweet();
+    const seen = simulator.requests().length;
+    const failure = await failureOf(expired.x.postReply({ accountId: 'fay', inReplyToTweetId: target, text: 'x' }));
+    assert.deepEqual([failure.type, failure.nonRetryable, failure.nextRetryDelay], ['auth-expired', false, 3_000]);
+    assert.deepEqual(expired.asked, ['fay']);
+    assert.equal(simulator.requests().length, seen, 'no request with a token known to have expired');
+    assert.doesNotMatch(failure.message, new RegExp(expired.stored().accessToken));
+
+    const refused = await oauth2Account('gus');
+    await sandboxCall(simulator, 'POST', '/_sandbox/x/oauth2/revoke', { accountId: 'gus' });
+    const answered401 = await failureOf(refused.x.postReply({ accountId: 'gus', inReplyToTweetId: target, text: 'x' }));
+    assert.equal(answered401.type, 'auth-expired');
+    assert.deepEqual(refused.asked, ['gus']);
+  });
+
+  test('a refused refresh (revoked) records why and is a needs-authorisation failure; posts then fail at once the same way', async () => {
+    const { x, refresher, stored } = await oauth2Account('hal');
+    await sandboxCall(simulator, 'POST', '/_sandbox/x/oauth2/revoke', { accountId: 'hal' });
+    const failure = await failureOf(refresher.refresh('hal', stored().version));
+    assert.deepEqual([failure.type, failure.nonRetryable], ['needs-authorisation', true]);
+    assert.match(failure.message, /authorise it again with `npm run cli -- account add hal --x-oauth2`/);
+    assert.match(stored().refused ?? '', /^X answered 400/);
+    const post = await failureOf(x.postReply({ accountId: 'hal', inReplyToTweetId: await targetTweet(), text: 'x' }));
+    assert.equal(post.type, 'needs-authorisation');
   });
 });
