@@ -15,8 +15,10 @@ import {
   ownerOutboxWorkflow,
   replyWorkflow,
   replyWorkflowV2,
+  serviceHealthWorkflow,
   syncMessageWorkflow,
   watchTweetsWorkflow,
+  xTokenWorkflow,
 } from '../../src/workflows';
 import type { ReplyInput } from '../../src/workflows/contracts';
 import {
@@ -31,6 +33,10 @@ import {
   rejectSignal,
   sessionReportSignal,
   statusQuery,
+  breakerChangeSignal,
+  xAuthorisedSignal,
+  xTokensAddedSignal,
+  xTokenStatusQuery,
 } from '../../src/workflows/messages';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
 
@@ -52,6 +58,8 @@ type Scenario = {
   v2?: boolean;
   /** The owner's outbox runs, so the reply's own signal reaches it; else the hand-over falls back to the activity. */
   outbox?: boolean;
+  /** X refuses the account's login once: the reply waits for new tokens (reply-waits-for-x-authorisation). */
+  needsAuthorisation?: boolean;
 };
 
 const tweet = (id: string) => ({ id, text: 'Is Temporal durable?', authorUsername: 'bob' });
@@ -123,6 +131,14 @@ const scenarios: Scenario[] = [
     outbox: true,
     failPost: true,
   },
+  // The account's X login was revoked: the reply waits until new tokens are added, then posts.
+  {
+    name: 'reply-v2-awaited-authorisation',
+    input: { accountId: 'alice', tweet: tweet('1018'), approval: 'auto', firstRun: true },
+    v2: true,
+    outbox: true,
+    needsAuthorisation: true,
+  },
 ];
 
 async function run(): Promise<void> {
@@ -141,6 +157,7 @@ async function run(): Promise<void> {
       if (!overwrite && existsSync(join(__dirname, `${scenario.name}.json`))) continue;
       const taskQueue = `record-${scenario.name}`;
       let refusals = 0;
+      let refusedLogin = false;
       const activities: ReplyActivities = {
         generateReply: async ({ tweet, avoid = [] }) => ({
           text: `draft ${avoid.length + 1} for ${tweet.id}`,
@@ -153,6 +170,13 @@ async function run(): Promise<void> {
         },
         postReply: async ({ inReplyToTweetId }) => {
           if (scenario.failPost) throw ApplicationFailure.nonRetryable('X rejected the text (400)', 'invalid-input');
+          if (scenario.needsAuthorisation && !refusedLogin) {
+            refusedLogin = true;
+            throw ApplicationFailure.nonRetryable(
+              'X refused the login of alice (X answered 400)',
+              'needs-authorisation',
+            );
+          }
           if (refusals < (scenario.duplicates ?? 0)) {
             refusals += 1;
             throw ApplicationFailure.nonRetryable('X API answered 403: duplicate content', 'duplicate-content');
@@ -205,6 +229,10 @@ async function run(): Promise<void> {
           await handle.signal(approveSignal, {});
         }
         if (scenario.name === 'reply-owner-rejected') await handle.signal(rejectSignal, { reason: 'off topic' });
+        if (scenario.needsAuthorisation) {
+          while ((await handle.query(statusQuery)).stage !== 'awaiting-authorisation') await sleep(50);
+          await handle.signal(xAuthorisedSignal);
+        }
         if (scenario.cancel) await handle.cancel();
         await handle.result().catch(() => undefined);
         const path = join(__dirname, `${scenario.name}.json`);
@@ -225,6 +253,8 @@ async function run(): Promise<void> {
     for (const name of ['login-two-factor', 'login-worker-lost', 'login-expired'] as const) {
       if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordLogin(env, cli, name);
     }
+    if (overwrite || !existsSync(join(__dirname, 'x-token-refreshed-refused-added.json'))) await recordXToken(env, cli);
+    if (overwrite || !existsSync(join(__dirname, 'service-health-outage.json'))) await recordServiceHealth(env, cli);
   } finally {
     await env.teardown();
   }
@@ -271,6 +301,115 @@ async function recordWatch(env: TestWorkflowEnvironment, cli: string, name: stri
     execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
   );
   console.log(`recorded ${path}`);
+}
+
+/**
+ * An account's X token refresher: a refresh on its timer, a refresh X refuses (the owner is alerted), new tokens
+ * added, the waiting replies woken; left running, as it runs for ever.
+ */
+async function recordXToken(env: TestWorkflowEnvironment, cli: string): Promise<void> {
+  const taskQueue = 'record-x-token';
+  let version = 1;
+  let refused: string | undefined;
+  const state = () => ({
+    version,
+    issuedAt: Date.now(),
+    expiresAt: Date.now() + 1_000,
+    ...(refused ? { refused } : {}),
+  });
+  const activities: Pick<
+    Activities,
+    'xTokenState' | 'refreshXToken' | 'resumeRepliesAwaitingAuthorisation' | 'notifyOwner'
+  > = {
+    xTokenState: async () => state(),
+    refreshXToken: async () => {
+      if (version === 2) {
+        refused = 'X answered 400: invalid_request';
+        throw ApplicationFailure.nonRetryable(`X refused the login of alice (${refused})`, 'needs-authorisation');
+      }
+      version += 1;
+      return state();
+    },
+    resumeRepliesAwaitingAuthorisation: async () => 1,
+    notifyOwner: async () => undefined,
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities,
+  });
+  const workflowId = 'x-token:alice';
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(xTokenWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [{ accountId: 'alice' }],
+    });
+    while ((await handle.query(xTokenStatusQuery)).state !== 'needs-authorisation') await sleep(50);
+    refused = undefined;
+    version = 4;
+    await handle.signal(xTokensAddedSignal);
+    // The replies woken, and a refresh or two of the new tokens on their timer.
+    await sleep(2_000);
+    await handle.terminate('recorded');
+  });
+  const path = join(__dirname, 'x-token-refreshed-refused-added.json');
+  writeFileSync(
+    path,
+    execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
+  );
+  console.log(`recorded ${path}`);
+}
+
+/** The deployment's breakers: X opens on two workers and closes on one; the owner is told twice, through the activity. */
+async function recordServiceHealth(env: TestWorkflowEnvironment, cli: string): Promise<void> {
+  const taskQueue = 'record-service-health';
+  const told: string[] = [];
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities: { notifyOwner: async ({ text }: { text: string }) => void told.push(text) },
+  });
+  const workflowId = `service-health:${taskQueue}`;
+  await worker.runUntil(async () => {
+    const since = 1_800_000_000_000;
+    const handle = await env.client.workflow.start(serviceHealthWorkflow, { taskQueue, workflowId, args: [{}] });
+    const lastError = 'X API answered 503: Simulated 503';
+    await handle.signal(breakerChangeSignal, {
+      service: 'x',
+      state: 'open',
+      at: since,
+      since,
+      lastError,
+      worker: 'one',
+      waitingReplies: 20,
+    });
+    await handle.signal(breakerChangeSignal, {
+      service: 'x',
+      state: 'open',
+      at: since + 1_000,
+      since: since + 1_000,
+      lastError,
+      worker: 'two',
+    });
+    await handle.signal(breakerChangeSignal, {
+      service: 'x',
+      state: 'closed',
+      at: since + 190_000,
+      since,
+      worker: 'one',
+    });
+    while (told.length < 2) await sleep(50);
+    await handle.terminate('recorded');
+  });
+  const path = join(__dirname, 'service-health-outage.json');
+  writeFileSync(
+    path,
+    execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
+  );
+  console.log(`recorded ${path}: ${told.join(' | ')}`);
 }
 
 run().catch((err) => {
