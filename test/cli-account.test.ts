@@ -6,6 +6,9 @@ import { cliWithWorker } from './helpers/cli';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { latestLoginCode, telegramControl } from './helpers/session';
 import { signalChat } from '../src/temporal/start-chat';
+import { serviceHealthWorkflow } from '../src/workflows';
+import { workflowIds } from '../src/workflows/contracts';
+import { breakerChangeSignal } from '../src/workflows/messages';
 import { closeTestClient, eventually, testClient, testNamespace, uniqueTaskQueue } from './helpers/temporal';
 
 /**
@@ -279,5 +282,28 @@ describe('npm run cli -- health', () => {
       report.checks.find((c) => c.name === 'workers')?.detail ?? '',
       /no worker polls .*: start one with `npm run worker`/,
     );
+  });
+
+  test("the deployment's circuit breakers: closed, then X open as a worker reported it, which is unhealthy", async () => {
+    assert.match(await ok('health'), /^ok {4}circuit breaker X: closed$/m);
+    const client = await testClient();
+    const since = Date.UTC(2026, 11, 2, 14, 2);
+    await client.workflow.signalWithStart(serviceHealthWorkflow, {
+      workflowId: workflowIds.serviceHealth(taskQueue),
+      taskQueue,
+      args: [{}],
+      signal: breakerChangeSignal,
+      signalArgs: [{ service: 'x', state: 'open', at: since, since, lastError: 'X API answered 503', worker: 'w1' }],
+    });
+    await eventually('health tells of the open breaker', async () => {
+      const run = await cli(['health']);
+      return (
+        run.code === 1 &&
+        /^FAIL {2}circuit breaker X: open since 2026-12-02T14:02:00.000Z on w1 \(last error: X API answered 503\)$/m.test(
+          run.output,
+        ) &&
+        /^ok {4}circuit breaker AI: closed$/m.test(run.output)
+      );
+    });
   });
 });
