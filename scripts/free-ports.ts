@@ -18,16 +18,3 @@ export async function freeBasePort(): Promise<number> {
   }
   throw new Error('found no five consecutive free ports for the sandbox');
 }
-
-/** One free loopback port, chosen by the system. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}

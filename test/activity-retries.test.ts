@@ -64,6 +64,7 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
         session: sessionDeps(client, taskQueue),
         accounts,
         loginTaskQueue: `${taskQueue}-login`,
+        client,
       }),
     },
     () =>

@@ -6,9 +6,7 @@ import { cliWithWorker } from './helpers/cli';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { latestLoginCode, telegramControl } from './helpers/session';
 import { signalChat } from '../src/temporal/start-chat';
-import { serviceHealthWorkflow } from '../src/workflows';
-import { workflowIds } from '../src/workflows/contracts';
-import { breakerChangeSignal } from '../src/workflows/messages';
+import { reportXBreakerOpen } from './helpers/breakers';
 import { closeTestClient, eventually, testClient, testNamespace, uniqueTaskQueue } from './helpers/temporal';
 
 /**
@@ -288,13 +286,7 @@ describe('npm run cli -- health', () => {
     assert.match(await ok('health'), /^ok {4}circuit breaker X: closed$/m);
     const client = await testClient();
     const since = Date.UTC(2026, 11, 2, 14, 2);
-    await client.workflow.signalWithStart(serviceHealthWorkflow, {
-      workflowId: workflowIds.serviceHealth(taskQueue),
-      taskQueue,
-      args: [{}],
-      signal: breakerChangeSignal,
-      signalArgs: [{ service: 'x', state: 'open', at: since, since, lastError: 'X API answered 503', worker: 'w1' }],
-    });
+    await reportXBreakerOpen(client, taskQueue, since);
     await eventually('health tells of the open breaker', async () => {
       const run = await cli(['health']);
       return (

@@ -5,9 +5,10 @@ import { postTargetTweet } from '../src/sandbox/sandbox';
 import type { SimulatedMessage } from '../src/sandbox/telegram/telegram-simulator';
 import { startControlBot } from '../src/temporal/start-control-bot';
 import { startAccountSession } from '../src/temporal/start-session';
-import { replyWorkflow, serviceHealthWorkflow } from '../src/workflows';
+import { replyWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
-import { breakerChangeSignal, sessionStopSignal, statusQuery } from '../src/workflows/messages';
+import { sessionStopSignal, statusQuery } from '../src/workflows/messages';
+import { reportXBreakerOpen } from './helpers/breakers';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { controlBotListening, sentMessages, sessionState, telegramControl } from './helpers/session';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
@@ -116,13 +117,7 @@ describe('the control bot', () => {
       // The deployment's breakers: all closed, then X open as a worker's breaker reported it.
       assert.match(await tell('/status'), /^Circuit breakers closed: X, AI, Convex\.$/m);
       const since = Date.UTC(2026, 11, 2, 14, 2);
-      await client.workflow.signalWithStart(serviceHealthWorkflow, {
-        workflowId: workflowIds.serviceHealth(taskQueue),
-        taskQueue,
-        args: [{}],
-        signal: breakerChangeSignal,
-        signalArgs: [{ service: 'x', state: 'open', at: since, since, lastError: 'X API answered 503', worker: 'w1' }],
-      });
+      await reportXBreakerOpen(client, taskQueue, since);
       await eventually('/status tells of the open breaker', async () =>
         /^circuit breaker open: X since 14:02 UTC$/m.test(await tell('/status')),
       );

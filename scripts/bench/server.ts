@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
 import { isServerUp } from '../dev-server';
-import { freePort } from '../free-ports';
+import { freeLoopbackPort } from '../../src/free-port';
 import { resolveTemporalCli } from '../temporal-cli';
 
 /**
@@ -23,7 +23,7 @@ export interface BenchServer {
 
 /** A dev server of the bench's own; `extraArgs` for `start-dev` (a database file, its pragmas). */
 export async function startBenchServer(namespaces: string[], extraArgs: string[] = []): Promise<BenchServer> {
-  const [port, metricsPort] = [await freePort(), await freePort()];
+  const [port, metricsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const address = `127.0.0.1:${port}`;
   const child = spawn(
     resolveTemporalCli({ say: (line) => console.error(line) }),

@@ -24,7 +24,7 @@ export interface ActivityDeps {
   accounts: AccountStore;
   loginTaskQueue: string;
   /** The worker's Temporal client, for the activities that signal workflows (xTokenWorkflow's wake-ups). */
-  client?: Client;
+  client: Client;
   /** The control bot's Temporal client and admins; workers without it cannot run the bot. */
   control?: Pick<ControlBotDeps, 'client' | 'adminIds' | 'pingEveryMs'>;
 }
@@ -37,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createAiActivities(services.ai),
     ...createXActivities(services.x),
-    ...createXTokenActivities(services.xTokens, client ?? control?.client),
+    ...createXTokenActivities(services.xTokens, client),
     ...createConvexActivities(services.store),
     ...createTelegramActivities({ telegram: services.telegram, ownerChatId, outbox: ownerOutbox, live, hosts }),
     ...createSessionActivities({

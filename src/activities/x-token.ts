@@ -4,7 +4,7 @@ import { xAuthorisedSignal } from '../workflows/messages';
 import { replyTypeTerm } from '../workflows/workflow-types';
 
 /** The activities of xTokenWorkflow: thin calls to the token port, and the replies it wakes. */
-export function createXTokenActivities(tokens: XTokenPort, client: Client | undefined) {
+export function createXTokenActivities(tokens: XTokenPort, client: Client) {
   return {
     /** The account's tokens' version and times (never the tokens); null when it has no OAuth 2.0 tokens. */
     async xTokenState({ accountId }: { accountId: string }) {
@@ -21,7 +21,6 @@ export function createXTokenActivities(tokens: XTokenPort, client: Client | unde
      * listing tries again on its own within minutes (src/workflows/reply.ts).
      */
     async resumeRepliesAwaitingAuthorisation({ accountId }: { accountId: string }): Promise<number> {
-      if (!client) return 0;
       const query = `${replyTypeTerm} AND ExecutionStatus = "Running" AND AccountId = "${accountId}" AND Stage = "awaiting-authorisation"`;
       let resumed = 0;
       for await (const reply of client.workflow.list({ query })) {

@@ -13,13 +13,10 @@ export interface BreakerSettings {
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
-/** What a breaker says of itself: in `health`, `/status` and the metrics. */
+/** What a breaker says of itself, for the metrics. */
 export interface BreakerView {
   service: GuardedService;
   state: BreakerState;
-  /** When the outage began (epoch ms): the first opening since the breaker was last closed. */
-  since?: number;
-  lastError?: string;
 }
 
 /**
@@ -35,6 +32,7 @@ export class CircuitBreaker {
   private state: BreakerState = 'closed';
   private failures = 0;
   private openUntil = 0;
+  /** When the outage began (epoch ms): the first opening since the breaker was last closed. */
   private since = 0;
   private lastError: string | undefined;
   private admitted = 0;
@@ -49,8 +47,7 @@ export class CircuitBreaker {
 
   view(): BreakerView {
     this.advance();
-    const { service, state, lastError } = this;
-    return { service, state, ...(state === 'closed' ? {} : { since: this.since, lastError }) };
+    return { service: this.service, state: this.state };
   }
 
   async run<T>(call: () => Promise<T>): Promise<T> {

@@ -7,7 +7,6 @@ import { sandboxEndpoints } from '../sandbox/endpoints';
 import { connectClient } from '../temporal/connection';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { deploymentOutages } from '../temporal/breaker-reports';
-import { guardedServices, type GuardedService } from '../workflows/contracts';
 import { action, json, noArguments, webUiLink, webUiListLink } from './common';
 
 /** `health`: Temporal, the workers, the services and the accounts, each ok or not; exit 1 when any is not. */
@@ -85,17 +84,13 @@ async function accountChecks(client: Client, config: Config): Promise<Check[]> {
 
 /** The circuit breakers, as the deployment knows them (serviceHealthWorkflow): open is not healthy. */
 async function breakerChecks(client: Client, config: Config): Promise<Check[]> {
-  const outages = await deploymentOutages(client, config.temporal.taskQueue);
-  return Object.entries(guardedServices).map(([service, name]) => {
-    const outage = outages[service as GuardedService];
-    return {
-      name: `circuit breaker ${name}`,
-      ok: !outage,
-      detail: outage
-        ? `open since ${new Date(outage.since).toISOString()} on ${outage.openOn.join(', ')}${outage.lastError ? ` (last error: ${outage.lastError})` : ''}`
-        : 'closed',
-    };
-  });
+  return (await deploymentOutages(client, config.temporal.taskQueue)).map(({ name, outage }) => ({
+    name: `circuit breaker ${name}`,
+    ok: !outage,
+    detail: outage
+      ? `open since ${new Date(outage.since).toISOString()} on ${outage.openOn.join(', ')}${outage.lastError ? ` (last error: ${outage.lastError})` : ''}`
+      : 'closed',
+  }));
 }
 
 async function health(options: { json: boolean }, config: Config): Promise<number> {

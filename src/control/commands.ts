@@ -4,7 +4,7 @@ import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { NotADeadLetter, retryDeadLetter } from '../temporal/dead-letters';
 import { DecisionRefused, decideReply } from '../temporal/decide-reply';
 import { deploymentOutages } from '../temporal/breaker-reports';
-import { guardedServices, workflowIds, type GuardedService } from '../workflows/contracts';
+import { workflowIds } from '../workflows/contracts';
 import { replyTypeTerm } from '../workflows/workflow-types';
 import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
 import {
@@ -182,14 +182,11 @@ async function status(client: Client, taskQueue: string | undefined): Promise<st
 
 /** The deployment's circuit breakers: those open, with since when, or that all are closed. */
 async function breakerLine(client: Client, taskQueue: string): Promise<string> {
-  const outages = await deploymentOutages(client, taskQueue);
-  const open = Object.entries(guardedServices).flatMap(([service, name]) => {
-    const outage = outages[service as GuardedService];
-    return outage
-      ? [`circuit breaker open: ${name} since ${new Date(outage.since).toISOString().slice(11, 16)} UTC`]
-      : [];
-  });
-  return open.length ? open.join('\n') : `Circuit breakers closed: ${Object.values(guardedServices).join(', ')}.`;
+  const services = await deploymentOutages(client, taskQueue);
+  const open = services.flatMap(({ name, outage }) =>
+    outage ? [`circuit breaker open: ${name} since ${new Date(outage.since).toISOString().slice(11, 16)} UTC`] : [],
+  );
+  return open.length ? open.join('\n') : `Circuit breakers closed: ${services.map(({ name }) => name).join(', ')}.`;
 }
 
 async function pending(client: Client): Promise<string> {

@@ -1,7 +1,13 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { serviceHealthWorkflow } from '../workflows';
-import { workflowIds, type BreakerChange } from '../workflows/contracts';
+import {
+  guardedServices,
+  workflowIds,
+  type BreakerChange,
+  type GuardedService,
+  type ServiceOutage,
+} from '../workflows/contracts';
 import { breakerChangeSignal, outagesQuery } from '../workflows/messages';
 import { replyTypeTerm } from '../workflows/workflow-types';
 
@@ -35,12 +41,22 @@ async function repliesInFlight(client: Client, taskQueue: string): Promise<numbe
   return (await client.workflow.count(query).catch(() => undefined))?.count;
 }
 
-/** The outages the deployment knows of now; none when no breaker ever reported. */
-export async function deploymentOutages(client: Client, taskQueue: string) {
+/**
+ * Every guarded service, by the name the owner reads, with its outage as the deployment knows it (none: closed, or no
+ * breaker ever reported).
+ */
+export async function deploymentOutages(
+  client: Client,
+  taskQueue: string,
+): Promise<{ name: string; outage?: ServiceOutage }[]> {
+  let outages: Partial<Record<GuardedService, ServiceOutage>> = {};
   try {
-    return await client.workflow.getHandle(workflowIds.serviceHealth(taskQueue)).query(outagesQuery);
+    outages = await client.workflow.getHandle(workflowIds.serviceHealth(taskQueue)).query(outagesQuery);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return {};
-    throw err;
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
+  return (Object.entries(guardedServices) as [GuardedService, string][]).map(([service, name]) => ({
+    name,
+    outage: outages[service],
+  }));
 }

@@ -14,7 +14,8 @@ import { createLoginWorker, loginTaskQueueOf } from './login-worker';
 import { SandboxNotRunning, selectServices } from './services';
 import { breakerReports } from '../temporal/breaker-reports';
 import { xRefreshAsker } from '../temporal/x-token';
-import { freeLoopbackPort, serveMonitoring } from './monitoring-server';
+import { freeLoopbackPort } from '../free-port';
+import { serveMonitoring } from './monitoring-server';
 import { workerOptions } from './worker-options';
 import { workerMetrics } from './worker-metrics';
 

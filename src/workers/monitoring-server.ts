@@ -50,12 +50,3 @@ export async function serveMonitoring(options: MonitoringOptions): Promise<Serve
   options.logger.info({ port: (server.address() as AddressInfo).port }, 'serving /metrics, /healthz, /readyz');
   return server;
 }
-
-/** A loopback port free now, for the SDK's exporter behind /metrics (only this process reads it). */
-export async function freeLoopbackPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}

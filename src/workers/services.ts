@@ -47,28 +47,29 @@ export async function selectServices(config: Config, options: ServiceOptions = {
   return { ...selected, ...guarded(selected.services, config.breakers, options.onBreakerChange) };
 }
 
-/** X, the AI and Convex, each behind its circuit breaker where one is configured. */
+/** X (its token endpoint too), the AI and Convex, each behind its circuit breaker where one is configured. */
 function guarded(
   services: Services,
   settings: Config['breakers'],
   onChange: ServiceOptions['onBreakerChange'],
 ): { services: Services; breakers: CircuitBreaker[] } {
-  const breakers: CircuitBreaker[] = [];
+  const breakers = new Map<GuardedService, CircuitBreaker>();
+  for (const [service, breakerSettings] of Object.entries(settings) as [GuardedService, Config['breakers']['x']][]) {
+    if (breakerSettings) breakers.set(service, new CircuitBreaker(service, breakerSettings, onChange));
+  }
   const guard = <T extends object>(port: T, service: GuardedService): T => {
-    const breakerSettings = settings[service];
-    if (!breakerSettings) return port;
-    const breaker = new CircuitBreaker(service, breakerSettings, onChange);
-    breakers.push(breaker);
-    return guardPort(port, breaker);
+    const breaker = breakers.get(service);
+    return breaker ? guardPort(port, breaker) : port;
   };
   return {
     services: {
       ...services,
       x: guard(services.x, 'x'),
+      xTokens: guard(services.xTokens, 'x'),
       ai: guard(services.ai, 'ai'),
       store: guard(services.store, 'convex'),
     },
-    breakers,
+    breakers: [...breakers.values()],
   };
 }
 

@@ -35,7 +35,7 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
   return {
     // Heartbeats reach the server at most this often, whatever the activity's heartbeat timeout (see policies).
     maxHeartbeatThrottleInterval: heartbeatThrottle,
-    interceptors: keepAlive,
+    interceptors: activityInterceptors,
     // A workflow task for a worker that vanished (SIGKILL, a lost host) waits this long on its sticky queue before
     // any worker takes it (the SDK's default is 10 s: all of it added to the replies a killed worker held).
     stickyQueueScheduleToStartTimeout: '3s',
@@ -52,14 +52,19 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
 export function ownQueueWorkerOptions(options: Omit<SteadfastWorkerOptions, 'workflowBundlePath'>): WorkerOptions {
   const isOwn = (name: string) => (ownQueueActivityNames as readonly string[]).includes(name);
   const activities = Object.fromEntries(Object.entries(options.activities ?? {}).filter(([name]) => isOwn(name)));
-  return { maxHeartbeatThrottleInterval: heartbeatThrottle, interceptors: keepAlive, ...options, activities };
+  return {
+    maxHeartbeatThrottleInterval: heartbeatThrottle,
+    interceptors: activityInterceptors,
+    ...options,
+    activities,
+  };
 }
 
 /**
  * Short activities are heartbeaten while they run, so a dead worker's are retried soon (keep-alive.ts); the retries
  * that ended in success are counted (retry-metrics.ts).
  */
-const keepAlive: WorkerOptions['interceptors'] = {
+const activityInterceptors: WorkerOptions['interceptors'] = {
   activity: [
     (context) => ({ inbound: new RetryMetricsInterceptor(context) }),
     (context) => ({ inbound: new KeepAliveInterceptor(context) }),

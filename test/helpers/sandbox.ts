@@ -63,6 +63,7 @@ export async function sandboxActivities(
     session,
     accounts,
     loginTaskQueue,
+    client,
     control: { client, adminIds: [config.ownerTelegramId] },
   });
   /** The test worker's own task queue, as a real worker polls it: logins and the control bot's sends run there. */

@@ -235,11 +235,7 @@ async function run(): Promise<void> {
         }
         if (scenario.cancel) await handle.cancel();
         await handle.result().catch(() => undefined);
-        const path = join(__dirname, `${scenario.name}.json`);
-        // The CLI's JSON is the canonical history format that replay (and the Web UI's download) uses.
-        const json = execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']);
-        writeFileSync(path, json);
-        console.log(`recorded ${path}`);
+        writeHistory(cli, env.address, workflowId, scenario.name);
       });
     }
     // The second since watch-starts-reply-v2: its replies start as replyWorkflowV2.
@@ -295,17 +291,12 @@ async function recordWatch(env: TestWorkflowEnvironment, cli: string, name: stri
       args: [{ accountId: 'alice', usernames: ['nasa'], approval: 'auto' }],
     }),
   );
-  const path = join(__dirname, `${name}.json`);
-  writeFileSync(
-    path,
-    execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
-  );
-  console.log(`recorded ${path}`);
+  writeHistory(cli, env.address, workflowId, name);
 }
 
 /**
  * An account's X token refresher: a refresh on its timer, a refresh X refuses (the owner is alerted), new tokens
- * added, the waiting replies woken; left running, as it runs for ever.
+ * added, the waiting replies woken; then terminated, as it never ends of itself.
  */
 async function recordXToken(env: TestWorkflowEnvironment, cli: string): Promise<void> {
   const taskQueue = 'record-x-token';
@@ -354,12 +345,7 @@ async function recordXToken(env: TestWorkflowEnvironment, cli: string): Promise<
     await sleep(2_000);
     await handle.terminate('recorded');
   });
-  const path = join(__dirname, 'x-token-refreshed-refused-added.json');
-  writeFileSync(
-    path,
-    execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
-  );
-  console.log(`recorded ${path}`);
+  writeHistory(cli, env.address, workflowId, 'x-token-refreshed-refused-added');
 }
 
 /** The deployment's breakers: X opens on two workers and closes on one; the owner is told twice, through the activity. */
@@ -404,12 +390,27 @@ async function recordServiceHealth(env: TestWorkflowEnvironment, cli: string): P
     while (told.length < 2) await sleep(50);
     await handle.terminate('recorded');
   });
-  const path = join(__dirname, 'service-health-outage.json');
+  writeHistory(cli, env.address, workflowId, 'service-health-outage', { note: told.join(' | ') });
+}
+
+/**
+ * Writes a workflow's history as test/histories/<name>.json: the CLI's JSON, the canonical history format that replay
+ * (and the Web UI's download) uses. `runId`: that run (default the latest); `note`: printed beside the path.
+ */
+function writeHistory(
+  cli: string,
+  address: string,
+  workflowId: string,
+  name: string,
+  options: { runId?: string; note?: string } = {},
+): void {
+  const path = join(__dirname, `${name}.json`);
+  const run = options.runId ? ['-r', options.runId] : [];
   writeFileSync(
     path,
-    execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
+    execFileSync(cli, ['workflow', 'show', '--address', address, '-w', workflowId, ...run, '-o', 'json']),
   );
-  console.log(`recorded ${path}: ${told.join(' | ')}`);
+  console.log(`recorded ${path}${options.note ? `: ${options.note}` : ''}`);
 }
 
 run().catch((err) => {
@@ -444,12 +445,7 @@ async function recordSync(env: TestWorkflowEnvironment, cli: string): Promise<vo
       args: [{ accountId: 'alice', message }],
     }),
   );
-  const path = join(__dirname, 'sync-stored.json');
-  writeFileSync(
-    path,
-    execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
-  );
-  console.log(`recorded ${path}`);
+  writeHistory(cli, env.address, workflowId, 'sync-stored');
 }
 
 /**
@@ -520,21 +516,7 @@ async function recordSession(
       const firstRunId = handle.firstExecutionRunId;
       // Recorded once the first run has continued as new.
       while ((await env.client.workflow.getHandle(workflowId).describe()).runId === firstRunId) await sleep(100);
-      const path = join(__dirname, `${name}.json`);
-      const json = execFileSync(cli, [
-        'workflow',
-        'show',
-        '--address',
-        env.address,
-        '-w',
-        workflowId,
-        '-r',
-        firstRunId,
-        '-o',
-        'json',
-      ]);
-      writeFileSync(path, json);
-      console.log(`recorded ${path}`);
+      writeHistory(cli, env.address, workflowId, name, { runId: firstRunId });
       await env.client.workflow.getHandle(workflowId).terminate('recorded');
     });
   } finally {
@@ -613,12 +595,7 @@ async function recordLogin(
         await handle.signal(loginCodeSignal, '55555');
       }
       await handle.result();
-      const path = join(__dirname, `${name}.json`);
-      writeFileSync(
-        path,
-        execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
-      );
-      console.log(`recorded ${path}`);
+      writeHistory(cli, env.address, workflowId, name);
       // The account session a successful login started is not part of the recording.
       await env.client.workflow
         .getHandle('account:alice')
@@ -695,12 +672,7 @@ async function recordChat(
       }
       while ((await status()).answered === 0) await sleep(50);
       await handle.terminate('recorded'); // a chat waits an hour for more before it ends
-      const path = join(__dirname, `${name}.json`);
-      writeFileSync(
-        path,
-        execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-o', 'json']),
-      );
-      console.log(`recorded ${path}`);
+      writeHistory(cli, env.address, workflowId, name);
     }),
   );
 }

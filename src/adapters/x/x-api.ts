@@ -60,7 +60,7 @@ export function createXPort(settings: XSettings): XPort {
         };
       }
       if (oauth2.refused) throw needsAuthorisation(accountId, oauth2.refused);
-      if (oauth2.expiresAt <= Date.now()) throw await expired({ accountId, oauth2: true });
+      if (oauth2.expiresAt <= Date.now()) throw await expired(accountId);
       return { accountId, oauth2: true, client: new TwitterApi(oauth2.accessToken, { httpAgent }) };
     } catch (err) {
       throw err instanceof ApplicationFailure ? err : classifyXError(err);
@@ -70,16 +70,18 @@ export function createXPort(settings: XSettings): XPort {
    * An OAuth 2.0 access token X no longer takes (expired, or refused with 401): the refresher is asked to refresh now,
    * and the attempt is retried once it will have. The tokens never appear in the failure.
    */
-  const expired = async (signed: Pick<Signed, 'accountId' | 'oauth2'>) => {
-    await askRefresh(signed.accountId);
+  const expired = async (accountId: string) => {
+    await askRefresh(accountId);
     return retryAfterFailure(
       'auth-expired',
-      `X OAuth 2.0 access token of ${signed.accountId} expired: its refresh is asked for, and this is retried after it`,
+      `X OAuth 2.0 access token of ${accountId} expired: its refresh is asked for, and this is retried after it`,
       refreshWaitMs,
     );
   };
   const classify = async (signed: Signed, err: unknown) =>
-    signed.oauth2 && err instanceof ApiResponseError && err.code === 401 ? await expired(signed) : classifyXError(err);
+    signed.oauth2 && err instanceof ApiResponseError && err.code === 401
+      ? await expired(signed.accountId)
+      : classifyXError(err);
   const get = async <T>(signed: Signed, path: string, query: Record<string, string>) => {
     try {
       return await signed.client.v2.get<T>(path, query, { prefix, timeout: timeoutMs });

@@ -14,7 +14,7 @@ export interface XTokenRefreshSettings {
 }
 
 /** What may travel through Temporal of an account's tokens: their version and times, never the tokens. */
-export function tokenState(stored: StoredXOAuth2): XTokenState {
+function tokenState(stored: StoredXOAuth2): XTokenState {
   const { version, issuedAt, expiresAt, refused } = stored;
   return { version, issuedAt, expiresAt, ...(refused ? { refused } : {}) };
 }
@@ -88,8 +88,6 @@ export function createXTokenRefresher({ accounts, baseUrl, ca, timeoutMs = 12_00
     },
   };
 }
-
-export type XTokenRefresher = ReturnType<typeof createXTokenRefresher>;
 
 /** A refusal already recorded by someone else's newer write is nothing to record again. */
 function ignoreStale(err: unknown): void {
