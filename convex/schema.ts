@@ -4,8 +4,18 @@ import { v } from 'convex/values';
 /**
  * What Steadfast keeps in Convex: accounts' settings (read before a session processes anything), every synced
  * Telegram message (one document per account, chat and message id), and every posted reply (one per account and
- * tweet). Secrets never live here: sessions and tokens stay in the workers' account store.
+ * tweet). Secrets (sessions, tokens) live here only when the deployment chose the shared account store, and then as
+ * ciphertext the workers sealed (src/adapters/account-store/convex-account-store.ts): Convex never holds the keys.
  */
+/** The account store's fields: one accountSecrets document each, so that writes of different fields never conflict. */
+export const accountSecretField = v.union(
+  v.literal('telegramSession'),
+  v.literal('xTokens'),
+  v.literal('xOAuth2'),
+  v.literal('twoFactorPassword'),
+  v.literal('pendingLogin'),
+);
+
 /** A synced Telegram message: the table's fields, and messages:upsert's arguments. */
 export const messageFields = {
   accountId: v.string(),
@@ -48,4 +58,13 @@ export default defineSchema({
     workflowId: v.string(),
     recordedAt: v.number(),
   }).index('by_tweet', ['accountId', 'tweetId']),
+
+  /** One field of an account's secrets, sealed (base64) under the key `keyId`; every write bumps `version`. */
+  accountSecrets: defineTable({
+    accountId: v.string(),
+    field: accountSecretField,
+    version: v.number(),
+    keyId: v.string(),
+    sealed: v.string(),
+  }).index('by_field', ['accountId', 'field']),
 });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config';
+import { codecEndpoint } from '../src/temporal/codec-server';
 import {
   failedRequests,
   isSandboxUp,
@@ -31,6 +32,7 @@ import {
   type DemoRecord,
 } from './demo-record';
 import { isServerUp, startDevServer, stateDir } from './dev-server';
+import { startCodecServerStep } from './owner-codec';
 import { CommandError, runCommand, type Teardown } from './run-command';
 import { startWorkerProcess, stopWorkersStep } from './worker-process';
 
@@ -90,7 +92,7 @@ async function run(teardown: Teardown): Promise<number> {
   }
   if (!(await isServerUp(config.temporal))) {
     say(`Starting the Temporal dev server at ${config.temporal.address} (it keeps running; npm run server -- --stop)`);
-    await startDevServer(config.temporal, { detached: true, say });
+    await startDevServer(config.temporal, { detached: true, codecEndpoint: codecEndpoint(config), say });
   }
   signal.throwIfAborted();
   const client = await connectClient(config.temporal);
@@ -130,6 +132,7 @@ async function run(teardown: Teardown): Promise<number> {
     });
     say(`Started the sandbox's simulators on ports ${port}-${port + 4}`);
   }
+  await startCodecServerStep(config, teardown, say);
   signal.throwIfAborted(); // no worker is started after the clean-up began
   // A short grace: the workflows they run are terminated before they stop, so nothing is worth waiting for.
   const workerEnv = {

@@ -62,7 +62,8 @@ export async function isServerUp(config: TemporalConfig): Promise<boolean> {
 
 const cliAttributeType: Record<(typeof searchAttributeKeys)[number]['type'], string> = { KEYWORD: 'Keyword' };
 
-export function devServerArgs(config: TemporalConfig): string[] {
+/** `codecEndpoint`: the codec server the Web UI decodes payloads with (src/temporal/codec-server.ts). */
+export function devServerArgs(config: TemporalConfig, codecEndpoint?: string): string[] {
   const { host, port, uiPort, metricsPort } = devServerPorts(config);
   return [
     'server',
@@ -81,6 +82,7 @@ export function devServerArgs(config: TemporalConfig): string[] {
     config.namespace,
     '--log-level',
     'warn',
+    ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : []),
     ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=${cliAttributeType[key.type]}`]),
   ];
 }
@@ -89,12 +91,17 @@ export function devServerArgs(config: TemporalConfig): string[] {
 export async function startDevServer(
   config: TemporalConfig,
   /** `onSpawn`: told the process at once, before it answers, so that a caller can stop it whatever happens next. */
-  options: { detached: boolean; say?: (line: string) => void; onSpawn?: (child: ChildProcess) => void },
+  options: {
+    detached: boolean;
+    codecEndpoint?: string | undefined;
+    say?: (line: string) => void;
+    onSpawn?: (child: ChildProcess) => void;
+  },
 ): Promise<ChildProcess> {
   const cli = resolveTemporalCli({ say: options.say });
   mkdirSync(stateDir, { recursive: true });
   const output = options.detached ? openSync(join(stateDir, 'server.log'), 'a') : 'inherit';
-  const child = spawn(cli, devServerArgs(config), {
+  const child = spawn(cli, devServerArgs(config, options.codecEndpoint), {
     detached: options.detached,
     stdio: ['ignore', output, output],
   });

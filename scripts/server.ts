@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from '../src/config';
+import { codecEndpoint } from '../src/temporal/codec-server';
 import { devServerPorts, isServerUp, startDevServer, stateDir, stopDevServer } from './dev-server';
 
 /**
@@ -19,11 +20,17 @@ async function run(): Promise<void> {
     console.log(`Web UI: ${config.temporal.webUiUrl}`);
     return;
   }
-  const server = await startDevServer(config.temporal, { detached: false, say: (line) => console.error(line) });
+  const server = await startDevServer(config.temporal, {
+    detached: false,
+    codecEndpoint: codecEndpoint(config),
+    say: (line) => console.error(line),
+  });
   console.log(
     `Temporal dev server on ${config.temporal.address} (gRPC port ${port}), namespace ${config.temporal.namespace}`,
   );
   console.log(`Web UI: http://localhost:${uiPort}   metrics: http://localhost:${metricsPort}/metrics`);
+  const codec = codecEndpoint(config);
+  if (codec) console.log(`The Web UI decodes payloads with the codec server at ${codec} (npm run codec-server).`);
   console.log(`State: ${stateDir}   Ctrl-C stops it.`);
   const stop = () => server.kill('SIGTERM');
   process.once('SIGINT', stop);

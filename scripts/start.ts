@@ -3,8 +3,10 @@ import { once } from 'node:events';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
+import { codecEndpoint } from '../src/temporal/codec-server';
 import { isSandboxUp, sandboxEndpoints, startSandbox } from '../src/sandbox/sandbox';
 import { isServerUp, startDevServer, stateDir } from './dev-server';
+import { startCodecServerStep } from './owner-codec';
 import { CommandError, runCommand, type Teardown } from './run-command';
 import { startWorkerProcess, stopProcessesStep, stopWorkersStep } from './worker-process';
 
@@ -25,7 +27,7 @@ async function run(teardown: Teardown): Promise<number> {
           { child, exited: once(child, 'exit').then(() => undefined) },
         ]),
       );
-    await startDevServer(config.temporal, { detached: true, say, onSpawn });
+    await startDevServer(config.temporal, { detached: true, codecEndpoint: codecEndpoint(config), say, onSpawn });
     say(`Started the Temporal dev server at ${config.temporal.address} (log: .temporal/server.log)`);
   }
   // A Ctrl-C during start-up: start nothing more (what started is stopped).
@@ -41,6 +43,8 @@ async function run(teardown: Teardown): Promise<number> {
     say(`Started the sandbox's simulators on ports ${port}-${port + 4}`);
   }
 
+  if (signal.aborted) return 0;
+  await startCodecServerStep(config, teardown, say);
   if (signal.aborted) return 0;
   mkdirSync(stateDir, { recursive: true });
   const workerLog = join(stateDir, 'worker.log');

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { BreakerSettings } from './adapters/circuit-breaker';
 import type { GuardedService } from './workflows/contracts';
 import { durationHint, durationMs } from './duration';
+import { InvalidKey, parseKey, type EncryptionKey } from './encryption/keys';
 
 /**
  * The one typed configuration, read from the environment. Every variable is documented in `.env.example`.
@@ -57,6 +58,39 @@ const breaker = (fallback: string) =>
         }
         return { failures: count(failures), openMs, halfOpenCalls: count(calls) };
       }),
+  );
+
+/** `id:base64` keys (src/encryption/keys.ts), comma-separated where several are allowed. */
+const keys = () =>
+  z.preprocess(
+    unset,
+    z
+      .string()
+      .optional()
+      .transform((value, ctx): EncryptionKey[] => {
+        try {
+          return (value ?? '')
+            .split(',')
+            .map((part) => part.trim())
+            .filter(Boolean)
+            .map(parseKey);
+        } catch (err) {
+          if (!(err instanceof InvalidKey)) throw err;
+          ctx.addIssue({ code: 'custom', message: `${err.message}; make one with \`npm run cli -- key new\`` });
+          return z.NEVER;
+        }
+      }),
+  );
+
+const port = (fallback: number) =>
+  z.preprocess(
+    unset,
+    z.coerce
+      .number({ message: 'expected a port number' })
+      .int({ message: 'expected a port number' })
+      .min(0, { message: 'expected a port from 0 (any free one) to 65535' })
+      .max(65535, { message: 'expected a port from 0 (any free one) to 65535' })
+      .default(fallback),
   );
 
 const hostPort = z
@@ -112,7 +146,17 @@ const envSchema = z.object({
       .regex(/^[A-Za-z0-9._-]{1,100}$/, { message: 'expected letters, digits, dots, dashes or underscores' })
       .optional(),
   ),
-  STEADFAST_ACCOUNT_STORE: z.preprocess(unset, z.string().trim().default('.steadfast/accounts.json')),
+  STEADFAST_ACCOUNT_STORE: text(),
+  STEADFAST_ENCRYPTION: z.preprocess(
+    unset,
+    z
+      .enum(['on', 'off'], { message: 'expected on or off (off leaves private text readable in Temporal)' })
+      .default('on'),
+  ),
+  STEADFAST_ENCRYPTION_KEY: keys(),
+  STEADFAST_DECRYPTION_KEYS: keys(),
+  STEADFAST_CODEC_PORT: port(8235),
+  STEADFAST_CODEC_TOKEN: text(),
   STEADFAST_WORKFLOW_BUNDLE: text(),
   STEADFAST_WORKFLOW_CACHE: z.preprocess(
     unset,
@@ -188,7 +232,19 @@ export interface TemporalConfig {
    */
   profile: ClientConfigProfile;
   webUiUrl: string;
+  /** What encrypts the payloads of every client and worker (src/encryption/key-ring.ts resolves it to keys). */
+  encryption: EncryptionSettings;
 }
+
+/**
+ * `keys`: the configured ones, the first to encrypt with; `sandbox`: the sandbox's own, generated once into
+ * .steadfast/; `off`: payloads in plain text (chosen by name only).
+ */
+export type EncryptionSettings =
+  { mode: 'keys'; current: EncryptionKey; previous: EncryptionKey[] } | { mode: 'sandbox' } | { mode: 'off' };
+
+/** One file per host, or documents in Convex that every host reaches (src/adapters/account-store/). */
+export type AccountStoreSettings = { kind: 'file'; path: string } | { kind: 'convex' };
 
 export interface Config {
   temporal: TemporalConfig;
@@ -220,13 +276,30 @@ export interface Config {
   adminTelegramIds: string[];
   /** Whether workers start the control bot's workflow (one for the deployment). */
   controlBot: boolean;
-  /** The accounts' secrets (sessions, tokens); the sandbox keeps its own, next to its simulators. */
-  accountStorePath: string;
+  /**
+   * The accounts' secrets (sessions, tokens). Undefined: a file, `.steadfast/accounts.json` (the sandbox keeps its own,
+   * next to its simulators); `convex`: encrypted documents in the deployment's Convex.
+   */
+  accountStore: AccountStoreSettings | undefined;
+  /** The codec server (`npm run codec-server`): its loopback port, and the bearer token it asks for, if any. */
+  codecServer: { port: number; token: string | undefined };
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
   x: { apiKey: string | undefined; apiSecret: string | undefined; baseUrl: string | undefined };
   convex: { url: string | undefined };
   telegram: { apiId: string | undefined; apiHash: string | undefined; botToken: string | undefined };
 }
+
+const secretVariables = new Set([
+  'TEMPORAL_API_KEY',
+  'STEADFAST_ENCRYPTION_KEY',
+  'STEADFAST_DECRYPTION_KEYS',
+  'STEADFAST_CODEC_TOKEN',
+  'OPENAI_API_KEY',
+  'X_API_KEY',
+  'X_API_SECRET',
+  'TELEGRAM_API_HASH',
+  'TELEGRAM_BOT_TOKEN',
+]);
 
 /** A configuration problem, worded for the person who has to fix it: the variable, and what is expected. */
 export class ConfigError extends Error {
@@ -238,15 +311,17 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'environment');
-    const got = environment[variable];
+    // A secret's value is never repeated: error lines reach terminals and logs.
+    const got = secretVariables.has(variable) ? undefined : environment[variable];
     throw new ConfigError(
       `${variable}: ${issue?.message ?? 'invalid value'}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`,
     );
   }
   const env = parsed.data;
+  const sandbox = resolveSandbox(env);
   return {
-    temporal: temporalConfig(env, environment),
-    sandbox: resolveSandbox(env),
+    temporal: { ...temporalConfig(env, environment), encryption: encryptionSettings(env, sandbox) },
+    sandbox,
     sandboxPort: env.STEADFAST_SANDBOX_PORT,
     logLevel: env.STEADFAST_LOG_LEVEL,
     shutdownGraceTime: env.STEADFAST_SHUTDOWN_GRACE,
@@ -267,7 +342,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       .split(',')
       .map((id) => id.trim()),
     controlBot: env.STEADFAST_CONTROL_BOT === 'on',
-    accountStorePath: env.STEADFAST_ACCOUNT_STORE,
+    accountStore: accountStoreSettings(env),
+    codecServer: { port: env.STEADFAST_CODEC_PORT, token: env.STEADFAST_CODEC_TOKEN },
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
     x: { apiKey: env.X_API_KEY, apiSecret: env.X_API_SECRET, baseUrl: env.X_API_BASE_URL },
     convex: { url: env.CONVEX_URL },
@@ -275,7 +351,37 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   };
 }
 
-function temporalConfig(env: Env, environment: NodeJS.ProcessEnv): TemporalConfig {
+function encryptionSettings(env: Env, sandbox: boolean): EncryptionSettings {
+  const [current, ...older] = env.STEADFAST_ENCRYPTION_KEY;
+  if (older.length) {
+    throw new ConfigError('STEADFAST_ENCRYPTION_KEY: expected one key; older ones go in STEADFAST_DECRYPTION_KEYS');
+  }
+  if (env.STEADFAST_ENCRYPTION === 'off') return { mode: 'off' };
+  if (current) return { mode: 'keys', current, previous: env.STEADFAST_DECRYPTION_KEYS };
+  if (env.STEADFAST_DECRYPTION_KEYS.length) {
+    throw new ConfigError(
+      'STEADFAST_ENCRYPTION_KEY: required when STEADFAST_DECRYPTION_KEYS is set: the key to encrypt with',
+    );
+  }
+  if (sandbox) return { mode: 'sandbox' };
+  throw new ConfigError(
+    'STEADFAST_ENCRYPTION_KEY: required with real services, so that Temporal stores no private text readably; make one with `npm run cli -- key new`, or set STEADFAST_ENCRYPTION=off (unsafe: messages, drafts and errors stay readable in Temporal and its Web UI)',
+  );
+}
+
+function accountStoreSettings(env: Env): AccountStoreSettings | undefined {
+  const value = env.STEADFAST_ACCOUNT_STORE;
+  if (value === undefined) return undefined;
+  if (value !== 'convex') return { kind: 'file', path: value };
+  if (env.STEADFAST_ENCRYPTION === 'off') {
+    throw new ConfigError(
+      "STEADFAST_ACCOUNT_STORE: convex keeps the accounts' secrets encrypted, and STEADFAST_ENCRYPTION is off: turn it on, or use a file",
+    );
+  }
+  return { kind: 'convex' };
+}
+
+function temporalConfig(env: Env, environment: NodeJS.ProcessEnv): Omit<TemporalConfig, 'encryption'> {
   const certPath = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
   const keyPath = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
   if (Boolean(certPath) !== Boolean(keyPath)) {

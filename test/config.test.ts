@@ -16,7 +16,10 @@ describe('config', () => {
       taskQueue: 'steadfast',
       profile: { address: 'localhost:7233', namespace: 'default' },
       webUiUrl: 'http://localhost:8233',
+      encryption: { mode: 'sandbox' },
     });
+    assert.deepEqual(config.codecServer, { port: 8235, token: undefined });
+    assert.equal(config.accountStore, undefined);
     assert.deepEqual(connectionOptions(config.temporal), {
       address: 'localhost:7233',
       apiKey: undefined,
@@ -185,6 +188,99 @@ describe('config', () => {
 
   test('STEADFAST_SANDBOX=on keeps the sandbox even with credentials', () => {
     assert.equal(loadConfig({ STEADFAST_SANDBOX: 'on', OPENAI_API_KEY: 'sk-x' }).sandbox, true);
+  });
+});
+
+describe('encryption and the account store', () => {
+  const realServices = {
+    OPENAI_API_KEY: 'sk-x',
+    X_API_KEY: 'k',
+    X_API_SECRET: 's',
+    TELEGRAM_API_ID: '1',
+    TELEGRAM_API_HASH: 'h',
+    TELEGRAM_BOT_TOKEN: 't',
+    CONVEX_URL: 'https://example.convex.cloud',
+  };
+  const key = (id: string) => `${id}:${Buffer.alloc(32, id).toString('base64')}`;
+
+  test('real services with no key: one line saying how to make one, or how to turn encryption off', () => {
+    assert.throws(
+      () => loadConfig({ ...realServices, STEADFAST_ENCRYPTION: '' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /^STEADFAST_ENCRYPTION_KEY: required with real services/);
+        assert.match(err.message, /npm run cli -- key new/);
+        assert.match(err.message, /STEADFAST_ENCRYPTION=off \(unsafe/);
+        assert.doesNotMatch(err.message, /\n/);
+        return true;
+      },
+    );
+    const off = loadConfig({ ...realServices, STEADFAST_ENCRYPTION: 'off' });
+    assert.equal(off.sandbox, false, 'the credentials are complete');
+    assert.deepEqual(off.temporal.encryption, { mode: 'off' });
+  });
+
+  test('the key to encrypt with, and older ones to decrypt with', () => {
+    const config = loadConfig({
+      ...realServices,
+      STEADFAST_ENCRYPTION_KEY: key('b'),
+      STEADFAST_DECRYPTION_KEYS: `${key('a')}, ${key('z')}`,
+    });
+    const encryption = config.temporal.encryption;
+    assert.equal(encryption.mode, 'keys');
+    assert.ok(encryption.mode === 'keys');
+    assert.equal(encryption.current.id, 'b');
+    assert.deepEqual(
+      encryption.previous.map((k) => k.id),
+      ['a', 'z'],
+    );
+    assert.equal(encryption.current.secret.length, 32);
+  });
+
+  test('a malformed key names the variable and the fix, never the secret', () => {
+    const secret = Buffer.alloc(16, 7).toString('base64');
+    assert.throws(
+      () => loadConfig({ STEADFAST_ENCRYPTION_KEY: `short:${secret}` }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /STEADFAST_ENCRYPTION_KEY: the key short is not 32 bytes/);
+        assert.match(err.message, /npm run cli -- key new/);
+        assert.ok(!err.message.includes(secret));
+        return true;
+      },
+    );
+    assert.throws(
+      () => loadConfig({ STEADFAST_DECRYPTION_KEYS: 'nocolon' }),
+      /STEADFAST_DECRYPTION_KEYS: expected id:base64-key/,
+    );
+    assert.throws(
+      () => loadConfig({ STEADFAST_ENCRYPTION_KEY: `${key('a')},${key('b')}` }),
+      /expected one key; older ones go in STEADFAST_DECRYPTION_KEYS/,
+    );
+    assert.throws(
+      () => loadConfig({ STEADFAST_DECRYPTION_KEYS: key('a') }),
+      /STEADFAST_ENCRYPTION_KEY: required when STEADFAST_DECRYPTION_KEYS is set/,
+    );
+  });
+
+  test('the account store: a file, or Convex (which needs encryption)', () => {
+    assert.deepEqual(loadConfig({ STEADFAST_ACCOUNT_STORE: '/var/lib/steadfast/accounts.json' }).accountStore, {
+      kind: 'file',
+      path: '/var/lib/steadfast/accounts.json',
+    });
+    assert.deepEqual(loadConfig({ STEADFAST_ACCOUNT_STORE: 'convex' }).accountStore, { kind: 'convex' });
+    assert.throws(
+      () => loadConfig({ STEADFAST_ACCOUNT_STORE: 'convex', STEADFAST_ENCRYPTION: 'off' }),
+      /STEADFAST_ACCOUNT_STORE: convex keeps the accounts' secrets encrypted, and STEADFAST_ENCRYPTION is off/,
+    );
+  });
+
+  test('the codec server: its port and token', () => {
+    assert.deepEqual(loadConfig({ STEADFAST_CODEC_PORT: '9000', STEADFAST_CODEC_TOKEN: 'tok' }).codecServer, {
+      port: 9000,
+      token: 'tok',
+    });
+    assert.throws(() => loadConfig({ STEADFAST_CODEC_PORT: 'x' }), /STEADFAST_CODEC_PORT: expected a port number/);
   });
 });
 

@@ -11,6 +11,7 @@ import schema from '../convex/schema';
 // `_generated` entry.
 const modules = {
   '../convex/_generated/server.ts': () => import('../convex/_generated/server.js'),
+  '../convex/accountSecrets.ts': () => import('../convex/accountSecrets.js'),
   '../convex/accounts.ts': () => import('../convex/accounts.js'),
   '../convex/messages.ts': () => import('../convex/messages.js'),
   '../convex/replies.ts': () => import('../convex/replies.js'),
@@ -29,6 +30,8 @@ const watchCursor = makeFunctionReference<'query'>('watches:cursor');
 const advanceWatch = makeFunctionReference<'mutation'>('watches:advance');
 const settings = makeFunctionReference<'query'>('accounts:settings');
 const upsertSettings = makeFunctionReference<'mutation'>('accounts:upsertSettings');
+const getSecret = makeFunctionReference<'query'>('accountSecrets:get');
+const putSecret = makeFunctionReference<'mutation'>('accountSecrets:put');
 
 const message = (messageId: number, text = `message ${messageId}`) => ({
   accountId: 'alice',
@@ -107,5 +110,60 @@ describe('Convex functions (convex-test)', () => {
     assert.equal(await t.query(watchCursor, watch), '100');
     await t.mutation(advanceWatch, { ...watch, sinceId: '1000' });
     assert.equal(await t.query(watchCursor, watch), '1000', 'compared as numbers, not strings');
+  });
+
+  test('accountSecrets:put without a version writes whatever is stored, and bumps the version', async () => {
+    const t = await newConvex();
+    const session = { accountId: 'alice', field: 'telegramSession' };
+    assert.equal(await t.query(getSecret, session), null);
+    const put = (sealed: string) => t.mutation(putSecret, { ...session, keyId: 'k1', sealed, basedOn: null });
+    assert.deepEqual(await put('c2VhbGVk'), { ok: true, version: 1 });
+    assert.deepEqual(await put('YWdhaW4='), { ok: true, version: 2 });
+    assert.deepEqual(await t.query(getSecret, session), { version: 2, keyId: 'k1', sealed: 'YWdhaW4=' });
+    assert.equal(await t.query(getSecret, { ...session, field: 'xTokens' }), null, 'one document per field');
+    await assert.rejects(t.query(getSecret, { ...session, field: 'password' }), /Validator error/);
+  });
+
+  test('accountSecrets:put based on a version writes only if it is still the stored one', async () => {
+    const t = await newConvex();
+    const tokens = { accountId: 'alice', field: 'xOAuth2', keyId: 'k1' };
+    assert.deepEqual(await t.mutation(putSecret, { ...tokens, sealed: 'djE=', basedOn: 0 }), { ok: true, version: 1 });
+    assert.deepEqual(await t.mutation(putSecret, { ...tokens, sealed: 'djI=', basedOn: 1 }), { ok: true, version: 2 });
+    // A second writer that read version 1 is refused, and told the stored version.
+    assert.deepEqual(await t.mutation(putSecret, { ...tokens, sealed: 'c3RhbGU=', basedOn: 1 }), {
+      ok: false,
+      version: 2,
+    });
+    assert.deepEqual(await t.mutation(putSecret, { ...tokens, sealed: 'bmV3', basedOn: 0 }), { ok: false, version: 2 });
+    assert.deepEqual(await t.query(getSecret, { accountId: 'alice', field: 'xOAuth2' }), {
+      version: 2,
+      keyId: 'k1',
+      sealed: 'djI=',
+    });
+  });
+
+  test('accountSecrets:put with no sealed value deletes the field and leaves the others', async () => {
+    const t = await newConvex();
+    const password = { accountId: 'alice', field: 'twoFactorPassword', keyId: 'k1' };
+    await t.mutation(putSecret, { ...password, sealed: 'cHc=', basedOn: null });
+    await t.mutation(putSecret, { ...password, field: 'pendingLogin', sealed: 'bG9naW4=', basedOn: null });
+    assert.deepEqual(await t.mutation(putSecret, { ...password, sealed: null, basedOn: null }), {
+      ok: true,
+      version: 2,
+    });
+    assert.equal(await t.query(getSecret, { accountId: 'alice', field: 'twoFactorPassword' }), null);
+    assert.equal(
+      ((await t.query(getSecret, { accountId: 'alice', field: 'pendingLogin' })) as { sealed: string }).sealed,
+      'bG9naW4=',
+    );
+    // Deleting what is not there is no error; the next write starts again at version 1.
+    assert.deepEqual(await t.mutation(putSecret, { ...password, sealed: null, basedOn: null }), {
+      ok: true,
+      version: 1,
+    });
+    assert.deepEqual(await t.mutation(putSecret, { ...password, sealed: 'cHcy', basedOn: 0 }), {
+      ok: true,
+      version: 1,
+    });
   });
 });

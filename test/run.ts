@@ -159,6 +159,8 @@ async function runIntegration(files: string[], lanes: number): Promise<Outcome[]
           STEADFAST_SANDBOX_PORT: new URL(sandbox.endpoints.openaiUrl).port,
           // Many workers run on this host at once: each serves /metrics on a free port of its own.
           STEADFAST_METRICS_PORT: '0',
+          // And the codec servers of `npm start` and the demo, so that lanes running them at once do not meet.
+          STEADFAST_CODEC_PORT: '0',
         };
         for (let file = queue.shift(); file; file = queue.shift()) {
           outcomes.push(await runFile(file, laneEnv, `lane ${lane + 1}`));

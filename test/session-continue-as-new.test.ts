@@ -10,7 +10,7 @@ import { workerOptions } from '../src/workers/worker-options';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
 import { sandboxActivities, sandboxCall } from './helpers/sandbox';
 import { injectMessage, sessionState, storedTexts, telegramControl, uniqueChatId } from './helpers/session';
-import { eventually, uniqueTaskQueue, workflowBundlePath } from './helpers/temporal';
+import { eventually, testDataConverter, uniqueTaskQueue, workflowBundlePath } from './helpers/temporal';
 
 /**
  * Continue-as-new on a dev server of its own that suggests it after 40 events (Temporal's default is thousands), with
@@ -21,6 +21,7 @@ const threshold = 40;
 let env: TestWorkflowEnvironment;
 before(async () => {
   env = await TestWorkflowEnvironment.createLocal({
+    client: { dataConverter: testDataConverter() },
     server: {
       executable: { type: 'existing-path', path: resolveTemporalCli() },
       searchAttributes: searchAttributeKeys,
@@ -53,6 +54,7 @@ describe('accountSessionWorkflow and continue-as-new', () => {
         taskQueue,
         activities,
         workflowBundlePath: workflowBundlePath(),
+        dataConverter: testDataConverter(),
       }),
     );
     await worker.runUntil(async () => {

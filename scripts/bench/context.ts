@@ -1,10 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type Connection } from '@temporalio/client';
+import { loadConfig } from '../../src/config';
 import { postTargetTweet } from '../../src/sandbox/sandbox';
+import { temporalDataConverter } from '../../src/temporal/connection';
 import type { Teardown } from '../run-command';
 import { startWorkerProcess, stopWorkersStep, type WorkerProcess } from '../worker-process';
 import type { BenchServer } from './server';
 import { inBatches } from './stats';
+
+/** The bench's clients encrypt as its workers (on the sandbox) do. */
+export function benchDataConverter() {
+  return temporalDataConverter(loadConfig({ ...process.env, STEADFAST_SANDBOX: 'on' }).temporal);
+}
 
 /** A worker process of the bench, and its STEADFAST_WORKER_ID (its own task queue is named after it). */
 export type BenchWorker = WorkerProcess & { id: string };
@@ -26,7 +33,7 @@ export class Bench {
   readonly taskQueue = 'bench';
 
   client(namespace: string): Client {
-    return new Client({ connection: this.connection, namespace });
+    return new Client({ connection: this.connection, namespace, dataConverter: benchDataConverter() });
   }
 
   /** `count` real workers (`npm run worker`) on the sandbox, polling `namespace`; ready when this resolves. */

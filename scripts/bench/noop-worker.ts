@@ -1,6 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
-import { connectionOptions } from '../../src/temporal/connection';
+import { connectionOptions, temporalDataConverter } from '../../src/temporal/connection';
 import { workerOptions } from '../../src/workers/worker-options';
 import type { NoopActivities } from './noop-workflows';
 
@@ -19,6 +19,8 @@ async function run(): Promise<void> {
   const worker = await Worker.create(
     workerOptions({
       connection,
+      // Encrypted as the real workers' payloads are: the baseline pays what they pay.
+      dataConverter: temporalDataConverter(config.temporal),
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       activities,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { stopProcessesStep } from '../worker-process';
-import type { Bench } from './context';
+import { benchDataConverter, type Bench } from './context';
 import { startBenchServer } from './server';
 import { ratio, runFigures, type RunFigures } from './stats';
 
@@ -26,7 +26,7 @@ export async function benchStorage(bench: Bench, count: number): Promise<Storage
     const server = await startBenchServer([namespace], ['--db-filename', join(dir, 'dev.sqlite'), ...pragmas]);
     const connection = await Connection.connect({ address: server.address });
     try {
-      const client = new Client({ connection, namespace });
+      const client = new Client({ connection, namespace, dataConverter: benchDataConverter() });
       const worker = await bench.noopWorker(namespace, server.address);
       const units = await Promise.all(
         Array.from({ length: count }, async (_, i) => {

@@ -42,6 +42,10 @@ const groups: Record<string, Group> = {
     summary: 'dead letters: list, show, retry one or all',
     load: () => (require('./failures') as Module).define,
   },
+  key: {
+    summary: 'encryption keys: make a new one',
+    load: () => (require('./key') as Module).define,
+  },
   health: {
     summary: 'check Temporal, the workers, the services and the accounts; non-zero exit when unhealthy',
     load: () => (require('./health') as Module).define,

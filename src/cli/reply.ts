@@ -1,5 +1,6 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Config } from '../config';
@@ -132,14 +133,20 @@ function oneLine(workflowId: string) {
 
 async function status(options: z.infer<typeof oneReply> & { json: boolean }, config: Config): Promise<void> {
   const [workflowId] = options.positionals;
-  const handle = (await connectClient(config.temporal)).workflow.getHandle<typeof replyWorkflowV2>(workflowId);
+  const client = await connectClient(config.temporal);
+  const handle = client.workflow.getHandle<typeof replyWorkflowV2>(workflowId);
   const description = await handle.describe();
   const view = description.status.name === 'RUNNING' ? await handle.query(statusQuery) : undefined;
   const result = description.status.name === 'COMPLETED' ? await handle.result() : undefined;
   // The step being retried right now, as the server sees it: its attempt and why the last one failed.
   const pending = description.raw.pendingActivities?.[0];
+  // The failure's message travels encrypted (failure-converter.ts): decoded with the client's codec.
+  const lastFailure = await decodeOptionalFailureToOptionalError(
+    client.options.loadedDataConverter,
+    pending?.lastFailure,
+  );
   const retrying = pending
-    ? { activity: pending.activityType?.name, attempt: pending.attempt, lastFailure: pending.lastFailure?.message }
+    ? { activity: pending.activityType?.name, attempt: pending.attempt, lastFailure: lastFailure?.message }
     : undefined;
   const summary = {
     workflowId,

@@ -28,12 +28,24 @@ interface AccountSettings {
   chatsAnsweredWithAi: string[];
   watchedUsernames: string[];
 }
+/** The shared account store's fields, as convex/schema.ts's accountSecretField. */
+const accountSecretFields = ['telegramSession', 'xTokens', 'xOAuth2', 'twoFactorPassword', 'pendingLogin'];
+interface AccountSecretDocument {
+  accountId: string;
+  field: string;
+  version: number;
+  keyId: string;
+  /** Base64 ciphertext: the workers seal it, the simulator only keeps it. */
+  sealed: string;
+}
 interface Store {
   replies: Record<string, ReplyDocument>;
   messages: Record<string, MessageDocument & { id: string }>;
   accounts: Record<string, AccountSettings>;
   /** watches:cursor / watches:advance, by `${accountId}:${username}`. */
   watches: Record<string, string>;
+  /** accountSecrets:get / accountSecrets:put, by `${accountId}:${field}`. */
+  accountSecrets: Record<string, AccountSecretDocument>;
 }
 
 /** The sandbox accounts (README, "The sandbox"), with settings from the start. */
@@ -46,11 +58,12 @@ type ConvexFunction = (args: Record<string, unknown>, store: Store) => unknown;
 
 class ArgumentValidationError extends Error {}
 
+const invalid = (key: string) =>
+  new ArgumentValidationError(`ArgumentValidationError: Value does not match validator. Path: .${key}`);
+
 function numbers<K extends string>(args: Record<string, unknown>, keys: readonly K[]): Record<K, number> {
   for (const key of keys) {
-    if (typeof args[key] !== 'number') {
-      throw new ArgumentValidationError(`ArgumentValidationError: Value does not match validator. Path: .${key}`);
-    }
+    if (typeof args[key] !== 'number') throw invalid(key);
   }
   return args as Record<K, number>;
 }
@@ -58,11 +71,16 @@ function numbers<K extends string>(args: Record<string, unknown>, keys: readonly
 function strings<K extends string>(args: Record<string, unknown>, keys: readonly K[]): Record<K, string> {
   for (const key of keys) {
     // As v.string(): any string, the empty one included.
-    if (typeof args[key] !== 'string') {
-      throw new ArgumentValidationError(`ArgumentValidationError: Value does not match validator. Path: .${key}`);
-    }
+    if (typeof args[key] !== 'string') throw invalid(key);
   }
   return args as Record<K, string>;
+}
+
+/** Which document: an account, and a field that is one of the account store's (as accountSecretField). */
+function accountSecret(args: Record<string, unknown>) {
+  const { accountId, field } = strings(args, ['accountId', 'field'] as const);
+  if (!accountSecretFields.includes(field)) throw invalid('field');
+  return { accountId, field, key: `${accountId}:${field}` };
 }
 
 const functions: Record<string, { kind: 'query' | 'mutation'; run: ConvexFunction }> = {
@@ -138,6 +156,30 @@ const functions: Record<string, { kind: 'query' | 'mutation'; run: ConvexFunctio
       return key;
     },
   },
+  'accountSecrets:get': {
+    kind: 'query',
+    run: (args, store) => {
+      const secret = store.accountSecrets[accountSecret(args).key];
+      return secret ? { version: secret.version, keyId: secret.keyId, sealed: secret.sealed } : null;
+    },
+  },
+  /** Versioned as convex/accountSecrets.ts: `basedOn` null writes whatever is stored, a number only that version. */
+  'accountSecrets:put': {
+    kind: 'mutation',
+    run: (args, store) => {
+      const { accountId, field, key } = accountSecret(args);
+      const { keyId } = strings(args, ['keyId'] as const);
+      const { sealed, basedOn } = args;
+      if (sealed !== null && typeof sealed !== 'string') throw invalid('sealed');
+      if (basedOn !== null && typeof basedOn !== 'number') throw invalid('basedOn');
+      const stored = store.accountSecrets[key]?.version ?? 0;
+      if (basedOn !== null && basedOn !== stored) return { ok: false, version: stored };
+      const version = stored + 1;
+      if (sealed === null) delete store.accountSecrets[key];
+      else store.accountSecrets[key] = { accountId, field, version, keyId, sealed };
+      return { ok: true, version };
+    },
+  },
   'replies:byTweet': {
     kind: 'query',
     run: (args, store) => {
@@ -147,7 +189,7 @@ const functions: Record<string, { kind: 'query' | 'mutation'; run: ConvexFunctio
   },
 };
 
-const emptyStore = (): Store => ({ replies: {}, messages: {}, accounts: {}, watches: {} });
+const emptyStore = (): Store => ({ replies: {}, messages: {}, accounts: {}, watches: {}, accountSecrets: {} });
 
 export function startConvexSimulator(options: { port?: number; dataFile?: string } = {}): Promise<RunningSimulator> {
   const { port = 0, dataFile } = options;
@@ -156,6 +198,7 @@ export function startConvexSimulator(options: { port?: number; dataFile?: string
   store.messages ??= {};
   store.accounts ??= {};
   store.watches ??= {};
+  store.accountSecrets ??= {};
   for (const account of sandboxAccounts) store.accounts[account.accountId] ??= { ...account };
   const save = () => dataFile && writeFileSync(dataFile, JSON.stringify(store));
   const functionError = (errorMessage: string): SimulatorResponse => ({

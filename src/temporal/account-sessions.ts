@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { sessionStatusQuery, type SessionStatusView } from '../workflows/messages';
 
 /** The account sessions running now, by visibility query: for the CLI's status and health, and the control bot. */
@@ -23,11 +24,13 @@ export async function sessionStatus(client: Client, workflowId: string): Promise
   const handle = client.workflow.getHandle(workflowId);
   const [view, description] = await Promise.all([handle.query(sessionStatusQuery), handle.describe()]);
   const pending = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'runSession');
-  const payload = pending?.heartbeatDetails?.payloads?.[0];
-  if (!payload || view.state !== 'connected') return view;
-  const beat = client.options.loadedDataConverter.payloadConverter.fromPayload<{
-    latencyMs?: number;
-    pingedAt?: string;
-  }>(payload);
+  const payloads = pending?.heartbeatDetails?.payloads;
+  if (!payloads?.length || view.state !== 'connected') return view;
+  // Heartbeat details are encoded (encrypted) like every payload: decoded with the client's codec.
+  const beat = await decodeFromPayloadsAtIndex<{ latencyMs?: number; pingedAt?: string }>(
+    client.options.loadedDataConverter,
+    0,
+    payloads,
+  );
   return { ...view, latencyMs: beat.latencyMs ?? view.latencyMs, lastSuccessAt: beat.pingedAt ?? view.lastSuccessAt };
 }

@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { toClientOptions } from '@temporalio/envconfig';
 import type { TemporalConfig } from '../config';
+import { keyRingOf } from '../encryption/key-ring';
+import { dataConverter } from './data-converter';
 
 /**
  * Connection options shared by clients and workers — a local dev server, a self-hosted cluster or Temporal Cloud —
@@ -12,5 +14,10 @@ export function connectionOptions(config: TemporalConfig) {
 
 export async function connectClient(config: TemporalConfig): Promise<Client> {
   const connection = await Connection.connect({ ...connectionOptions(config), connectTimeout: '5s' });
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({ connection, namespace: config.namespace, dataConverter: temporalDataConverter(config) });
+}
+
+/** Every client's and worker's data converter: payloads encrypted as the config says (src/temporal/data-converter.ts). */
+export function temporalDataConverter(config: TemporalConfig) {
+  return dataConverter(keyRingOf(config.encryption));
 }

@@ -1,5 +1,6 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure, arrayFromPayloads } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { accountIdKey, stageKey } from '../workflows/search-attributes';
 import { currentWorkflowType, replyTypes } from '../workflows/workflow-types';
 import { replyTaskTimeout } from '../workflows/policies';
@@ -66,7 +67,9 @@ export async function retryDeadLetter(client: Client, workflowId: string): Promi
   const description = await handle.describe();
   const history = await handle.fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  const args = arrayFromPayloads(client.options.loadedDataConverter.payloadConverter, started?.input?.payloads).map(
+  // The history keeps the input as the codec encoded it (encrypted): decoded here as the client decodes results.
+  const input = await decodeArrayFromPayloads(client.options.loadedDataConverter, started?.input?.payloads);
+  const args = input.map(
     // The new run follows one that may have posted: it must not skip reading X first (ReplyInput.firstRun).
     (arg) => (arg && typeof arg === 'object' && 'firstRun' in arg ? { ...arg, firstRun: undefined } : arg),
   );

@@ -4,7 +4,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfigOrExit } from '../config';
 import { createLogger, installTemporalRuntime } from '../logging';
-import { connectClient, connectionOptions } from '../temporal/connection';
+import { connectClient, connectionOptions, temporalDataConverter } from '../temporal/connection';
 import { liveSessionHosts } from '../temporal/live-session-hosts';
 import { ownerOutboxDeps } from '../temporal/owner-outbox';
 import { sessionDeps } from '../temporal/session-deps';
@@ -55,7 +55,8 @@ async function run(): Promise<void> {
     client,
     control: { client, adminIds: config.adminTelegramIds },
   });
-  const common = { connection, namespace: config.temporal.namespace, identity, activities };
+  const dataConverter = temporalDataConverter(config.temporal);
+  const common = { connection, dataConverter, namespace: config.temporal.namespace, identity, activities };
   const worker = await Worker.create(
     workerOptions({
       ...common,

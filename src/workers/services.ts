@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createConvexAccountStore } from '../adapters/account-store/convex-account-store';
 import { createFileAccountStore } from '../adapters/account-store/file-account-store';
 import { createConvexStore } from '../adapters/convex/convex-store';
 import { createOpenAiPort } from '../adapters/openai/openai-ai';
@@ -8,7 +9,8 @@ import { createXTokenRefresher } from '../adapters/x/x-token-refresh';
 import { CircuitBreaker, guardPort } from '../adapters/circuit-breaker';
 import type { Config } from '../config';
 import { MissingAccountSecret, type AccountStore } from '../ports/account-store';
-import { sandboxControlBot } from '../sandbox/telegram/sandbox-accounts';
+import { sandboxControlBot, sandboxTelegramAccounts } from '../sandbox/telegram/sandbox-accounts';
+import { keyRingOf } from '../encryption/key-ring';
 import { controlBotAccount, type BreakerChange, type GuardedService } from '../workflows/contracts';
 import type { Services } from '../ports/services';
 import { isSandboxUp, sandboxEndpoints } from '../sandbox/endpoints';
@@ -41,9 +43,7 @@ export class SandboxNotRunning extends Error {
  */
 export async function selectServices(config: Config, options: ServiceOptions = {}): Promise<WorkerServices> {
   const askRefresh = options.askXRefresh;
-  const selected = config.sandbox
-    ? await sandboxServices(config.sandboxPort, askRefresh)
-    : realServices(config, askRefresh);
+  const selected = config.sandbox ? await sandboxServices(config, askRefresh) : realServices(config, askRefresh);
   return { ...selected, ...guarded(selected.services, config.breakers, options.onBreakerChange) };
 }
 
@@ -77,14 +77,15 @@ type Unguarded = Omit<WorkerServices, 'breakers'>;
 
 type AskRefresh = ServiceOptions['askXRefresh'];
 
-async function sandboxServices(basePort: number, askRefresh: AskRefresh): Promise<Unguarded> {
+async function sandboxServices(config: Config, askRefresh: AskRefresh): Promise<Unguarded> {
+  const basePort = config.sandboxPort;
   if (!(await isSandboxUp(basePort))) {
     throw new SandboxNotRunning(
       `The sandbox is not running on ports ${basePort}-${basePort + 4} (STEADFAST_SANDBOX_PORT): start it with \`npm run sandbox\`, or use \`npm start\` or \`npm run demo\`, which start it`,
     );
   }
   const endpoints = sandboxEndpoints(basePort);
-  const accounts = createFileAccountStore(endpoints.accountStorePath);
+  const accounts = await sandboxAccountStore(config, endpoints.accountStorePath, endpoints.convexUrl);
   const xAt = { baseUrl: `${endpoints.xUrl}/2/`, ca: readFileSync(endpoints.caPath, 'utf8') };
   const services: Services = {
     ai: createOpenAiPort({ apiKey: 'sandbox', baseUrl: `${endpoints.openaiUrl}/v1`, model: 'sandbox-model' }),
@@ -112,7 +113,7 @@ function realServices(config: Config, askRefresh: AskRefresh): Unguarded {
     if (!value) throw new Error(`${name} is required with real services`);
     return value;
   };
-  const accounts = createFileAccountStore(config.accountStorePath);
+  const accounts = accountStore(config, '.steadfast/accounts.json', required(config.convex.url, 'CONVEX_URL'));
   const services: Services = {
     ai: createOpenAiPort({
       apiKey: required(config.openai.apiKey, 'OPENAI_API_KEY'),
@@ -136,6 +137,43 @@ function realServices(config: Config, askRefresh: AskRefresh): Unguarded {
     }),
   };
   return { services, accounts };
+}
+
+/** The store STEADFAST_ACCOUNT_STORE names: a file (by default `defaultFile`), or the deployment's Convex. */
+function accountStore(config: Config, defaultFile: string, convexUrl: string): AccountStore {
+  const settings = config.accountStore ?? { kind: 'file', path: defaultFile };
+  if (settings.kind === 'file') return createFileAccountStore(settings.path);
+  // loadConfig refuses the Convex store with encryption off, so there is a key ring.
+  const keys = keyRingOf(config.temporal.encryption);
+  if (!keys) throw new Error('STEADFAST_ACCOUNT_STORE=convex needs encryption on');
+  return createConvexAccountStore({ url: convexUrl, keys });
+}
+
+/**
+ * On the sandbox, either store: the sandbox's own file (seeded with its accounts when it starts), or another one,
+ * given the sandbox accounts' sessions and tokens from that file where it lacks them, so they are logged in there too.
+ */
+async function sandboxAccountStore(config: Config, sandboxFile: string, convexUrl: string): Promise<AccountStore> {
+  const accounts = accountStore(config, sandboxFile, convexUrl);
+  if (config.accountStore === undefined) return accounts;
+  const seeded = createFileAccountStore(sandboxFile);
+  for (const { accountId } of sandboxTelegramAccounts) {
+    const has = async (read: () => Promise<unknown>) =>
+      read().then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof MissingAccountSecret) return false;
+          throw err;
+        },
+      );
+    if (!(await has(() => accounts.telegramSession(accountId)))) {
+      await accounts.saveTelegramSession(accountId, await seeded.telegramSession(accountId));
+    }
+    if (!(await has(() => accounts.xTokens(accountId)))) {
+      await accounts.saveXTokens(accountId, await seeded.xTokens(accountId));
+    }
+  }
+  return accounts;
 }
 
 /** The control bot's session: logged in with the token once, then kept in the account store like an account's. */

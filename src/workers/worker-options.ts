@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { ownQueueActivityNames, type Activities } from '../activities';
 import { KeepAliveInterceptor } from '../activities/keep-alive';
@@ -12,6 +13,8 @@ import { heartbeatThrottle } from '../workflows/policies';
  */
 export interface SteadfastWorkerOptions {
   connection: NativeConnection;
+  /** Encrypts every payload (src/temporal/data-converter.ts): required, so that no worker is made without it. */
+  dataConverter: DataConverter;
   namespace?: string;
   taskQueue: string;
   identity?: string;

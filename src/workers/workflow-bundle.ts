@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { failureConverterPath } from '../temporal/data-converter';
 
 /**
  * Bundles the workflows once into `path`, for workers that then start without bundling: the Docker image
@@ -13,6 +14,8 @@ export async function writeWorkflowBundle(
 ): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath,
+    // Failures' text goes into encrypted payloads from inside workflows too (src/temporal/failure-converter.ts).
+    failureConverterPath,
     logger: new DefaultLogger('WARN'),
   });
   mkdirSync(dirname(path), { recursive: true });

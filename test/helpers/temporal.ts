@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../../src/workflows/messages';
 import { workerOptions } from '../../src/workers/worker-options';
+import { loadConfig } from '../../src/config';
+import { temporalDataConverter } from '../../src/temporal/connection';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 
 /**
@@ -33,10 +35,15 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
+/** The data converter of the tests' clients and workers: the sandbox's encryption, as the processes they start. */
+export function testDataConverter() {
+  return temporalDataConverter(loadConfig({ ...process.env, STEADFAST_SANDBOX: 'on' }).temporal);
+}
+
 let clientPromise: Promise<Client> | undefined;
 export function testClient(): Promise<Client> {
   clientPromise ??= Connection.connect({ address: testAddress() }).then(
-    (connection) => new Client({ connection, namespace: testNamespace() }),
+    (connection) => new Client({ connection, namespace: testNamespace(), dataConverter: testDataConverter() }),
   );
   return clientPromise;
 }
@@ -57,6 +64,7 @@ export async function withWorker<T>(
     const worker = await Worker.create({
       ...workerOptions({
         connection,
+        dataConverter: testDataConverter(),
         namespace: testNamespace(),
         taskQueue,
         activities,

@@ -85,7 +85,8 @@ export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; tim
   };
 }
 
-function statusPreservingFetch(timeoutMs: number): typeof fetch {
+/** Shared with the account store in Convex (src/adapters/account-store/convex-account-store.ts). */
+export function statusPreservingFetch(timeoutMs: number): typeof fetch {
   return async (input, init) => {
     let response: Response;
     try {

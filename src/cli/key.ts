@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { formatKey, newKey } from '../encryption/keys';
+
+/**
+ * `key new`: a new encryption key, as the line to put in the environment. It reads no configuration — it is how a
+ * configuration that lacks a key gets one — and touches nothing: rotating is the owner's edit (README, "Encryption").
+ */
+export function define(command: Command): void {
+  command
+    .command('new')
+    .description('print a new encryption key (AES-256) as STEADFAST_ENCRYPTION_KEY=id:base64')
+    .action(() => {
+      console.log(`STEADFAST_ENCRYPTION_KEY=${formatKey(newKey())}`);
+      console.error(
+        'Keep it secret and keep it: what it encrypts cannot be read without it. To rotate, move the old key to STEADFAST_DECRYPTION_KEYS.',
+      );
+    });
+}
