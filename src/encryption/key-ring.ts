@@ -1,5 +1,5 @@
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { EncryptionSettings } from '../config';
 import { formatKey, keyRing, newKey, parseKey, type KeyRing } from './keys';
 
@@ -8,7 +8,15 @@ import { formatKey, keyRing, newKey, parseKey, type KeyRing } from './keys';
  * job runs encrypted with no configuration; every process of this checkout (workers, CLI, demo) shares it. Deleting
  * it leaves what it encrypted unreadable: clear the dev server's state (.temporal/) with it.
  */
-export const sandboxKeyPath = resolve(__dirname, '..', '..', '.steadfast', 'sandbox-encryption-key');
+export const sandboxKeyPath = join(packageRoot(__dirname), '.steadfast', 'sandbox-encryption-key');
+
+/** The folder of package.json above `dir`: the checkout from src/, and the image's /app from dist/src/ (its volume). */
+function packageRoot(dir: string): string {
+  for (let at = dir; ; at = dirname(at)) {
+    if (existsSync(join(at, 'package.json'))) return at;
+    if (dirname(at) === at) return resolve(dir, '..', '..');
+  }
+}
 
 /** The keys the settings name; undefined when encryption is off. */
 export function keyRingOf(settings: EncryptionSettings): KeyRing | undefined {
