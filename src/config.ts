@@ -82,16 +82,19 @@ const keys = () =>
       }),
   );
 
-const port = (fallback: number) =>
-  z.preprocess(
+/** A port in [min, max]; 0, where allowed, is any free one. */
+const port = (fallback: number, min = 0, max = 65535) => {
+  const range = { message: `expected a port from ${min === 0 ? '0 (any free one)' : min} to ${max}` };
+  return z.preprocess(
     unset,
     z.coerce
       .number({ message: 'expected a port number' })
       .int({ message: 'expected a port number' })
-      .min(0, { message: 'expected a port from 0 (any free one) to 65535' })
-      .max(65535, { message: 'expected a port from 0 (any free one) to 65535' })
+      .min(min, range)
+      .max(max, range)
       .default(fallback),
   );
+};
 
 const hostPort = z
   .string()
@@ -125,15 +128,8 @@ const envSchema = z.object({
   ),
   STEADFAST_SHUTDOWN_GRACE: duration('10s'),
   STEADFAST_APPROVAL_TIMEOUT: duration('24h'),
-  STEADFAST_SANDBOX_PORT: z.preprocess(
-    unset,
-    z.coerce
-      .number({ message: 'expected a port number' })
-      .int({ message: 'expected a port number' })
-      .min(1024, { message: 'expected a port from 1024 to 65000' })
-      .max(65000, { message: 'expected a port from 1024 to 65000' })
-      .default(4310),
-  ),
+  // Its simulators take this port and the next four, all unprivileged.
+  STEADFAST_SANDBOX_PORT: port(4310, 1024, 65000),
   STEADFAST_WATCH_INTERVAL: duration('2m'),
   STEADFAST_CHAT_FIRST_WAIT: duration('1s'),
   STEADFAST_CHAT_QUIET: duration('4s'),

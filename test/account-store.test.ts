@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { createTelegramPort } from '../src/adapters/telegram/telegram-port';
-import { MissingAccountSecret, StaleTokens } from '../src/ports/account-store';
+import { MissingAccountSecret } from '../src/ports/account-store';
+import { assertVersionedXOAuth2 } from './helpers/account-store-contract';
 import { failureOf } from './helpers/failure-of';
 
 /** The account store keeps secrets out of Temporal: one owner-only file, replaced whole on every write. */
@@ -13,25 +14,7 @@ describe('file account store', () => {
   const path = () => join(mkdtempSync(join(tmpdir(), 'steadfast-accounts-')), 'nested', 'accounts.json');
 
   test('X OAuth 2.0 tokens are written with a version check: a write based on an older version is refused', async () => {
-    const store = createFileAccountStore(path());
-    const tokens = {
-      clientId: 'app',
-      clientSecret: 'app-secret',
-      accessToken: 'a1',
-      refreshToken: 'r1',
-      issuedAt: 1,
-      expiresAt: 2,
-    };
-    assert.equal(await store.xOAuth2('alice'), undefined);
-    assert.equal(await store.saveXOAuth2('alice', tokens, null), 1);
-    assert.equal(await store.saveXOAuth2('alice', { ...tokens, accessToken: 'a2' }, 1), 2);
-    await assert.rejects(store.saveXOAuth2('alice', { ...tokens, accessToken: 'stale' }, 1), StaleTokens);
-    assert.deepEqual(await store.xOAuth2('alice'), { ...tokens, accessToken: 'a2', version: 2 });
-    // The owner's new tokens win over whatever is there, a refused pair too.
-    await store.saveXOAuth2('alice', { ...tokens, refused: 'X answered 400' }, 2);
-    assert.equal((await store.xOAuth2('alice'))?.refused, 'X answered 400');
-    assert.equal(await store.saveXOAuth2('alice', { ...tokens, accessToken: 'a3' }, null), 4);
-    assert.equal((await store.xOAuth2('alice'))?.refused, undefined);
+    await assertVersionedXOAuth2(createFileAccountStore(path()));
   });
 
   test('keeps sessions, tokens, a pending 2FA password and a pending login per account, in a file only its owner can read', async () => {

@@ -8,6 +8,7 @@ import { keyRing, newKey, type KeyRing } from '../src/encryption/keys';
 import { MissingAccountSecret, StaleTokens } from '../src/ports/account-store';
 import { startConvexSimulator } from '../src/sandbox/convex-simulator';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
+import { assertVersionedXOAuth2, oauth2Tokens } from './helpers/account-store-contract';
 import { failureOf } from './helpers/failure-of';
 
 /**
@@ -46,14 +47,7 @@ const putDocument = async (doc: Omit<Document, 'version'>) => {
   assert.equal(response.status, 200);
 };
 
-const tokens = {
-  clientId: 'app',
-  clientSecret: 'app-secret',
-  accessToken: 'a1',
-  refreshToken: 'r1',
-  issuedAt: 1,
-  expiresAt: 2,
-};
+const tokens = oauth2Tokens;
 
 describe('Convex account store against the simulator', () => {
   test('keeps every field per account, as the file store does', async () => {
@@ -80,20 +74,9 @@ describe('Convex account store against the simulator', () => {
   });
 
   test('X OAuth 2.0 tokens carry the document version; a write based on an older one is refused', async () => {
-    const store = worker();
-    assert.equal(await store.xOAuth2('alice'), undefined);
-    assert.equal(await store.saveXOAuth2('alice', tokens, null), 1);
-    assert.equal(await store.saveXOAuth2('alice', { ...tokens, accessToken: 'a2' }, 1), 2);
-    await assert.rejects(store.saveXOAuth2('alice', { ...tokens, accessToken: 'stale' }, 1), (err: unknown) => {
-      assert.ok(err instanceof StaleTokens);
-      assert.equal(err.message, 'X tokens of alice are at version 2, not 1');
-      return true;
-    });
-    assert.deepEqual(await store.xOAuth2('alice'), { ...tokens, accessToken: 'a2', version: 2 });
-    await store.saveXOAuth2('alice', { ...tokens, refused: 'X answered 400' }, 2);
-    assert.equal((await store.xOAuth2('alice'))?.refused, 'X answered 400');
-    assert.equal(await store.saveXOAuth2('alice', { ...tokens, accessToken: 'a3' }, null), 4);
-    assert.equal((await store.xOAuth2('alice'))?.refused, undefined);
+    await assertVersionedXOAuth2(worker(), (err) =>
+      assert.equal(err.message, 'X tokens of alice are at version 2, not 1'),
+    );
   });
 
   test('a missing secret names the account, the store and the command that fixes it', async () => {

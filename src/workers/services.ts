@@ -157,15 +157,15 @@ async function sandboxAccountStore(config: Config, sandboxFile: string, convexUr
   const accounts = accountStore(config, sandboxFile, convexUrl);
   if (config.accountStore === undefined) return accounts;
   const seeded = createFileAccountStore(sandboxFile);
+  const has = (read: () => Promise<unknown>) =>
+    read().then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof MissingAccountSecret) return false;
+        throw err;
+      },
+    );
   for (const { accountId } of sandboxTelegramAccounts) {
-    const has = async (read: () => Promise<unknown>) =>
-      read().then(
-        () => true,
-        (err: unknown) => {
-          if (err instanceof MissingAccountSecret) return false;
-          throw err;
-        },
-      );
     if (!(await has(() => accounts.telegramSession(accountId)))) {
       await accounts.saveTelegramSession(accountId, await seeded.telegramSession(accountId));
     }
