@@ -46,7 +46,7 @@ export function devServerPorts(config: TemporalConfig): {
 }
 
 /** True when a Temporal frontend answers at the configured address. */
-export async function isServerUp(config: TemporalConfig): Promise<boolean> {
+export async function isServerUp(config: Pick<TemporalConfig, 'address'>): Promise<boolean> {
   try {
     const connection = await Connection.connect({ address: config.address, connectTimeout: '1s' });
     try {

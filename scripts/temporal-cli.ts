@@ -1,7 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { goInstall, isExecutable, onPath, toolCacheDir } from './go-install';
 
 /**
  * Finds or builds the pinned `temporal` CLI, whose `server start-dev` is the dev server of `npm run server` and of
@@ -21,8 +20,7 @@ export class TemporalCliUnavailable extends Error {
 }
 
 export function temporalCliCacheDir(): string {
-  const cacheHome = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheHome, 'steadfast', 'temporal-cli', temporalCliVersion);
+  return toolCacheDir('temporal-cli', temporalCliVersion);
 }
 
 /** What a `temporal` binary says of itself, e.g. "temporal version 1.5.1 (Server 1.29.1, UI 2.42.1)". */
@@ -36,23 +34,6 @@ function isPinned(binary: string): boolean {
   if (!match) return false;
   const [, cli, server] = match;
   return cli === temporalCliVersion || (cli === '0.0.0-DEV' && server === pinnedServerVersion);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string): string | undefined {
-  return (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, command))
-    .find(isExecutable);
 }
 
 const installHelp = `Install the Temporal CLI ${temporalCliVersion} and set TEMPORAL_CLI to its path, or put it on PATH:
@@ -85,21 +66,12 @@ export function resolveTemporalCli(options: { build?: boolean; say?: (line: stri
   }
 
   say(`Building the Temporal CLI ${temporalCliVersion} with Go into ${cacheDir} (once per machine, a few minutes)…`);
-  mkdirSync(cacheDir, { recursive: true });
-  // Build into a private folder, then rename: two concurrent builds never leave a half-written binary behind.
-  const staging = mkdtempSync(join(cacheDir, '.build-'));
   try {
-    execFileSync(go, ['install', `${modulePath}@v${temporalCliVersion}`], {
-      env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    renameSync(join(staging, 'temporal'), cached);
+    goInstall([`${modulePath}@v${temporalCliVersion}`], cacheDir, { temporal: 'temporal' });
   } catch (err) {
     throw new TemporalCliUnavailable(
       `Building the Temporal CLI with Go failed (${err instanceof Error ? err.message : String(err)}).\n${installHelp}`,
     );
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
   }
   if (!isPinned(cached)) {
     throw new TemporalCliUnavailable(`The Temporal CLI built at ${cached} is not version ${temporalCliVersion}`);

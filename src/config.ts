@@ -152,6 +152,7 @@ const envSchema = z.object({
   STEADFAST_ENCRYPTION_KEY: keys(),
   STEADFAST_DECRYPTION_KEYS: keys(),
   STEADFAST_CODEC_PORT: port(8235),
+  STEADFAST_POSTGRES_PORT: port(55432, 1024),
   STEADFAST_CODEC_TOKEN: text(),
   STEADFAST_WORKFLOW_BUNDLE: text(),
   STEADFAST_WORKFLOW_CACHE: z.preprocess(
@@ -258,6 +259,8 @@ export interface Config {
   workerId: string;
   /** A workflow bundle made beforehand (scripts/bundle-workflows.ts): the worker starts without bundling. */
   workflowBundle: string | undefined;
+  /** The loopback port of `npm run server:production`'s PostgreSQL (scripts/production-server.ts). */
+  postgresPort: number;
   /**
    * How many workflows a worker keeps in memory between their tasks. One that is not is replayed from its history on
    * its next task (which costs no billed action): a reply waiting a day for its owner needs no place in memory.
@@ -340,6 +343,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     controlBot: env.STEADFAST_CONTROL_BOT === 'on',
     accountStore: accountStoreSettings(env),
     codecServer: { port: env.STEADFAST_CODEC_PORT, token: env.STEADFAST_CODEC_TOKEN },
+    postgresPort: env.STEADFAST_POSTGRES_PORT,
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
     x: { apiKey: env.X_API_KEY, apiSecret: env.X_API_SECRET, baseUrl: env.X_API_BASE_URL },
     convex: { url: env.CONVEX_URL },

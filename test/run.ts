@@ -5,10 +5,13 @@ import { join, relative, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { ProductionStack } from '../scripts/production-server';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox';
 import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
 import { freeBasePort } from '../scripts/free-ports';
+import { productionSuite } from './production/suite';
+import { serveStackControl } from './production/stack-control';
 
 /**
  * The test harness. Files that need no Temporal (unit files) start at once, one after another, while one real
@@ -19,6 +22,10 @@ import { freeBasePort } from '../scripts/free-ports';
  *
  * `npm test -- <files>` runs those files; STEADFAST_TEST_LANES sets the number of lanes (default: 3, or 1 lane per
  * 2 cores beyond 4).
+ *
+ * `npm run test:production` (`--production`) runs the files of test/production/suite.ts on the production engine
+ * instead: Temporal Server on PostgreSQL with SQL visibility (scripts/production-server.ts), in 2 lanes; the files that
+ * ask the stack for faults (they import ./helpers/production) then run alone, after the lanes.
  */
 const root = resolve(__dirname, '..');
 const cache = join(root, '.cache', 'test');
@@ -36,7 +43,20 @@ function testFiles(dir: string): string[] {
  * starts the project's own processes (the bench's smoke test), which weigh as much as a lane's file.
  */
 function needsTemporal(file: string): boolean {
-  return /from '\.\/helpers\/(temporal|sandbox|cli|session|workers|processes)'/.test(readFileSync(file, 'utf8'));
+  return /from '\.\.?\/helpers\/(temporal|sandbox|cli|session|workers|processes)'/.test(readFileSync(file, 'utf8'));
+}
+
+/** A file that kills and restarts the server or its database: it runs with the whole stack to itself. */
+function breaksTheStack(file: string): boolean {
+  return /from '\.\.?\/helpers\/production'/.test(readFileSync(file, 'utf8'));
+}
+
+/** The Temporal server of a run, with what each lane's files are told of it. */
+interface TestServer {
+  address: string;
+  describe: string;
+  env: NodeJS.ProcessEnv;
+  teardown: () => Promise<void>;
 }
 
 interface Outcome {
@@ -87,13 +107,17 @@ function longestFirst(files: string[]): string[] {
 
 async function run(): Promise<number> {
   const started = performance.now();
-  const files = process.argv.length > 2 ? process.argv.slice(2).map((file) => resolve(file)) : testFiles(__dirname);
+  const production = process.argv.includes('--production');
+  const named = process.argv.slice(2).filter((arg) => arg !== '--production');
+  const files = named.length
+    ? named.map((file) => resolve(file))
+    : production
+      ? productionSuite.map((file) => resolve(root, file))
+      : testFiles(__dirname).filter((file) => !file.startsWith(join(__dirname, 'production') + '/'));
   const unit = files.filter((file) => !needsTemporal(file));
   const integration = longestFirst(files.filter(needsTemporal));
-  const lanes = Math.max(
-    1,
-    Math.min(integration.length, Number(process.env.STEADFAST_TEST_LANES) || Math.max(3, availableParallelism() / 2)),
-  );
+  const defaultLanes = production ? 2 : Math.max(3, availableParallelism() / 2);
+  const lanes = Math.max(1, Math.min(integration.length, Number(process.env.STEADFAST_TEST_LANES) || defaultLanes));
   const stop = () => running.forEach((child) => child.kill('SIGTERM'));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -104,7 +128,7 @@ async function run(): Promise<number> {
     for (const file of unit) outcomes.push(await runFile(file, {}, 'no Temporal'));
     return outcomes;
   })();
-  const integrated = integration.length ? runIntegration(integration, lanes) : Promise.resolve([]);
+  const integrated = integration.length ? runIntegration(integration, lanes, production) : Promise.resolve([]);
   const outcomes = [...(await units), ...(await integrated)];
 
   mkdirSync(cache, { recursive: true });
@@ -127,10 +151,8 @@ async function run(): Promise<number> {
   return failed.length ? 1 : 0;
 }
 
-/** The dev server (one namespace per lane), the bundle, a sandbox per lane, then the lanes. */
-async function runIntegration(files: string[], lanes: number): Promise<Outcome[]> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const namespaces = Array.from({ length: lanes }, (_, i) => `test-lane-${i + 1}`);
+/** The pinned CLI's dev server, its namespaces registered at launch. */
+async function startDevServer(namespaces: string[]): Promise<TestServer> {
   const cli = resolveTemporalCli({ say: (line) => console.error(line) });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -140,33 +162,70 @@ async function runIntegration(files: string[], lanes: number): Promise<Outcome[]
       extraArgs: ['--log-level', 'error', ...namespaces.flatMap((namespace) => ['--namespace', namespace])],
     },
   });
+  return { address: env.address, describe: `Temporal dev server ${cli}`, env: {}, teardown: () => env.teardown() };
+}
+
+/** The production engine in a folder of this run's own, and the fault control its solo files use. */
+async function startProductionServer(namespaces: string[]): Promise<TestServer> {
+  const stateDir = join(cache, 'production');
+  rmSync(stateDir, { recursive: true, force: true });
+  // The frontend's port, with the server's other ports after and below it (config/production.yaml), and PostgreSQL's.
+  const offsets = [0, 1, 2, 6, 9, 10, -300, -299, -298, -294];
+  const port = await freeBasePort(offsets);
+  const dbPort = await freeBasePort([0]);
+  const say = (line: string) => console.log(line);
+  const { stack, timings } = await ProductionStack.start({ stateDir, port, dbPort, namespaces, say });
+  const control = await serveStackControl(stack);
+  console.log(
+    `Production stack up: server build ${timings.build.toFixed(1)} s (cached when ~0), PostgreSQL ${timings.postgres.toFixed(1)} s, ` +
+      `schema setup ${timings.schema.toFixed(1)} s, server start ${timings.server.toFixed(1)} s, namespaces ${timings.namespaces.toFixed(1)} s`,
+  );
+  return {
+    address: stack.address,
+    describe: `Temporal Server on PostgreSQL (${stack.serverLog})`,
+    env: { STEADFAST_TEST_STACK_CONTROL: control.url },
+    teardown: async () => {
+      control.server.close();
+      await stack.stop();
+    },
+  };
+}
+
+/** The server (one namespace per lane), the bundle, a sandbox per lane, then the lanes, then the solo files. */
+async function runIntegration(files: string[], lanes: number, production: boolean): Promise<Outcome[]> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const namespaces = Array.from({ length: lanes }, (_, i) => `test-lane-${i + 1}`);
+  const server = await (production ? startProductionServer : startDevServer)(namespaces);
   const sandboxes: RunningSandbox[] = [];
   try {
     const bundlePath = join(cache, 'workflow-bundle.js');
     await writeWorkflowBundle(bundlePath);
     // One at a time: each takes its ports before the next looks for free ones.
     for (let lane = 0; lane < lanes; lane++) sandboxes.push(await startSandbox(await freeBasePort()));
-    console.log(`Temporal dev server ${cli} at ${env.address}; namespaces ${namespaces.join(', ')}`);
-    const queue = [...files];
+    console.log(`${server.describe} at ${server.address}; namespaces ${namespaces.join(', ')}`);
+    const queue = files.filter((file) => !breaksTheStack(file));
+    const solo = files.filter(breaksTheStack);
     const outcomes: Outcome[] = [];
+    const laneEnvs = sandboxes.map((sandbox, lane) => ({
+      ...server.env,
+      STEADFAST_TEST_TEMPORAL_ADDRESS: server.address,
+      STEADFAST_TEST_WORKFLOW_BUNDLE: bundlePath,
+      TEMPORAL_NAMESPACE: namespaces[lane],
+      // Worker processes that tests start find the lane's sandbox here, as they would find `npm run sandbox`.
+      STEADFAST_SANDBOX_PORT: new URL(sandbox.endpoints.openaiUrl).port,
+      // Many workers run on this host at once: each serves /metrics on a free port of its own.
+      STEADFAST_METRICS_PORT: '0',
+      // And the codec servers of `npm start` and the demo, so that lanes running them at once do not meet.
+      STEADFAST_CODEC_PORT: '0',
+    }));
     await Promise.all(
-      sandboxes.map(async (sandbox, lane) => {
-        const laneEnv = {
-          STEADFAST_TEST_TEMPORAL_ADDRESS: env.address,
-          STEADFAST_TEST_WORKFLOW_BUNDLE: bundlePath,
-          TEMPORAL_NAMESPACE: namespaces[lane],
-          // Worker processes that tests start find the lane's sandbox here, as they would find `npm run sandbox`.
-          STEADFAST_SANDBOX_PORT: new URL(sandbox.endpoints.openaiUrl).port,
-          // Many workers run on this host at once: each serves /metrics on a free port of its own.
-          STEADFAST_METRICS_PORT: '0',
-          // And the codec servers of `npm start` and the demo, so that lanes running them at once do not meet.
-          STEADFAST_CODEC_PORT: '0',
-        };
+      laneEnvs.map(async (laneEnv, lane) => {
         for (let file = queue.shift(); file; file = queue.shift()) {
           outcomes.push(await runFile(file, laneEnv, `lane ${lane + 1}`));
         }
       }),
     );
+    for (const file of solo) outcomes.push(await runFile(file, laneEnvs[0]!, 'alone'));
     return outcomes;
   } finally {
     for (const sandbox of sandboxes) {
@@ -174,7 +233,7 @@ async function runIntegration(files: string[], lanes: number): Promise<Outcome[]
       // Its certificate, account store and Convex data were for this run only.
       rmSync(sandbox.endpoints.dir, { recursive: true, force: true });
     }
-    await env.teardown();
+    await server.teardown();
   }
 }
 

@@ -1,0 +1,193 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { isServerUp } from './dev-server';
+import { LocalPostgres } from './postgres';
+import { resolveTemporalCli } from './temporal-cli';
+import { resolveTemporalServer, type TemporalServerBinaries } from './temporal-server';
+
+/**
+ * The production engine on one host: Temporal Server (the pinned version, built once with Go) on a PostgreSQL
+ * cluster of the project's own, with SQL visibility. Everything it is configured with lives in deploy/temporal/,
+ * which docker-compose.yml mounts too: the server's config (config/production.yaml, a template filled from the
+ * TEMPORAL_* variables below), its dynamic config, the schema setup and the namespace setup with Steadfast's search
+ * attributes. `npm run server:production` runs it in the foreground; the production tests start one of their own.
+ */
+export const deployDir = resolve(__dirname, '..', 'deploy', 'temporal');
+export const productionStateDir = resolve(__dirname, '..', '.temporal', 'production');
+
+const run = promisify(execFile);
+
+export interface ProductionStackOptions {
+  /** PostgreSQL's data and the server's log. */
+  stateDir: string;
+  /** The frontend's gRPC port; the server's other ports follow from it (config/production.yaml). */
+  port: number;
+  dbPort: number;
+  /** Registered, each with Steadfast's search attributes. */
+  namespaces: string[];
+  logLevel?: string;
+  say?: (line: string) => void;
+}
+
+/** How long each part of bringing the stack up took, in seconds. */
+export interface StackTimings {
+  build: number;
+  postgres: number;
+  schema: number;
+  server: number;
+  namespaces: number;
+}
+
+export class ProductionStack {
+  readonly address: string;
+  readonly metricsUrl: string;
+  readonly postgres: LocalPostgres;
+  readonly serverLog: string;
+  private server: ChildProcess | undefined;
+  private ui: ChildProcess | undefined;
+
+  private constructor(
+    private readonly options: ProductionStackOptions,
+    private readonly binaries: TemporalServerBinaries,
+  ) {
+    this.address = `127.0.0.1:${options.port}`;
+    this.metricsUrl = `http://127.0.0.1:${options.port + 9}/metrics`;
+    mkdirSync(options.stateDir, { recursive: true });
+    this.postgres = new LocalPostgres({ dir: join(options.stateDir, 'postgres'), port: options.dbPort });
+    this.serverLog = join(options.stateDir, 'server.log');
+  }
+
+  /** Builds what is missing, starts PostgreSQL, sets up the schemas, starts the server and registers the namespaces. */
+  static async start(options: ProductionStackOptions): Promise<{ stack: ProductionStack; timings: StackTimings }> {
+    const say = options.say ?? (() => undefined);
+    const timed = async <T>(part: () => T | Promise<T>): Promise<[T, number]> => {
+      const started = performance.now();
+      const result = await part();
+      return [result, (performance.now() - started) / 1000];
+    };
+    const [binaries, build] = await timed(() => resolveTemporalServer(say));
+    const stack = new ProductionStack(options, binaries);
+    try {
+      const [, postgres] = await timed(() => stack.postgres.start());
+      say(`PostgreSQL on 127.0.0.1:${options.dbPort} (data: ${stack.postgres.dataDir})`);
+      const [, schema] = await timed(() => stack.setupSchema());
+      const [, server] = await timed(() => stack.startServer());
+      say(`Temporal Server ${stack.address} (log: ${stack.serverLog})`);
+      const [, namespaces] = await timed(() => Promise.all(options.namespaces.map((ns) => stack.setupNamespace(ns))));
+      return { stack, timings: { build, postgres, schema, server, namespaces } };
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
+  }
+
+  /** What config/production.yaml and the setup scripts read. */
+  private env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      TEMPORAL_PORT: String(this.options.port),
+      TEMPORAL_BIND_IP: '127.0.0.1',
+      TEMPORAL_DB_HOST: '127.0.0.1',
+      TEMPORAL_DB_PORT: String(this.options.dbPort),
+      TEMPORAL_DB_USER: this.postgres.user,
+      TEMPORAL_DB_PASSWORD: this.postgres.password(),
+      TEMPORAL_LOG_LEVEL: this.options.logLevel ?? 'warn',
+    };
+  }
+
+  private async script(name: string, env: NodeJS.ProcessEnv): Promise<void> {
+    try {
+      await run('sh', [join(deployDir, name)], { env: { ...this.env(), ...env }, maxBuffer: 16 * 1024 * 1024 });
+    } catch (err) {
+      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      const tail = `${stdout}\n${stderr}`.trim().split('\n').slice(-5).join('\n');
+      throw new Error(`deploy/temporal/${name} failed:\n${tail}`, { cause: err });
+    }
+  }
+
+  setupSchema(): Promise<void> {
+    return this.script('setup-schema.sh', { TEMPORAL_SQL_TOOL: this.binaries.sqlTool });
+  }
+
+  setupNamespace(namespace: string): Promise<void> {
+    return this.script('setup-namespace.sh', {
+      TEMPORAL_CLI: resolveTemporalCli(),
+      TEMPORAL_ADDRESS: this.address,
+      TEMPORAL_NAMESPACE: namespace,
+    });
+  }
+
+  /** Starts the server and resolves once its frontend answers. */
+  async startServer(): Promise<void> {
+    if (this.server) throw new Error('the Temporal Server is already running');
+    const log = openSync(this.serverLog, 'a');
+    const child = spawn(this.binaries.server, ['--root', '.', '--config', 'config', '--env', 'production', 'start'], {
+      cwd: deployDir,
+      env: this.env(),
+      stdio: ['ignore', log, log],
+    });
+    this.server = child;
+    let exited: string | undefined;
+    child.once('exit', (code, signal) => {
+      exited = `exited with ${signal ?? code}`;
+      if (this.server === child) this.server = undefined;
+    });
+    for (const deadline = Date.now() + 90_000; !(await isServerUp({ address: this.address })); await sleep(250)) {
+      if (exited) throw new Error(`The Temporal Server ${exited}; see ${this.serverLog}`);
+      if (Date.now() > deadline)
+        throw new Error(`The Temporal Server did not answer within 90 s; see ${this.serverLog}`);
+    }
+  }
+
+  /** Ends the server with `signal` (SIGKILL: a crash) and waits for it to exit. */
+  async stopServer(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const child = this.server;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(killer);
+  }
+
+  /**
+   * The Web UI against this server, on loopback (deploy/temporal/ui/config/production.yaml), decoding payloads with
+   * the codec server at `codecEndpoint`. It ends with this process (its group's SIGTERM, or `stop`).
+   */
+  async startUi(port: number, namespace: string, codecEndpoint: string | undefined): Promise<void> {
+    const log = openSync(join(this.options.stateDir, 'ui.log'), 'a');
+    const child = spawn(this.binaries.ui, ['--root', '.', '--config', 'config', '--env', 'production', 'start'], {
+      cwd: join(deployDir, 'ui'),
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: this.address,
+        TEMPORAL_UI_PORT: String(port),
+        TEMPORAL_DEFAULT_NAMESPACE: namespace,
+        TEMPORAL_CODEC_ENDPOINT: codecEndpoint ?? '',
+      },
+      stdio: ['ignore', log, log],
+    });
+    this.ui = child;
+    const up = async () =>
+      fetch(`http://127.0.0.1:${port}/`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    for (const deadline = Date.now() + 30_000; !(await up()); await sleep(250)) {
+      if (child.exitCode !== null)
+        throw new Error(`The Web UI exited with ${child.exitCode}; see ${join(this.options.stateDir, 'ui.log')}`);
+      if (Date.now() > deadline) throw new Error(`The Web UI did not answer on port ${port} within 30 s`);
+    }
+  }
+
+  /** The UI, the server (it drains), then PostgreSQL. */
+  async stop(): Promise<void> {
+    this.ui?.kill('SIGTERM');
+    await this.stopServer('SIGTERM');
+    this.postgres.stop('fast');
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * `npm run test:production`: the files that matter on the production engine (Temporal Server on PostgreSQL, SQL
+ * visibility), run there by test/run.ts --production. The main suite's own files, unchanged: replies with their
+ * listings by AccountId and Stage, syncs, Schedules (watch), `failures list|show|retry` and `retry --all`, sessions,
+ * logins, and the crash tests with real worker processes; then this folder's, which fault the stack itself.
+ */
+export const productionSuite = [
+  'test/production/server-config.test.ts',
+  'test/reply-workflow.test.ts',
+  'test/sync.test.ts',
+  'test/watch.test.ts',
+  'test/cli.test.ts',
+  'test/cli-account.test.ts',
+  'test/account-session.test.ts',
+  'test/login.test.ts',
+  'test/session-worker-crash.test.ts',
+  'test/exactly-once.test.ts',
+  'test/worker-crash.test.ts',
+  'test/production/faults-under-load.test.ts',
+];
