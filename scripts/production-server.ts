@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -71,6 +71,7 @@ export class ProductionStack {
     };
     const [binaries, build] = await timed(() => resolveTemporalServer(say));
     const stack = new ProductionStack(options, binaries);
+    await stopLeftProcesses(options.stateDir, say);
     try {
       const [, postgres] = await timed(() => stack.postgres.start());
       say(`PostgreSQL on 127.0.0.1:${options.dbPort} (data: ${stack.postgres.dataDir})`);
@@ -131,10 +132,13 @@ export class ProductionStack {
       stdio: ['ignore', log, log],
     });
     this.server = child;
+    const pidFile = join(this.options.stateDir, 'server.pid');
+    writeFileSync(pidFile, String(child.pid));
     let exited: string | undefined;
     child.once('exit', (code, signal) => {
       exited = `exited with ${signal ?? code}`;
       if (this.server === child) this.server = undefined;
+      rmSync(pidFile, { force: true });
     });
     for (const deadline = Date.now() + 90_000; !(await isServerUp({ address: this.address })); await sleep(250)) {
       if (exited) throw new Error(`The Temporal Server ${exited}; see ${this.serverLog}`);
@@ -172,6 +176,9 @@ export class ProductionStack {
       stdio: ['ignore', log, log],
     });
     this.ui = child;
+    const pidFile = join(this.options.stateDir, 'ui.pid');
+    writeFileSync(pidFile, String(child.pid));
+    child.once('exit', () => rmSync(pidFile, { force: true }));
     const up = async () =>
       fetch(`http://127.0.0.1:${port}/`).then(
         (r) => r.ok,
@@ -189,5 +196,30 @@ export class ProductionStack {
     this.ui?.kill('SIGTERM');
     await this.stopServer('SIGTERM');
     this.postgres.stop('fast');
+  }
+}
+
+/**
+ * The server and the Web UI an earlier run started from `stateDir` and left running (its command was SIGKILLed):
+ * stopped, so that this run starts its own. Their pid files name them; each process must still be the binary it was
+ * (pids are reused).
+ */
+export async function stopLeftProcesses(stateDir: string, say: (line: string) => void): Promise<void> {
+  for (const [file, binary] of [
+    ['ui.pid', 'temporal-ui-server'],
+    ['server.pid', 'temporal-server'],
+  ] as const) {
+    const pidFile = join(stateDir, file);
+    if (!existsSync(pidFile)) continue;
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const cmdline = `/proc/${pid}/cmdline`;
+    const command = existsSync(cmdline) ? (readFileSync(cmdline, 'utf8').split('\0')[0] ?? '') : '';
+    rmSync(pidFile, { force: true });
+    if (!command.endsWith(`/${binary}`)) continue;
+    process.kill(pid, 'SIGTERM');
+    for (const deadline = Date.now() + 30_000; existsSync(`/proc/${pid}`); await sleep(250)) {
+      if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
+    }
+    say(`Stopped the ${binary} an earlier run left running (pid ${pid})`);
   }
 }

@@ -2,7 +2,7 @@ import { loadConfigOrExit } from '../src/config';
 import { codecEndpoint } from '../src/temporal/codec-server';
 import { devServerPorts, isServerUp } from './dev-server';
 import { startCodecServerStep } from './owner-codec';
-import { ProductionStack, productionStateDir } from './production-server';
+import { ProductionStack, productionStateDir, stopLeftProcesses } from './production-server';
 import { CommandError, runCommand, type Teardown } from './run-command';
 
 /**
@@ -20,6 +20,7 @@ async function run(teardown: Teardown): Promise<number> {
       `TEMPORAL_ADDRESS=${config.temporal.address}: this server listens on loopback only; use localhost:<port>`,
     );
   }
+  await stopLeftProcesses(productionStateDir, say);
   if (await isServerUp(config.temporal)) {
     throw new CommandError(
       `A Temporal server already answers at ${config.temporal.address} (\`npm run server\`?): stop it, or set TEMPORAL_ADDRESS to another port`,

@@ -6,6 +6,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { ProductionStack } from '../scripts/production-server';
+import { LocalPostgres } from '../scripts/postgres';
+import { resolveTemporalServer } from '../scripts/temporal-server';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox';
 import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
@@ -29,7 +31,9 @@ import { serveStackControl } from './production/stack-control';
  */
 const root = resolve(__dirname, '..');
 const cache = join(root, '.cache', 'test');
-const durationsPath = join(cache, 'durations.json');
+const production = process.argv.includes('--production');
+// The same file takes another time on the other server: each run orders its files by its own last times.
+const durationsPath = join(cache, production ? 'durations-production.json' : 'durations.json');
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -107,7 +111,6 @@ function longestFirst(files: string[]): string[] {
 
 async function run(): Promise<number> {
   const started = performance.now();
-  const production = process.argv.includes('--production');
   const named = process.argv.slice(2).filter((arg) => arg !== '--production');
   const files = named.length
     ? named.map((file) => resolve(file))
@@ -122,6 +125,8 @@ async function run(): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   console.log(`${files.length} test files: ${unit.length} without Temporal, ${integration.length} in ${lanes} lanes`);
+  // Built (once per machine) before any file runs: the stack and the files that render its config share the binaries.
+  if (production) resolveTemporalServer((line) => console.error(line));
 
   const units = (async () => {
     const outcomes: Outcome[] = [];
@@ -168,7 +173,11 @@ async function startDevServer(namespaces: string[]): Promise<TestServer> {
 /** The production engine in a folder of this run's own, and the fault control its solo files use. */
 async function startProductionServer(namespaces: string[]): Promise<TestServer> {
   const stateDir = join(cache, 'production');
-  rmSync(stateDir, { recursive: true, force: true });
+  // A fresh cluster each run; one a killed run left is stopped first (ProductionStack.start stops its server).
+  if (existsSync(join(stateDir, 'postgres', 'data', 'PG_VERSION'))) {
+    new LocalPostgres({ dir: join(stateDir, 'postgres'), port: 0 }).stop('immediate');
+  }
+  rmSync(join(stateDir, 'postgres'), { recursive: true, force: true });
   // The frontend's port, with the server's other ports after and below it (config/production.yaml), and PostgreSQL's.
   const offsets = [0, 1, 2, 6, 9, 10, -300, -299, -298, -294];
   const port = await freeBasePort(offsets);

@@ -51,7 +51,7 @@ describe('the production engine under load and faults', () => {
     const note = (line: string) => timeline.push(`  ${seconds().padStart(6)} s  ${line}`);
 
     const doomed = await launch(taskQueue, { WORKER_ID: 'load-a' });
-    await launch(taskQueue, { WORKER_ID: 'load-b' });
+    const survivors = [await launch(taskQueue, { WORKER_ID: 'load-b' })];
     const targets = Array.from({ length: replyCount }, (_, i) => ({
       text: `Load ${i} ${Date.now()}`,
       authorUsername: 'loadfan',
@@ -97,7 +97,7 @@ describe('the production engine under load and faults', () => {
     const atWorkerKill = await whenDone(0.1);
     doomed.child.kill('SIGKILL');
     assert.equal((await doomed.exited).signal, 'SIGKILL');
-    await launch(taskQueue, { WORKER_ID: 'load-c' });
+    survivors.push(await launch(taskQueue, { WORKER_ID: 'load-c' }));
     inFlight.push(total - atWorkerKill);
     note(`worker load-a SIGKILLed at ${atWorkerKill}/${total} done; load-c started in its place`);
 
@@ -134,6 +134,12 @@ describe('the production engine under load and faults', () => {
       `work was in flight at each fault (${inFlight.join(', ')})`,
     );
     assert.deepEqual(await outcomes(client, taskQueue), { completed: total, closedOtherwise: 0 }, 'no dead letter');
+    // The workers rode out the server's and the database's outages: they waited, and went on polling.
+    assert.deepEqual(
+      survivors.map((worker) => worker.child.exitCode ?? worker.child.signalCode),
+      [null, null],
+      survivors.map((worker) => worker.output().slice(-2000)).join('\n'),
+    );
 
     const results: string[] = [];
     await inBatches(tweetIds, 50, async (tweetId) => {
