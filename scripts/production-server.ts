@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -131,6 +131,7 @@ export class ProductionStack {
       env: this.env(),
       stdio: ['ignore', log, log],
     });
+    closeSync(log); // the child holds its own
     this.server = child;
     const pidFile = join(this.options.stateDir, 'server.pid');
     writeFileSync(pidFile, String(child.pid));
@@ -175,6 +176,7 @@ export class ProductionStack {
       },
       stdio: ['ignore', log, log],
     });
+    closeSync(log);
     this.ui = child;
     const pidFile = join(this.options.stateDir, 'ui.pid');
     writeFileSync(pidFile, String(child.pid));
