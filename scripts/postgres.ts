@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -105,6 +105,15 @@ export class LocalPostgres {
     rmSync(this.dataDir, { recursive: true, force: true });
     // Its parents open to `postgres` (it must reach its data), the data folder to it alone.
     mkdirSync(dirname(this.dataDir), { recursive: true, mode: 0o755 });
+    if (this.runAs) {
+      const reach = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dirname(this.dataDir)]);
+      if (reach.status !== 0) {
+        throw new PostgresUnavailable(
+          `PostgreSQL runs as the postgres user here (not as root), and it cannot reach ${dirname(this.dataDir)}: ` +
+            'keep the state in a folder whose parents it may enter (chmod o+x), or choose one (STEADFAST_PRODUCTION_STATE)',
+        );
+      }
+    }
     mkdirSync(this.dataDir, { mode: 0o700 });
     if (!existsSync(this.passwordFile)) {
       writeFileSync(this.passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });

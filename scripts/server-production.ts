@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
 import { codecEndpoint } from '../src/temporal/codec-server';
 import { devServerPorts, isServerUp } from './dev-server';
@@ -8,7 +9,8 @@ import { CommandError, runCommand, type Teardown } from './run-command';
 /**
  * `npm run server:production`: the production engine on this host, in the foreground: Temporal Server on PostgreSQL
  * (scripts/production-server.ts) at TEMPORAL_ADDRESS, its Web UI at TEMPORAL_UI_URL's port with Steadfast's codec
- * server, and TEMPORAL_NAMESPACE with the search attributes. State in .temporal/production/, kept across restarts.
+ * server, and TEMPORAL_NAMESPACE with the search attributes. State in .temporal/production/ (STEADFAST_PRODUCTION_STATE),
+ * kept across restarts.
  * Ctrl-C stops all of it: the UI, the server, then PostgreSQL.
  */
 async function run(teardown: Teardown): Promise<number> {
@@ -20,7 +22,8 @@ async function run(teardown: Teardown): Promise<number> {
       `TEMPORAL_ADDRESS=${config.temporal.address}: this server listens on loopback only; use localhost:<port>`,
     );
   }
-  await stopLeftProcesses(productionStateDir, say);
+  const stateDir = resolve(config.productionState ?? productionStateDir);
+  await stopLeftProcesses(stateDir, say);
   if (await isServerUp(config.temporal)) {
     throw new CommandError(
       `A Temporal server already answers at ${config.temporal.address} (\`npm run server\`?): stop it, or set TEMPORAL_ADDRESS to another port`,
@@ -29,7 +32,7 @@ async function run(teardown: Teardown): Promise<number> {
   let started: Awaited<ReturnType<typeof ProductionStack.start>>;
   try {
     started = await ProductionStack.start({
-      stateDir: productionStateDir,
+      stateDir,
       port,
       dbPort: config.postgresPort,
       namespaces: [config.temporal.namespace],

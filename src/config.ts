@@ -153,6 +153,7 @@ const envSchema = z.object({
   STEADFAST_DECRYPTION_KEYS: keys(),
   STEADFAST_CODEC_PORT: port(8235),
   STEADFAST_POSTGRES_PORT: port(55432, 1024),
+  STEADFAST_PRODUCTION_STATE: text(),
   STEADFAST_CODEC_TOKEN: text(),
   STEADFAST_WORKFLOW_BUNDLE: text(),
   STEADFAST_WORKFLOW_CACHE: z.preprocess(
@@ -261,6 +262,8 @@ export interface Config {
   workflowBundle: string | undefined;
   /** The loopback port of `npm run server:production`'s PostgreSQL (scripts/production-server.ts). */
   postgresPort: number;
+  /** Where `npm run server:production` keeps PostgreSQL's data and the server's log (default .temporal/production). */
+  productionState: string | undefined;
   /**
    * How many workflows a worker keeps in memory between their tasks. One that is not is replayed from its history on
    * its next task (which costs no billed action): a reply waiting a day for its owner needs no place in memory.
@@ -344,6 +347,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     accountStore: accountStoreSettings(env),
     codecServer: { port: env.STEADFAST_CODEC_PORT, token: env.STEADFAST_CODEC_TOKEN },
     postgresPort: env.STEADFAST_POSTGRES_PORT,
+    productionState: env.STEADFAST_PRODUCTION_STATE,
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
     x: { apiKey: env.X_API_KEY, apiSecret: env.X_API_SECRET, baseUrl: env.X_API_BASE_URL },
     convex: { url: env.CONVEX_URL },

@@ -16,5 +16,6 @@ export const productionSuite = [
   'test/session-worker-crash.test.ts',
   'test/exactly-once.test.ts',
   'test/worker-crash.test.ts',
+  'test/production/server-command.test.ts',
   'test/production/faults-under-load.test.ts',
 ];

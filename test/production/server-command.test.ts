@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { freeBasePort } from '../../scripts/free-ports';
+import { accountIdKey } from '../../src/workflows/search-attributes';
+import { startTsProcess, type RunningProcess } from '../helpers/processes';
+import { eventually, testDataConverter, uniqueId } from '../helpers/temporal';
+
+/**
+ * `npm run server:production` as an owner runs it for months: started, its command killed with SIGKILL (the server,
+ * the UI and PostgreSQL left running without it), started again, stopped with Ctrl-C. The second start stops what the
+ * first left and comes up on the same data: a workflow started before is still there, listed by its search attribute.
+ */
+const started: RunningProcess[] = [];
+after(() => started.forEach((command) => command.child.kill('SIGKILL')));
+
+describe('npm run server:production', () => {
+  test('a killed run leaves nothing in the way of the next; the state and the search attributes stay; Ctrl-C stops it all', async () => {
+    const port = await freeBasePort([0, 1, 2, 6, 9, 10, -300, -299, -298, -294]);
+    const [uiPort, dbPort, codecPort] = [await freeBasePort([0]), await freeBasePort([0]), await freeBasePort([0])];
+    const state = mkdtempSync(join(tmpdir(), 'steadfast-production-'));
+    chmodSync(state, 0o755); // as root, PostgreSQL runs as `postgres`, which must reach its data inside
+    const env = {
+      TEMPORAL_ADDRESS: `localhost:${port}`,
+      TEMPORAL_NAMESPACE: 'owner',
+      TEMPORAL_UI_URL: `http://localhost:${uiPort}`,
+      STEADFAST_POSTGRES_PORT: String(dbPort),
+      STEADFAST_CODEC_PORT: String(codecPort),
+      STEADFAST_PRODUCTION_STATE: state,
+    };
+    const start = async () => {
+      const command = startTsProcess('scripts/server-production.ts', env, [], undefined, true);
+      started.push(command);
+      await command.waitForOutput(/^Web UI: /m, 120_000);
+      return command;
+    };
+
+    const first = await start();
+    assert.match(first.output(), /namespace owner with the AccountId and Stage search attributes/);
+    assert.equal((await fetch(`http://127.0.0.1:${uiPort}/`)).status, 200, 'the Web UI answers');
+    const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    const client = new Client({ connection, namespace: 'owner', dataConverter: testDataConverter() });
+    const workflowId = uniqueId('kept');
+    // No worker polls this queue: the workflow stays running, in the server's database.
+    await client.workflow.start('replyWorkflowV2', {
+      taskQueue: uniqueId('nobody'),
+      workflowId,
+      args: [],
+      typedSearchAttributes: [{ key: accountIdKey, value: 'kept-account' }],
+    });
+    await connection.close();
+
+    // The command alone dies; what it started goes on running, orphaned.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const leftServer = Number(readFileSync(join(state, 'server.pid'), 'utf8'));
+    assert.ok(existsSync(`/proc/${leftServer}`), 'the server outlived its command');
+
+    const second = await start();
+    assert.match(
+      second.output(),
+      new RegExp(`Stopped the temporal-server an earlier run left running \\(pid ${leftServer}\\)`),
+    );
+    assert.match(second.output(), /Stopped the temporal-ui-server an earlier run left running/);
+    assert.ok(!existsSync(`/proc/${leftServer}`));
+    const again = await Connection.connect({ address: `127.0.0.1:${port}` });
+    try {
+      const kept = new Client({ connection: again, namespace: 'owner', dataConverter: testDataConverter() });
+      assert.equal((await kept.workflow.getHandle(workflowId).describe()).status.name, 'RUNNING');
+      await eventually('the workflow listed by AccountId', async () => {
+        for await (const found of kept.workflow.list({ query: `AccountId = 'kept-account'` })) {
+          if (found.workflowId === workflowId) return true;
+        }
+        return false;
+      });
+    } finally {
+      await again.close();
+    }
+
+    // Ctrl-C, as a terminal sends it: to the whole group.
+    process.kill(-second.child.pid!, 'SIGINT');
+    const { code } = await second.exited;
+    assert.equal(code, 0, second.output());
+    assert.match(second.output(), /^Stopped\.$/m);
+    for (const file of ['server.pid', 'ui.pid', 'postgres/data/postmaster.pid']) {
+      assert.ok(!existsSync(join(state, file)), `${file} is gone: nothing left running`);
+    }
+  });
+});
