@@ -17,10 +17,11 @@ import { CommandError, runCommand } from './run-command';
 import { stopProcessesStep } from './worker-process';
 
 /**
- * `npm run bench [-- --json] [--quick] [--waiting N]`: Steadfast's speed and cost, measured on a dev server and a
- * sandbox of the bench's own (faults off, no latency), each figure beside a baseline measured in the same run. Every
- * part runs in a namespace of its own, so the server's `action` counter (what Temporal Cloud bills) says what that
- * part cost. `--waiting` sets how many replies wait for approval in the memory part (10,000 by default).
+ * `npm run bench [-- --json] [--quick] [--waiting N] [--production]`: Steadfast's speed and cost, measured on a dev
+ * server and a sandbox of the bench's own (faults off, no latency), each figure beside a baseline measured in the same
+ * run. Every part runs in a namespace of its own, so the server's `action` counter (what Temporal Cloud bills) says
+ * what that part cost. `--waiting` sets how many replies wait for approval in the memory part (10,000 by default);
+ * `--production` adds the production engine (Temporal Server on PostgreSQL) to the storage part.
  */
 const sizes = {
   full: {
@@ -49,7 +50,12 @@ const namespaces = [
 
 runCommand(async (teardown) => {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, waiting: { type: 'string' } },
+    options: {
+      json: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      waiting: { type: 'string' },
+      production: { type: 'boolean' },
+    },
   });
   const waiting = values.waiting === undefined ? undefined : Number(values.waiting);
   if (waiting !== undefined && !(Number.isInteger(waiting) && waiting > 0)) {
@@ -107,8 +113,10 @@ runCommand(async (teardown) => {
   const recovery = await part(`a worker SIGKILLed under ${size.recoverySeconds} s of load`, () =>
     benchRecovery(bench, size.recoverySeconds),
   );
-  const storage = await part(`${size.replies} no-op replies on a SQLite file: default journal, then WAL`, () =>
-    benchStorage(bench, size.replies),
+  const production = Boolean(values.production);
+  const storage = await part(
+    `${size.replies} no-op replies on a SQLite file: default journal, then WAL${production ? ', then on PostgreSQL' : ''}`,
+    () => benchStorage(bench, size.replies, production),
   );
   const memory = await part(`${size.waiting} replies waiting for approval`, () => benchMemory(bench, size.waiting));
 
@@ -174,6 +182,10 @@ runCommand(async (teardown) => {
         p50Ms: Math.round(storage.defaultJournal.p50Ms),
       },
       wal: { perSecond: round(storage.wal.perSecond), p50Ms: Math.round(storage.wal.p50Ms) },
+      ...(storage.postgres && {
+        postgresVsWalRatio: storage.postgresVsWalRatio,
+        postgres: { perSecond: round(storage.postgres.perSecond), p50Ms: Math.round(storage.postgres.p50Ms) },
+      }),
     },
     memory: {
       workerRssMb: memory.workerRssMb,
@@ -212,7 +224,13 @@ function table(f: {
     idleControlBotHour: number;
   };
   recovery: { replyP99AddedMs: number; sessionFailoverMs: number };
-  storage: { walThroughputRatio: number; defaultJournal: { perSecond: number }; wal: { perSecond: number } };
+  storage: {
+    walThroughputRatio: number;
+    defaultJournal: { perSecond: number };
+    wal: { perSecond: number };
+    postgresVsWalRatio?: number | undefined;
+    postgres?: { perSecond: number };
+  };
   memory: { workerRssMb: number; workerIdleRssMb: number; serverRssMb: number; waiting: number; postedOnce: boolean };
 }): string {
   const rows: [string, string, string][] = [
@@ -242,6 +260,15 @@ function table(f: {
       `${f.storage.wal.perSecond}/s vs ${f.storage.defaultJournal.perSecond}/s = ${f.storage.walThroughputRatio}×`,
       '',
     ],
+    ...(f.storage.postgres
+      ? [
+          [
+            'PostgreSQL (server:production) vs SQLite WAL (no-op replies)',
+            `${f.storage.postgres.perSecond}/s vs ${f.storage.wal.perSecond}/s = ${f.storage.postgresVsWalRatio}×`,
+            '',
+          ] as [string, string, string],
+        ]
+      : []),
     [
       `${f.memory.waiting} waiting replies: worker RSS`,
       `${f.memory.workerRssMb} MB (idle ${f.memory.workerIdleRssMb} MB; server ${f.memory.serverRssMb} MB; all posted once: ${f.memory.postedOnce})`,

@@ -21,6 +21,9 @@ export const productionStateDir = resolve(__dirname, '..', '.temporal', 'product
 
 const run = promisify(execFile);
 
+/** The ports config/production.yaml takes, as offsets from TEMPORAL_PORT: to find a free base for them all. */
+export const serverPortOffsets = [0, 1, 2, 6, 9, 10, -300, -299, -298, -294];
+
 export interface ProductionStackOptions {
   /** PostgreSQL's data and the server's log. */
   stateDir: string;

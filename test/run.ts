@@ -5,7 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
-import { ProductionStack } from '../scripts/production-server';
+import { ProductionStack, serverPortOffsets } from '../scripts/production-server';
 import { LocalPostgres } from '../scripts/postgres';
 import { resolveTemporalServer } from '../scripts/temporal-server';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox';
@@ -178,9 +178,7 @@ async function startProductionServer(namespaces: string[]): Promise<TestServer> 
     new LocalPostgres({ dir: join(stateDir, 'postgres'), port: 0 }).stop('immediate');
   }
   rmSync(join(stateDir, 'postgres'), { recursive: true, force: true });
-  // The frontend's port, with the server's other ports after and below it (config/production.yaml), and PostgreSQL's.
-  const offsets = [0, 1, 2, 6, 9, 10, -300, -299, -298, -294];
-  const port = await freeBasePort(offsets);
+  const port = await freeBasePort(serverPortOffsets);
   const dbPort = await freeBasePort([0]);
   const say = (line: string) => console.log(line);
   const { stack, timings } = await ProductionStack.start({ stateDir, port, dbPort, namespaces, say });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
+import { inBatches } from '../../scripts/bench/stats';
 import { postTargetTweet, sandboxTweets } from '../../src/sandbox/sandbox';
 import { startReply } from '../../src/temporal/start-reply';
 import { startSync } from '../../src/temporal/start-sync';
@@ -25,10 +26,6 @@ after(closeTestClient);
 const replyCount = 300;
 const messageCount = 2_000;
 const total = replyCount + messageCount;
-
-async function inBatches<T>(items: T[], width: number, each: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(each));
-}
 
 /** Completed and not completed (failed, timed out, terminated, cancelled) units on the task queue, from visibility. */
 async function outcomes(client: Client, taskQueue: string): Promise<{ completed: number; closedOtherwise: number }> {
@@ -56,8 +53,7 @@ describe('the production engine under load and faults', () => {
       text: `Load ${i} ${Date.now()}`,
       authorUsername: 'loadfan',
     }));
-    const tweetIds: string[] = [];
-    await inBatches(targets, 50, async (target) => tweetIds.push(await postTargetTweet(testSandboxPort(), target)));
+    const tweetIds = await inBatches(targets, 50, (target) => postTargetTweet(testSandboxPort(), target));
     note('two workers up, target tweets on X');
 
     const replies = tweetIds.map((id, i) => ({ id, ...targets[i]! }));
@@ -141,10 +137,9 @@ describe('the production engine under load and faults', () => {
       survivors.map((worker) => worker.output().slice(-2000)).join('\n'),
     );
 
-    const results: string[] = [];
-    await inBatches(tweetIds, 50, async (tweetId) => {
+    const results = await inBatches(tweetIds, 50, async (tweetId) => {
       const handle = client.workflow.getHandle<typeof replyWorkflowV2>(workflowIds.reply('alice', tweetId));
-      results.push((await handle.result()).status);
+      return (await handle.result()).status;
     });
     assert.deepEqual(new Set(results), new Set(['posted']), 'every reply posted');
 

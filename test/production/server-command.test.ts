@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { freeBasePort } from '../../scripts/free-ports';
+import { serverPortOffsets } from '../../scripts/production-server';
 import { accountIdKey } from '../../src/workflows/search-attributes';
 import { startTsProcess, type RunningProcess } from '../helpers/processes';
 import { eventually, testDataConverter, uniqueId } from '../helpers/temporal';
@@ -19,7 +20,7 @@ after(() => started.forEach((command) => command.child.kill('SIGKILL')));
 
 describe('npm run server:production', () => {
   test('a killed run leaves nothing in the way of the next; the state and the search attributes stay; Ctrl-C stops it all', async () => {
-    const port = await freeBasePort([0, 1, 2, 6, 9, 10, -300, -299, -298, -294]);
+    const port = await freeBasePort(serverPortOffsets);
     const [uiPort, dbPort, codecPort] = [await freeBasePort([0]), await freeBasePort([0]), await freeBasePort([0])];
     const state = mkdtempSync(join(tmpdir(), 'steadfast-production-'));
     chmodSync(state, 0o755); // as root, PostgreSQL runs as `postgres`, which must reach its data inside
