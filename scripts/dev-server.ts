@@ -60,6 +60,27 @@ export async function isServerUp(config: Pick<TemporalConfig, 'address'>): Promi
   }
 }
 
+/**
+ * Resolves once a Temporal frontend answers at `address`; rejects, naming `what` and `log`, when `child` exits first or
+ * `timeoutMs` passes. For a server this process has just spawned.
+ */
+export async function untilServerAnswers(
+  address: string,
+  child: ChildProcess,
+  what: string,
+  options: { timeoutMs: number; log?: string },
+): Promise<void> {
+  const see = options.log ? `; see ${options.log}` : '';
+  for (const deadline = Date.now() + options.timeoutMs; !(await isServerUp({ address })); await sleep(250)) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited with ${child.signalCode ?? child.exitCode}${see}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what} did not answer at ${address} within ${options.timeoutMs / 1000} s${see}`);
+    }
+  }
+}
+
 const cliAttributeType: Record<(typeof searchAttributeKeys)[number]['type'], string> = { KEYWORD: 'Keyword' };
 
 /** `codecEndpoint`: the codec server the Web UI decodes payloads with (src/temporal/codec-server.ts). */
@@ -107,16 +128,11 @@ export async function startDevServer(
   });
   writeFileSync(pidFile, String(child.pid));
   options.onSpawn?.(child);
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = `exited with ${signal ?? code}`;
-    rmSync(pidFile, { force: true });
+  child.once('exit', () => rmSync(pidFile, { force: true }));
+  await untilServerAnswers(config.address, child, 'The Temporal dev server', {
+    timeoutMs: 60_000,
+    log: join(stateDir, 'server.log'),
   });
-  for (let waited = 0; !(await isServerUp(config)); waited += 250) {
-    if (exited) throw new Error(`The Temporal dev server ${exited}; see ${join(stateDir, 'server.log')}`);
-    if (waited > 60_000) throw new Error(`The Temporal dev server did not answer at ${config.address} within 60 s`);
-    await sleep(250);
-  }
   if (options.detached) child.unref();
   return child;
 }

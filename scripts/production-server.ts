@@ -1,10 +1,21 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { isServerUp } from './dev-server';
+import { untilServerAnswers } from './dev-server';
 import { LocalPostgres } from './postgres';
 import { resolveTemporalCli } from './temporal-cli';
 import { resolveTemporalServer, type TemporalServerBinaries } from './temporal-server';
@@ -20,6 +31,13 @@ export const deployDir = resolve(__dirname, '..', 'deploy', 'temporal');
 export const productionStateDir = resolve(__dirname, '..', '.temporal', 'production');
 
 const run = promisify(execFile);
+
+/** A new state folder for a stack (the bench's, a test's), open to the `postgres` user that runs its cluster as root. */
+export function temporaryStateDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755); // mkdtemp makes it 0700: `postgres` could not reach its data inside
+  return dir;
+}
 
 /** The ports config/production.yaml takes, as offsets from TEMPORAL_PORT: to find a free base for them all. */
 export const serverPortOffsets = [0, 1, 2, 6, 9, 10, -300, -299, -298, -294];
@@ -138,17 +156,11 @@ export class ProductionStack {
     this.server = child;
     const pidFile = join(this.options.stateDir, 'server.pid');
     writeFileSync(pidFile, String(child.pid));
-    let exited: string | undefined;
-    child.once('exit', (code, signal) => {
-      exited = `exited with ${signal ?? code}`;
+    child.once('exit', () => {
       if (this.server === child) this.server = undefined;
       rmSync(pidFile, { force: true });
     });
-    for (const deadline = Date.now() + 90_000; !(await isServerUp({ address: this.address })); await sleep(250)) {
-      if (exited) throw new Error(`The Temporal Server ${exited}; see ${this.serverLog}`);
-      if (Date.now() > deadline)
-        throw new Error(`The Temporal Server did not answer within 90 s; see ${this.serverLog}`);
-    }
+    await untilServerAnswers(this.address, child, 'The Temporal Server', { timeoutMs: 90_000, log: this.serverLog });
   }
 
   /** Ends the server with `signal` (SIGKILL: a crash) and waits for it to exit. */

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
-import { isServerUp } from '../dev-server';
+import { untilServerAnswers } from '../dev-server';
 import { freeLoopbackPort } from '../../src/free-port';
 import { resolveTemporalCli } from '../temporal-cli';
 
@@ -46,12 +45,7 @@ export async function startBenchServer(namespaces: string[], extraArgs: string[]
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const temporal = { address } as Parameters<typeof isServerUp>[0];
-  for (let waited = 0; !(await isServerUp(temporal)); waited += 250) {
-    if (waited > 60_000 || child.exitCode !== null)
-      throw new Error(`the bench's dev server did not start at ${address}`);
-    await sleep(250);
-  }
+  await untilServerAnswers(address, child, "the bench's dev server", { timeoutMs: 60_000 });
   return {
     address,
     child,

@@ -1,9 +1,9 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { freeBasePort } from '../free-ports';
-import { ProductionStack, serverPortOffsets } from '../production-server';
+import { ProductionStack, serverPortOffsets, temporaryStateDir } from '../production-server';
 import { stopProcessesStep } from '../worker-process';
 import { benchDataConverter, type Bench } from './context';
 import { startBenchServer } from './server';
@@ -42,8 +42,7 @@ async function sqliteServer(pragmas: string[]): Promise<StorageServer> {
 
 /** The production engine on a new PostgreSQL cluster of its own (scripts/production-server.ts). */
 async function postgresServer(): Promise<StorageServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'steadfast-bench-postgres-'));
-  chmodSync(dir, 0o755); // as root, PostgreSQL runs as `postgres`, which must reach its data inside
+  const dir = temporaryStateDir('steadfast-bench-postgres-');
   const { stack } = await ProductionStack.start({
     stateDir: dir,
     port: await freeBasePort(serverPortOffsets),

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { freeBasePort } from '../../scripts/free-ports';
-import { serverPortOffsets } from '../../scripts/production-server';
+import { serverPortOffsets, temporaryStateDir } from '../../scripts/production-server';
 import { accountIdKey } from '../../src/workflows/search-attributes';
 import { startTsProcess, type RunningProcess } from '../helpers/processes';
 import { eventually, testDataConverter, uniqueId } from '../helpers/temporal';
@@ -22,8 +21,7 @@ describe('npm run server:production', () => {
   test('a killed run leaves nothing in the way of the next; the state and the search attributes stay; Ctrl-C stops it all', async () => {
     const port = await freeBasePort(serverPortOffsets);
     const [uiPort, dbPort, codecPort] = [await freeBasePort([0]), await freeBasePort([0]), await freeBasePort([0])];
-    const state = mkdtempSync(join(tmpdir(), 'steadfast-production-'));
-    chmodSync(state, 0o755); // as root, PostgreSQL runs as `postgres`, which must reach its data inside
+    const state = temporaryStateDir('steadfast-production-');
     const env = {
       TEMPORAL_ADDRESS: `localhost:${port}`,
       TEMPORAL_NAMESPACE: 'owner',
