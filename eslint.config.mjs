@@ -19,7 +19,7 @@ const forbiddenInWorkflows = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.temporal/', '.cache/'] },
+  { ignores: ['node_modules/', 'dist/', '.temporal/', '.cache/', 'convex/_generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

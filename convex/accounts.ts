@@ -22,6 +22,21 @@ export const settings = query({
   },
 });
 
+/** Every account's settings, in the order they were added. */
+export const list = query({
+  args: {},
+  handler: async (ctx) => {
+    const accounts = await ctx.db.query('accounts').collect();
+    return accounts.map(({ accountId, displayName, approval, chatsAnsweredWithAi, watchedUsernames }) => ({
+      accountId,
+      displayName,
+      approval,
+      chatsAnsweredWithAi,
+      watchedUsernames,
+    }));
+  },
+});
+
 export const upsertSettings = mutation({
   args: { accountId: v.string(), ...settingsFields },
   handler: async (ctx, args) => {

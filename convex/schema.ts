@@ -14,6 +14,9 @@ export const accountSecretField = v.union(
   v.literal('xOAuth2'),
   v.literal('twoFactorPassword'),
   v.literal('pendingLogin'),
+  // The deployment's owner and a pairing code waiting to be used, on the control bot's documents.
+  v.literal('owner'),
+  v.literal('pairing'),
 );
 
 /** A synced Telegram message: the table's fields, and messages:upsert's arguments. */

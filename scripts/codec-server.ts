@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from '../src/config';
+import { loadEnvFile } from '../src/env-file';
 import { startOwnersCodecServer } from '../src/temporal/codec-server';
 
 /**
@@ -6,6 +7,7 @@ import { startOwnersCodecServer } from '../src/temporal/codec-server';
  * `temporal workflow show --codec-endpoint`. `npm start` and the demo start one themselves.
  */
 async function run(): Promise<void> {
+  loadEnvFile();
   const config = loadConfigOrExit();
   const server = await startOwnersCodecServer(config);
   if (!server) {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config';
+import { loadEnvFile } from '../src/env-file';
 import { codecEndpoint } from '../src/temporal/codec-server';
 import {
   failedRequests,
@@ -80,6 +81,7 @@ async function run(teardown: Teardown): Promise<number> {
   const { signal } = teardown;
   // Once interrupted, the clean-up does the talking: the abandoned flow prints nothing more.
   const say = (line: string) => void (values.json || signal.aborted || console.log(line));
+  loadEnvFile();
   const config = loadConfigOrExit({ ...process.env, STEADFAST_SANDBOX: 'on' });
   const port = config.sandboxPort;
   const taskQueue = `${demoTaskQueuePrefix}${Date.now()}`;
@@ -141,15 +143,16 @@ async function run(teardown: Teardown): Promise<number> {
     TEMPORAL_TASK_QUEUE: taskQueue,
     STEADFAST_SHUTDOWN_GRACE: '2s',
   };
-  // Two workers on one host: a metrics port each (the configured one and the next), or none, or any free ones.
+  // Two workers on one host: a metrics port each (with the default, each takes the next free one after 9464; a set
+  // port, that one and the next), or none, or any free ones.
   const metricsPorts =
     config.metricsPort === undefined
       ? ['off', 'off']
-      : config.metricsPort === 0
-        ? ['0', '0']
+      : config.metricsPortIsDefault || config.metricsPort === 0
+        ? [undefined, undefined]
         : [config.metricsPort, config.metricsPort + 1].map(String);
   const workers = metricsPorts.map((metricsPort) =>
-    startWorkerProcess({ ...workerEnv, STEADFAST_METRICS_PORT: metricsPort }),
+    startWorkerProcess(metricsPort === undefined ? workerEnv : { ...workerEnv, STEADFAST_METRICS_PORT: metricsPort }),
   );
   record.workerPids = workers.flatMap(({ child }) => (child.pid ? [child.pid] : []));
   writeDemoRecord(config.temporal, record);

@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from '../src/config';
+import { loadEnvFile } from '../src/env-file';
 import { startSandbox } from '../src/sandbox/sandbox';
 
 /**
@@ -7,6 +8,7 @@ import { startSandbox } from '../src/sandbox/sandbox';
  * sandbox accounts' store are in .cache/sandbox-<port>/. Ctrl-C stops them.
  */
 async function run(): Promise<void> {
+  loadEnvFile();
   const config = loadConfigOrExit();
   const sandbox = await startSandbox(config.sandboxPort);
   const { endpoints } = sandbox;

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
+import { loadEnvFile } from '../src/env-file';
 import { codecEndpoint } from '../src/temporal/codec-server';
 import { devServerPorts, isServerUp } from './dev-server';
 import { startCodecServerStep } from './owner-codec';
@@ -14,6 +15,7 @@ import { CommandError, runCommand, type Teardown } from './run-command';
  * Ctrl-C stops all of it: the UI, the server, then PostgreSQL.
  */
 async function run(teardown: Teardown): Promise<number> {
+  loadEnvFile();
   const config = loadConfigOrExit();
   const say = (line: string) => console.log(line);
   const { host, port, uiPort } = devServerPorts(config.temporal);

@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from '../src/config';
+import { loadEnvFile } from '../src/env-file';
 import { codecEndpoint } from '../src/temporal/codec-server';
 import { devServerPorts, isServerUp, startDevServer, stateDir, stopDevServer } from './dev-server';
 
@@ -8,6 +9,7 @@ import { devServerPorts, isServerUp, startDevServer, stateDir, stopDevServer } f
  * `npm run server -- --stop` stops a dev server started in the background (by the demo).
  */
 async function run(): Promise<void> {
+  loadEnvFile();
   const config = loadConfigOrExit();
   if (process.argv.includes('--stop')) {
     const stopped = await stopDevServer(config.temporal);

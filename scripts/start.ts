@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
+import { loadEnvFile } from '../src/env-file';
 import { codecEndpoint } from '../src/temporal/codec-server';
 import { isSandboxUp, sandboxEndpoints, startSandbox } from '../src/sandbox/sandbox';
 import { isServerUp, startDevServer, stateDir } from './dev-server';
@@ -16,6 +17,7 @@ import { startWorkerProcess, stopProcessesStep, stopWorkersStep } from './worker
  * worker's end, a failed start-up) stops what it started, worker first so in-flight activities drain.
  */
 async function run(teardown: Teardown): Promise<number> {
+  loadEnvFile();
   const config = loadConfigOrExit();
   const say = (line: string) => console.log(line);
 

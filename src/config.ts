@@ -6,6 +6,7 @@ import type { BreakerSettings } from './adapters/circuit-breaker';
 import type { GuardedService } from './workflows/contracts';
 import { durationHint, durationMs } from './duration';
 import { InvalidKey, parseKey, type EncryptionKey } from './encryption/keys';
+import { sandboxOwnerUserId } from './sandbox/telegram/sandbox-accounts';
 
 /**
  * The one typed configuration, read from the environment. Every variable is documented in `.env.example`.
@@ -182,7 +183,7 @@ const envSchema = z.object({
   ),
   STEADFAST_OWNER_TELEGRAM_ID: z.preprocess(
     unset,
-    z.string().regex(/^\d+$/, { message: 'expected a numeric Telegram user id' }).default('1000'),
+    z.string().regex(/^\d+$/, { message: 'expected a numeric Telegram user id' }).optional(),
   ),
 
   STEADFAST_ADMIN_TELEGRAM_IDS: z.preprocess(
@@ -199,24 +200,39 @@ const envSchema = z.object({
   OPENAI_MODEL: z.preprocess(unset, z.string().trim().default('gpt-4o-mini')),
   X_API_KEY: text(),
   X_API_SECRET: text(),
+  X_CLIENT_ID: text(),
+  X_CLIENT_SECRET: text(),
   X_API_BASE_URL: z.preprocess(unset, url.optional()),
   CONVEX_URL: z.preprocess(unset, url.optional()),
   TELEGRAM_API_ID: z.preprocess(unset, z.string().regex(/^\d+$/, { message: 'expected a numeric api_id' }).optional()),
   TELEGRAM_API_HASH: text(),
   TELEGRAM_BOT_TOKEN: text(),
+  TELEGRAM_SERVER: z.preprocess(unset, hostPort.optional()),
+  TELEGRAM_SERVER_PUBLIC_KEY: text(),
 });
 
 type Env = z.infer<typeof envSchema>;
 
-/** The credentials each real service needs; with none of them set, Steadfast runs on its sandbox. */
-const serviceCredentials = [
+/** The credentials every deployment on real services needs. */
+const requiredCredentials = [
   'OPENAI_API_KEY',
-  'X_API_KEY',
-  'X_API_SECRET',
   'CONVEX_URL',
   'TELEGRAM_API_ID',
   'TELEGRAM_API_HASH',
   'TELEGRAM_BOT_TOKEN',
+] as const satisfies readonly (keyof Env)[];
+
+/**
+ * Any of these set means real services; with none, Steadfast runs on its sandbox. X's app credentials are not
+ * required: an account connected with OAuth 2.0 carries its app's client id in the account store, and OAuth 1.0a's
+ * consumer key is needed only by accounts that sign in that way.
+ */
+const serviceCredentials = [
+  ...requiredCredentials,
+  'X_API_KEY',
+  'X_API_SECRET',
+  'X_CLIENT_ID',
+  'X_CLIENT_SECRET',
 ] as const satisfies readonly (keyof Env)[];
 
 export interface TemporalConfig {
@@ -273,8 +289,14 @@ export interface Config {
   breakers: Record<GuardedService, BreakerSettings | undefined>;
   /** Where the worker serves /metrics, /healthz and /readyz; undefined: nowhere. */
   metricsPort: number | undefined;
-  ownerTelegramId: string;
-  /** Who may command the control bot (default: the owner). */
+  /** The port is the default (9464), not chosen: a worker finding it taken takes the next free one, and says so. */
+  metricsPortIsDefault: boolean;
+  /**
+   * The owner's Telegram user id when it is configured (STEADFAST_OWNER_TELEGRAM_ID, or the sandbox's user 1000);
+   * undefined: the owner pairs with the control bot (`steadfast owner pair`), and the account store keeps who it is.
+   */
+  ownerTelegramId: string | undefined;
+  /** Who may command the control bot besides the owner. */
   adminTelegramIds: string[];
   /** Whether workers start the control bot's workflow (one for the deployment). */
   controlBot: boolean;
@@ -286,9 +308,30 @@ export interface Config {
   /** The codec server (`npm run codec-server`): its loopback port, and the bearer token it asks for, if any. */
   codecServer: { port: number; token: string | undefined };
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
-  x: { apiKey: string | undefined; apiSecret: string | undefined; baseUrl: string | undefined };
+  /**
+   * X's app: its OAuth 1.0a consumer key and secret (for accounts that sign in that way), its OAuth 2.0 client id and
+   * secret (for `account connect-x`; no secret for a public client), and where X is (a simulator's or proxy's origin).
+   */
+  x: {
+    apiKey: string | undefined;
+    apiSecret: string | undefined;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    baseUrl: string | undefined;
+  };
   convex: { url: string | undefined };
-  telegram: { apiId: string | undefined; apiHash: string | undefined; botToken: string | undefined };
+  /**
+   * The app's api_id and api_hash, the control bot's token, and the data centre new sessions start on: Telegram's
+   * own unless `server` is set (Telegram's test servers), with the RSA public key it signs with when GramJS does not
+   * know it (`publicKeyPath`).
+   */
+  telegram: {
+    apiId: string | undefined;
+    apiHash: string | undefined;
+    botToken: string | undefined;
+    server: { host: string; port: number } | undefined;
+    publicKeyPath: string | undefined;
+  };
 }
 
 const secretVariables = new Set([
@@ -299,6 +342,7 @@ const secretVariables = new Set([
   'OPENAI_API_KEY',
   'X_API_KEY',
   'X_API_SECRET',
+  'X_CLIENT_SECRET',
   'TELEGRAM_API_HASH',
   'TELEGRAM_BOT_TOKEN',
 ]);
@@ -320,6 +364,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     );
   }
   const env = parsed.data;
+  const x = xApp(env);
+  const telegram = telegramApp(env);
   const sandbox = resolveSandbox(env);
   return {
     temporal: { ...temporalConfig(env, environment), encryption: encryptionSettings(env, sandbox) },
@@ -339,19 +385,57 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     workflowCache: env.STEADFAST_WORKFLOW_CACHE,
     breakers: { x: env.STEADFAST_BREAKER_X, ai: env.STEADFAST_BREAKER_AI, convex: env.STEADFAST_BREAKER_CONVEX },
     metricsPort: env.STEADFAST_METRICS_PORT === 'off' ? undefined : env.STEADFAST_METRICS_PORT,
-    ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID,
-    adminTelegramIds: (env.STEADFAST_ADMIN_TELEGRAM_IDS ?? env.STEADFAST_OWNER_TELEGRAM_ID)
+    metricsPortIsDefault: unset(environment.STEADFAST_METRICS_PORT) === undefined,
+    // The sandbox's owner is its seeded user; a deployment on real services has none unless one is set or paired.
+    ownerTelegramId: env.STEADFAST_OWNER_TELEGRAM_ID ?? (sandbox ? String(sandboxOwnerUserId) : undefined),
+    adminTelegramIds: (env.STEADFAST_ADMIN_TELEGRAM_IDS ?? '')
       .split(',')
-      .map((id) => id.trim()),
+      .map((id) => id.trim())
+      .filter(Boolean),
     controlBot: env.STEADFAST_CONTROL_BOT === 'on',
     accountStore: accountStoreSettings(env),
     codecServer: { port: env.STEADFAST_CODEC_PORT, token: env.STEADFAST_CODEC_TOKEN },
     postgresPort: env.STEADFAST_POSTGRES_PORT,
     productionState: env.STEADFAST_PRODUCTION_STATE,
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
-    x: { apiKey: env.X_API_KEY, apiSecret: env.X_API_SECRET, baseUrl: env.X_API_BASE_URL },
+    x,
     convex: { url: env.CONVEX_URL },
-    telegram: { apiId: env.TELEGRAM_API_ID, apiHash: env.TELEGRAM_API_HASH, botToken: env.TELEGRAM_BOT_TOKEN },
+    telegram,
+  };
+}
+
+function xApp(env: Env): Config['x'] {
+  for (const [one, other] of [
+    ['X_API_KEY', 'X_API_SECRET'],
+    ['X_API_SECRET', 'X_API_KEY'],
+    ['X_CLIENT_SECRET', 'X_CLIENT_ID'],
+  ] as const) {
+    if (env[one] && !env[other]) {
+      throw new ConfigError(`${other}: required with ${one}, from the same app in X's developer portal`);
+    }
+  }
+  return {
+    apiKey: env.X_API_KEY,
+    apiSecret: env.X_API_SECRET,
+    clientId: env.X_CLIENT_ID,
+    clientSecret: env.X_CLIENT_SECRET,
+    baseUrl: env.X_API_BASE_URL,
+  };
+}
+
+function telegramApp(env: Env): Config['telegram'] {
+  const keyPath = env.TELEGRAM_SERVER_PUBLIC_KEY;
+  if (keyPath && !existsSync(keyPath)) throw new ConfigError(`TELEGRAM_SERVER_PUBLIC_KEY: no such file: ${keyPath}`);
+  if (keyPath && !env.TELEGRAM_SERVER) {
+    throw new ConfigError('TELEGRAM_SERVER: required with TELEGRAM_SERVER_PUBLIC_KEY: the server that key is for');
+  }
+  const [host = '', port = ''] = env.TELEGRAM_SERVER?.split(':') ?? [];
+  return {
+    apiId: env.TELEGRAM_API_ID,
+    apiHash: env.TELEGRAM_API_HASH,
+    botToken: env.TELEGRAM_BOT_TOKEN,
+    server: env.TELEGRAM_SERVER ? { host, port: Number(port) } : undefined,
+    publicKeyPath: keyPath,
   };
 }
 
@@ -422,7 +506,7 @@ function resolveSandbox(env: Env): boolean {
   const configured = serviceCredentials.filter((name) => env[name] !== undefined);
   if (env.STEADFAST_SANDBOX === 'on') return true;
   if (env.STEADFAST_SANDBOX === 'auto' && configured.length === 0) return true;
-  const missing = serviceCredentials.filter((name) => env[name] === undefined);
+  const missing = requiredCredentials.filter((name) => env[name] === undefined);
   if (missing.length > 0) {
     const why = env.STEADFAST_SANDBOX === 'off' ? 'STEADFAST_SANDBOX=off' : `${configured.join(', ')} set`;
     throw new ConfigError(

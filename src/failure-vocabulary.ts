@@ -23,6 +23,7 @@ export const failureCategories = [
   'circuit-open',
   'auth-expired',
   'needs-authorisation',
+  'no-owner',
 ] as const;
 export type FailureCategory = (typeof failureCategories)[number];
 
@@ -41,7 +42,8 @@ export const ownerMessages: Record<FailureCategory, string> = {
   'circuit-open': 'The service is down: the work waits, without calling it, until it answers again.',
   'auth-expired': 'The login token expired: it is being renewed, and the work goes on after it.',
   'needs-authorisation':
-    "X refused the account's login: authorise it again (`account add <id> --x-oauth2`); its replies wait for it.",
+    "X refused the account's login: authorise it again (`account connect-x <id>`); its replies wait for it.",
+  'no-owner': 'Nobody is paired as the owner yet: run `steadfast owner pair` and send the code to the bot.',
 };
 
 /** What says a service is down, and so counts towards opening its circuit breaker: not a 4xx, not a rate limit. */

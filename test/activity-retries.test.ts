@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ownerDirectory } from '../src/owner/owner-directory';
+import { sandboxUserTokenSecret, sandboxXApp } from '../src/sandbox/x-oauth1';
 import { createActivities } from '../src/activities';
 import { createOpenAiPort } from '../src/adapters/openai/openai-ai';
 import { createXPort } from '../src/adapters/x/x-api';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
-import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
+import { sandboxOpenAiKey, startOpenAiSimulator } from '../src/sandbox/openai-simulator';
 import { startXSimulator } from '../src/sandbox/x-simulator';
 import { liveSessionHosts } from '../src/temporal/live-session-hosts';
 import { ownerOutboxDeps } from '../src/temporal/owner-outbox';
@@ -40,12 +42,15 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
   const { services: sandbox, accounts } = await sandboxActivities(taskQueue);
   const services = {
     ...sandbox,
-    ai: createOpenAiPort({ apiKey: 'sk-sandbox', baseUrl: `${simulator.url}/v1`, model: 'gpt-sandbox' }),
+    ai: createOpenAiPort({ apiKey: sandboxOpenAiKey, baseUrl: `${simulator.url}/v1`, model: 'sandbox-model' }),
     x: createXPort({
-      appKey: 'k',
-      appSecret: 's',
+      appKey: sandboxXApp.apiKey,
+      appSecret: sandboxXApp.apiSecret,
       accounts: {
-        xTokens: async (accountId) => ({ accessToken: `sandbox-token-${accountId}`, accessSecret: 's' }),
+        xTokens: async (accountId) => ({
+          accessToken: `sandbox-token-${accountId}`,
+          accessSecret: sandboxUserTokenSecret,
+        }),
         xOAuth2: async () => undefined,
       },
       baseUrl: `${x.url}/2/`,
@@ -58,7 +63,7 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
       taskQueue,
       activities: createActivities({
         services,
-        ownerChatId: '1000',
+        owner: ownerDirectory(accounts, '1000'),
         ownerOutbox: ownerOutboxDeps(client, taskQueue),
         hosts: liveSessionHosts(client, taskQueue),
         session: sessionDeps(client, taskQueue),

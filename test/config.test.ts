@@ -136,7 +136,20 @@ describe('config', () => {
     [
       'some service credentials but not all',
       { OPENAI_API_KEY: 'sk-x' },
-      /^X_API_KEY, X_API_SECRET, CONVEX_URL, TELEGRAM_API_ID, TELEGRAM_API_HASH, TELEGRAM_BOT_TOKEN: required to use real services \(OPENAI_API_KEY set\)/,
+      /^CONVEX_URL, TELEGRAM_API_ID, TELEGRAM_API_HASH, TELEGRAM_BOT_TOKEN: required to use real services \(OPENAI_API_KEY set\)/,
+    ],
+    ['half an X OAuth 1.0a app', { X_API_KEY: 'k' }, /^X_API_SECRET: required with X_API_KEY, from the same app/],
+    ['an X client secret without its id', { X_CLIENT_SECRET: 's' }, /^X_CLIENT_ID: required with X_CLIENT_SECRET/],
+    ['a Telegram server without a port', { TELEGRAM_SERVER: '149.154.167.40' }, /^TELEGRAM_SERVER: expected host:port/],
+    [
+      "a Telegram server's key without the server",
+      { TELEGRAM_SERVER_PUBLIC_KEY: 'package.json' },
+      /^TELEGRAM_SERVER: required with TELEGRAM_SERVER_PUBLIC_KEY/,
+    ],
+    [
+      'a missing Telegram server key file',
+      { TELEGRAM_SERVER: '127.0.0.1:443', TELEGRAM_SERVER_PUBLIC_KEY: '/nowhere/key.pem' },
+      /^TELEGRAM_SERVER_PUBLIC_KEY: no such file: \/nowhere\/key.pem/,
     ],
     [
       'sandbox off without credentials',
@@ -153,9 +166,9 @@ describe('config', () => {
     });
   }
 
-  test('the control bot, its admins (the owner by default), chat batching and the worker id', () => {
+  test('the control bot, its admins (none but the owner by default), chat batching and the worker id', () => {
     const defaults = loadConfig({ STEADFAST_OWNER_TELEGRAM_ID: '42' });
-    assert.deepEqual(defaults.adminTelegramIds, ['42']);
+    assert.deepEqual([defaults.ownerTelegramId, defaults.adminTelegramIds], ['42', []]);
     assert.equal(defaults.controlBot, true);
     assert.deepEqual(defaults.chatBatching, { firstWait: '1s', quiet: '4s', maxWait: '30s' });
     assert.match(defaults.workerId, /^[A-Za-z0-9._-]+$/);
@@ -174,7 +187,8 @@ describe('config', () => {
       ai: { failures: 3, openMs: 60_000, halfOpenCalls: 2 },
       convex: { failures: 3, openMs: 30_000, halfOpenCalls: 2 },
     });
-    assert.equal(defaults.metricsPort, 9464);
+    assert.deepEqual([defaults.metricsPort, defaults.metricsPortIsDefault], [9464, true]);
+    assert.equal(loadConfig({ STEADFAST_METRICS_PORT: '9464' }).metricsPortIsDefault, false);
     const set = loadConfig({
       STEADFAST_BREAKER_X: '10/5m/1',
       STEADFAST_BREAKER_CONVEX: 'off',
@@ -202,6 +216,37 @@ describe('encryption and the account store', () => {
     CONVEX_URL: 'https://example.convex.cloud',
   };
   const key = (id: string) => `${id}:${Buffer.alloc(32, id).toString('base64')}`;
+
+  test('the owner: the sandbox has its seeded user; real services have none until one is set or paired', () => {
+    assert.equal(loadConfig({}).ownerTelegramId, '1000');
+    const real = loadConfig({ ...realServices, STEADFAST_ENCRYPTION_KEY: key('a') });
+    assert.equal(real.ownerTelegramId, undefined);
+    assert.equal(
+      loadConfig({ ...realServices, STEADFAST_ENCRYPTION_KEY: key('a'), STEADFAST_OWNER_TELEGRAM_ID: '42' })
+        .ownerTelegramId,
+      '42',
+    );
+  });
+
+  test("X's app credentials are optional: OAuth 2.0 accounts carry their client id; both halves or neither", () => {
+    const withoutX = Object.fromEntries(Object.entries(realServices).filter(([name]) => !name.startsWith('X_')));
+    const config = loadConfig({ ...withoutX, STEADFAST_ENCRYPTION_KEY: key('a'), X_CLIENT_ID: 'client' });
+    assert.equal(config.sandbox, false);
+    assert.deepEqual(config.x, {
+      apiKey: undefined,
+      apiSecret: undefined,
+      clientId: 'client',
+      clientSecret: undefined,
+      baseUrl: undefined,
+    });
+  });
+
+  test("Telegram's server: Telegram's own by default; another data centre with the key it signs with", () => {
+    assert.equal(loadConfig({}).telegram.server, undefined);
+    const test = loadConfig({ TELEGRAM_SERVER: '149.154.167.40:443', TELEGRAM_SERVER_PUBLIC_KEY: 'package.json' });
+    assert.deepEqual(test.telegram.server, { host: '149.154.167.40', port: 443 });
+    assert.equal(test.telegram.publicKeyPath, 'package.json');
+  });
 
   test('real services with no key: one line saying how to make one, or how to turn encryption off', () => {
     assert.throws(

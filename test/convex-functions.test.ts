@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { makeFunctionReference } from 'convex/server';
 import schema from '../convex/schema';
+import { functionsHash, functionsVersion } from '../convex/version';
+import { convexFunctionsVersion } from '../src/adapters/convex/functions-version';
 
 /**
  * The Convex functions production calls (convex/), run by convex-test against the schema: the same contract the
@@ -16,6 +21,7 @@ const modules = {
   '../convex/messages.ts': () => import('../convex/messages.js'),
   '../convex/replies.ts': () => import('../convex/replies.js'),
   '../convex/watches.ts': () => import('../convex/watches.js'),
+  '../convex/version.ts': () => import('../convex/version.js'),
 };
 /** convex-test is an ES module; it sees convex's ESM typings, this CommonJS project the CJS ones: same runtime. */
 async function newConvex() {
@@ -30,6 +36,8 @@ const watchCursor = makeFunctionReference<'query'>('watches:cursor');
 const advanceWatch = makeFunctionReference<'mutation'>('watches:advance');
 const settings = makeFunctionReference<'query'>('accounts:settings');
 const upsertSettings = makeFunctionReference<'mutation'>('accounts:upsertSettings');
+const listAccounts = makeFunctionReference<'query'>('accounts:list');
+const version = makeFunctionReference<'query'>('version:get');
 const getSecret = makeFunctionReference<'query'>('accountSecrets:get');
 const putSecret = makeFunctionReference<'mutation'>('accountSecrets:put');
 
@@ -99,6 +107,40 @@ describe('Convex functions (convex-test)', () => {
       ...stored,
       approval: 'auto',
     });
+  });
+
+  test('accounts:list lists every account with its settings', async () => {
+    const t = await newConvex();
+    assert.deepEqual(await t.query(listAccounts, {}), []);
+    const lists = { chatsAnsweredWithAi: [], watchedUsernames: [] };
+    await t.mutation(upsertSettings, { accountId: 'alice', approval: 'owner', ...lists });
+    await t.mutation(upsertSettings, { accountId: 'bob', displayName: 'Bob', approval: 'auto', ...lists });
+    assert.deepEqual(await t.query(listAccounts, {}), [
+      { accountId: 'alice', approval: 'owner', ...lists },
+      { accountId: 'bob', displayName: 'Bob', approval: 'auto', ...lists },
+    ]);
+  });
+
+  test('version:get names the version of the functions, which the code that calls them expects', async () => {
+    const t = await newConvex();
+    assert.deepEqual(await t.query(version, {}), { functions: convexFunctionsVersion });
+  });
+
+  test('a change to convex/ comes with a new version: the hash of the functions and schema is recorded with it', () => {
+    const dir = join(__dirname, '..', 'convex');
+    const hash = createHash('sha256');
+    for (const file of readdirSync(dir)
+      .filter((name) => name.endsWith('.ts') && name !== 'version.ts')
+      .sort()) {
+      hash.update(file).update(readFileSync(join(dir, file)));
+    }
+    const now = hash.digest('hex').slice(0, 16);
+    assert.equal(
+      functionsHash,
+      now,
+      `convex/ changed: bump functionsVersion in convex/version.ts (and convexFunctionsVersion in src/adapters/convex/functions-version.ts) and set functionsHash to '${now}'`,
+    );
+    assert.equal(functionsVersion, convexFunctionsVersion);
   });
 
   test('watches: no cursor before the first poll; it only moves forward', async () => {

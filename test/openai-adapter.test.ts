@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { createOpenAiPort } from '../src/adapters/openai/openai-ai';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
-import { startOpenAiSimulator } from '../src/sandbox/openai-simulator';
+import { sandboxOpenAiKey, startOpenAiSimulator } from '../src/sandbox/openai-simulator';
 import { failureOf } from './helpers/failure-of';
 
 /** The real `openai` library against the OpenAI-compatible simulator, with faults on: every row of the AI retry table. */
@@ -16,7 +16,7 @@ beforeEach(() => simulator.setFaults({}));
 
 const tweet = { id: '1', text: 'Is Temporal durable?', authorUsername: 'bob' };
 const port = (timeoutMs?: number) =>
-  createOpenAiPort({ apiKey: 'sk-sandbox', baseUrl: `${simulator.url}/v1`, model: 'gpt-sandbox', timeoutMs });
+  createOpenAiPort({ apiKey: sandboxOpenAiKey, baseUrl: `${simulator.url}/v1`, model: 'sandbox-model', timeoutMs });
 
 describe('OpenAI adapter against the simulator', () => {
   test('drafts a reply through chat completions', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { isSandboxUp } from '../src/sandbox/sandbox';
 import { startTsProcess } from './helpers/processes';
@@ -38,7 +39,13 @@ describe('npm start', () => {
     const start = startCommand(port, { TEMPORAL_NAMESPACE: 'no-such-namespace' }); // the worker fails against it
     const { code } = await start.exited;
     assert.equal(code, 1, start.output());
-    assert.match(start.output(), /^Error: a worker exited with 1 before polling; see \S+worker\.log$/m);
+    // The worker says why in its log, in one line: the namespace does not exist, and how to create it.
+    const log = /^Error: a worker exited with 2 before polling; see (\S+worker\.log)$/m.exec(start.output())?.[1];
+    assert.ok(log, start.output());
+    assert.match(
+      readFileSync(log, 'utf8'),
+      /has no namespace no-such-namespace: create it with `.*setup-namespace\.sh`/,
+    );
     assert.doesNotMatch(start.output(), /^\s+at /m, 'no stack trace');
     assert.match(start.output(), /Steadfast stopped\.$/m);
     assert.equal(await isSandboxUp(port), false, 'the sandbox it started is gone');

@@ -6,6 +6,7 @@ import { createTelegramPort } from '../src/adapters/telegram/telegram-port';
 import type { SyncPoint, TelegramMessage, TelegramSession } from '../src/ports/telegram';
 import {
   sandboxControlBot,
+  sandboxTelegramApp,
   startTelegramSimulator,
   type RunningTelegramSimulator,
   type SimulatedMessage,
@@ -31,17 +32,15 @@ beforeEach(async () => {
   await setLimits({ off: true });
 });
 
+/** The simulator's data centre, and the key its key exchange is signed with: a new session starts there. */
+const server = () => ({
+  server: { host: '127.0.0.1', port: simulator.mtprotoPort },
+  publicKey: simulator.serverKey.publicPem,
+});
 const newSession = async () =>
   (await sandboxCall<{ session: string }>(simulator, 'POST', '/_sandbox/telegram/sessions', {})).body.session;
 const port = (sessionFor = async (accountId: string) => simulator.sessionFor(accountId)) =>
-  createTelegramPort({
-    apiId: 1,
-    apiHash: 'sandbox',
-    port: simulator.mtprotoPort,
-    sessionFor,
-    newSession,
-    requestTimeoutMs: 3000,
-  });
+  createTelegramPort({ ...sandboxTelegramApp, ...server(), sessionFor, requestTimeoutMs: 3000 });
 
 /** The code the simulator "sent to the phone". */
 const lastCode = async (phone: string) => {
@@ -349,11 +348,9 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     let stored: string | undefined;
     const botPort = (token: string) =>
       createTelegramPort({
-        apiId: 1,
-        apiHash: 'sandbox',
-        port: simulator.mtprotoPort,
+        ...sandboxTelegramApp,
+        ...server(),
         sessionFor: async (accountId) => simulator.sessionFor(accountId),
-        newSession,
         requestTimeoutMs: 3000,
         bot: {
           accountId: sandboxControlBot.accountId,

@@ -4,6 +4,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { createXPort } from '../src/adapters/x/x-api';
 import { createXTokenRefresher } from '../src/adapters/x/x-token-refresh';
 import { StaleTokens, type StoredXOAuth2 } from '../src/ports/account-store';
+import { sandboxUserTokenSecret, sandboxXApp } from '../src/sandbox/x-oauth1';
 import { sandboxXClient } from '../src/sandbox/x-oauth2';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { startXSimulator, type XTweet } from '../src/sandbox/x-simulator';
@@ -18,13 +19,16 @@ before(async () => {
 after(() => simulator.close());
 beforeEach(() => simulator.setFaults({}));
 
-const tokensFor = async (accountId: string) => ({ accessToken: `sandbox-token-${accountId}`, accessSecret: 's' });
+const tokensFor = async (accountId: string) => ({
+  accessToken: `sandbox-token-${accountId}`,
+  accessSecret: sandboxUserTokenSecret,
+});
 /** An account store with OAuth 1.0a tokens only. */
 const oauth1 = (xTokens: typeof tokensFor) => ({ xTokens, xOAuth2: async () => undefined });
 const port = (overrides: Partial<Parameters<typeof createXPort>[0]> = {}) =>
   createXPort({
-    appKey: 'k',
-    appSecret: 's',
+    appKey: sandboxXApp.apiKey,
+    appSecret: sandboxXApp.apiSecret,
     accounts: oauth1(tokensFor),
     baseUrl: `${simulator.url}/2/`,
     ca: simulator.ca,
@@ -316,7 +320,7 @@ describe('X OAuth 2.0 (twitter-api-v2 against the simulator)', () => {
     await sandboxCall(simulator, 'POST', '/_sandbox/x/oauth2/revoke', { accountId: 'hal' });
     const failure = await failureOf(refresher.refresh('hal', stored().version));
     assert.deepEqual([failure.type, failure.nonRetryable], ['needs-authorisation', true]);
-    assert.match(failure.message, /authorise it again with `npm run cli -- account add hal --x-oauth2`/);
+    assert.match(failure.message, /authorise it again with `steadfast account connect-x hal`/);
     assert.match(stored().refused ?? '', /^X answered 400/);
     const post = await failureOf(x.postReply({ accountId: 'hal', inReplyToTweetId: await targetTweet(), text: 'x' }));
     assert.equal(post.type, 'needs-authorisation');

@@ -8,22 +8,32 @@ import type { LiveSessions } from './live-sessions';
 import { permanentFailure } from '../failure-vocabulary';
 import { pacedHeartbeat } from './paced-heartbeat';
 import { nextSessionEvent } from './session-events';
+import type { OwnerDirectory } from '../owner/owner-directory';
 
 export interface ControlBotDeps {
   telegram: TelegramPort;
   /** The bot turns commands into queries and signals through this client. */
   client: Client;
-  /** Telegram user ids allowed to command the bot. */
-  adminIds: string[];
   pingEveryMs?: number;
   /** This process's hold on the live session, and the worker's own task queue where sends over it run. */
   live: LiveSessions;
   hostQueue: string;
-  /** The owner's chat: answers there go through the owner's outbox, at Telegram's pace with everything else. */
-  owner: { chatId: string; queue: (notice: OwnerNotice) => Promise<void> };
+  /**
+   * Who the owner and admins are, and pairing (src/owner/owner-directory.ts). Answers in the owner's chat go through
+   * the owner's outbox, at Telegram's pace with everything else; `paired` tells the outbox someone paired.
+   */
+  owner: {
+    directory: Pick<OwnerDirectory, 'chatId' | 'isAdmin' | 'pair'>;
+    queue: (notice: OwnerNotice) => Promise<void>;
+    paired: () => Promise<void>;
+  };
 }
 
 const refusal = 'Sorry, this bot only takes commands from its owner.';
+const unowned =
+  'This bot has no owner yet. Its owner runs `steadfast owner pair` on the server and sends the code here: /pair CODE';
+/** `/pair CODE`, `/pair@bot CODE`: answered for anyone, since the one pairing is not the owner yet. */
+const pairCommand = /^\/pair(?:@\w+)?(?:\s+(\S+))?\s*$/i;
 /** Telegram's limit for one message. */
 const maxMessageLength = 4096;
 
@@ -37,19 +47,18 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
     async runControlBot(): Promise<void> {
       if (!deps) throw permanentFailure('invalid-input', 'This worker was started without the control bot');
       const { telegram, client, owner, pingEveryMs = 3_000 } = deps;
-      const admins = new Set(deps.adminIds);
       const context = Context.current();
       const beat = pacedHeartbeat(context);
       const from = (context.info.heartbeatDetails as { point?: SyncPoint } | undefined)?.point;
       let opened: Promise<TelegramSession> | undefined = undefined;
       let handling: Promise<void> = Promise.resolve();
-      const answer = async (message: TelegramMessage, point: SyncPoint) => {
-        const session = await opened!;
-        if (message.chatId.startsWith('-')) return; // a group the bot was added to: not a place for commands
-        let text = refusal;
-        if (admins.has(message.senderId)) {
+      /** The answer to one message, and the chat it goes to when that is not the owner's. */
+      const reply = async (message: TelegramMessage, session: TelegramSession): Promise<string> => {
+        const pairing = pairCommand.exec(message.text.trim());
+        if (pairing) return pair(message, pairing[1]);
+        if (await owner.directory.isAdmin(message.senderId)) {
           const replied = message.replyToMessageId;
-          text = await answerCommand(message.text, {
+          return answerCommand(message.text, {
             client,
             taskQueue: context.info.taskQueue,
             repliedText: replied ? () => session.messageText(replied) : undefined,
@@ -57,13 +66,40 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
               context.log.warn('control bot command failed', { command: message.text, error: String(err) });
             },
           });
-        } else context.log.warn('control bot refused a non-admin', { senderId: message.senderId });
+        }
+        context.log.warn('control bot refused a non-admin', { senderId: message.senderId });
+        return (await owner.directory.chatId()) ? refusal : unowned;
+      };
+      const pair = async (message: TelegramMessage, code: string | undefined): Promise<string> => {
+        if (!code) return 'Send the code `steadfast owner pair` printed: /pair CODE';
+        const outcome = await owner.directory.pair(code, { id: message.senderId });
+        if (outcome.kind === 'refused') {
+          // The code is never logged: a wrong one may be a near miss of the right one.
+          context.log.warn('control bot refused a pairing', { senderId: message.senderId });
+          return outcome.reason;
+        }
+        context.log.info('control bot paired the owner', { ownerId: message.senderId });
+        await owner.paired().catch((err: unknown) => {
+          context.log.warn('could not tell the owner outbox of the pairing', { error: String(err) });
+        });
+        return 'Paired: you are the owner of this Steadfast deployment now. Approval requests and alerts come here; /help lists the commands.';
+      };
+      const answer = async (message: TelegramMessage, point: SyncPoint) => {
+        const session = await opened!;
+        if (message.chatId.startsWith('-')) return; // a group the bot was added to: not a place for commands
+        const text = await reply(message, session);
         try {
-          if (message.chatId === owner.chatId) {
+          if (message.chatId === (await owner.directory.chatId()) && !pairCommand.test(message.text.trim())) {
             // Keyed by the command: a command run again after a reconnect answers once.
             const key = `answer:${message.chatId}:${message.messageId}`;
             await owner.queue({ key, accountId: controlBotAccount, text, kind: 'answer' });
-          } else await session.send(message.chatId, text.slice(0, maxMessageLength));
+          } else {
+            await session.send(
+              message.chatId,
+              text.slice(0, maxMessageLength),
+              `answer:${message.chatId}:${message.messageId}`,
+            );
+          }
         } catch (err) {
           // One undeliverable answer (the user blocked the bot…) must not stop the bot; a lost connection shows in `lost`.
           context.log.warn('control bot could not answer', { chatId: message.chatId, error: String(err) });

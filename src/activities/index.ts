@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { OwnerDirectory } from '../owner/owner-directory';
 import type { AccountStore } from '../ports/account-store';
 import type { Services } from '../ports/services';
 import { createAiActivities } from './ai';
@@ -13,7 +14,8 @@ import { createXTokenActivities } from './x-token';
 
 export interface ActivityDeps {
   services: Services;
-  ownerChatId: string;
+  /** Who the owner is, and pairing (src/owner/owner-directory.ts). */
+  owner: OwnerDirectory;
   /** Where messages for the owner go: the deployment's owner outbox (src/temporal/owner-outbox.ts). */
   ownerOutbox: OwnerOutboxDeps;
   /** Where live sessions run (src/temporal/live-session-hosts.ts), to send over them from any worker. */
@@ -25,13 +27,13 @@ export interface ActivityDeps {
   loginTaskQueue: string;
   /** The worker's Temporal client, for the activities that signal workflows (xTokenWorkflow's wake-ups). */
   client: Client;
-  /** The control bot's Temporal client and admins; workers without it cannot run the bot. */
-  control?: Pick<ControlBotDeps, 'client' | 'adminIds' | 'pingEveryMs'>;
+  /** The control bot's Temporal client; workers without it cannot run the bot. */
+  control?: Pick<ControlBotDeps, 'client' | 'pingEveryMs'>;
 }
 
 /** Every activity the workers register, built over injected ports so tests and the sandbox reuse them. */
 export function createActivities(deps: ActivityDeps) {
-  const { services, ownerChatId, ownerOutbox, hosts, session, accounts, loginTaskQueue, control, client } = deps;
+  const { services, owner, ownerOutbox, hosts, session, accounts, loginTaskQueue, control, client } = deps;
   // The session activities and the sends that must go over their connections share it (this worker's own queue).
   const live = createLiveSessions();
   return {
@@ -39,7 +41,13 @@ export function createActivities(deps: ActivityDeps) {
     ...createXActivities(services.x),
     ...createXTokenActivities(services.xTokens, client),
     ...createConvexActivities(services.store),
-    ...createTelegramActivities({ telegram: services.telegram, ownerChatId, outbox: ownerOutbox, live, hosts }),
+    ...createTelegramActivities({
+      telegram: services.telegram,
+      ownerChat: owner.chatId,
+      outbox: ownerOutbox,
+      live,
+      hosts,
+    }),
     ...createSessionActivities({
       telegram: services.telegram,
       aiChatsOf: async (accountId) => (await services.store.accountSettings(accountId))?.chatsAnsweredWithAi ?? [],
@@ -54,7 +62,7 @@ export function createActivities(deps: ActivityDeps) {
         ...control,
         live,
         hostQueue: loginTaskQueue,
-        owner: { chatId: ownerChatId, queue: ownerOutbox.queue },
+        owner: { directory: owner, queue: ownerOutbox.queue, paired: ownerOutbox.ownerPaired },
       },
     ),
   };

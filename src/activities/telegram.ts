@@ -3,12 +3,14 @@ import type { TelegramPort } from '../ports/telegram';
 import { controlBotAccount, type OwnerNotice } from '../workflows/contracts';
 import { sessionMoved } from '../failure-vocabulary';
 import type { LiveSessions } from './live-sessions';
-import { transientFailure } from '../failure-vocabulary';
+import { permanentFailure, transientFailure } from '../failure-vocabulary';
 
 /** The deployment's owner outbox as the activities reach it (src/temporal/owner-outbox.ts). */
 export interface OwnerOutboxDeps {
   /** Hands a notice to the outbox. */
   queue: (notice: OwnerNotice) => Promise<void>;
+  /** Tells the outbox someone paired as the owner: the messages that waited for one go out. */
+  ownerPaired: () => Promise<void>;
 }
 
 /** The own task queue of the worker holding a live session (src/temporal/live-session-hosts.ts), if one does. */
@@ -18,18 +20,29 @@ export interface LiveSessionHosts {
 }
 
 /**
- * `ownerChatId` comes from config: the owner's Telegram id is not a secret, but it is deployment data, not input.
+ * `ownerChat` says who the owner is (configured, or paired: src/owner/owner-directory.ts): deployment data, not input.
  * The owner hears from the control bot, whatever the account: an account whose session is lost can still alert, and
- * the owner answers approval requests in one chat.
+ * the owner answers approval requests in one chat. Until someone pairs, a send fails as `no-owner` at once, and the
+ * owner's outbox keeps the message until the control bot says someone paired.
  */
 export function createTelegramActivities(deps: {
   telegram: TelegramPort;
-  ownerChatId: string;
+  ownerChat: () => Promise<string | undefined>;
   outbox: OwnerOutboxDeps;
   live: LiveSessions;
   hosts: LiveSessionHosts;
 }) {
-  const { telegram, ownerChatId, outbox, live, hosts } = deps;
+  const { telegram, outbox, live, hosts } = deps;
+  const ownerChatId = async () => {
+    const chatId = await deps.ownerChat();
+    if (!chatId) {
+      throw permanentFailure(
+        'no-owner',
+        'Nobody is paired as the owner yet: run `steadfast owner pair` and send the code to the bot',
+      );
+    }
+    return chatId;
+  };
   return {
     /**
      * A notice, alert or approval request for the owner: queued in the owner's outbox, which alone sends into the
@@ -60,14 +73,14 @@ export function createTelegramActivities(deps: {
     async sendOwnerMessage(request: { text: string; key?: string }): Promise<void> {
       await telegram.sendMessage({
         accountId: controlBotAccount,
-        chatId: ownerChatId,
+        chatId: await ownerChatId(),
         text: request.text,
         idempotencyKey: request.key ?? sendKey(),
       });
     },
     /** One message into the owner's chat over the control bot's live session, run on the worker that holds it. */
     async sendAsControlBot(request: { text: string; key: string }): Promise<void> {
-      await overHeldSession(live, controlBotAccount, ownerChatId, request.text, request.key);
+      await overHeldSession(live, controlBotAccount, await ownerChatId(), request.text, request.key);
     },
     /** Where the owner's outbox should send: the own task queue of the worker holding the bot's live session. */
     async locateControlBot(): Promise<{ hostQueue?: string }> {

@@ -10,6 +10,7 @@ import { startOnce } from '../temporal/start-once';
 import { startAccountSession } from '../temporal/start-session';
 import { xTokensAdded } from '../temporal/x-token';
 import { durationMs } from '../duration';
+import { createXConnector, XConnectRefused } from '../adapters/x/x-connect';
 import { SandboxNotRunning, selectServices, type WorkerServices } from '../workers/services';
 import { loginWorkflow } from '../workflows';
 import { controlBotAccount, workflowIds } from '../workflows/contracts';
@@ -41,6 +42,7 @@ import {
   webUiLink,
 } from './common';
 import { readSecret } from './secrets';
+import { consentAnswer } from './x-consent';
 
 /**
  * The owner's Telegram accounts: settings in Convex, secrets in the account store, one session workflow each
@@ -62,6 +64,14 @@ export function define(group: Command): void {
     .option('--x-expires-in <duration>', 'how long the OAuth 2.0 access token entered is valid', '2h')
     .option('--json', 'print JSON')
     .action(action(addOptions, add));
+  group
+    .command('connect-x')
+    .description("connect an account to its X user: X's consent page (OAuth 2.0 with PKCE), or a PIN (OAuth 1.0a)")
+    .argument('<account-id>')
+    .option('--oauth1', 'OAuth 1.0a by PIN, with X_API_KEY and X_API_SECRET (default: OAuth 2.0 with X_CLIENT_ID)')
+    .option('--redirect-uri <url>', "the app's callback URL, as registered in X's developer portal", defaultCallback)
+    .option('--json', 'print JSON')
+    .action(action(connectOptions, connectX));
   group
     .command('login')
     .description('log an account in to Telegram: sends a code to its apps')
@@ -198,6 +208,81 @@ async function readOAuth2Tokens(id: string, expiresIn: string) {
   const refreshToken = await readSecret(`X OAuth 2.0 refresh token of ${id}`);
   const issuedAt = Date.now();
   return { clientId, clientSecret, accessToken, refreshToken, issuedAt, expiresAt: issuedAt + durationMs(expiresIn)! };
+}
+
+/** The callback `connect-x` listens on unless told another: register it as the app's Callback URI on X. */
+const defaultCallback = 'http://127.0.0.1:8976/callback';
+/** How long the owner has to answer X's consent page. */
+const consentTimeoutMs = 10 * 60_000;
+
+const connectOptions = z.object({
+  oauth1: z.boolean().default(false),
+  redirectUri: z.url({ message: 'a URL, such as http://127.0.0.1:8976/callback' }),
+  json,
+  positionals: oneAccount,
+});
+
+/**
+ * Connects an account to its X user and keeps the tokens in the account store. OAuth 2.0 (the default): X's consent
+ * page, its answer taken on the callback or pasted, the code exchanged with the PKCE verifier, and the account's
+ * refresher (x-token:{id}) started; OAuth 1.0a: X's PIN page, the PIN typed in. The tokens never reach Temporal.
+ */
+async function connectX(options: z.infer<typeof connectOptions>, config: Config): Promise<void> {
+  const [id] = options.positionals;
+  const connector = createXConnector({ ...config.x });
+  const say = (line: string) => void (options.json ? console.error(line) : console.log(line));
+  /** A step of X's: its refusal said in one line. */
+  const step = async <T>(call: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      throw err instanceof XConnectRefused ? new CliError(err.message) : err;
+    }
+  };
+  const { accounts } = await services(config);
+  if (options.oauth1) {
+    const link = await step(() => connector.oauth1Link());
+    say(`Open this page where you are signed in to X as the account to connect, and authorise the app:
+
+  ${link.url}
+`);
+    const pin = await readSecret('The PIN X shows');
+    const { tokens, username } = await step(() => connector.oauth1Login({ ...link, pin: pin.trim() }));
+    await accounts.saveXTokens(id, tokens);
+    if (options.json) return console.log(JSON.stringify({ accountId: id, username, oauth: '1.0a' }));
+    return console.log(`Connected ${id} to X as @${username} (OAuth 1.0a: its token does not expire).`);
+  }
+  const link = await step(() => connector.oauth2Link(options.redirectUri));
+  say(`Open this page where you are signed in to X as the account to connect, and authorise the app:
+
+  ${link.url}
+`);
+  say(
+    `X then sends the browser to ${options.redirectUri}. On this machine that is all; if the browser is on another one, its page will not load: copy the whole address from its address bar and paste it here.`,
+  );
+  const answer = await consentAnswer(options.redirectUri, consentTimeoutMs, say);
+  if (answer.error) throw new CliError(`X says the app was not authorised (${answer.error}): run the command again`);
+  if (!answer.code || answer.state !== link.state) {
+    throw new CliError('That answer is not for this request (its state differs): run the command again');
+  }
+  const { code } = answer;
+  const { tokens, username, scope } = await step(() =>
+    connector.oauth2Login({ code, codeVerifier: link.codeVerifier, redirectUri: options.redirectUri }),
+  );
+  // Whatever was stored (a refused pair above all) gives way; the refresher keeps these fresh and wakes the replies
+  // that waited for them.
+  await accounts.saveXOAuth2(id, tokens, null);
+  const client = await connectClient(config.temporal);
+  await xTokensAdded(client, config.temporal.taskQueue, id);
+  if (options.json) {
+    return console.log(
+      JSON.stringify({ accountId: id, username, oauth: '2.0', scope, refresher: workflowIds.xToken(id) }),
+    );
+  }
+  console.log(`Connected ${id} to X as @${username} (OAuth 2.0: ${scope.join(' ')}).`);
+  console.log(
+    `${workflowIds.xToken(id)} refreshes its tokens before they expire: ${webUiLink(config, workflowIds.xToken(id))}`,
+  );
 }
 
 const loginOptions = z.object({

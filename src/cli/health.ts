@@ -7,18 +7,19 @@ import { sandboxEndpoints } from '../sandbox/endpoints';
 import { connectClient } from '../temporal/connection';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { deploymentOutages } from '../temporal/breaker-reports';
-import { action, json, noArguments, webUiLink, webUiListLink } from './common';
+import { SandboxNotRunning, selectServices } from '../workers/services';
+import { action, CliError, json, noArguments, webUiLink, webUiListLink } from './common';
+import { deepChecks, type Check } from './health-deep';
 
-/** `health`: Temporal, the workers, the services and the accounts, each ok or not; exit 1 when any is not. */
+/**
+ * `health`: Temporal, the workers, the services and the accounts, each ok or not; exit 1 when any is not. `--deep`
+ * checks every credential with one cheap authenticated call instead of reaching the services' ports.
+ */
 export function define(command: Command): void {
-  command.option('--json', 'print JSON').action(action(z.object({ json, positionals: noArguments }), health));
-}
-
-/** One line of the health report: healthy or not, and what was seen. */
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
+  command
+    .option('--deep', 'check every key, token and session with one authenticated call each (health-deep.ts)')
+    .option('--json', 'print JSON')
+    .action(action(z.object({ deep: z.boolean().default(false), json, positionals: noArguments }), health));
 }
 
 /** The services' addresses: the sandbox's simulators, or the real services' hosts (Telegram: a data centre). */
@@ -58,14 +59,15 @@ function reachable(url: string): Promise<string | undefined> {
   });
 }
 
-async function pollers(client: Client, config: Config, type: 'WORKFLOW' | 'ACTIVITY'): Promise<number> {
+/** Who polls the task queue for that kind of task: each worker's identity (steadfast-worker@host:pid). */
+async function pollers(client: Client, config: Config, type: 'WORKFLOW' | 'ACTIVITY'): Promise<string[]> {
   const { pollers: found } = await client.workflowService.describeTaskQueue({
     namespace: config.temporal.namespace,
     // Temporal's enums: TASK_QUEUE_KIND_NORMAL = 1; TASK_QUEUE_TYPE_WORKFLOW = 1, TASK_QUEUE_TYPE_ACTIVITY = 2.
     taskQueue: { name: config.temporal.taskQueue, kind: 1 },
     taskQueueType: type === 'WORKFLOW' ? 1 : 2,
   });
-  return found?.length ?? 0;
+  return (found ?? []).map((poller) => poller.identity ?? '?').sort();
 }
 
 async function accountChecks(client: Client, config: Config): Promise<Check[]> {
@@ -93,7 +95,7 @@ async function breakerChecks(client: Client, config: Config): Promise<Check[]> {
   }));
 }
 
-async function health(options: { json: boolean }, config: Config): Promise<number> {
+async function health(options: { deep: boolean; json: boolean }, config: Config): Promise<number> {
   const checks: Check[] = [];
   const client = await connectClient(config.temporal).catch(() => undefined);
   const system = await client?.workflowService.getSystemInfo({}).then(
@@ -108,23 +110,37 @@ async function health(options: { json: boolean }, config: Config): Promise<numbe
         ? config.temporal.address
         : `${config.temporal.address} unreachable: start it with \`npm run server\``,
   });
-  if (client && !system) {
-    const [workflow, activity] = [await pollers(client, config, 'WORKFLOW'), await pollers(client, config, 'ACTIVITY')];
+  const connected = client && !system ? client : undefined;
+  if (connected) {
+    const [workflow, activity] = [
+      await pollers(connected, config, 'WORKFLOW'),
+      await pollers(connected, config, 'ACTIVITY'),
+    ];
+    const workers = [...new Set([...workflow, ...activity])];
     checks.push({
       name: 'workers',
-      ok: workflow > 0 && activity > 0,
+      ok: workflow.length > 0 && activity.length > 0,
       detail:
-        workflow > 0 && activity > 0
-          ? `${workflow} polling ${config.temporal.taskQueue}`
+        workflow.length > 0 && activity.length > 0
+          ? `${workers.length} polling ${config.temporal.taskQueue}: ${workers.join(', ')}`
           : `no worker polls ${config.temporal.taskQueue}: start one with \`npm run worker\``,
     });
   }
-  for (const service of serviceAddresses(config)) {
-    const problem = service.url ? await reachable(service.url) : 'no URL configured';
-    checks.push({ name: service.name, ok: !problem, detail: problem ? `${service.url}: ${problem}` : service.url });
+  if (options.deep) {
+    const services = await selectServices(config).catch((err: unknown) => {
+      throw err instanceof SandboxNotRunning ? new CliError(err.message) : err;
+    });
+    checks.push(...(await deepChecks(config, connected, services)));
+  } else {
+    for (const service of serviceAddresses(config)) {
+      const problem = service.url ? await reachable(service.url) : 'no URL configured';
+      checks.push({ name: service.name, ok: !problem, detail: problem ? `${service.url}: ${problem}` : service.url });
+    }
   }
-  if (client && !system)
-    checks.push(...(await breakerChecks(client, config)), ...(await accountChecks(client, config)));
+  if (connected) {
+    checks.push(...(await breakerChecks(connected, config)));
+    if (!options.deep) checks.push(...(await accountChecks(connected, config)));
+  }
   const healthy = checks.every((check) => check.ok);
   const link = webUiListLink(config);
   if (options.json) console.log(JSON.stringify({ healthy, checks, webUi: link }));

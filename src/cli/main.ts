@@ -42,6 +42,10 @@ const groups: Record<string, Group> = {
     summary: 'dead letters: list, show, retry one or all',
     load: () => (require('./failures') as Module).define,
   },
+  owner: {
+    summary: 'who owns the deployment: pair with the control bot, show',
+    load: () => (require('./owner') as Module).define,
+  },
   key: {
     summary: 'encryption keys: make a new one',
     load: () => (require('./key') as Module).define,

@@ -8,13 +8,14 @@ export interface XUserTokens {
 }
 
 /**
- * An account's X OAuth 2.0 user tokens (beside OAuth 1.0a): the app's client id and secret, and the tokens X issued.
+ * An account's X OAuth 2.0 user tokens (beside OAuth 1.0a): the app's client id and secret (none for a public client),
+ * and the tokens X issued.
  * The access token lasts `expiresAt - issuedAt` (two hours at X); each refresh rotates both tokens, and the old
  * refresh token stops working.
  */
 export interface XOAuth2Tokens {
   clientId: string;
-  clientSecret: string;
+  clientSecret?: string;
   accessToken: string;
   refreshToken: string;
   /** Epoch ms. */
@@ -40,6 +41,23 @@ export interface StoredPendingLogin {
   phoneCodeHash: string;
 }
 
+/** Who owns the deployment: the Telegram user who paired with the control bot (`steadfast owner pair`). */
+export interface StoredOwner {
+  telegramUserId: string;
+  /** How Telegram names them, for the owner's own check (`owner show`). */
+  name?: string;
+  /** Epoch ms. */
+  pairedAt: number;
+}
+
+/** A pairing code waiting to be sent to the bot: only its hash is kept, and it counts the wrong guesses. */
+export interface StoredPairing {
+  codeHash: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  wrongAttempts: number;
+}
+
 export interface AccountStore {
   telegramSession(accountId: string): Promise<string>;
   saveTelegramSession(accountId: string, session: string): Promise<void>;
@@ -60,6 +78,12 @@ export interface AccountStore {
   pendingLogin(accountId: string): Promise<StoredPendingLogin | undefined>;
   /** Undefined clears it, once the login has ended. */
   savePendingLogin(accountId: string, login: StoredPendingLogin | undefined): Promise<void>;
+  /** The deployment's paired owner, kept beside the control bot's session; undefined until someone paired. */
+  owner(): Promise<StoredOwner | undefined>;
+  saveOwner(owner: StoredOwner): Promise<void>;
+  /** The pairing code waiting to be used, if any; undefined clears it. */
+  pairing(): Promise<StoredPairing | undefined>;
+  savePairing(pairing: StoredPairing | undefined): Promise<void>;
 }
 
 /** A secret the account store does not hold: names the account and what to do. */

@@ -15,4 +15,6 @@ export interface AiPort {
     /** Aborts the request (the owner interrupted the answer). */
     signal?: AbortSignal;
   }): Promise<string>;
+  /** Whether the key is accepted (one cheap call: the models it may use), and the configured model among them. */
+  checkAccess(): Promise<{ model: string; available: boolean }>;
 }

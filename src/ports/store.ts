@@ -25,6 +25,10 @@ export interface StorePort {
   saveMessage(message: TelegramMessage & { accountId: string }): Promise<{ created: boolean }>;
   /** Null for an account Convex does not know. */
   accountSettings(accountId: string): Promise<AccountSettings | null>;
+  /** Every account Convex knows, with its settings. */
+  listAccounts(): Promise<AccountSettings[]>;
+  /** The version of the deployed functions (convex/version.ts): what `health --deep` compares with the code's. */
+  functionsVersion(): Promise<number>;
   /** Creates or replaces an account's settings (the CLI's `account add`). */
   saveAccountSettings(settings: AccountSettings): Promise<void>;
   /** Where the watcher stopped reading a watched X account; null before its first poll. */

@@ -71,4 +71,14 @@ export interface TelegramPort {
   openSession(request: OpenSessionRequest): Promise<TelegramSession>;
   /** A new login, or (with `resume`) one whose code was sent over an earlier connection with the same auth key. */
   startLogin(request: { phone: string; resume?: PendingLogin }): Promise<TelegramLogin>;
+  /**
+   * Who the account's stored session is logged in as (users.getMe on a connection of its own, closed after): only
+   * for an account no worker holds a live session of, since two connections with one auth key are not allowed.
+   */
+  whoIs(accountId: string): Promise<{ username?: string; name: string }>;
+  /**
+   * Whether Telegram takes the control bot's token: a login of its own with it (a new auth key), users.getMe, and a
+   * log-out, so the bot's live session is never touched.
+   */
+  checkBot(): Promise<{ username?: string }>;
 }

@@ -21,6 +21,8 @@ export interface XPort {
     username: string;
     sinceId?: string;
   }): Promise<{ tweets: XTweetView[]; newestId?: string }>;
+  /** The X user the account's tokens sign as (one cheap call, `users/me`), and how it signs in. */
+  whoAmI(accountId: string): Promise<{ username: string; oauth: 'OAuth 2.0' | 'OAuth 1.0a' }>;
 }
 
 /** An account's X OAuth 2.0 token refresh: what xTokenWorkflow needs (src/adapters/x/x-token-refresh.ts). */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { startSimulator, type RunningSimulator, type SimulatorResponse } from './http-simulator';
+import { convexFunctionsVersion } from '../adapters/convex/functions-version';
 
 /**
  * The Convex HTTP API (`POST /api/query`, `POST /api/mutation`) for the functions Steadfast calls, with Convex's
@@ -29,7 +30,15 @@ interface AccountSettings {
   watchedUsernames: string[];
 }
 /** The shared account store's fields, as convex/schema.ts's accountSecretField. */
-const accountSecretFields = ['telegramSession', 'xTokens', 'xOAuth2', 'twoFactorPassword', 'pendingLogin'];
+const accountSecretFields = [
+  'telegramSession',
+  'xTokens',
+  'xOAuth2',
+  'twoFactorPassword',
+  'pendingLogin',
+  'owner',
+  'pairing',
+];
 interface AccountSecretDocument {
   accountId: string;
   field: string;
@@ -117,6 +126,14 @@ const functions: Record<string, { kind: 'query' | 'mutation'; run: ConvexFunctio
     kind: 'query',
     run: (args, store) => store.accounts[strings(args, ['accountId'] as const).accountId] ?? null,
   },
+  'accounts:list': {
+    kind: 'query',
+    run: (_args, store) => Object.values(store.accounts),
+  },
+  'version:get': {
+    kind: 'query',
+    run: () => ({ functions: convexFunctionsVersion }),
+  },
   'accounts:upsertSettings': {
     kind: 'mutation',
     run: (args, store) => {
@@ -191,15 +208,23 @@ const functions: Record<string, { kind: 'query' | 'mutation'; run: ConvexFunctio
 
 const emptyStore = (): Store => ({ replies: {}, messages: {}, accounts: {}, watches: {}, accountSecrets: {} });
 
-export function startConvexSimulator(options: { port?: number; dataFile?: string } = {}): Promise<RunningSimulator> {
-  const { port = 0, dataFile } = options;
+/**
+ * `seedAccounts: false` starts with no account at all, as a new deployment does (the sandbox starts with its own).
+ * `POST /_sandbox/convex/deployed { version }` says which version of the functions is deployed (`null`: none), as
+ * `npx convex deploy` of an older or newer checkout would leave it.
+ */
+export function startConvexSimulator(
+  options: { port?: number; dataFile?: string; seedAccounts?: boolean } = {},
+): Promise<RunningSimulator> {
+  const { port = 0, dataFile, seedAccounts = true } = options;
+  let deployed: number | null = convexFunctionsVersion;
   const store: Store =
     dataFile && existsSync(dataFile) ? (JSON.parse(readFileSync(dataFile, 'utf8')) as Store) : emptyStore();
   store.messages ??= {};
   store.accounts ??= {};
   store.watches ??= {};
   store.accountSecrets ??= {};
-  for (const account of sandboxAccounts) store.accounts[account.accountId] ??= { ...account };
+  if (seedAccounts) for (const account of sandboxAccounts) store.accounts[account.accountId] ??= { ...account };
   const save = () => dataFile && writeFileSync(dataFile, JSON.stringify(store));
   const functionError = (errorMessage: string): SimulatorResponse => ({
     status: 560,
@@ -218,11 +243,23 @@ export function startConvexSimulator(options: { port?: number; dataFile?: string
         status,
         body: { code: status >= 500 ? 'InternalServerError' : 'BadRequest', message: `Simulated ${status}` },
       }),
+      control: ({ method, path, body }) => {
+        if (method !== 'POST' || path !== '/_sandbox/convex/deployed') return undefined;
+        const version = (body as { version?: unknown } | undefined)?.version;
+        if (version !== null && typeof version !== 'number') {
+          return { status: 400, body: { error: 'version: a number, or null for no functions deployed' } };
+        }
+        deployed = version;
+        return { status: 200, body: { deployed } };
+      },
       handle: ({ method, path, body }) => {
         const kind = path === '/api/query' ? 'query' : path === '/api/mutation' ? 'mutation' : undefined;
         if (method !== 'POST' || !kind) return { status: 404, body: { code: 'NotFound', message: `No route ${path}` } };
         const request = body as { path?: unknown; args?: unknown } | undefined;
-        const fn = typeof request?.path === 'string' ? functions[request.path] : undefined;
+        const fn = typeof request?.path === 'string' && deployed !== null ? functions[request.path] : undefined;
+        if (request?.path === 'version:get' && deployed !== null) {
+          return { status: 200, body: { status: 'success', value: { functions: deployed }, logLines: [] } };
+        }
         if (!fn || fn.kind !== kind) {
           return functionError(`Could not find public function for '${String(request?.path)}'`);
         }

@@ -19,6 +19,8 @@ export interface SandboxEndpoints {
   dir: string;
   caPath: string;
   accountStorePath: string;
+  /** The RSA public key the Telegram simulator signs its key exchange with (PEM), as TELEGRAM_SERVER_PUBLIC_KEY. */
+  telegramPublicKeyPath: string;
 }
 
 export function sandboxEndpoints(basePort: number): SandboxEndpoints {
@@ -32,6 +34,7 @@ export function sandboxEndpoints(basePort: number): SandboxEndpoints {
     dir,
     caPath: join(dir, 'x-ca.pem'),
     accountStorePath: join(dir, 'accounts.json'),
+    telegramPublicKeyPath: join(dir, 'telegram-server-key.pem'),
   };
 }
 

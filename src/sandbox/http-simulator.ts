@@ -20,6 +20,7 @@ export interface SimulatorRequest {
 export interface SimulatorResponse {
   status: number;
   headers?: Record<string, string>;
+  /** JSON; a string is sent as it is when `headers` name its content type. */
   body: unknown;
 }
 
@@ -135,8 +136,10 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** JSON, unless the response names another content type for a text body (a page, a form-encoded answer). */
 function send(res: ServerResponse, { status, headers = {}, body }: SimulatorResponse): void {
   if (res.headersSent) return;
+  const text = typeof body === 'string' && headers['content-type'] !== undefined;
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
+  res.end(text ? body : body === undefined ? '' : JSON.stringify(body));
 }

@@ -1,9 +1,16 @@
 import { startSimulator, type RunningSimulator } from './http-simulator';
 
 /**
- * An OpenAI-compatible chat-completions API (`POST /v1/chat/completions`) that answers with a deterministic draft,
- * speaks OpenAI's error envelope and rate-limit headers, and takes the sandbox's fault injection.
+ * An OpenAI-compatible API: `POST /v1/chat/completions` answers with a deterministic draft, `GET /v1/models` lists
+ * the models it has; it refuses a key that is not the sandbox's with OpenAI's 401 (`invalid_api_key`) and a model it
+ * lacks with a 404 (`model_not_found`), speaks OpenAI's error envelope and rate-limit headers, and takes the sandbox's
+ * fault injection.
  */
+
+/** The sandbox's API key (OPENAI_API_KEY on the sandbox). */
+export const sandboxOpenAiKey = 'sandbox';
+/** What it serves: its own model, and the default model's name, so a deployment's configuration works against it. */
+const models = ['sandbox-model', 'gpt-4o-mini', 'gpt-4o'];
 interface Completion {
   model: string;
   prompt: string;
@@ -26,10 +33,23 @@ const rewordings = ['Good point:', 'Worth a thought:', 'Here is how we see it:',
 
 export function startOpenAiSimulator(port = 0): Promise<RunningSimulator> {
   const completions: Completion[] = [];
-  const error = (status: number, type: string, message: string) => ({
+  const error = (status: number, type: string, message: string, code: string | null = null) => ({
     status,
-    body: { error: { message, type, code: null } },
+    body: { error: { message, type, param: null, code } },
   });
+  /** OpenAI's answer to a missing or wrong key: the key shown masked, never whole. */
+  const unauthorized = (authorization: string | undefined) => {
+    const key = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    if (key === sandboxOpenAiKey) return undefined;
+    return key
+      ? error(
+          401,
+          'invalid_request_error',
+          `Incorrect API key provided: ${key.slice(0, 3)}***${key.slice(-3)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          'invalid_api_key',
+        )
+      : error(401, 'invalid_request_error', 'You didn\u2019t provide an API key.');
+  };
   return startSimulator(
     {
       state: () => ({ completions }),
@@ -40,14 +60,25 @@ export function startOpenAiSimulator(port = 0): Promise<RunningSimulator> {
       failed: (status) =>
         error(status, status >= 500 ? 'server_error' : 'invalid_request_error', `Simulated ${status}`),
       handle: ({ method, path, headers, body }) => {
+        const refused = unauthorized(headers.authorization);
+        if (refused) return refused;
+        if (method === 'GET' && path === '/v1/models') {
+          const data = models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'sandbox' }));
+          return { status: 200, body: { object: 'list', data } };
+        }
         if (method !== 'POST' || path !== '/v1/chat/completions')
           return error(404, 'invalid_request_error', `No route ${path}`);
-        if (!/^Bearer \S+/.test(headers.authorization ?? '')) {
-          return error(401, 'invalid_request_error', 'You didn\u2019t provide an API key.');
-        }
         const request = body as { model?: unknown; messages?: { role: string; content: string }[] } | undefined;
         if (typeof request?.model !== 'string' || !Array.isArray(request.messages) || request.messages.length === 0) {
           return error(400, 'invalid_request_error', 'model and messages are required');
+        }
+        if (!models.includes(request.model)) {
+          return error(
+            404,
+            'invalid_request_error',
+            `The model \`${request.model}\` does not exist or you do not have access to it.`,
+            'model_not_found',
+          );
         }
         const prompt = request.messages.at(-1)?.content ?? '';
         const reply = draftFor(prompt, completions.length);

@@ -8,11 +8,13 @@ import { startConvexSimulator } from './convex-simulator';
 import { startOpenAiSimulator } from './openai-simulator';
 import { sandboxTelegramAccounts, startTelegramSimulator } from './telegram/telegram-simulator';
 import { startXSimulator, type XSimulatorTls } from './x-simulator';
+import { sandboxUserTokenSecret } from './x-oauth1';
 import { sandboxEndpoints, type SandboxEndpoints } from './endpoints';
 
 export { isSandboxUp, sandboxEndpoints, type SandboxEndpoints } from './endpoints';
 
 const keyPathOf = (endpoints: SandboxEndpoints) => join(endpoints.dir, 'x-key.pem');
+const telegramPrivateKeyOf = (endpoints: SandboxEndpoints) => join(endpoints.dir, 'telegram-server-private.pem');
 
 /**
  * The X simulator's key and certificate from an earlier start, while the certificate is good for another day: a
@@ -37,14 +39,25 @@ export async function startSandbox(basePort: number): Promise<RunningSandbox> {
   const x = await startXSimulator(basePort + 1, keptTls(endpoints));
   writeFileSync(keyPathOf(endpoints), x.tls.key, { mode: 0o600 });
   const convex = await startConvexSimulator({ port: basePort + 2, dataFile: join(endpoints.dir, 'convex.json') });
-  const telegram = await startTelegramSimulator({ port: basePort + 3, mtprotoPort: basePort + 4 });
+  // Its RSA key is kept, as the X certificate is, so clients that trusted it before a restart still do.
+  const telegramKey = telegramPrivateKeyOf(endpoints);
+  const telegram = await startTelegramSimulator({
+    port: basePort + 3,
+    mtprotoPort: basePort + 4,
+    serverKeyPem: existsSync(telegramKey) ? readFileSync(telegramKey, 'utf8') : undefined,
+  });
+  writeFileSync(telegramKey, telegram.serverKey.privatePem, { mode: 0o600 });
+  writeFileSync(endpoints.telegramPublicKeyPath, telegram.serverKey.publicPem);
   writeFileSync(endpoints.caPath, x.ca);
 
   // The sandbox accounts are logged in from the start (README, "The sandbox"): their sessions and tokens are seeded.
   const accounts = createFileAccountStore(endpoints.accountStorePath);
   for (const { accountId } of sandboxTelegramAccounts) {
     await accounts.saveTelegramSession(accountId, telegram.sessionFor(accountId));
-    await accounts.saveXTokens(accountId, { accessToken: `sandbox-token-${accountId}`, accessSecret: 'sandbox' });
+    await accounts.saveXTokens(accountId, {
+      accessToken: `sandbox-token-${accountId}`,
+      accessSecret: sandboxUserTokenSecret,
+    });
   }
   return {
     endpoints,

@@ -1,5 +1,6 @@
 import { generate } from 'selfsigned';
 import { startSimulator, type RunningSimulator, type SimulatorResponse } from './http-simulator';
+import { createXOAuth1 } from './x-oauth1';
 import { createXOAuth2 } from './x-oauth2';
 
 /**
@@ -7,8 +8,10 @@ import { createXOAuth2 } from './x-oauth2';
  * start-up that only the sandbox's adapter trusts. `POST /2/tweets` posts (a reply with `reply.in_reply_to_tweet_id`),
  * answering X's 403 for duplicate content; `GET /2/users/me`, `/2/users/by/username/:username` and
  * `/2/users/:id/tweets` (since_id, exclude=replies) read them back, newest first, a page at a time with X's
- * `next_token`, and with only the `tweet.fields` asked for. Every answer carries X's rate-limit headers. The author is the account whose access token signed the request: sandbox tokens are
- * `sandbox-token-<accountId>` (OAuth 1.0a), or an OAuth 2.0 bearer token it issued (x-oauth2.ts).
+ * `next_token`, and with only the `tweet.fields` asked for. Every answer carries X's rate-limit headers. The author is
+ * the X user whose token signed the request: an OAuth 1.0a signature checked against the app's and the token's
+ * secrets (x-oauth1.ts: the PIN flow's tokens, and the sandbox's pre-issued `sandbox-token-<username>`), or an OAuth
+ * 2.0 bearer token it issued (x-oauth2.ts, with X's consent page and PKCE). Anything else is X's 401.
  */
 export interface XTweet {
   id: string;
@@ -30,6 +33,7 @@ export async function startXSimulator(
   tls?: XSimulatorTls,
 ): Promise<RunningSimulator & { ca: string; tls: XSimulatorTls }> {
   const tweets: XTweet[] = [];
+  const oauth1 = createXOAuth1();
   const oauth2 = createXOAuth2();
   let nextId = BigInt(Date.now()) * 1_000_000n;
   const newId = () => String((nextId += 1n));
@@ -177,7 +181,7 @@ export async function startXSimulator(
 
   const simulator = await startSimulator(
     {
-      state: () => ({ tweets, oauth2: oauth2.state() }),
+      state: () => ({ tweets, oauth1: oauth1.state(), oauth2: oauth2.state() }),
       rateLimited: (resetSeconds) => ({
         ...problem(429, 'Too Many Requests', 'Too Many Requests'),
         headers: limitHeaders(0, String(Math.ceil(Date.now() / 1000 + resetSeconds))),
@@ -198,11 +202,16 @@ export async function startXSimulator(
       },
       handle: (request) => {
         const { method, path, query, headers, body } = request;
+        // The URL the client called and signed: this simulator is X's HTTPS origin at the Host it was asked for.
+        const url = `https://${headers.host ?? '127.0.0.1'}${path}`;
         if (method === 'POST' && path === '/2/oauth2/token') return oauth2.token(request);
+        if (path === '/i/oauth2/authorize') return oauth2.consent(request);
+        const oauth1Flow = oauth1.route(request, url);
+        if (oauth1Flow) return oauth1Flow;
         const bearer = oauth2.bearer(headers.authorization);
         if (bearer === 'expired') return problem(401, 'Unauthorized', 'Unauthorized');
-        const author =
-          bearer?.accountId ?? /oauth_token="sandbox-token-([\w-]+)"/.exec(headers.authorization ?? '')?.[1];
+        const signed = bearer ? undefined : oauth1.signedUser(request, url);
+        const author = bearer?.accountId ?? (signed === 'refused' ? undefined : signed?.username);
         if (!author) return problem(401, 'Unauthorized', 'Unauthorized');
         if (method === 'POST' && path === '/2/tweets') return post(author, body);
         if (method !== 'GET') return problem(404, 'Not Found Error', `No route ${method} ${path}`);

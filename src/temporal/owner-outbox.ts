@@ -1,8 +1,8 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { OwnerOutboxDeps } from '../activities/telegram';
 import { ownerOutboxWorkflow } from '../workflows';
 import { workflowIds } from '../workflows/contracts';
-import { ownerNoticeSignal } from '../workflows/messages';
+import { ownerNoticeSignal, ownerPairedSignal } from '../workflows/messages';
 import { startOnce } from './start-once';
 
 /**
@@ -19,6 +19,15 @@ export function ownerOutboxDeps(client: Client, taskQueue: string): OwnerOutboxD
         signal: ownerNoticeSignal,
         signalArgs: [notice],
       });
+    },
+    ownerPaired: async () => {
+      // An outbox that does not run holds nothing that waits for an owner.
+      await client.workflow
+        .getHandle(workflowIds.ownerOutbox(taskQueue))
+        .signal(ownerPairedSignal)
+        .catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        });
     },
   };
 }

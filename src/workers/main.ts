@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { loadConfigOrExit } from '../config';
+import { loadConfigOrExit, type Config } from '../config';
+import { loadEnvFile } from '../env-file';
 import { createLogger, installTemporalRuntime } from '../logging';
 import { connectClient, connectionOptions, temporalDataConverter } from '../temporal/connection';
 import { liveSessionHosts } from '../temporal/live-session-hosts';
@@ -15,8 +16,10 @@ import { SandboxNotRunning, selectServices } from './services';
 import { breakerReports } from '../temporal/breaker-reports';
 import { xRefreshAsker } from '../temporal/x-token';
 import { freeLoopbackPort } from '../free-port';
-import { serveMonitoring } from './monitoring-server';
+import { checkNamespace, untilTemporalAnswers } from '../temporal/wait-for-temporal';
+import { serveMonitoring, type MonitoringOptions } from './monitoring-server';
 import { workerOptions } from './worker-options';
+import { ownerDirectory } from '../owner/owner-directory';
 import { workerMetrics } from './worker-metrics';
 
 /**
@@ -24,14 +27,35 @@ import { workerMetrics } from './worker-metrics';
  * them. SIGINT/SIGTERM stop polling, give in-flight activities `STEADFAST_SHUTDOWN_GRACE` to finish, then cancel them.
  */
 async function run(): Promise<void> {
+  loadEnvFile();
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'worker');
   const sdkMetricsAddress = config.metricsPort === undefined ? undefined : `127.0.0.1:${await freeLoopbackPort()}`;
   installTemporalRuntime(logger, sdkMetricsAddress);
 
-  const connection = await NativeConnection.connect(connectionOptions(config.temporal));
+  // Started before its server (at boot, or by a manager that starts everything at once), the worker waits for it.
+  const stopWaiting = new AbortController();
+  const onSignal = () => stopWaiting.abort();
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const wait = {
+    address: config.temporal.address,
+    say: (line: string) => logger.warn(line),
+    signal: stopWaiting.signal,
+  };
+  const connection = await untilTemporalAnswers(
+    () => NativeConnection.connect(connectionOptions(config.temporal)),
+    wait,
+  ).catch((err: unknown) => exitAtStart(err, config.temporal.address, stopWaiting.signal));
   // The session activity starts sync workflows and reports to its own workflow through a client.
-  const client = await connectClient(config.temporal);
+  const client = await untilTemporalAnswers(() => connectClient(config.temporal), wait).catch((err: unknown) =>
+    exitAtStart(err, config.temporal.address, stopWaiting.signal),
+  );
+  process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  const noNamespace = await checkNamespace(client, config.temporal.namespace, config.temporal.address);
+  if (noNamespace) {
+    console.error(noNamespace);
+    process.exit(2);
+  }
   const onBreakerChange = breakerReports(client, config.temporal.taskQueue, config.workerId, logger);
   const askXRefresh = xRefreshAsker(client, config.temporal.taskQueue);
   const { services, accounts, breakers } = await selectServices(config, { onBreakerChange, askXRefresh }).catch(
@@ -41,19 +65,20 @@ async function run(): Promise<void> {
       return process.exit(2);
     },
   );
+  const owner = ownerDirectory(accounts, config.ownerTelegramId, config.adminTelegramIds);
   const metrics = workerMetrics(Runtime.instance().metricMeter, breakers);
   const identity = `steadfast-worker@${hostname()}:${process.pid}`;
   const loginTaskQueue = loginTaskQueueOf(config.temporal.taskQueue, config.workerId);
   const activities = createActivities({
     services,
-    ownerChatId: config.ownerTelegramId,
+    owner,
     ownerOutbox: ownerOutboxDeps(client, config.temporal.taskQueue),
     hosts: liveSessionHosts(client, config.temporal.taskQueue),
     session: metrics.observeSessions(sessionDeps(client, config.temporal.taskQueue, config.chatBatching)),
     accounts,
     loginTaskQueue,
     client,
-    control: { client, adminIds: config.adminTelegramIds },
+    control: { client },
   });
   const dataConverter = temporalDataConverter(config.temporal);
   const common = { connection, dataConverter, namespace: config.temporal.namespace, identity, activities };
@@ -75,18 +100,11 @@ async function run(): Promise<void> {
   const monitoring =
     sdkMetricsAddress === undefined
       ? undefined
-      : await serveMonitoring({
-          port: config.metricsPort!,
+      : await serveMonitoringOnFreePort(config, {
           sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
           refresh: () => metrics.refresh(),
           ready: () => readiness(client, [worker, loginWorker]),
           logger,
-        }).catch((err: unknown) => {
-          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-          console.error(
-            `STEADFAST_METRICS_PORT: port ${config.metricsPort} is in use: give each worker on a host a port of its own (0: any free port), or set it to off`,
-          );
-          return process.exit(2);
         });
 
   // One control bot for the deployment: the first worker starts its workflow, the others find it running.
@@ -114,6 +132,38 @@ async function run(): Promise<void> {
     await connection.close();
   }
   logger.info('worker stopped');
+}
+
+/**
+ * The monitoring port: the configured one, or with the default (9464) taken by another worker on this host, the next
+ * free one after it, logged, so that a second `npm run worker` starts as the first did.
+ */
+async function serveMonitoringOnFreePort(config: Config, options: Omit<MonitoringOptions, 'port'>) {
+  const first = config.metricsPort!;
+  const last = config.metricsPortIsDefault && first !== 0 ? first + 20 : first;
+  for (let port = first; ; port++) {
+    try {
+      const server = await serveMonitoring({ ...options, port });
+      if (port !== first) options.logger.warn(`metrics port ${first} is taken (another worker?): serving on ${port}`);
+      return server;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      if (port < last) continue;
+      console.error(
+        config.metricsPortIsDefault
+          ? `STEADFAST_METRICS_PORT: ports ${first}-${last} are all in use: set a free port (0: any free port), or off`
+          : `STEADFAST_METRICS_PORT: port ${first} is in use: give each worker on a host a port of its own (0: any free port; unset: the next free one after 9464), or set it to off`,
+      );
+      return process.exit(2);
+    }
+  }
+}
+
+/** A start-up that cannot go on, in one line: interrupted while waiting (exit 0), or refused (exit 1). */
+function exitAtStart(err: unknown, address: string, interrupted: AbortSignal): never {
+  if (interrupted.aborted) process.exit(0);
+  console.error(`Cannot connect to Temporal at ${address}: ${err instanceof Error ? err.message : String(err)}`);
+  return process.exit(1);
 }
 
 /** Ready: both workers poll, and Temporal answers within 2 s. */

@@ -9,11 +9,13 @@ import { createXTokenRefresher } from '../adapters/x/x-token-refresh';
 import { CircuitBreaker, guardPort } from '../adapters/circuit-breaker';
 import type { Config } from '../config';
 import { MissingAccountSecret, type AccountStore } from '../ports/account-store';
-import { sandboxControlBot, sandboxTelegramAccounts } from '../sandbox/telegram/sandbox-accounts';
+import { sandboxControlBot, sandboxTelegramAccounts, sandboxTelegramApp } from '../sandbox/telegram/sandbox-accounts';
 import { keyRingOf } from '../encryption/key-ring';
 import { controlBotAccount, type BreakerChange, type GuardedService } from '../workflows/contracts';
 import type { Services } from '../ports/services';
 import { isSandboxUp, sandboxEndpoints } from '../sandbox/endpoints';
+import { sandboxXApp } from '../sandbox/x-oauth1';
+import { sandboxOpenAiKey } from '../sandbox/openai-simulator';
 
 export interface WorkerServices {
   services: Services;
@@ -88,20 +90,16 @@ async function sandboxServices(config: Config, askRefresh: AskRefresh): Promise<
   const accounts = await sandboxAccountStore(config, endpoints.accountStorePath, endpoints.convexUrl);
   const xAt = { baseUrl: `${endpoints.xUrl}/2/`, ca: readFileSync(endpoints.caPath, 'utf8') };
   const services: Services = {
-    ai: createOpenAiPort({ apiKey: 'sandbox', baseUrl: `${endpoints.openaiUrl}/v1`, model: 'sandbox-model' }),
-    x: createXPort({ appKey: 'sandbox', appSecret: 'sandbox', accounts, askRefresh, ...xAt }),
+    ai: createOpenAiPort({ apiKey: sandboxOpenAiKey, baseUrl: `${endpoints.openaiUrl}/v1`, model: 'sandbox-model' }),
+    x: createXPort({ appKey: sandboxXApp.apiKey, appSecret: sandboxXApp.apiSecret, accounts, askRefresh, ...xAt }),
     xTokens: createXTokenRefresher({ accounts, ...xAt }),
     store: createConvexStore({ url: endpoints.convexUrl }),
     telegram: createTelegramPort({
-      apiId: 1,
-      apiHash: 'sandbox',
-      port: endpoints.telegramMtprotoPort,
+      ...sandboxTelegramApp,
+      server: { host: '127.0.0.1', port: endpoints.telegramMtprotoPort },
+      publicKey: readFileSync(endpoints.telegramPublicKeyPath, 'utf8'),
       sessionFor: (accountId) => accounts.telegramSession(accountId),
       bot: controlBot(accounts, sandboxControlBot.token),
-      newSession: async () => {
-        const response = await fetch(`${endpoints.telegramControlUrl}/_sandbox/telegram/sessions`, { method: 'POST' });
-        return ((await response.json()) as { session: string }).session;
-      },
     }),
   };
   return { services, accounts };
@@ -121,8 +119,8 @@ function realServices(config: Config, askRefresh: AskRefresh): Unguarded {
       model: config.openai.model,
     }),
     x: createXPort({
-      appKey: required(config.x.apiKey, 'X_API_KEY'),
-      appSecret: required(config.x.apiSecret, 'X_API_SECRET'),
+      appKey: config.x.apiKey,
+      appSecret: config.x.apiSecret,
       accounts,
       askRefresh,
       baseUrl: config.x.baseUrl,
@@ -132,6 +130,8 @@ function realServices(config: Config, askRefresh: AskRefresh): Unguarded {
     telegram: createTelegramPort({
       apiId: Number(required(config.telegram.apiId, 'TELEGRAM_API_ID')),
       apiHash: required(config.telegram.apiHash, 'TELEGRAM_API_HASH'),
+      server: config.telegram.server,
+      publicKey: config.telegram.publicKeyPath && readFileSync(config.telegram.publicKeyPath, 'utf8'),
       sessionFor: (accountId) => accounts.telegramSession(accountId),
       bot: controlBot(accounts, required(config.telegram.botToken, 'TELEGRAM_BOT_TOKEN')),
     }),

@@ -157,6 +157,8 @@ export interface OwnerOutboxStatusView {
 }
 
 export const ownerNoticeSignal = defineSignal<[OwnerNotice]>('notice');
+/** Someone paired as the owner (the control bot, after `/pair`): what waited for an owner goes out now. */
+export const ownerPairedSignal = defineSignal('ownerPaired');
 export const ownerOutboxStatusQuery = defineQuery<OwnerOutboxStatusView>('status');
 
 /**

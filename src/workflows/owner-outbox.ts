@@ -12,7 +12,7 @@ import type { Activities } from '../activities';
 import type { OwnerNotice, OwnerOutboxInput } from './contracts';
 import { deadLetter } from './dead-letter';
 import { overLiveSession } from './live-session';
-import { ownerNoticeSignal, ownerOutboxStatusQuery } from './messages';
+import { ownerNoticeSignal, ownerOutboxStatusQuery, ownerPairedSignal } from './messages';
 import { nextOwnerMessage } from './owner-digest';
 import { policies } from './policies';
 
@@ -33,6 +33,8 @@ const keysKept = 2000;
 const maxHistory = 2000;
 /** How long "no worker holds the bot's session" is believed before asking again. */
 const noHostFor = 15_000;
+/** With nobody paired as the owner, how long the outbox waits for the control bot's word before it tries again. */
+const noOwnerRecheck = '1h';
 
 /**
  * The owner's outbox, one per deployment: every notice, alert and approval request for the owner comes here, and this
@@ -55,6 +57,8 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
     if (seen.length > keysKept) seenKeys.delete(seen.shift()!);
     pending.push(notice);
   });
+  let pairings = 0;
+  setHandler(ownerPairedSignal, () => void (pairings += 1));
   let sending = 0; // notices of the message going out: still waiting, as far as the owner knows
   setHandler(ownerOutboxStatusQuery, () => ({ pending: pending.length + sending, ...counts, lastError }));
 
@@ -75,6 +79,7 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
     const message = nextOwnerMessage(pending)!;
     for (const notice of message.notices) pending.splice(pending.indexOf(notice), 1);
     sending = message.notices.length;
+    const pairingsBefore = pairings;
     try {
       // One key per message, whatever path it takes: Telegram sends a repeated random_id once.
       sequence += 1;
@@ -82,15 +87,23 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
       counts.sent += 1;
       if (message.notices.length > 1) counts.merged += message.notices.length;
     } catch (err) {
-      // Telegram would not take it even after the policy's retries (a day, or a refusal for good): said, not lost.
       const failure = deadLetter(err);
-      counts.undelivered += message.notices.length;
-      lastError = failure.message;
-      log.error('owner message not delivered', {
-        notices: message.notices.map((notice) => notice.ref ?? notice.key),
-        category: failure.type,
-        error: failure.message,
-      });
+      if (failure.type === 'no-owner' && patched('outbox-waits-for-owner')) {
+        // Nobody has paired as the owner yet (`steadfast owner pair`): the message waits for them, whole.
+        pending.unshift(...message.notices);
+        lastError = failure.message;
+        sending = 0;
+        await condition(() => pairings > pairingsBefore, noOwnerRecheck);
+      } else {
+        // Telegram would not take it even after the policy's retries (a day, or a refusal for good): said, not lost.
+        counts.undelivered += message.notices.length;
+        lastError = failure.message;
+        log.error('owner message not delivered', {
+          notices: message.notices.map((notice) => notice.ref ?? notice.key),
+          category: failure.type,
+          error: failure.message,
+        });
+      }
     }
     sending = 0;
     if (longLived) lastSentAt = Date.now();

@@ -7,6 +7,7 @@ import { ownerOutboxDeps } from '../../src/temporal/owner-outbox';
 import { sessionDeps } from '../../src/temporal/session-deps';
 import { loginTaskQueueOf } from '../../src/workers/login-worker';
 import { selectServices } from '../../src/workers/services';
+import { ownerDirectory } from '../../src/owner/owner-directory';
 import { testClient } from './temporal';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -57,14 +58,14 @@ export async function sandboxActivities(
   const loginTaskQueue = loginTaskQueueOf(taskQueue, 'test');
   const activities = createActivities({
     services,
-    ownerChatId: config.ownerTelegramId,
+    owner: ownerDirectory(accounts, config.ownerTelegramId),
     ownerOutbox: ownerOutboxDeps(client, taskQueue),
     hosts: liveSessionHosts(client, taskQueue),
     session,
     accounts,
     loginTaskQueue,
     client,
-    control: { client, adminIds: [config.ownerTelegramId] },
+    control: { client },
   });
   /** The test worker's own task queue, as a real worker polls it: logins and the control bot's sends run there. */
   const ownQueue = {

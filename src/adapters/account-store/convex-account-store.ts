@@ -6,10 +6,13 @@ import {
   MissingAccountSecret,
   type AccountStore,
   StaleTokens,
+  type StoredOwner,
+  type StoredPairing,
   type StoredPendingLogin,
   type XOAuth2Tokens,
   type XUserTokens,
 } from '../../ports/account-store';
+import { controlBotAccount } from '../../workflows/contracts';
 import { classifyConvexError } from '../convex/classify';
 import { statusPreservingFetch } from '../convex/convex-store';
 
@@ -20,6 +23,9 @@ interface Secrets {
   xOAuth2: XOAuth2Tokens & { refused?: string };
   twoFactorPassword: string;
   pendingLogin: StoredPendingLogin;
+  /** The control bot's document only. */
+  owner: StoredOwner;
+  pairing: StoredPairing;
 }
 type Field = keyof Secrets;
 
@@ -153,6 +159,18 @@ export function createConvexAccountStore({
     },
     async savePendingLogin(accountId, login) {
       await write(accountId, 'pendingLogin', login);
+    },
+    async owner() {
+      return (await read(controlBotAccount, 'owner'))?.value;
+    },
+    async saveOwner(owner) {
+      await write(controlBotAccount, 'owner', owner);
+    },
+    async pairing() {
+      return (await read(controlBotAccount, 'pairing'))?.value;
+    },
+    async savePairing(pairing) {
+      await write(controlBotAccount, 'pairing', pairing);
     },
   };
 }

@@ -1,9 +1,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { controlBotAccount } from '../../workflows/contracts';
 import {
   MissingAccountSecret,
   type AccountStore,
   StaleTokens,
+  type StoredOwner,
+  type StoredPairing,
   type StoredPendingLogin,
   type StoredXOAuth2,
   type XUserTokens,
@@ -15,6 +18,9 @@ interface StoredAccount {
   xOAuth2?: StoredXOAuth2;
   twoFactorPassword?: string;
   pendingLogin?: StoredPendingLogin;
+  /** On the control bot's record only: the deployment's owner, and a pairing code waiting to be used. */
+  owner?: StoredOwner;
+  pairing?: StoredPairing;
 }
 type Stored = Record<string, StoredAccount>;
 
@@ -88,6 +94,21 @@ export function createFileAccountStore(path: string): AccountStore {
       update(accountId, (account) => {
         if (login === undefined) delete account.pendingLogin;
         else account.pendingLogin = login;
+      });
+    },
+    async owner() {
+      return read()[controlBotAccount]?.owner;
+    },
+    async saveOwner(owner) {
+      update(controlBotAccount, (bot) => (bot.owner = owner));
+    },
+    async pairing() {
+      return read()[controlBotAccount]?.pairing;
+    },
+    async savePairing(pairing) {
+      update(controlBotAccount, (bot) => {
+        if (pairing === undefined) delete bot.pairing;
+        else bot.pairing = pairing;
       });
     },
   };

@@ -18,6 +18,8 @@ const advanceWatch = makeFunctionReference<'mutation', { accountId: string; user
 );
 const settings = makeFunctionReference<'query', { accountId: string }, AccountSettings | null>('accounts:settings');
 const upsertSettings = makeFunctionReference<'mutation', Record<string, unknown>>('accounts:upsertSettings');
+const listAccounts = makeFunctionReference<'query', Record<string, never>, AccountSettings[]>('accounts:list');
+const version = makeFunctionReference<'query', Record<string, never>, { functions: number }>('version:get');
 
 /** The store port over Convex's HTTP API (the functions in convex/, or the sandbox's simulator of them). */
 export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; timeoutMs?: number }): StorePort {
@@ -78,6 +80,20 @@ export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; tim
     async accountSettings(accountId) {
       try {
         return await client.query(settings, { accountId });
+      } catch (err) {
+        throw classifyConvexError(err);
+      }
+    },
+    async listAccounts() {
+      try {
+        return await client.query(listAccounts, {});
+      } catch (err) {
+        throw classifyConvexError(err);
+      }
+    },
+    async functionsVersion() {
+      try {
+        return (await client.query(version, {})).functions;
       } catch (err) {
         throw classifyConvexError(err);
       }

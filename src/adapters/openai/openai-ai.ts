@@ -46,6 +46,14 @@ export function createOpenAiPort({ apiKey, baseUrl, model, timeoutMs = 50_000 }:
           ...(avoid.length > 0 ? [differentWording, ...avoid.map((draft) => `- ${draft}`)] : []),
         ].join('\n'),
       ),
+    async checkAccess() {
+      try {
+        for await (const listed of client.models.list()) if (listed.id === model) return { model, available: true };
+        return { model, available: false };
+      } catch (err) {
+        throw classifyOpenAiError(err);
+      }
+    },
     answerChat: ({ messages, signal }) =>
       complete(
         'You answer a Telegram chat on behalf of the account owner: one short, friendly message that answers all of these.',

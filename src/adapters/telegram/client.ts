@@ -4,12 +4,18 @@ import { Logger, LogLevel } from 'telegram/extensions/Logger';
 import { ConnectionTCPFull } from 'telegram/network';
 import { StringSession } from 'telegram/sessions';
 import { TelegramAuthKeyUnknown, TelegramConnectionLost } from './classify';
+import { trustServerKey } from './server-key';
 
 export interface TelegramClientSettings {
   apiId: number;
   apiHash: string;
-  /** Sandbox only: the simulator's MTProto port on loopback. GramJS dials port 80 whatever the session says. */
-  port?: number;
+  /**
+   * Where new sessions start (a login, the bot's first connection), and the port every connection dials: Telegram's
+   * test servers, or a simulator. Unset: Telegram's production data centres, on port 80 as GramJS dials them.
+   */
+  server?: { host: string; port: number };
+  /** The RSA public key (PEM) that server signs the key exchange with, when GramJS does not know it (server-key.ts). */
+  publicKey?: string;
   /** How long connecting may take before the attempt counts as a network failure; below the activities' timeouts. */
   connectTimeoutMs?: number;
 }
@@ -36,7 +42,9 @@ export async function openTelegramClient(
   /** Receives pushed updates; registered before connecting so that none is missed. */
   onUpdate?: (update: Api.TypeUpdate) => void,
 ): Promise<OpenClient> {
-  const { port, connectTimeoutMs = 10_000 } = settings;
+  const { connectTimeoutMs = 10_000 } = settings;
+  const port = settings.server?.port;
+  if (settings.publicKey) trustServerKey(settings.publicKey);
   let closing = false;
   let reportLost: (reason: TelegramConnectionLost | TelegramAuthKeyUnknown) => void = () => undefined;
   const lost = new Promise<TelegramConnectionLost | TelegramAuthKeyUnknown>((resolve) => (reportLost = resolve));
@@ -74,7 +82,11 @@ export async function openTelegramClient(
     }
   }
 
-  const client = new TelegramClient(new StringSession(session), settings.apiId, settings.apiHash, {
+  const stored = new StringSession(session);
+  // A new session (an empty one) starts on the configured data centre; a stored one knows its own. The port kept in
+  // the session is not the one dialled (above), and GramJS stores it in 16 signed bits: Telegram's 443.
+  if (!session && settings.server) stored.setDC(2, settings.server.host, 443);
+  const client = new TelegramClient(stored, settings.apiId, settings.apiHash, {
     connection: ReportingConnection,
     connectionRetries: 1,
     retryDelay: 0,

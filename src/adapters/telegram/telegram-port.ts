@@ -20,11 +20,6 @@ export interface TelegramSettings extends TelegramClientSettings {
   /** Per request; GramJS itself waits for an answer forever. Below the activities' 15 s startToClose. */
   requestTimeoutMs?: number;
   /**
-   * The session a login starts from. Default '': GramJS creates the auth key with Telegram. The sandbox passes a key
-   * its simulator issued, since the key exchange needs Telegram's private RSA key.
-   */
-  newSession?: () => Promise<string>;
-  /**
    * The control bot: an account id whose session is a bot's, logged in with its token (from @BotFather) the first
    * time and kept in the account store after that.
    */
@@ -52,7 +47,8 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
   const botSession = async (bot: NonNullable<TelegramSettings['bot']>): Promise<string> => {
     const stored = await bot.storedSession();
     if (stored) return stored;
-    const open = await openTelegramClient(settings, (await settings.newSession?.()) ?? '');
+    // An empty session: GramJS makes a new auth key with the server.
+    const open = await openTelegramClient(settings, '');
     try {
       const { apiId, apiHash } = settings;
       await within(
@@ -112,9 +108,43 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
       }
     },
     openSession: (request) => openSession(connect, request, timeoutMs),
+    async whoIs(accountId) {
+      const open = await connect(accountId);
+      try {
+        return userView(await within(timeoutMs, 'users.getMe', open.client.getMe()));
+      } catch (err) {
+        throw classifyTelegramError(err);
+      } finally {
+        await open.close();
+      }
+    },
+    async checkBot() {
+      const { bot, apiId, apiHash } = settings;
+      if (!bot) throw classifyTelegramError(new Error('No control bot is configured'));
+      try {
+        const open = await openTelegramClient(settings, '');
+        try {
+          await within(
+            timeoutMs,
+            'auth.importBotAuthorization',
+            open.client.invoke(
+              new Api.auth.ImportBotAuthorization({ flags: 0, apiId, apiHash, botAuthToken: bot.token }),
+            ),
+          );
+          const me = userView(await within(timeoutMs, 'users.getMe', open.client.getMe()));
+          // This check's own session ends here; the bot's live one is another.
+          await within(timeoutMs, 'auth.logOut', open.client.invoke(new Api.auth.LogOut())).catch(() => undefined);
+          return me;
+        } finally {
+          await open.close();
+        }
+      } catch (err) {
+        throw classifyTelegramError(err);
+      }
+    },
     async startLogin({ phone, resume }) {
       try {
-        const session = resume?.session ?? (await settings.newSession?.()) ?? '';
+        const session = resume?.session ?? '';
         const open = await openTelegramClient(settings, session);
         return login(open, phone, settings, timeoutMs, resume?.phoneCodeHash);
       } catch (err) {
@@ -122,6 +152,11 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
       }
     },
   };
+}
+
+function userView(user: Api.User): { username?: string; name: string } {
+  const name = [user.firstName, user.lastName].filter(Boolean).join(' ') || user.id.toString();
+  return user.username ? { username: user.username, name } : { name };
 }
 
 /** Telegram's answers to a wrong code and a stale one: outcomes the owner can act on, not failures. */

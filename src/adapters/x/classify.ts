@@ -59,6 +59,6 @@ function requestErrorOf(err: ApiRequestError): Error | undefined {
 export function needsAuthorisation(accountId: string, why: string): ApplicationFailure {
   return permanentFailure(
     'needs-authorisation',
-    `X refused the login of ${accountId} (${why}): authorise it again with \`npm run cli -- account add ${accountId} --x-oauth2\``,
+    `X refused the login of ${accountId} (${why}): authorise it again with \`steadfast account connect-x ${accountId}\``,
   );
 }

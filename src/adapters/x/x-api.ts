@@ -1,10 +1,10 @@
-import { Agent } from 'node:https';
 import { ApplicationFailure } from '@temporalio/common';
 import { ApiResponseError, TwitterApi } from 'twitter-api-v2';
 import type { AccountStore } from '../../ports/account-store';
 import type { XPort, XTweetView } from '../../ports/x';
 import { permanentFailure, retryAfterFailure } from '../../failure-vocabulary';
 import { classifyXError, isDuplicateContent, needsAuthorisation } from './classify';
+import { xRouting } from './x-routing';
 
 /** How long an attempt whose access token expired waits for the refresh it asked for. */
 const refreshWaitMs = 3_000;
@@ -26,8 +26,9 @@ interface TimelinePage {
 }
 
 export interface XSettings {
-  appKey: string;
-  appSecret: string;
+  /** The app's OAuth 1.0a consumer key and secret: needed by the accounts that sign in with OAuth 1.0a only. */
+  appKey: string | undefined;
+  appSecret: string | undefined;
   /**
    * The account's user tokens, read from the account store, never passed through Temporal: OAuth 2.0 where it has
    * them, else OAuth 1.0a.
@@ -35,7 +36,7 @@ export interface XSettings {
   accounts: Pick<AccountStore, 'xTokens' | 'xOAuth2'>;
   /** Asks the account's token refresher (xTokenWorkflow) to refresh now: its access token expired. */
   askRefresh?: (accountId: string) => Promise<void>;
-  /** The API v2 prefix, e.g. the simulator's `https://127.0.0.1:PORT/2/`; default X's own. */
+  /** The API v2 prefix, e.g. the simulator's `https://127.0.0.1:PORT/2/`; default X's own (x-routing.ts). */
   baseUrl?: string;
   /** A certificate to trust besides the system's: the sandbox simulator's, in sandbox mode only. */
   ca?: string;
@@ -43,25 +44,27 @@ export interface XSettings {
   timeoutMs?: number;
 }
 
-/** The X port over twitter-api-v2 (OAuth 1.0a user context). The library retries nothing unless given a plugin. */
+/** The X port over twitter-api-v2 (OAuth 2.0 or 1.0a user context). The library retries nothing unless given a plugin. */
 export function createXPort(settings: XSettings): XPort {
   const { appKey, appSecret, accounts, askRefresh = async () => undefined, baseUrl, ca, timeoutMs = 12_000 } = settings;
-  const httpAgent = new Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
-  const prefix = baseUrl ?? 'https://api.x.com/2/';
+  const { prefix, settings: clientSettings } = xRouting(baseUrl, { ca, timeoutMs });
   /** A client signed as the account: OAuth 2.0 (a bearer token) where it has one, else OAuth 1.0a. */
   const clientFor = async (accountId: string): Promise<Signed> => {
     try {
       const oauth2 = await accounts.xOAuth2(accountId);
       if (!oauth2) {
-        return {
-          accountId,
-          oauth2: false,
-          client: new TwitterApi({ appKey, appSecret, ...(await accounts.xTokens(accountId)) }, { httpAgent }),
-        };
+        const tokens = await accounts.xTokens(accountId);
+        if (!appKey || !appSecret) {
+          throw permanentFailure(
+            'auth',
+            `X_API_KEY and X_API_SECRET are needed for the OAuth 1.0a login of ${accountId}: set them, or connect it with OAuth 2.0 (\`steadfast account connect-x ${accountId}\`)`,
+          );
+        }
+        return { accountId, oauth2: false, client: new TwitterApi({ appKey, appSecret, ...tokens }, clientSettings) };
       }
       if (oauth2.refused) throw needsAuthorisation(accountId, oauth2.refused);
       if (oauth2.expiresAt <= Date.now()) throw await expired(accountId);
-      return { accountId, oauth2: true, client: new TwitterApi(oauth2.accessToken, { httpAgent }) };
+      return { accountId, oauth2: true, client: new TwitterApi(oauth2.accessToken, clientSettings) };
     } catch (err) {
       throw err instanceof ApplicationFailure ? err : classifyXError(err);
     }
@@ -156,6 +159,13 @@ export function createXPort(settings: XSettings): XPort {
         if (reply) return { id: reply.id, text: reply.text };
       }
       return null;
+    },
+
+    async whoAmI(accountId) {
+      const client = await clientFor(accountId);
+      const { data } = await get<{ data: { id: string; username: string } }>(client, 'users/me', {});
+      ownUserIds.set(accountId, data.id);
+      return { username: data.username, oauth: client.oauth2 ? 'OAuth 2.0' : 'OAuth 1.0a' };
     },
 
     async recentTweets({ accountId, username, sinceId }) {

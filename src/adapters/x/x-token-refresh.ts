@@ -1,13 +1,13 @@
-import { Agent } from 'node:https';
 import { ApiResponseError, TwitterApi } from 'twitter-api-v2';
 import { permanentFailure } from '../../failure-vocabulary';
 import { StaleTokens, type AccountStore, type StoredXOAuth2 } from '../../ports/account-store';
 import type { XTokenState } from '../../ports/x';
 import { classifyXError, needsAuthorisation } from './classify';
+import { xRouting } from './x-routing';
 
 export interface XTokenRefreshSettings {
   accounts: Pick<AccountStore, 'xOAuth2' | 'saveXOAuth2'>;
-  /** The API v2 prefix, as for the X port; default X's own. */
+  /** The API v2 prefix, as for the X port; default X's own (x-routing.ts). */
   baseUrl?: string;
   ca?: string;
   timeoutMs?: number;
@@ -20,14 +20,14 @@ function tokenState(stored: StoredXOAuth2): XTokenState {
 }
 
 /**
- * Refreshes an account's X OAuth 2.0 tokens at X's token endpoint (`POST /2/oauth2/token`, the refresh grant, the
- * app's id and secret in Basic auth) through twitter-api-v2, and writes the rotated pair straight into the account
- * store with a version check. Only the account's xTokenWorkflow calls it (one per account for the deployment), so no
- * two refreshes of one account ever race: X rotates the refresh token, and the old one stops working.
+ * Refreshes an account's X OAuth 2.0 tokens at X's token endpoint (`POST /2/oauth2/token`, the refresh grant; a
+ * confidential client's id and secret in Basic auth, a public client's id alone) with twitter-api-v2's
+ * refreshOAuth2Token, and writes the rotated pair straight into the account store with a version check. Only the
+ * account's xTokenWorkflow calls it (one per account for the deployment), so no two refreshes of one account ever
+ * race: X rotates the refresh token, and the old one stops working.
  */
 export function createXTokenRefresher({ accounts, baseUrl, ca, timeoutMs = 12_000 }: XTokenRefreshSettings) {
-  const httpAgent = new Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
-  const prefix = baseUrl ?? 'https://api.x.com/2/';
+  const routing = xRouting(baseUrl, { ca, timeoutMs });
 
   const stored = async (accountId: string) => {
     const tokens = await accounts.xOAuth2(accountId);
@@ -45,16 +45,13 @@ export function createXTokenRefresher({ accounts, baseUrl, ca, timeoutMs = 12_00
     async refresh(accountId: string, basedOn: number): Promise<XTokenState> {
       const current = await stored(accountId);
       if (current.version !== basedOn || current.refused) return tokenState(current);
-      const app = new TwitterApi({ clientId: current.clientId, clientSecret: current.clientSecret }, { httpAgent });
-      let answer: { access_token: string; refresh_token?: string; expires_in: number };
+      const app = new TwitterApi(
+        { clientId: current.clientId, ...(current.clientSecret ? { clientSecret: current.clientSecret } : {}) },
+        routing.settings,
+      );
+      let answer: { accessToken: string; refreshToken?: string; expiresIn: number };
       try {
-        // The library's refreshOAuth2Token posts to api.x.com only; this is the same request at the configured prefix,
-        // form-encoded as the token endpoint requires.
-        answer = await app.post(
-          'oauth2/token',
-          { refresh_token: current.refreshToken, grant_type: 'refresh_token', client_id: current.clientId },
-          { prefix, forceBodyMode: 'url', timeout: timeoutMs },
-        );
+        answer = await app.refreshOAuth2Token(current.refreshToken);
       } catch (err) {
         if (err instanceof ApiResponseError && (err.code === 400 || err.code === 401)) {
           const why = `X answered ${err.code}: ${(err.data as { error?: string } | undefined)?.error ?? 'refused'}`;
@@ -63,7 +60,7 @@ export function createXTokenRefresher({ accounts, baseUrl, ca, timeoutMs = 12_00
         }
         throw classifyXError(err);
       }
-      if (!answer.refresh_token) {
+      if (!answer.refreshToken) {
         throw permanentFailure(
           'invalid-input',
           'X answered the refresh without a refresh token: ask for offline.access',
@@ -73,10 +70,10 @@ export function createXTokenRefresher({ accounts, baseUrl, ca, timeoutMs = 12_00
       const rotated = {
         clientId: current.clientId,
         clientSecret: current.clientSecret,
-        accessToken: answer.access_token,
-        refreshToken: answer.refresh_token,
+        accessToken: answer.accessToken,
+        refreshToken: answer.refreshToken,
         issuedAt: now,
-        expiresAt: now + answer.expires_in * 1000,
+        expiresAt: now + answer.expiresIn * 1000,
       };
       try {
         return tokenState({ ...rotated, version: await accounts.saveXOAuth2(accountId, rotated, current.version) });

@@ -22,7 +22,7 @@ function messageKeys(authKey: Buffer, msgKey: Buffer, x: 0 | 8): { key: Buffer; 
 }
 
 /** AES-256 in IGE mode, which Node's OpenSSL does not offer: each block chains on both previous blocks. */
-function ige(data: Buffer, key: Buffer, iv: Buffer, encrypt: boolean): Buffer {
+export function ige(data: Buffer, key: Buffer, iv: Buffer, encrypt: boolean): Buffer {
   const block = (input: Buffer) => {
     const cipher = encrypt ? createCipheriv('aes-256-ecb', key, null) : createDecipheriv('aes-256-ecb', key, null);
     cipher.setAutoPadding(false);

@@ -6,10 +6,10 @@ import { returnBigInt } from 'telegram/Helpers';
 import { authKeyId, decryptFromClient, encryptForClient } from './mtproto-crypto';
 
 /**
- * A loopback MTProto server: the TCP "full" transport GramJS uses in Node, MTProto 2.0 encryption, containers,
- * gzip, pings, rpc_result / rpc_error and pushed updates. The TL objects themselves are GramJS's (`Api`): writing
- * Telegram's 200-layer schema again would only add mistakes. Auth keys are issued by the simulator instead of the
- * Diffie-Hellman exchange, which would need Telegram's RSA private key; everything after it is the real protocol.
+ * A loopback MTProto server: the TCP "full" transport GramJS uses in Node, the auth key exchange in unencrypted
+ * messages (key-exchange.ts, under the simulator's own RSA key), MTProto 2.0 encryption, containers, gzip, pings,
+ * rpc_result / rpc_error and pushed updates. The TL objects themselves are GramJS's (`Api`): writing Telegram's
+ * 200-layer schema again would only add mistakes.
  */
 export interface MtprotoConnection {
   readonly id: number;
@@ -35,6 +35,8 @@ export type RpcResult = { getBytes(): Buffer } | { getBytes(): Buffer }[] | bool
 export const noAnswer = Symbol('no answer');
 
 export interface MtprotoHandler {
+  /** An unencrypted message of the key exchange, answered unencrypted; undefined drops the connection. */
+  exchangeKey?(request: unknown): { getBytes(): Buffer } | undefined;
   /** The auth key with this id, or undefined: answered with transport error -404, as Telegram does. */
   findAuthKey(keyId: Buffer): Buffer | undefined;
   /** Whether a connection with this key may be opened now (false: closed at once, like an unreachable network). */
@@ -121,6 +123,7 @@ class ServerConnection implements MtprotoConnection {
 
   private onPacket(payload: Buffer): void {
     const keyId = payload.subarray(0, 8);
+    if (keyId.every((byte) => byte === 0)) return this.onPlain(payload);
     const authKey = this.handler.findAuthKey(keyId);
     if (!authKey || (this.authKey.length > 0 && !authKeyId(this.authKey).equals(keyId))) {
       return this.transportError(-404);
@@ -140,6 +143,24 @@ class ServerConnection implements MtprotoConnection {
     const msgId = plaintext.readBigInt64LE(16);
     const bodyLength = plaintext.readInt32LE(28);
     this.onMessage(msgId, plaintext.subarray(32, 32 + bodyLength));
+  }
+
+  /** auth_key_id 0, msg_id, length, body: the key exchange, before there is a key to encrypt with. */
+  private onPlain(payload: Buffer): void {
+    const length = payload.readInt32LE(16);
+    let request: unknown;
+    try {
+      request = new BinaryReader(payload.subarray(20, 20 + length)).tgReadObject();
+    } catch {
+      return this.close();
+    }
+    const answer = this.handler.exchangeKey?.(request);
+    if (!answer) return this.close();
+    const body = answer.getBytes();
+    const header = Buffer.alloc(20);
+    header.writeBigInt64LE(this.newMsgId(), 8);
+    header.writeInt32LE(body.length, 16);
+    this.write(Buffer.concat([header, body]));
   }
 
   private onMessage(msgId: bigint, body: Buffer): void {

@@ -15,3 +15,6 @@ export const sandboxOwnerUserId = 1000;
 
 /** The control bot: logged in with this token (auth.importBotAuthorization), as @BotFather's tokens are used. */
 export const sandboxControlBot = { accountId: 'control-bot', userId: 7000, token: '7000:sandbox-control-bot-token' };
+
+/** The sandbox's app on my.telegram.org: the api_id and api_hash its clients send, which its Telegram checks. */
+export const sandboxTelegramApp = { apiId: 1, apiHash: 'sandbox' };

@@ -10,24 +10,29 @@ import {
   sandboxControlBot,
   sandboxOwnerUserId,
   sandboxTelegramAccounts,
+  sandboxTelegramApp,
   type SandboxTelegramAccount,
 } from './sandbox-accounts';
 import { authKeyId } from './mtproto-crypto';
+import { keyExchange, serverKey } from './key-exchange';
 import { passwordRecord, srpChallenge, srpGenerator, srpPrime, srpVerify, type PasswordRecord } from './srp';
 import { noAnswer, RpcFailure, startMtprotoServer, type MtprotoConnection, type RpcResult } from './mtproto-server';
 
 /**
- * Telegram for the sandbox: an MTProto server on loopback that GramJS connects to as it would to a data centre,
- * holding accounts, their chats and update sequence (pts), and a control API over HTTP (README, "The sandbox"):
- * `GET /_sandbox/state`, `POST /_sandbox/faults` (rate limits are FLOOD_WAIT_N, errors are rpc_errors),
- * `POST /_sandbox/telegram/incoming` (`push: false` drops the live update), `/disconnect`, `/revoke`, `/password`
- * (2FA on or off), `/sessions` (a new auth key for a login) and `/limits` (Telegram's sending limits, on by default:
- * src/sandbox/telegram/flood-control.ts); login codes appear in the state, as on a phone.
+ * Telegram for the sandbox: an MTProto server on loopback that GramJS connects to as it would to a data centre (the
+ * auth key exchange under the simulator's own RSA key included), holding accounts, their chats and update sequence
+ * (pts), and a control API over HTTP (README, "The sandbox"): `GET /_sandbox/state`, `POST /_sandbox/faults` (rate
+ * limits are FLOOD_WAIT_N, errors are rpc_errors), `POST /_sandbox/telegram/incoming` (`push: false` drops the live
+ * update), `/users` (a new person with a phone number), `/disconnect`, `/revoke`, `/password` (2FA on or off),
+ * `/sessions` (a new auth key without the exchange) and `/limits` (Telegram's sending limits, on by default:
+ * src/sandbox/telegram/flood-control.ts); login codes appear in the state, as on a phone. Only the sandbox's app
+ * (api_id and api_hash) may log in, and only the sandbox bot's token.
  */
 export {
   sandboxControlBot,
   sandboxOwnerUserId,
   sandboxTelegramAccounts,
+  sandboxTelegramApp,
   type SandboxTelegramAccount,
 } from './sandbox-accounts';
 
@@ -60,6 +65,8 @@ interface AccountState extends SandboxTelegramAccount {
 export interface RunningTelegramSimulator extends RunningSimulator {
   /** Where GramJS connects (the MTProto port); `url` is the control API. */
   mtprotoPort: number;
+  /** The RSA key of its key exchange: the public one for clients (PEM), the private one to keep for a restart. */
+  serverKey: { publicPem: string; privatePem: string };
   /** The logged-in session of a sandbox account, as the account store would hold it. */
   sessionFor(accountId: string): string;
 }
@@ -98,8 +105,9 @@ function injectedError(outcome: FaultOutcome): RpcFailure | undefined {
 }
 
 export async function startTelegramSimulator(
-  options: { port?: number; mtprotoPort?: number; loginCodeLifetimeMs?: number } = {},
+  options: { port?: number; mtprotoPort?: number; loginCodeLifetimeMs?: number; serverKeyPem?: string } = {},
 ) {
+  const rsa = serverKey(options.serverKeyPem);
   const accounts = new Map<string, AccountState>(
     [
       ...sandboxTelegramAccounts,
@@ -264,6 +272,12 @@ export async function startTelegramSimulator(
   async function carryOut(connection: MtprotoConnection, request: Api.AnyRequest): Promise<RpcResult> {
     const login = loginCall(connection, request);
     if (login) return login;
+    if (request instanceof Api.auth.LogOut) {
+      // The session ends: its key is forgotten, as Telegram does.
+      accountOf(connection);
+      keys.delete(authKeyId(connection.authKey).toString('hex'));
+      return new Api.auth.LoggedOut({});
+    }
     if (request instanceof Api.users.GetUsers) {
       const account = accountOf(connection);
       return request.id.map((input) => {
@@ -327,10 +341,12 @@ export async function startTelegramSimulator(
    */
   function loginCall(connection: MtprotoConnection, request: Api.AnyRequest): RpcResult | undefined {
     if (request instanceof Api.auth.ImportBotAuthorization) {
+      checkApp(request.apiId, request.apiHash);
       if (request.botAuthToken !== sandboxControlBot.token) throw new RpcFailure(400, 'ACCESS_TOKEN_INVALID');
       return authorize(connection, sandboxControlBot.accountId);
     }
     if (request instanceof Api.auth.SendCode) {
+      checkApp(request.apiId, request.apiHash);
       const account = [...accounts.values()].find((a) => a.phone === request.phoneNumber);
       if (!account) throw new RpcFailure(400, 'PHONE_NUMBER_INVALID');
       const phoneCodeHash = randomBytes(8).toString('hex');
@@ -388,6 +404,13 @@ export async function startTelegramSimulator(
     return undefined;
   }
 
+  /** Telegram refuses an api_id and api_hash that are not an app's from my.telegram.org. */
+  function checkApp(apiId: number, apiHash: string): void {
+    if (apiId !== sandboxTelegramApp.apiId || apiHash !== sandboxTelegramApp.apiHash) {
+      throw new RpcFailure(400, 'API_ID_INVALID');
+    }
+  }
+
   function authorize(connection: MtprotoConnection, accountId: string): Api.auth.Authorization {
     const id = authKeyId(connection.authKey).toString('hex');
     keys.set(id, { authKey: connection.authKey, accountId, state: 'authorized' });
@@ -416,8 +439,12 @@ export async function startTelegramSimulator(
     throw new RpcFailure(400, 'PEER_ID_INVALID');
   }
 
+  const exchangeKey = keyExchange(rsa, (authKey) => {
+    keys.set(authKeyId(authKey).toString('hex'), { authKey, state: 'unauthorized' });
+  });
   const mtproto = await startMtprotoServer(
     {
+      exchangeKey,
       findAuthKey: (keyId) => keys.get(keyId.toString('hex'))?.authKey,
       admits: (authKey) => {
         const accountId = keyRecord(authKey)?.accountId;
@@ -473,6 +500,22 @@ export async function startTelegramSimulator(
       const authKey = randomBytes(256);
       keys.set(authKeyId(authKey).toString('hex'), { authKey, state: 'unauthorized' });
       return { status: 200, body: { session: await sessionString(authKey) } };
+    }
+    if (path === '/_sandbox/telegram/users') {
+      // Someone with a Telegram account of their own, to log in as (the phone receives the login codes).
+      const name = field(body, 'name');
+      const phone = field(body, 'phone');
+      if (!name || !/^\w{1,32}$/.test(name) || !phone || !/^\+\d{6,15}$/.test(phone)) {
+        return bad('expected { name (letters, digits, _), phone (+ and digits) }');
+      }
+      if (accounts.has(name) || [...accounts.values()].some((a) => a.phone === phone)) {
+        return bad(`${name} or ${phone} is taken`);
+      }
+      const userId = 200_000 + accounts.size;
+      const firstName = field(body, 'firstName') ?? name;
+      accounts.set(name, { accountId: name, userId, phone, firstName, pts: 1, nextMessageId: 1, refusedUntil: 0 });
+      users.set(userId, { id: userId, firstName, username: name });
+      return { status: 200, body: { accountId: name, userId, phone } };
     }
     if (!account) return bad(`accountId: expected one of ${[...accounts.keys()].join(', ')}`);
     if (path === '/_sandbox/telegram/incoming') {
@@ -549,6 +592,7 @@ export async function startTelegramSimulator(
   const running: RunningTelegramSimulator = {
     ...http,
     mtprotoPort: mtproto.port,
+    serverKey: { publicPem: rsa.publicPem, privatePem: rsa.privatePem },
     sessionFor: (accountId) => {
       const session = sessions.get(accountId);
       if (!session) throw new Error(`No sandbox Telegram account ${accountId}`);
