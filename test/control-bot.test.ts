@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { postTargetTweet } from '../src/sandbox/sandbox';
-import type { SimulatedMessage } from '../src/sandbox/telegram/telegram-simulator';
 import { startControlBot } from '../src/temporal/start-control-bot';
 import { startAccountSession } from '../src/temporal/start-session';
 import { replyWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
 import { sessionStopSignal, statusQuery } from '../src/workflows/messages';
 import { reportXBreakerOpen } from './helpers/breakers';
-import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { controlBotListening, sentMessages, sessionState, telegramControl } from './helpers/session';
+import { sandboxActivities, testSandboxPort } from './helpers/sandbox';
+import { controlBotListening, sentMessages, sessionState, tellTheBot } from './helpers/session';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
 /**
@@ -18,26 +17,7 @@ import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } 
  * (GramJS, logged in with its token) answers; commands steer real workflows on the dev server.
  */
 
-/** Writes to the bot as `senderId` (optionally as a reply to one of its messages) and returns the bot's answer. */
-async function tell(text: string, options: { senderId?: string; replyTo?: number } = {}): Promise<string> {
-  const senderId = options.senderId ?? '1000';
-  const { body } = await sandboxCall<{ messageId: number }>(telegramControl(), 'POST', '/_sandbox/telegram/incoming', {
-    accountId: 'control-bot',
-    chatId: senderId,
-    senderId,
-    text,
-    replyTo: options.replyTo,
-  });
-  let answer: SimulatedMessage | undefined;
-  await eventually(`the bot's answer to ${text}`, async () => {
-    // The bot's answer, not a notice about an account ("[alice] …", or a digest of them) that came meanwhile.
-    answer = (await sentMessages('control-bot')).find(
-      (m) => m.chatId === senderId && m.id > body.messageId && !/^(\[|\d+ updates:|\d+ drafts wait)/.test(m.text),
-    );
-    return answer !== undefined;
-  });
-  return answer?.text ?? '';
-}
+const tell = tellTheBot;
 
 let client: Client;
 const taskQueue = uniqueTaskQueue('control-bot');

@@ -52,7 +52,7 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
       const from = (context.info.heartbeatDetails as { point?: SyncPoint } | undefined)?.point;
       let opened: Promise<TelegramSession> | undefined = undefined;
       let handling: Promise<void> = Promise.resolve();
-      /** The answer to one message, and the chat it goes to when that is not the owner's. */
+      /** The answer to one message: a command for the owner and admins, a pairing for anyone, else a refusal. */
       const reply = async (message: TelegramMessage, session: TelegramSession): Promise<string> => {
         const pairing = pairCommand.exec(message.text.trim());
         if (pairing) return pair(message, pairing[1]);

@@ -49,16 +49,27 @@ export function testSandboxPort(): number {
  */
 export async function sandboxActivities(
   taskQueue: string,
-  options: { client?: Client; session?: SessionOptions } = {},
+  options: {
+    client?: Client;
+    session?: SessionOptions;
+    /** null: no owner is configured (the deployment's owner pairs); default the sandbox's, user 1000. */
+    owner?: null;
+    /** An account store of the test's own (a file path), given the sandbox accounts' sessions and tokens. */
+    accountStore?: string;
+  } = {},
 ) {
-  const config = loadConfig({ STEADFAST_SANDBOX: 'on', STEADFAST_SANDBOX_PORT: String(testSandboxPort()) });
+  const config = loadConfig({
+    STEADFAST_SANDBOX: 'on',
+    STEADFAST_SANDBOX_PORT: String(testSandboxPort()),
+    ...(options.accountStore ? { STEADFAST_ACCOUNT_STORE: options.accountStore } : {}),
+  });
   const { services, accounts } = await selectServices(config);
   const client = options.client ?? (await testClient());
   const session = { ...sessionDeps(client, taskQueue, config.chatBatching), ...options.session };
   const loginTaskQueue = loginTaskQueueOf(taskQueue, 'test');
   const activities = createActivities({
     services,
-    owner: ownerDirectory(accounts, config.ownerTelegramId),
+    owner: ownerDirectory(accounts, options.owner === null ? undefined : config.ownerTelegramId),
     ownerOutbox: ownerOutboxDeps(client, taskQueue),
     hosts: liveSessionHosts(client, taskQueue),
     session,

@@ -4,6 +4,7 @@ import { workflowIds } from '../../src/workflows/contracts';
 import { startTelegramSimulator, type SimulatedMessage } from '../../src/sandbox/telegram/telegram-simulator';
 import { sessionStatusQuery, type SessionState } from '../../src/workflows/messages';
 import { sandboxCall, testSandboxPort } from './sandbox';
+import { eventually } from './temporal';
 
 /** The test sandbox's Telegram control API and the Convex documents its syncs wrote. */
 export const telegramControl = () => ({ url: `http://127.0.0.1:${testSandboxPort() + 3}` });
@@ -49,6 +50,30 @@ export async function telegramConnections(accountId: string): Promise<number | u
 /** What the account sent on Telegram, oldest first (the control bot's account is `control-bot`). */
 export async function sentMessages(accountId: string): Promise<SimulatedMessage[]> {
   return (await telegramState()).messages.filter((m) => m.accountId === accountId && m.out);
+}
+
+/**
+ * Writes to the control bot as `senderId` (the owner, 1000, by default; optionally as a reply to one of its
+ * messages) and returns the bot's answer: the first message it sent into that chat after this one that is not a
+ * notice about an account ("[alice] …", or a digest of them).
+ */
+export async function tellTheBot(text: string, options: { senderId?: string; replyTo?: number } = {}): Promise<string> {
+  const senderId = options.senderId ?? '1000';
+  const { body } = await sandboxCall<{ messageId: number }>(telegramControl(), 'POST', '/_sandbox/telegram/incoming', {
+    accountId: 'control-bot',
+    chatId: senderId,
+    senderId,
+    text,
+    replyTo: options.replyTo,
+  });
+  let answer: SimulatedMessage | undefined;
+  await eventually(`the bot's answer to ${text}`, async () => {
+    answer = (await sentMessages('control-bot')).find(
+      (m) => m.chatId === senderId && m.id > body.messageId && !/^(\[|\d+ updates:|\d+ drafts wait)/.test(m.text),
+    );
+    return answer !== undefined;
+  });
+  return answer?.text ?? '';
 }
 
 /**

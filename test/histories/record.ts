@@ -37,6 +37,9 @@ import {
   xAuthorisedSignal,
   xTokensAddedSignal,
   xTokenStatusQuery,
+  ownerNoticeSignal,
+  ownerOutboxStatusQuery,
+  ownerPairedSignal,
 } from '../../src/workflows/messages';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
 
@@ -251,6 +254,9 @@ async function run(): Promise<void> {
     }
     if (overwrite || !existsSync(join(__dirname, 'x-token-refreshed-refused-added.json'))) await recordXToken(env, cli);
     if (overwrite || !existsSync(join(__dirname, 'service-health-outage.json'))) await recordServiceHealth(env, cli);
+    for (const name of ['owner-outbox-delivered', 'owner-outbox-waited-for-owner'] as const) {
+      if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordOwnerOutbox(env, cli, name);
+    }
   } finally {
     await env.teardown();
   }
@@ -397,6 +403,49 @@ async function recordServiceHealth(env: TestWorkflowEnvironment, cli: string): P
  * Writes a workflow's history as test/histories/<name>.json: the CLI's JSON, the canonical history format that replay
  * (and the Web UI's download) uses. `runId`: that run (default the latest); `note`: printed beside the path.
  */
+/**
+ * The owner's outbox: two notices delivered (the second merged into a digest with a third), over a connection of its
+ * own as no worker holds the bot's session; or, since outbox-waits-for-owner, a notice that waits until someone pairs.
+ */
+async function recordOwnerOutbox(
+  env: TestWorkflowEnvironment,
+  cli: string,
+  name: 'owner-outbox-delivered' | 'owner-outbox-waited-for-owner',
+): Promise<void> {
+  const taskQueue = `record-${name}`;
+  let paired = name === 'owner-outbox-delivered';
+  const activities: Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
+    sendOwnerMessage: async () => {
+      if (!paired) throw ApplicationFailure.nonRetryable('Nobody is paired as the owner yet', 'no-owner');
+    },
+    locateControlBot: async () => ({}),
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities,
+  });
+  const workflowId = `owner-outbox:${taskQueue}`;
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(ownerOutboxWorkflow, { taskQueue, workflowId, args: [{}] });
+    const notice = (n: number) => ({ key: `k${n}`, accountId: 'alice', text: `notice ${n}`, kind: 'notice' as const });
+    const status = () => handle.query(ownerOutboxStatusQuery);
+    await handle.signal(ownerNoticeSignal, notice(1));
+    if (!paired) {
+      while ((await status()).lastError === undefined) await sleep(50);
+      paired = true;
+      await handle.signal(ownerPairedSignal);
+    }
+    while ((await status()).sent < 1) await sleep(50);
+    await handle.signal(ownerNoticeSignal, notice(2));
+    await handle.signal(ownerNoticeSignal, notice(3));
+    while ((await status()).pending > 0) await sleep(50);
+    await handle.terminate('recorded'); // the outbox runs for good
+    writeHistory(cli, env.address, workflowId, name);
+  });
+}
+
 function writeHistory(
   cli: string,
   address: string,
