@@ -287,6 +287,32 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     }
   });
 
+  test("a login from a new key made by the key exchange, on the account's own data centre after PHONE_MIGRATE", async () => {
+    const phone = '+15550104444';
+    const { body } = await sandboxCall<{ dc: number }>(simulator, 'POST', '/_sandbox/telegram/users', {
+      name: 'dora',
+      phone,
+      dc: 4,
+    });
+    assert.equal(body.dc, 4);
+    const login = await port().startLogin({ phone });
+    try {
+      await login.sendCode();
+      assert.equal(await login.signIn(await lastCode(phone)), 'logged-in');
+      const session = login.session();
+      const me = await port(async () => session).whoIs('dora');
+      assert.equal(me.username, 'dora', 'the session is logged in, on DC 4');
+    } finally {
+      await login.close();
+    }
+    const rpc = (await sandboxCall<{ rpc: { method: string; result: string }[] }>(simulator, 'GET', '/_sandbox/state'))
+      .body.rpc;
+    assert.ok(
+      rpc.some((call) => call.method === 'auth.SendCode' && call.result === '303 PHONE_MIGRATE_4'),
+      'Telegram sent the login to DC 4 first',
+    );
+  });
+
   test('login with two-step verification checks the password by SRP; a wrong one is refused', async () => {
     await sandboxCall(simulator, 'POST', '/_sandbox/telegram/password', { accountId: 'alice', password: 'hunter2!' });
     try {

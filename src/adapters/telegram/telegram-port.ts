@@ -31,6 +31,21 @@ export interface TelegramSettings extends TelegramClientSettings {
   };
 }
 
+/**
+ * A call that Telegram may redirect to the account's own data centre (PHONE_MIGRATE_N for a login, USER_MIGRATE_N for
+ * a bot's): GramJS moves the connection there when told, then reports the first call failed; the call is made once
+ * more, on the new data centre. Following a redirect, not retrying: a call that fails without one fails as it is.
+ */
+async function followingMigration<T>(client: TelegramClient, call: () => Promise<T>): Promise<T> {
+  const dc = client.session.dcId;
+  try {
+    return await call();
+  } catch (err) {
+    if (client.session.dcId === dc) throw err;
+    return await call();
+  }
+}
+
 /** Rejects with TelegramTimeout when `promise` has not settled within `ms`. */
 function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -50,18 +65,24 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
     // An empty session: GramJS makes a new auth key with the server.
     const open = await openTelegramClient(settings, '');
     try {
-      const { apiId, apiHash } = settings;
-      await within(
-        timeoutMs,
-        'auth.importBotAuthorization',
-        open.client.invoke(new Api.auth.ImportBotAuthorization({ flags: 0, apiId, apiHash, botAuthToken: bot.token })),
-      );
+      await importBot(open.client, bot.token);
       const session = (open.client.session as StringSession).save();
       await bot.saveSession(session);
       return session;
     } finally {
       await open.close();
     }
+  };
+  /** auth.importBotAuthorization on a new key: the bot's token makes the connection the bot's. */
+  const importBot = (client: TelegramClient, botAuthToken: string) => {
+    const { apiId, apiHash } = settings;
+    return followingMigration(client, () =>
+      within(
+        timeoutMs,
+        'auth.importBotAuthorization',
+        client.invoke(new Api.auth.ImportBotAuthorization({ flags: 0, apiId, apiHash, botAuthToken })),
+      ),
+    );
   };
   const connectWith = async (session: string, onUpdate?: (update: Api.TypeUpdate) => void) => {
     const open = await openTelegramClient(settings, session, onUpdate);
@@ -119,18 +140,12 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
       }
     },
     async checkBot() {
-      const { bot, apiId, apiHash } = settings;
+      const { bot } = settings;
       if (!bot) throw classifyTelegramError(new Error('No control bot is configured'));
       try {
         const open = await openTelegramClient(settings, '');
         try {
-          await within(
-            timeoutMs,
-            'auth.importBotAuthorization',
-            open.client.invoke(
-              new Api.auth.ImportBotAuthorization({ flags: 0, apiId, apiHash, botAuthToken: bot.token }),
-            ),
-          );
+          await importBot(open.client, bot.token);
           const me = userView(await within(timeoutMs, 'users.getMe', open.client.getMe()));
           // This check's own session ends here; the bot's live one is another.
           await within(timeoutMs, 'auth.logOut', open.client.invoke(new Api.auth.LogOut())).catch(() => undefined);
@@ -182,8 +197,10 @@ function login(
   };
   return {
     async sendCode() {
-      const sent = await step('auth.sendCode', () =>
-        client.invoke(new Api.auth.SendCode({ phoneNumber, apiId, apiHash, settings: new Api.CodeSettings({}) })),
+      const sent = await followingMigration(client, () =>
+        step('auth.sendCode', () =>
+          client.invoke(new Api.auth.SendCode({ phoneNumber, apiId, apiHash, settings: new Api.CodeSettings({}) })),
+        ),
       );
       if (!(sent instanceof Api.auth.SentCode)) throw classifyTelegramError(new Error('Telegram sent no login code'));
       phoneCodeHash = sent.phoneCodeHash;

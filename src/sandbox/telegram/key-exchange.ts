@@ -109,10 +109,11 @@ interface Handshake {
 }
 
 /**
- * One connection's key creation. `answer` takes an unencrypted request and returns the unencrypted answer (undefined
- * for anything else); `created` receives the auth key once dh_gen_ok is sent.
+ * Key creation for the connections of one server: the returned function takes an unencrypted request (and the data
+ * centre it came to) and returns the unencrypted answer (undefined for anything else); `created` receives the auth
+ * key, for that data centre, once dh_gen_ok is sent.
  */
-export function keyExchange(key: ServerKey, created: (authKey: Buffer) => void) {
+export function keyExchange(key: ServerKey, created: (authKey: Buffer, dc: number) => void) {
   const handshakes = new Map<string, Handshake>();
   const tmpAes = (serverNonce: Buffer, newNonce: Buffer) => {
     const [h1, h2, h3] = [sha1(newNonce, serverNonce), sha1(serverNonce, newNonce), sha1(newNonce, newNonce)];
@@ -124,6 +125,7 @@ export function keyExchange(key: ServerKey, created: (authKey: Buffer) => void) 
 
   return (
     request: unknown,
+    dc: number,
   ): Api.TypeResPQ | Api.TypeServer_DH_Params | Api.TypeSet_client_DH_params_answer | undefined => {
     if (request instanceof Api.ReqPqMulti || request instanceof Api.ReqPq) {
       const serverNonce = randomBytes(16);
@@ -181,7 +183,7 @@ export function keyExchange(key: ServerKey, created: (authKey: Buffer) => void) 
       if (!(inner instanceof Api.ClientDHInnerData)) return undefined;
       const authKey = toBe(modPow(fromBe(inner.gB), handshake.a, dhPrime));
       handshakes.delete(native(request.nonce).toString());
-      created(authKey);
+      created(authKey, dc);
       const auxHash = sha1(authKey).subarray(0, 8);
       const newNonceHash1 = sha1(handshake.newNonce, Buffer.from([1]), auxHash).subarray(4, 20);
       return new Api.DhGenOk({

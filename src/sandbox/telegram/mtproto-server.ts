@@ -13,6 +13,8 @@ import { authKeyId, decryptFromClient, encryptForClient } from './mtproto-crypto
  */
 export interface MtprotoConnection {
   readonly id: number;
+  /** The data centre it connected to: each listens on an address of its own, as Telegram's do. */
+  readonly dc: number;
   readonly authKey: Buffer;
   /** Sends an update (`Api.Updates` and friends) as Telegram does: unrequested, outside any rpc_result. */
   push(update: Api.TypeUpdates): void;
@@ -36,9 +38,9 @@ export const noAnswer = Symbol('no answer');
 
 export interface MtprotoHandler {
   /** An unencrypted message of the key exchange, answered unencrypted; undefined drops the connection. */
-  exchangeKey?(request: unknown): { getBytes(): Buffer } | undefined;
-  /** The auth key with this id, or undefined: answered with transport error -404, as Telegram does. */
-  findAuthKey(keyId: Buffer): Buffer | undefined;
+  exchangeKey?(request: unknown, dc: number): { getBytes(): Buffer } | undefined;
+  /** The auth key with this id on that data centre, or undefined: transport error -404, as Telegram answers. */
+  findAuthKey(keyId: Buffer, dc: number): Buffer | undefined;
   /** Whether a connection with this key may be opened now (false: closed at once, like an unreachable network). */
   admits(authKey: Buffer): boolean;
   call(connection: MtprotoConnection, request: Api.AnyRequest): Promise<RpcResult | typeof noAnswer>;
@@ -57,26 +59,53 @@ const RPC_RESULT = 0xf35c6d01;
 const RPC_ERROR = 0x2144ca19;
 const VECTOR = 0x1cb5c415;
 
-export async function startMtprotoServer(handler: MtprotoHandler, port = 0): Promise<RunningMtprotoServer> {
+/**
+ * One listener per data centre, on the same port: `dataCentres` maps an address to its DC id (GramJS dials a DC's
+ * address on a fixed port, so DCs differ by address, as Telegram's do). The first is required; one whose address
+ * cannot be bound (a loopback alias the system lacks) is left out.
+ */
+export async function startMtprotoServer(
+  handler: MtprotoHandler,
+  port = 0,
+  dataCentres: { host: string; dc: number }[] = [{ host: '127.0.0.1', dc: 2 }],
+): Promise<RunningMtprotoServer & { dataCentres: { host: string; dc: number }[] }> {
   const open = new Set<ServerConnection>();
   let nextId = 1;
-  const server = createServer((socket) => {
-    const connection = new ServerConnection(nextId++, socket, handler);
-    open.add(connection);
-    socket.once('close', () => {
-      open.delete(connection);
-      if (connection.authKey.length > 0) handler.closed?.(connection);
+  const listen = async (host: string, dc: number, at: number) => {
+    const server = createServer((socket) => {
+      const connection = new ServerConnection(nextId++, dc, socket, handler);
+      open.add(connection);
+      socket.once('close', () => {
+        open.delete(connection);
+        if (connection.authKey.length > 0) handler.closed?.(connection);
+      });
     });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(at, host, resolve);
+    });
+    return server;
+  };
+  const [main, ...others] = dataCentres;
+  const first = await listen(main!.host, main!.dc, port);
+  const bound = (first.address() as AddressInfo).port;
+  const servers = [first];
+  const serving = [main!];
+  for (const other of others) {
+    const server = await listen(other.host, other.dc, bound).catch(() => undefined);
+    if (server) {
+      servers.push(server);
+      serving.push(other);
+    }
+  }
   return {
-    port: (server.address() as AddressInfo).port,
+    port: bound,
+    dataCentres: serving,
     connections: () => [...open].filter((c) => c.authKey.length > 0),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const connection of open) connection.close();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      for (const connection of open) connection.close();
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    },
   };
 }
 
@@ -91,6 +120,7 @@ class ServerConnection implements MtprotoConnection {
 
   constructor(
     readonly id: number,
+    readonly dc: number,
     private readonly socket: Socket,
     private readonly handler: MtprotoHandler,
   ) {
@@ -124,7 +154,7 @@ class ServerConnection implements MtprotoConnection {
   private onPacket(payload: Buffer): void {
     const keyId = payload.subarray(0, 8);
     if (keyId.every((byte) => byte === 0)) return this.onPlain(payload);
-    const authKey = this.handler.findAuthKey(keyId);
+    const authKey = this.handler.findAuthKey(keyId, this.dc);
     if (!authKey || (this.authKey.length > 0 && !authKeyId(this.authKey).equals(keyId))) {
       return this.transportError(-404);
     }
@@ -154,7 +184,7 @@ class ServerConnection implements MtprotoConnection {
     } catch {
       return this.close();
     }
-    const answer = this.handler.exchangeKey?.(request);
+    const answer = this.handler.exchangeKey?.(request, this.dc);
     if (!answer) return this.close();
     const body = answer.getBytes();
     const header = Buffer.alloc(20);

@@ -52,6 +52,8 @@ export interface SimulatedMessage {
 
 interface KeyRecord {
   authKey: Buffer;
+  /** Auth keys belong to the data centre they were made with. */
+  dc: number;
   accountId?: string;
   state: 'authorized' | 'unauthorized' | 'revoked';
 }
@@ -60,6 +62,8 @@ interface AccountState extends SandboxTelegramAccount {
   pts: number;
   nextMessageId: number;
   refusedUntil: number;
+  /** The data centre the account lives on: a login elsewhere is told to migrate there (PHONE_MIGRATE_N). */
+  dc: number;
 }
 
 export interface RunningTelegramSimulator extends RunningSimulator {
@@ -72,6 +76,14 @@ export interface RunningTelegramSimulator extends RunningSimulator {
 }
 
 const DC_ID = 2;
+/**
+ * The data centres the simulator serves, each on an address of its own, as Telegram's: its main one (the sandbox's
+ * accounts and bot live there) and a second, for accounts that live elsewhere and make a login migrate (PHONE_MIGRATE).
+ */
+const dataCentres = [
+  { host: '127.0.0.1', dc: DC_ID },
+  { host: '127.0.0.4', dc: 4 },
+];
 
 /** Sandbox accounts' keys are derived from their ids, so every process finds the same logged-in sessions. */
 function sandboxAuthKey(accountId: string): Buffer {
@@ -112,7 +124,7 @@ export async function startTelegramSimulator(
     [
       ...sandboxTelegramAccounts,
       { accountId: sandboxControlBot.accountId, userId: sandboxControlBot.userId, phone: '', firstName: 'Steadfast' },
-    ].map((a) => [a.accountId, { ...a, pts: 1, nextMessageId: 1, refusedUntil: 0 }]),
+    ].map((a) => [a.accountId, { ...a, pts: 1, nextMessageId: 1, refusedUntil: 0, dc: DC_ID }]),
   );
   const users = new Map<number, { id: number; firstName: string; username?: string }>([
     [sandboxOwnerUserId, { id: sandboxOwnerUserId, firstName: 'Owner', username: 'owner' }],
@@ -124,7 +136,12 @@ export async function startTelegramSimulator(
   const keys = new Map<string, KeyRecord>();
   for (const account of sandboxTelegramAccounts) {
     const authKey = sandboxAuthKey(account.accountId);
-    keys.set(authKeyId(authKey).toString('hex'), { authKey, accountId: account.accountId, state: 'authorized' });
+    keys.set(authKeyId(authKey).toString('hex'), {
+      authKey,
+      dc: DC_ID,
+      accountId: account.accountId,
+      state: 'authorized',
+    });
   }
   const messages: SimulatedMessage[] = [];
   const loginCodes = new Map<
@@ -222,7 +239,9 @@ export async function startTelegramSimulator(
       expires: now() + 3600,
       testMode: false,
       thisDc: DC_ID,
-      dcOptions: [new Api.DcOption({ id: DC_ID, ipAddress: '127.0.0.1', port: mtproto.port })],
+      dcOptions: mtproto.dataCentres.map(
+        ({ host, dc }) => new Api.DcOption({ id: dc, ipAddress: host, port: mtproto.port }),
+      ),
       dcTxtDomainName: 'sandbox.invalid',
       chatSizeMax: 200,
       megagroupSizeMax: 200000,
@@ -343,12 +362,14 @@ export async function startTelegramSimulator(
     if (request instanceof Api.auth.ImportBotAuthorization) {
       checkApp(request.apiId, request.apiHash);
       if (request.botAuthToken !== sandboxControlBot.token) throw new RpcFailure(400, 'ACCESS_TOKEN_INVALID');
+      if (connection.dc !== DC_ID) throw new RpcFailure(303, `USER_MIGRATE_${DC_ID}`);
       return authorize(connection, sandboxControlBot.accountId);
     }
     if (request instanceof Api.auth.SendCode) {
       checkApp(request.apiId, request.apiHash);
       const account = [...accounts.values()].find((a) => a.phone === request.phoneNumber);
       if (!account) throw new RpcFailure(400, 'PHONE_NUMBER_INVALID');
+      if (connection.dc !== account.dc) throw new RpcFailure(303, `PHONE_MIGRATE_${account.dc}`);
       const phoneCodeHash = randomBytes(8).toString('hex');
       const code = String(randomInt(10000, 100000));
       const keyId = authKeyId(connection.authKey).toString('hex');
@@ -413,7 +434,7 @@ export async function startTelegramSimulator(
 
   function authorize(connection: MtprotoConnection, accountId: string): Api.auth.Authorization {
     const id = authKeyId(connection.authKey).toString('hex');
-    keys.set(id, { authKey: connection.authKey, accountId, state: 'authorized' });
+    keys.set(id, { authKey: connection.authKey, dc: connection.dc, accountId, state: 'authorized' });
     pendingPasswords.delete(id);
     connectionAccount.set(connection, accountId);
     return new Api.auth.Authorization({ user: user(accounts.get(accountId)!.userId, true) });
@@ -439,13 +460,16 @@ export async function startTelegramSimulator(
     throw new RpcFailure(400, 'PEER_ID_INVALID');
   }
 
-  const exchangeKey = keyExchange(rsa, (authKey) => {
-    keys.set(authKeyId(authKey).toString('hex'), { authKey, state: 'unauthorized' });
+  const exchangeKey = keyExchange(rsa, (authKey, dc) => {
+    keys.set(authKeyId(authKey).toString('hex'), { authKey, dc, state: 'unauthorized' });
   });
   const mtproto = await startMtprotoServer(
     {
       exchangeKey,
-      findAuthKey: (keyId) => keys.get(keyId.toString('hex'))?.authKey,
+      findAuthKey: (keyId, dc) => {
+        const record = keys.get(keyId.toString('hex'));
+        return record?.dc === dc ? record.authKey : undefined;
+      },
       admits: (authKey) => {
         const accountId = keyRecord(authKey)?.accountId;
         return !accountId || (accounts.get(accountId)?.refusedUntil ?? 0) <= Date.now();
@@ -467,6 +491,7 @@ export async function startTelegramSimulator(
       closed: (connection) => connectionAccount.delete(connection),
     },
     options.mtprotoPort ?? 0,
+    dataCentres,
   );
 
   const bad = (error: string): SimulatorResponse => ({ status: 400, body: { error } });
@@ -498,7 +523,7 @@ export async function startTelegramSimulator(
     if (path === '/_sandbox/telegram/sessions') {
       // A fresh, not yet logged-in auth key: what the key exchange gives a client before auth.signIn.
       const authKey = randomBytes(256);
-      keys.set(authKeyId(authKey).toString('hex'), { authKey, state: 'unauthorized' });
+      keys.set(authKeyId(authKey).toString('hex'), { authKey, dc: DC_ID, state: 'unauthorized' });
       return { status: 200, body: { session: await sessionString(authKey) } };
     }
     if (path === '/_sandbox/telegram/users') {
@@ -511,11 +536,15 @@ export async function startTelegramSimulator(
       if (accounts.has(name) || [...accounts.values()].some((a) => a.phone === phone)) {
         return bad(`${name} or ${phone} is taken`);
       }
+      const dc = Number(field(body, 'dc') ?? DC_ID);
+      if (!mtproto.dataCentres.some((served) => served.dc === dc)) {
+        return bad(`dc: one of ${mtproto.dataCentres.map((served) => served.dc).join(', ')}`);
+      }
       const userId = 200_000 + accounts.size;
       const firstName = field(body, 'firstName') ?? name;
-      accounts.set(name, { accountId: name, userId, phone, firstName, pts: 1, nextMessageId: 1, refusedUntil: 0 });
+      accounts.set(name, { accountId: name, userId, phone, firstName, pts: 1, nextMessageId: 1, refusedUntil: 0, dc });
       users.set(userId, { id: userId, firstName, username: name });
-      return { status: 200, body: { accountId: name, userId, phone } };
+      return { status: 200, body: { accountId: name, userId, phone, dc } };
     }
     if (!account) return bad(`accountId: expected one of ${[...accounts.keys()].join(', ')}`);
     if (path === '/_sandbox/telegram/incoming') {
