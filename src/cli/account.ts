@@ -10,8 +10,8 @@ import { startOnce } from '../temporal/start-once';
 import { startAccountSession } from '../temporal/start-session';
 import { xTokensAdded } from '../temporal/x-token';
 import { durationMs } from '../duration';
-import { createXConnector, XConnectRefused } from '../adapters/x/x-connect';
-import { SandboxNotRunning, selectServices, type WorkerServices } from '../workers/services';
+import { XConnectRefused } from '../adapters/x/x-connect';
+import { SandboxNotRunning, selectServices, xConnector, type WorkerServices } from '../workers/services';
 import { loginWorkflow } from '../workflows';
 import { controlBotAccount, workflowIds } from '../workflows/contracts';
 import {
@@ -229,7 +229,6 @@ const connectOptions = z.object({
  */
 async function connectX(options: z.infer<typeof connectOptions>, config: Config): Promise<void> {
   const [id] = options.positionals;
-  const connector = createXConnector({ ...config.x });
   const say = (line: string) => void (options.json ? console.error(line) : console.log(line));
   /** A step of X's: its refusal said in one line. */
   const step = async <T>(call: () => T | Promise<T>): Promise<T> => {
@@ -240,6 +239,7 @@ async function connectX(options: z.infer<typeof connectOptions>, config: Config)
     }
   };
   const { accounts } = await services(config);
+  const connector = xConnector(config);
   if (options.oauth1) {
     const link = await step(() => connector.oauth1Link());
     say(`Open this page where you are signed in to X as the account to connect, and authorise the app:

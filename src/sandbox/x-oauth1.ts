@@ -57,8 +57,10 @@ export function createXOAuth1() {
     if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')) {
       parameters.push(...Object.entries((request.body ?? {}) as Record<string, string>));
     }
-    const normalised = parameters
-      .map(([key, value]) => [encode(key), encode(value)])
+    // A parameter given twice with one value (oauth_token in the header and the form, as twitter-api-v2 sends it to
+    // /oauth/access_token) is signed once: what X accepts of its clients.
+    const normalised = [...new Set(parameters.map(([key, value]) => `${encode(key)}=${encode(value)}`))]
+      .map((pair) => pair.split('='))
       .sort(([a, x], [b, y]) => (a === b ? (x! < y! ? -1 : 1) : a! < b! ? -1 : 1))
       .map(([key, value]) => `${key}=${value}`)
       .join('&');
@@ -104,7 +106,10 @@ export function createXOAuth1() {
       if (method === 'POST' && path === '/oauth/request_token') {
         const signed = verify(request, url);
         if (!signed || signed.tokenKey !== undefined) return unauthorized();
-        if (signed.fields.get('oauth_callback') !== 'oob') {
+        // OAuth's parameters come in the header or the form (twitter-api-v2 sends the callback in the form).
+        const callback =
+          signed.fields.get('oauth_callback') ?? (request.body as { oauth_callback?: string })?.oauth_callback;
+        if (callback !== 'oob') {
           return {
             status: 403,
             body: { errors: [{ message: 'Callback URL not approved for this client application', code: 415 }] },

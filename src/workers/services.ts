@@ -6,6 +6,7 @@ import { createOpenAiPort } from '../adapters/openai/openai-ai';
 import { createTelegramPort } from '../adapters/telegram/telegram-port';
 import { createXPort } from '../adapters/x/x-api';
 import { createXTokenRefresher } from '../adapters/x/x-token-refresh';
+import { createXConnector, type XConnector } from '../adapters/x/x-connect';
 import { CircuitBreaker, guardPort } from '../adapters/circuit-breaker';
 import type { Config } from '../config';
 import { MissingAccountSecret, type AccountStore } from '../ports/account-store';
@@ -15,6 +16,7 @@ import { controlBotAccount, type BreakerChange, type GuardedService } from '../w
 import type { Services } from '../ports/services';
 import { isSandboxUp, sandboxEndpoints } from '../sandbox/endpoints';
 import { sandboxXApp } from '../sandbox/x-oauth1';
+import { sandboxXClient } from '../sandbox/x-oauth2';
 import { sandboxOpenAiKey } from '../sandbox/openai-simulator';
 
 export interface WorkerServices {
@@ -137,6 +139,25 @@ function realServices(config: Config, askRefresh: AskRefresh): Unguarded {
     }),
   };
   return { services, accounts };
+}
+
+/**
+ * What `account connect-x` talks to: X's OAuth endpoints with the configured app, or on the sandbox its X simulator
+ * with the sandbox's app (unless an app of its own is configured, as a test of public clients does).
+ */
+export function xConnector(config: Config): XConnector {
+  if (!config.sandbox) return createXConnector(config.x);
+  const { xUrl, caPath } = sandboxEndpoints(config.sandboxPort);
+  const oauth2 = config.x.clientId ? config.x : sandboxXClient;
+  const oauth1 = config.x.apiKey ? config.x : sandboxXApp;
+  return createXConnector({
+    clientId: oauth2.clientId,
+    clientSecret: oauth2.clientSecret,
+    apiKey: oauth1.apiKey,
+    apiSecret: oauth1.apiSecret,
+    baseUrl: `${xUrl}/2/`,
+    ca: readFileSync(caPath, 'utf8'),
+  });
 }
 
 /** The store STEADFAST_ACCOUNT_STORE names: a file (by default `defaultFile`), or the deployment's Convex. */

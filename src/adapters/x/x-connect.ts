@@ -19,6 +19,8 @@ export interface XConnectSettings {
   apiSecret?: string;
   /** X's API prefix: its origin serves the OAuth endpoints and consent pages too (x-routing.ts). */
   baseUrl?: string;
+  /** A certificate to trust besides the system's: the sandbox simulator's. */
+  ca?: string;
   timeoutMs?: number;
 }
 
@@ -29,7 +31,7 @@ export interface XConnectSettings {
  * account store and the X user they sign as.
  */
 export function createXConnector(settings: XConnectSettings) {
-  const routing = xRouting(settings.baseUrl, { timeoutMs: settings.timeoutMs ?? 15_000 });
+  const routing = xRouting(settings.baseUrl, { ca: settings.ca, timeoutMs: settings.timeoutMs ?? 15_000 });
   const oauth2App = () => {
     if (!settings.clientId) throw new XConnectRefused('X_CLIENT_ID is not set: the OAuth 2.0 client id of your X app');
     return new TwitterApi(
@@ -110,11 +112,27 @@ async function refusedSaid<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     if (!(err instanceof ApiResponseError)) throw err;
-    const data = err.data as { error_description?: string; detail?: string; errors?: { message?: string }[] } | string;
+    const data = jsonRead(err.data) as
+      { error_description?: string; detail?: string; errors?: { message?: string }[] } | string;
     const said =
       typeof data === 'string'
         ? data
         : (data.error_description ?? data.detail ?? data.errors?.[0]?.message ?? err.message);
     throw new XConnectRefused(`X answered ${err.code}: ${said}`);
+  }
+}
+
+/**
+ * An OAuth 1.0a endpoint's answer is read as a form (x-routing.ts asks for it, off api.x.com): an error X sent as
+ * JSON then arrives as a form with that JSON as its one field name. Read back as JSON.
+ */
+function jsonRead(data: unknown): unknown {
+  if (!data || typeof data !== 'object') return data;
+  const keys = Object.keys(data);
+  if (keys.length !== 1 || !keys[0]!.startsWith('{')) return data;
+  try {
+    return JSON.parse(keys[0]!);
+  } catch {
+    return data;
   }
 }
