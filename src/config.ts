@@ -152,6 +152,7 @@ const envSchema = z.object({
   ),
   STEADFAST_ENCRYPTION_KEY: keys(),
   STEADFAST_DECRYPTION_KEYS: keys(),
+  STEADFAST_ENCRYPTION_ACCEPT_PLAIN: flag(),
   STEADFAST_CODEC_PORT: port(8235),
   STEADFAST_POSTGRES_PORT: port(55432, 1024),
   STEADFAST_PRODUCTION_STATE: text(),
@@ -248,6 +249,11 @@ export interface TemporalConfig {
   webUiUrl: string;
   /** What encrypts the payloads of every client and worker (src/encryption/key-ring.ts resolves it to keys). */
   encryption: EncryptionSettings;
+  /**
+   * Payloads that are not encrypted are taken as they are, not refused (src/temporal/payload-codec.ts): only while a
+   * workflow started before encryption is open.
+   */
+  acceptPlainPayloads: boolean;
 }
 
 /**
@@ -368,7 +374,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const telegram = telegramApp(env);
   const sandbox = resolveSandbox(env);
   return {
-    temporal: { ...temporalConfig(env, environment), encryption: encryptionSettings(env, sandbox) },
+    temporal: {
+      ...temporalConfig(env, environment),
+      encryption: encryptionSettings(env, sandbox),
+      acceptPlainPayloads: env.STEADFAST_ENCRYPTION_ACCEPT_PLAIN,
+    },
     sandbox,
     sandboxPort: env.STEADFAST_SANDBOX_PORT,
     logLevel: env.STEADFAST_LOG_LEVEL,
@@ -469,7 +479,10 @@ function accountStoreSettings(env: Env): AccountStoreSettings | undefined {
   return { kind: 'convex' };
 }
 
-function temporalConfig(env: Env, environment: NodeJS.ProcessEnv): Omit<TemporalConfig, 'encryption'> {
+function temporalConfig(
+  env: Env,
+  environment: NodeJS.ProcessEnv,
+): Omit<TemporalConfig, 'encryption' | 'acceptPlainPayloads'> {
   const certPath = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
   const keyPath = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
   if (Boolean(certPath) !== Boolean(keyPath)) {

@@ -4,6 +4,7 @@ import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temp
 import { keyRing, newKey, parseKey, formatKey } from '../src/encryption/keys';
 import { failureConverter } from '../src/temporal/failure-converter';
 import { EncryptionCodec, UnknownEncryptionKey, encryptedEncoding, keyIdMetadata } from '../src/temporal/payload-codec';
+import { isRefusedPayload } from '../src/workflows/refused-payload';
 
 /** The payload codec alone: what Temporal would store, and what comes back out of it. */
 const text = (bytes: Uint8Array | null | undefined) => new TextDecoder().decode(bytes ?? new Uint8Array());
@@ -64,9 +65,14 @@ describe('EncryptionCodec', () => {
     );
   });
 
-  test('payloads from before encryption pass through: old histories stay readable', async () => {
-    const plain = [defaultPayloadConverter.toPayload({ recorded: 'before' })];
-    assert.deepEqual(await new EncryptionCodec(keyRing(a)).decode(plain), plain);
+  test('a payload that is not encrypted is refused (no holder of the key wrote it); the migration setting takes it', async () => {
+    const plain = [defaultPayloadConverter.toPayload({ text: 'an outsider wrote this' })];
+    const [refused] = await new EncryptionCodec(keyRing(a)).decode(plain);
+    const decoded = defaultPayloadConverter.fromPayload(refused!);
+    assert.ok(isRefusedPayload(decoded), 'the refused-payload marker');
+    assert.ok(!JSON.stringify(decoded).includes('outsider'), 'nothing of what it said');
+    // STEADFAST_ENCRYPTION_ACCEPT_PLAIN: histories from before encryption stay readable while one is open.
+    assert.deepEqual(await new EncryptionCodec(keyRing(a), { acceptPlain: true }).decode(plain), plain);
   });
 
   test("failures: the message and stack go into a payload (which the codec seals), not the failure's plain fields", async () => {

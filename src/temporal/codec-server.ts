@@ -144,7 +144,8 @@ export function startOwnersCodecServer(config: Config, port = config.codecServer
   const keys = keyRingOf(config.temporal.encryption);
   if (!keys) return undefined;
   return startCodecServer({
-    codec: new EncryptionCodec(keys),
+    // It shows what Temporal holds, plain payloads included (patch markers, histories from before encryption).
+    codec: new EncryptionCodec(keys, { acceptPlain: true }),
     port,
     allowedOrigin: config.temporal.webUiUrl,
     token: config.codecServer.token,

@@ -19,5 +19,5 @@ export async function connectClient(config: TemporalConfig): Promise<Client> {
 
 /** Every client's and worker's data converter: payloads encrypted as the config says (src/temporal/data-converter.ts). */
 export function temporalDataConverter(config: TemporalConfig) {
-  return dataConverter(keyRingOf(config.encryption));
+  return dataConverter(keyRingOf(config.encryption), { acceptPlain: config.acceptPlainPayloads });
 }

@@ -7,9 +7,10 @@ export const failureConverterPath = require.resolve('./failure-converter');
 
 /**
  * The data converter of every client and worker the project makes: payloads encrypted with the key ring, failures'
- * text inside them. Without a ring (STEADFAST_ENCRYPTION=off) the payloads stay plain JSON; the failure converter is
- * the same either way, as the workflow bundle's is.
+ * text inside them, and payloads that are not encrypted refused unless `acceptPlain`. Without a ring
+ * (STEADFAST_ENCRYPTION=off) the payloads stay plain JSON; the failure converter is the same either way, as the
+ * workflow bundle's is.
  */
-export function dataConverter(keys: KeyRing | undefined): DataConverter {
-  return { failureConverterPath, ...(keys ? { payloadCodecs: [new EncryptionCodec(keys)] } : {}) };
+export function dataConverter(keys: KeyRing | undefined, options: { acceptPlain?: boolean } = {}): DataConverter {
+  return { failureConverterPath, ...(keys ? { payloadCodecs: [new EncryptionCodec(keys, options)] } : {}) };
 }

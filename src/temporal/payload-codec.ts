@@ -2,6 +2,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { open, seal } from '../encryption/aes-gcm';
 import type { KeyRing } from '../encryption/keys';
+import { refusedPayloadMarker } from '../workflows/refused-payload';
 
 /** Temporal's conventions for an encrypted payload (as its samples and codec servers spell them). */
 export const encryptedEncoding = 'binary/encrypted';
@@ -14,11 +15,19 @@ const fromUtf8 = (bytes: Uint8Array | null | undefined) => (bytes ? new TextDeco
  * Every payload — inputs, results, signals, queries, updates, heartbeats, memos and (with the failure converter's
  * encodeCommonAttributes) failure messages and stacks — is sealed whole, metadata included, with AES-256-GCM under the
  * ring's current key before it leaves the process; Temporal stores only ciphertext and the key's id. Decoding opens
- * it with whichever key its id names, so a workflow started under an older key finishes after a rotation. A payload
- * that is not encrypted (histories from before encryption) passes through.
+ * it with whichever key its id names, so a workflow started under an older key finishes after a rotation.
+ *
+ * A payload that is not encrypted was not written by a holder of the key: someone who reaches Temporal without it
+ * (a plain client) cannot start a reply, approve a draft or pass a text. It decodes to the refused-payload marker
+ * (src/workflows/refused-payload.ts), which the workflows' interceptor refuses: an Update's validator rejects it, a
+ * signal is dropped, a start fails. `acceptPlain` lets it through instead: for histories from before encryption
+ * (STEADFAST_ENCRYPTION_ACCEPT_PLAIN, while such a workflow is open), and for the codec server, which only shows.
  */
 export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly keys: KeyRing) {}
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly options: { acceptPlain?: boolean } = {},
+  ) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const key = this.keys.current;
@@ -30,7 +39,9 @@ export class EncryptionCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (fromUtf8(payload.metadata?.encoding) !== encryptedEncoding) return payload;
+      if (fromUtf8(payload.metadata?.encoding) !== encryptedEncoding) {
+        return this.options.acceptPlain ? payload : refusedPayload;
+      }
       const keyId = fromUtf8(payload.metadata?.[keyIdMetadata]) ?? '';
       const secret = this.keys.byId.get(keyId);
       if (!secret) {
@@ -43,6 +54,12 @@ export class EncryptionCodec implements PayloadCodec {
     });
   }
 }
+
+/** What a plain payload decodes to when plain payloads are refused: the marker, as JSON. */
+const refusedPayload: Payload = {
+  metadata: { encoding: utf8('json/plain') },
+  data: utf8(JSON.stringify(refusedPayloadMarker)),
+};
 
 export class UnknownEncryptionKey extends Error {
   override name = 'UnknownEncryptionKey';

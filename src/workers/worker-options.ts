@@ -42,11 +42,20 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
     // A workflow task for a worker that vanished (SIGKILL, a lost host) waits this long on its sticky queue before
     // any worker takes it (the SDK's default is 10 s: all of it added to the replies a killed worker held).
     stickyQueueScheduleToStartTimeout: '3s',
-    // Without a bundle the worker bundles the sources at start (a few seconds).
-    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../workflows') }),
+    // Without a bundle the worker bundles the sources at start (a few seconds), with the workflows' interceptors; a
+    // bundle has them built in (workflow-bundle.ts).
+    ...(bundle
+      ? { workflowBundle: { codePath: bundle } }
+      : {
+          workflowsPath: require.resolve('../workflows'),
+          interceptors: { ...activityInterceptors, workflowModules: workflowInterceptorModules },
+        }),
     ...rest,
   };
 }
+
+/** The workflows' own interceptors: payloads that are not encrypted are refused (src/workflows/refused-payload.ts). */
+export const workflowInterceptorModules = [require.resolve('../workflows/refused-payload-interceptors')];
 
 /**
  * The worker's own task queue (see login-worker.ts): only the activities that must run in this process, beside the

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { failureConverterPath } from '../temporal/data-converter';
+import { workflowInterceptorModules } from './worker-options';
 
 /**
  * Bundles the workflows once into `path`, for workers that then start without bundling: the Docker image
@@ -16,6 +17,8 @@ export async function writeWorkflowBundle(
     workflowsPath,
     // Failures' text goes into encrypted payloads from inside workflows too (src/temporal/failure-converter.ts).
     failureConverterPath,
+    // Payloads that are not encrypted are refused (src/workflows/refused-payload-interceptors.ts).
+    workflowInterceptorModules,
     logger: new DefaultLogger('WARN'),
   });
   mkdirSync(dirname(path), { recursive: true });
