@@ -17,6 +17,7 @@ describe('config', () => {
       profile: { address: 'localhost:7233', namespace: 'default' },
       webUiUrl: 'http://localhost:8233',
       encryption: { mode: 'sandbox' },
+      acceptPlainPayloads: false,
     });
     assert.deepEqual(config.codecServer, { port: 8235, token: undefined });
     assert.equal(config.accountStore, undefined);

@@ -10,6 +10,7 @@ import { parse } from 'yaml';
  */
 interface Service {
   image?: string;
+  ports?: string[];
   profiles?: string[];
   entrypoint?: string[];
   env_file?: { path: string }[];
@@ -45,5 +46,15 @@ describe('docker-compose.yml: the CLI inside the stack', () => {
     assert.ok(volume(worker!), `the workers' account store ${store} is on a volume`);
     assert.equal(volume(cli!), volume(worker!), 'the CLI mounts the same volume at the same place');
     assert.match(volume(cli!) ?? '', /^steadfast-accounts:/, 'a named volume, shared by every container');
+  });
+});
+
+describe('docker-compose.yml: nothing reachable from beyond this host', () => {
+  test('every published port is bound to loopback', () => {
+    const published = Object.entries(compose.services).flatMap(([name, service]) =>
+      (service.ports ?? []).map((port) => [name, port] as const),
+    );
+    assert.ok(published.length >= 2, 'Temporal and its Web UI are published for the host');
+    for (const [name, port] of published) assert.match(port, /^127\.0\.0\.1:\d+:\d+$/, `${name} publishes ${port}`);
   });
 });
