@@ -154,6 +154,14 @@ const envSchema = z.object({
   STEADFAST_DECRYPTION_KEYS: keys(),
   STEADFAST_ENCRYPTION_ACCEPT_PLAIN: flag(),
   STEADFAST_CODEC_PORT: port(8235),
+  STEADFAST_CODEC_HOST: z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .regex(/^[\w.:-]+$/, { message: 'expected an address to listen on, such as 127.0.0.1 or 0.0.0.0' })
+      .default('127.0.0.1'),
+  ),
   STEADFAST_POSTGRES_PORT: port(55432, 1024),
   STEADFAST_PRODUCTION_STATE: text(),
   STEADFAST_CODEC_TOKEN: text(),
@@ -312,7 +320,7 @@ export interface Config {
    */
   accountStore: AccountStoreSettings | undefined;
   /** The codec server (`npm run codec-server`): its loopback port, and the bearer token it asks for, if any. */
-  codecServer: { port: number; token: string | undefined };
+  codecServer: { port: number; host: string; token: string | undefined };
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
   /**
    * X's app: its OAuth 1.0a consumer key and secret (for accounts that sign in that way), its OAuth 2.0 client id and
@@ -404,7 +412,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       .filter(Boolean),
     controlBot: env.STEADFAST_CONTROL_BOT === 'on',
     accountStore: accountStoreSettings(env),
-    codecServer: { port: env.STEADFAST_CODEC_PORT, token: env.STEADFAST_CODEC_TOKEN },
+    codecServer: codecServerSettings(env),
     postgresPort: env.STEADFAST_POSTGRES_PORT,
     productionState: env.STEADFAST_PRODUCTION_STATE,
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
@@ -412,6 +420,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     convex: { url: env.CONVEX_URL },
     telegram,
   };
+}
+
+/** Beyond loopback, the codec server (which holds the key) answers only to the token. */
+function codecServerSettings(env: Env): Config['codecServer'] {
+  const host = env.STEADFAST_CODEC_HOST;
+  const loopback = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host);
+  if (!loopback && !env.STEADFAST_CODEC_TOKEN) {
+    throw new ConfigError(
+      `STEADFAST_CODEC_TOKEN: required when the codec server listens beyond loopback (STEADFAST_CODEC_HOST=${host}): whoever reaches it could read and write payloads as the deployment`,
+    );
+  }
+  return { port: env.STEADFAST_CODEC_PORT, host, token: env.STEADFAST_CODEC_TOKEN };
 }
 
 function xApp(env: Env): Config['x'] {

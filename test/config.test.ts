@@ -19,7 +19,7 @@ describe('config', () => {
       encryption: { mode: 'sandbox' },
       acceptPlainPayloads: false,
     });
-    assert.deepEqual(config.codecServer, { port: 8235, token: undefined });
+    assert.deepEqual(config.codecServer, { port: 8235, host: '127.0.0.1', token: undefined });
     assert.equal(config.accountStore, undefined);
     assert.deepEqual(connectionOptions(config.temporal), {
       address: 'localhost:7233',
@@ -321,12 +321,21 @@ describe('encryption and the account store', () => {
     );
   });
 
-  test('the codec server: its port and token', () => {
+  test('the codec server: its port and token; beyond loopback only with a token', () => {
     assert.deepEqual(loadConfig({ STEADFAST_CODEC_PORT: '9000', STEADFAST_CODEC_TOKEN: 'tok' }).codecServer, {
       port: 9000,
+      host: '127.0.0.1',
       token: 'tok',
     });
     assert.throws(() => loadConfig({ STEADFAST_CODEC_PORT: 'x' }), /STEADFAST_CODEC_PORT: expected a port number/);
+    assert.throws(
+      () => loadConfig({ STEADFAST_CODEC_HOST: '0.0.0.0' }),
+      /STEADFAST_CODEC_TOKEN: required when the codec server listens beyond loopback \(STEADFAST_CODEC_HOST=0\.0\.0\.0\)/,
+    );
+    assert.equal(
+      loadConfig({ STEADFAST_CODEC_HOST: '0.0.0.0', STEADFAST_CODEC_TOKEN: 'tok' }).codecServer.host,
+      '0.0.0.0',
+    );
   });
 });
 

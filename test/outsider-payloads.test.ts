@@ -87,7 +87,7 @@ describe('an outsider without the encryption key', () => {
           intruder.executeUpdate(approveDraftUpdate, { args: [{ text: 'Posted by a stranger' }] }),
           /Unknown encoding: binary\/encrypted/,
         );
-        const { events = [] } = await reply.fetchHistory();
+        const events = (await reply.fetchHistory()).events ?? [];
         assert.ok(!events.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes), 'no Update taken');
         assert.ok(!events.some((event) => event.workflowTaskFailedEventAttributes), 'refused, not a failing task');
         await intruder.signal(approveSignal, { text: 'Posted by a stranger, by signal' });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { keyRing, newKey, parseKey, formatKey } from '../src/encryption/keys';
+import { startCodecServer } from '../src/temporal/codec-server';
 import { failureConverter } from '../src/temporal/failure-converter';
 import { EncryptionCodec, UnknownEncryptionKey, encryptedEncoding, keyIdMetadata } from '../src/temporal/payload-codec';
 import { isRefusedPayload } from '../src/workflows/refused-payload';
@@ -97,5 +98,28 @@ describe('EncryptionCodec', () => {
       (err: Error) => !err.message.includes(short),
     );
     assert.throws(() => parseKey('no key'), /expected id:base64-key/);
+  });
+});
+
+describe('the codec server beyond loopback', () => {
+  test('will not listen there without a token, and with one answers only to it', async () => {
+    const codec = new EncryptionCodec(keyRing(newKey()), { acceptPlain: true });
+    const options = { codec, port: 0, allowedOrigin: 'http://localhost:8233', host: '0.0.0.0' };
+    await assert.rejects(startCodecServer(options), /a codec server beyond loopback \(0\.0\.0\.0\) needs a token/);
+    const server = await startCodecServer({ ...options, token: 'the-token' });
+    try {
+      const port = new URL(server.url).port;
+      const decode = (headers: Record<string, string>) =>
+        fetch(`http://127.0.0.1:${port}/decode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ payloads: [] }),
+        });
+      assert.equal((await decode({})).status, 401);
+      assert.equal((await decode({ authorization: 'Bearer guess' })).status, 401);
+      assert.equal((await decode({ authorization: 'Bearer the-token' })).status, 200);
+    } finally {
+      await server.close();
+    }
   });
 });

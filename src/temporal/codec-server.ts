@@ -20,6 +20,8 @@ export interface CodecServerOptions {
   allowedOrigin: string;
   /** When set, every POST must carry `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /** Where it listens: loopback (the default), or beyond it only with a token (config.ts refuses otherwise). */
+  host?: string;
 }
 
 export interface RunningCodecServer {
@@ -36,6 +38,11 @@ const { Payloads } = temporal.api.common.v1;
 
 export async function startCodecServer(options: CodecServerOptions): Promise<RunningCodecServer> {
   const allowedOrigin = new URL(options.allowedOrigin).origin;
+  const listenOn = options.host ?? '127.0.0.1';
+  const onLoopback = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(listenOn);
+  if (!onLoopback && options.token === undefined) {
+    throw new Error(`a codec server beyond loopback (${listenOn}) needs a token`);
+  }
   const server = createServer((request, response) => {
     handle(request, response).catch((err: unknown) => {
       reply(response, 500, { message: err instanceof Error ? err.message : String(err) });
@@ -44,9 +51,12 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const origin = request.headers.origin;
-    // A name that resolves to loopback only for an attacker's page (DNS rebinding) reaches us with its own Host.
+    // A name that resolves to loopback only for an attacker's page (DNS rebinding) reaches us with its own Host. Beyond
+    // loopback the token is what guards it: a rebinding page cannot know it.
     const host = (request.headers.host ?? '').replace(/:\d+$/, '');
-    if (!loopbackHosts.has(host)) return reply(response, 403, { message: `Host ${host} is not this loopback server` });
+    if (onLoopback && !loopbackHosts.has(host)) {
+      return reply(response, 403, { message: `Host ${host} is not this loopback server` });
+    }
     if (origin !== undefined && origin !== allowedOrigin) {
       return reply(response, 403, { message: `Origin ${origin} may not use this codec server` });
     }
@@ -97,14 +107,14 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => {
+    server.listen(options.port, listenOn, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${onLoopback ? '127.0.0.1' : listenOn}:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
@@ -149,6 +159,7 @@ export function startOwnersCodecServer(config: Config, port = config.codecServer
     port,
     allowedOrigin: config.temporal.webUiUrl,
     token: config.codecServer.token,
+    host: config.codecServer.host,
   });
 }
 
