@@ -1,5 +1,6 @@
 import { v } from 'convex/values';
 import { mutation, query } from './_generated/server';
+import { backendSecret, requireBackend } from './backend';
 import { accountSecretField } from './schema';
 
 /**
@@ -9,14 +10,15 @@ import { accountSecretField } from './schema';
 
 /** One field's sealed document, or null when the account has none. */
 export const get = query({
-  args: { accountId: v.string(), field: accountSecretField },
-  handler: async (ctx, { accountId, field }) => {
-    const secret = await ctx.db
+  args: { accountId: v.string(), field: accountSecretField, ...backendSecret },
+  handler: async (ctx, { secret, accountId, field }) => {
+    requireBackend(secret);
+    const stored = await ctx.db
       .query('accountSecrets')
       .withIndex('by_field', (q) => q.eq('accountId', accountId).eq('field', field))
       .unique();
-    if (!secret) return null;
-    const { version, keyId, sealed } = secret;
+    if (!stored) return null;
+    const { version, keyId, sealed } = stored;
     return { version, keyId, sealed };
   },
 });
@@ -34,8 +36,10 @@ export const put = mutation({
     keyId: v.string(),
     sealed: v.union(v.string(), v.null()),
     basedOn: v.union(v.number(), v.null()),
+    ...backendSecret,
   },
-  handler: async (ctx, { accountId, field, keyId, sealed, basedOn }) => {
+  handler: async (ctx, { secret, accountId, field, keyId, sealed, basedOn }) => {
+    requireBackend(secret);
     const existing = await ctx.db
       .query('accountSecrets')
       .withIndex('by_field', (q) => q.eq('accountId', accountId).eq('field', field))

@@ -1,5 +1,6 @@
 import { v } from 'convex/values';
 import { mutation, query } from './_generated/server';
+import { backendSecret, requireBackend } from './backend';
 
 const settingsFields = {
   displayName: v.optional(v.string()),
@@ -10,8 +11,9 @@ const settingsFields = {
 
 /** An account's settings, or null for an account Convex does not know (its session must not process anything). */
 export const settings = query({
-  args: { accountId: v.string() },
-  handler: async (ctx, { accountId }) => {
+  args: { accountId: v.string(), ...backendSecret },
+  handler: async (ctx, { secret, accountId }) => {
+    requireBackend(secret);
     const account = await ctx.db
       .query('accounts')
       .withIndex('by_account', (q) => q.eq('accountId', accountId))
@@ -24,8 +26,9 @@ export const settings = query({
 
 /** Every account's settings, in the order they were added. */
 export const list = query({
-  args: {},
-  handler: async (ctx) => {
+  args: backendSecret,
+  handler: async (ctx, { secret }) => {
+    requireBackend(secret);
     const accounts = await ctx.db.query('accounts').collect();
     return accounts.map(({ accountId, displayName, approval, chatsAnsweredWithAi, watchedUsernames }) => ({
       accountId,
@@ -38,8 +41,9 @@ export const list = query({
 });
 
 export const upsertSettings = mutation({
-  args: { accountId: v.string(), ...settingsFields },
-  handler: async (ctx, args) => {
+  args: { accountId: v.string(), ...settingsFields, ...backendSecret },
+  handler: async (ctx, { secret, ...args }) => {
+    requireBackend(secret);
     const existing = await ctx.db
       .query('accounts')
       .withIndex('by_account', (q) => q.eq('accountId', args.accountId))

@@ -1,5 +1,6 @@
 import { v } from 'convex/values';
 import { mutation, query } from './_generated/server';
+import { backendSecret, requireBackend } from './backend';
 import { messageFields } from './schema';
 
 /**
@@ -7,8 +8,9 @@ import { messageFields } from './schema';
  * failure finds its document and leaves it as it is.
  */
 export const upsert = mutation({
-  args: messageFields,
-  handler: async (ctx, args) => {
+  args: { ...messageFields, ...backendSecret },
+  handler: async (ctx, { secret, ...args }) => {
+    requireBackend(secret);
     const existing = await ctx.db
       .query('messages')
       .withIndex('by_message', (q) =>
@@ -22,8 +24,9 @@ export const upsert = mutation({
 
 /** A chat's latest messages, oldest first. */
 export const byChat = query({
-  args: { accountId: v.string(), chatId: v.string(), limit: v.optional(v.number()) },
-  handler: async (ctx, { accountId, chatId, limit }) => {
+  args: { accountId: v.string(), chatId: v.string(), limit: v.optional(v.number()), ...backendSecret },
+  handler: async (ctx, { secret, accountId, chatId, limit }) => {
+    requireBackend(secret);
     const latest = await ctx.db
       .query('messages')
       .withIndex('by_chat', (q) => q.eq('accountId', accountId).eq('chatId', chatId))

@@ -1,5 +1,6 @@
 import { v } from 'convex/values';
 import { mutation, query } from './_generated/server';
+import { backendSecret, requireBackend } from './backend';
 
 /** Records a posted reply, idempotently by (account, tweet): recording it again keeps one document. */
 export const record = mutation({
@@ -9,8 +10,10 @@ export const record = mutation({
     replyTweetId: v.string(),
     text: v.string(),
     workflowId: v.string(),
+    ...backendSecret,
   },
-  handler: async (ctx, args) => {
+  handler: async (ctx, { secret, ...args }) => {
+    requireBackend(secret);
     const existing = await ctx.db
       .query('replies')
       .withIndex('by_tweet', (q) => q.eq('accountId', args.accountId).eq('tweetId', args.tweetId))
@@ -21,10 +24,12 @@ export const record = mutation({
 });
 
 export const byTweet = query({
-  args: { accountId: v.string(), tweetId: v.string() },
-  handler: async (ctx, { accountId, tweetId }) =>
-    await ctx.db
+  args: { accountId: v.string(), tweetId: v.string(), ...backendSecret },
+  handler: async (ctx, { secret, accountId, tweetId }) => {
+    requireBackend(secret);
+    return await ctx.db
       .query('replies')
       .withIndex('by_tweet', (q) => q.eq('accountId', accountId).eq('tweetId', tweetId))
-      .unique(),
+      .unique();
+  },
 });

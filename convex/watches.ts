@@ -1,10 +1,12 @@
 import { v } from 'convex/values';
 import { mutation, query } from './_generated/server';
+import { backendSecret, requireBackend } from './backend';
 
 /** Where the watcher stopped reading a watched X account, or null before its first poll. */
 export const cursor = query({
-  args: { accountId: v.string(), username: v.string() },
-  handler: async (ctx, { accountId, username }) => {
+  args: { accountId: v.string(), username: v.string(), ...backendSecret },
+  handler: async (ctx, { secret, accountId, username }) => {
+    requireBackend(secret);
     const watch = await ctx.db
       .query('watches')
       .withIndex('by_watch', (q) => q.eq('accountId', accountId).eq('username', username))
@@ -15,8 +17,9 @@ export const cursor = query({
 
 /** Moves the cursor forward only: a late or repeated poll never makes the watcher read old tweets again. */
 export const advance = mutation({
-  args: { accountId: v.string(), username: v.string(), sinceId: v.string() },
-  handler: async (ctx, args) => {
+  args: { accountId: v.string(), username: v.string(), sinceId: v.string(), ...backendSecret },
+  handler: async (ctx, { secret, ...args }) => {
+    requireBackend(secret);
     const watch = await ctx.db
       .query('watches')
       .withIndex('by_watch', (q) => q.eq('accountId', args.accountId).eq('username', args.username))

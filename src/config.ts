@@ -213,6 +213,7 @@ const envSchema = z.object({
   X_CLIENT_SECRET: text(),
   X_API_BASE_URL: z.preprocess(unset, url.optional()),
   CONVEX_URL: z.preprocess(unset, url.optional()),
+  STEADFAST_CONVEX_SECRET: text(),
   TELEGRAM_API_ID: z.preprocess(unset, z.string().regex(/^\d+$/, { message: 'expected a numeric api_id' }).optional()),
   TELEGRAM_API_HASH: text(),
   TELEGRAM_BOT_TOKEN: text(),
@@ -226,6 +227,7 @@ type Env = z.infer<typeof envSchema>;
 const requiredCredentials = [
   'OPENAI_API_KEY',
   'CONVEX_URL',
+  'STEADFAST_CONVEX_SECRET',
   'TELEGRAM_API_ID',
   'TELEGRAM_API_HASH',
   'TELEGRAM_BOT_TOKEN',
@@ -333,7 +335,8 @@ export interface Config {
     clientSecret: string | undefined;
     baseUrl: string | undefined;
   };
-  convex: { url: string | undefined };
+  /** The deployment, and the secret its functions take from the backend alone (convex/backend.ts). */
+  convex: { url: string | undefined; secret: string | undefined };
   /**
    * The app's api_id and api_hash, the control bot's token, and the data centre new sessions start on: Telegram's
    * own unless `server` is set (Telegram's test servers), with the RSA public key it signs with when GramJS does not
@@ -357,6 +360,7 @@ const secretVariables = new Set([
   'X_API_KEY',
   'X_API_SECRET',
   'X_CLIENT_SECRET',
+  'STEADFAST_CONVEX_SECRET',
   'TELEGRAM_API_HASH',
   'TELEGRAM_BOT_TOKEN',
 ]);
@@ -417,7 +421,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     productionState: env.STEADFAST_PRODUCTION_STATE,
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
     x,
-    convex: { url: env.CONVEX_URL },
+    convex: { url: env.CONVEX_URL, secret: env.STEADFAST_CONVEX_SECRET },
     telegram,
   };
 }

@@ -7,6 +7,7 @@ import { createConvexAccountStore, UnreadableAccountSecret } from '../src/adapte
 import { keyRing, newKey, type KeyRing } from '../src/encryption/keys';
 import { MissingAccountSecret, StaleTokens } from '../src/ports/account-store';
 import { startConvexSimulator } from '../src/sandbox/convex-simulator';
+import { sandboxConvexSecret } from '../src/sandbox/endpoints';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { assertVersionedXOAuth2, oauth2Tokens } from './helpers/account-store-contract';
 import { failureOf } from './helpers/failure-of';
@@ -25,7 +26,8 @@ beforeEach(() => simulator.setFaults({}));
 const oldKey = newKey();
 const ring = keyRing(oldKey);
 /** Each call is another worker: its own store, its own Convex client. */
-const worker = (keys: KeyRing = ring, url = simulator.url) => createConvexAccountStore({ url, keys });
+const worker = (keys: KeyRing = ring, url = simulator.url) =>
+  createConvexAccountStore({ url, secret: sandboxConvexSecret, keys });
 
 interface Document {
   accountId: string;
@@ -38,11 +40,15 @@ const documents = async (sim = simulator) =>
   ((await (await fetch(`${sim.url}/_sandbox/state`)).json()) as { accountSecrets: Record<string, Document> })
     .accountSecrets;
 /** Writes a document as it is, past the adapter (as someone with access to Convex could). */
-const putDocument = async (doc: Omit<Document, 'version'>) => {
+const putDocument = async ({ accountId, field, keyId, sealed }: Omit<Document, 'version'>) => {
   const response = await fetch(`${simulator.url}/api/mutation`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ path: 'accountSecrets:put', args: [{ ...doc, basedOn: null }], format: 'json' }),
+    body: JSON.stringify({
+      path: 'accountSecrets:put',
+      args: [{ accountId, field, keyId, sealed, basedOn: null, secret: sandboxConvexSecret }],
+      format: 'json',
+    }),
   });
   assert.equal(response.status, 200);
 };

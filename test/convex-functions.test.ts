@@ -22,12 +22,28 @@ const modules = {
   '../convex/replies.ts': () => import('../convex/replies.js'),
   '../convex/watches.ts': () => import('../convex/watches.js'),
   '../convex/version.ts': () => import('../convex/version.js'),
+  '../convex/backend.ts': () => import('../convex/backend.js'),
 };
+/** The deployment's STEADFAST_CONVEX_SECRET (`npx convex env set`), which the functions read from their environment. */
+const secret = 'the-backend-secret';
+process.env.STEADFAST_CONVEX_SECRET = secret;
+
 /** convex-test is an ES module; it sees convex's ESM typings, this CommonJS project the CJS ones: same runtime. */
-async function newConvex() {
+async function newDeployment() {
   const { convexTest } = await import('convex-test');
   return convexTest({ schema: schema as unknown as NonNullable<Parameters<typeof convexTest>[0]['schema']>, modules });
 }
+type Deployment = Awaited<ReturnType<typeof newDeployment>>;
+
+/** The deployment as Steadfast's backend calls it: every call with the secret. */
+function asBackend(t: Deployment) {
+  const withSecret = (args: object) => ({ ...args, secret });
+  return {
+    query: (ref: Parameters<Deployment['query']>[0], args: object) => t.query(ref, withSecret(args)),
+    mutation: (ref: Parameters<Deployment['mutation']>[0], args: object) => t.mutation(ref, withSecret(args)),
+  };
+}
+const newConvex = async () => asBackend(await newDeployment());
 const upsertMessage = makeFunctionReference<'mutation'>('messages:upsert');
 const byChat = makeFunctionReference<'query'>('messages:byChat');
 const recordReply = makeFunctionReference<'mutation'>('replies:record');
@@ -119,6 +135,71 @@ describe('Convex functions (convex-test)', () => {
       { accountId: 'alice', approval: 'owner', ...lists },
       { accountId: 'bob', displayName: 'Bob', approval: 'auto', ...lists },
     ]);
+  });
+
+  test('every function refuses a caller without the backend secret, and reads or changes nothing', async () => {
+    const t = await newDeployment();
+    const backend = asBackend(t);
+    // Something to read and to change: a message, settings, a secret's document.
+    await backend.mutation(upsertMessage, message(1, 'a private message'));
+    const lists = { chatsAnsweredWithAi: [], watchedUsernames: ['nasa'] };
+    await backend.mutation(upsertSettings, { accountId: 'alice', approval: 'owner', ...lists });
+    const session = { accountId: 'alice', field: 'telegramSession' };
+    await backend.mutation(putSecret, { ...session, keyId: 'k1', sealed: 'c2Vzc2lvbg==', basedOn: null });
+    const everything = () =>
+      t.run(async (ctx) =>
+        Object.fromEntries(
+          await Promise.all(
+            Object.keys(schema.tables).map(async (table) => [table, await ctx.db.query(table as never).collect()]),
+          ),
+        ),
+      );
+    const before = await everything();
+    // A well-formed call of each public function, as an outsider who has the deployment's URL would make it.
+    const calls: Record<string, [kind: 'query' | 'mutation', args: Record<string, unknown>]> = {
+      'messages:upsert': ['mutation', message(2, 'injected')],
+      'messages:byChat': ['query', { accountId: 'alice', chatId: '555' }],
+      'replies:record': [
+        'mutation',
+        { accountId: 'alice', tweetId: '1', replyTweetId: '2', text: 'x', workflowId: 'w' },
+      ],
+      'replies:byTweet': ['query', { accountId: 'alice', tweetId: '1' }],
+      'watches:cursor': ['query', { accountId: 'alice', username: 'nasa' }],
+      'watches:advance': ['mutation', { accountId: 'alice', username: 'nasa', sinceId: '99' }],
+      'accounts:settings': ['query', { accountId: 'alice' }],
+      'accounts:list': ['query', {}],
+      'accounts:upsertSettings': ['mutation', { accountId: 'alice', approval: 'auto', ...lists }],
+      'accountSecrets:get': ['query', session],
+      'accountSecrets:put': ['mutation', { ...session, keyId: 'k2', sealed: null, basedOn: null }],
+      'version:get': ['query', {}],
+    };
+    // Every public function of convex/ is in the table: a new one must be refused too.
+    const exported = Object.entries(modules).flatMap(([path, load]) =>
+      path.includes('_generated') ? [] : [[path.replace(/^\.\.\/convex\/|\.ts$/g, ''), load] as const],
+    );
+    const publicFunctions: string[] = [];
+    for (const [module, load] of exported) {
+      for (const [name, value] of Object.entries((await load()) as Record<string, { isPublic?: boolean }>)) {
+        if (value?.isPublic) publicFunctions.push(`${module}:${name}`);
+      }
+    }
+    assert.deepEqual(publicFunctions.sort(), Object.keys(calls).sort());
+    for (const [path, [kind, args]] of Object.entries(calls)) {
+      const call = (given: object) =>
+        kind === 'query'
+          ? t.query(makeFunctionReference<'query'>(path), given)
+          : t.mutation(makeFunctionReference<'mutation'>(path), given);
+      await assert.rejects(call(args), /Validator error|secret/, `${path} without the secret`);
+      await assert.rejects(
+        call({ ...args, secret: 'a-guess' }),
+        (err: unknown) => (err as { data?: { code?: string } }).data?.code === 'unauthorized',
+        `${path} with a wrong secret`,
+      );
+    }
+    assert.deepEqual(await everything(), before, 'nothing read out, nothing changed');
+    delete process.env.STEADFAST_CONVEX_SECRET;
+    await assert.rejects(backend.query(listAccounts, {}), /STEADFAST_CONVEX_SECRET is not set on this deployment/);
+    process.env.STEADFAST_CONVEX_SECRET = secret;
   });
 
   test('version:get names the version of the functions, which the code that calls them expects', async () => {

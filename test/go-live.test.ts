@@ -53,6 +53,7 @@ const notRunHere = [
   /^npm ci$/,
   /^npm run server:production$/,
   /npx convex deploy$/,
+  /npx convex env set /,
   /^docker compose /,
 ];
 
@@ -217,6 +218,14 @@ describe('docs/going-live.md', () => {
     const ran: string[] = [];
     let newTweet = '';
     for (const command of commands) {
+      if (/npx convex env set STEADFAST_CONVEX_SECRET/.test(command)) {
+        // What `convex env set` does to the deployment: its functions require the value the owner made into .env.
+        const value = /^STEADFAST_CONVEX_SECRET=(.+)$/m.exec(readFileSync(join(at, '.env'), 'utf8'))?.[1];
+        assert.ok(value, 'the secret is in .env');
+        await sandboxCall(convex, 'POST', '/_sandbox/convex/env', { name: 'STEADFAST_CONVEX_SECRET', value });
+        ran.push(command);
+        continue;
+      }
       if (notRunHere.some((pattern) => pattern.test(command))) continue;
       ran.push(command);
       if (command === 'npm run worker') {
@@ -396,6 +405,8 @@ describe('docs/going-live.md', () => {
       TELEGRAM_BOT_TOKEN: '7000:not-the-token',
       X_API_KEY: sandboxXApp.apiKey,
       X_API_SECRET: sandboxXApp.apiSecret,
+      // The deployment's, as `convex env set` gave it.
+      STEADFAST_CONVEX_SECRET: process.env.STEADFAST_CONVEX_SECRET ?? '',
       STEADFAST_ENCRYPTION_KEY: formatKey({ id: 'a', secret: randomBytes(32) }),
     }).map(([name, value]) => `${name}=${value}`);
     writeFileSync(join(at, '.env'), `${lines.join('\n')}\n`);
@@ -446,6 +457,11 @@ describe('docs/going-live.md', () => {
       await health(null),
       /^FAIL {2}Convex: \S+ has no Steadfast functions: deploy them \(npx convex deploy/m,
     );
-    await sandboxCall(convex, 'POST', '/_sandbox/convex/deployed', { version: convexFunctionsVersion });
+    // A backend without the deployment's secret is refused by every function.
+    appendFileSync(join(at, '.env'), 'STEADFAST_CONVEX_SECRET=not-the-secret\n');
+    assert.match(
+      await health(convexFunctionsVersion),
+      /^FAIL {2}Convex: auth: Convex refused the call: the caller did not give STEADFAST_CONVEX_SECRET .*: set STEADFAST_CONVEX_SECRET to the value the deployment was given/m,
+    );
   });
 });

@@ -4,7 +4,7 @@ import { createConvexAccountStore } from '../src/adapters/account-store/convex-a
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { loadConfig } from '../src/config';
 import { keyRingOf } from '../src/encryption/key-ring';
-import { sandboxEndpoints } from '../src/sandbox/sandbox';
+import { sandboxConvexSecret, sandboxEndpoints } from '../src/sandbox/endpoints';
 import { accountSessionWorkflow, loginWorkflow } from '../src/workflows';
 import { workflowIds } from '../src/workflows/contracts';
 import { loginCodeSignal, loginStatusQuery, sessionStopSignal } from '../src/workflows/messages';
@@ -27,6 +27,7 @@ const endpoints = () => sandboxEndpoints(testSandboxPort());
 const convexStore = () =>
   createConvexAccountStore({
     url: endpoints().convexUrl,
+    secret: sandboxConvexSecret,
     keys: keyRingOf(loadConfig({ STEADFAST_SANDBOX: 'on' }).temporal.encryption)!,
   });
 

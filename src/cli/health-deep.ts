@@ -73,7 +73,9 @@ export async function deepChecks(
     (m) =>
       /Could not find public function/i.test(m)
         ? `${config.convex.url ?? ''} has no Steadfast functions: deploy them (npx convex deploy, docs/going-live.md)`
-        : `${m}: check CONVEX_URL`,
+        : /STEADFAST_CONVEX_SECRET/.test(m)
+          ? `${m}: set STEADFAST_CONVEX_SECRET to the value the deployment was given (npx convex env set, docs/going-live.md)`
+          : `${m}: check CONVEX_URL`,
   );
   const owners = ownerDirectory(services.accounts, config.ownerTelegramId, config.adminTelegramIds);
   await check(

@@ -47,7 +47,7 @@ const groups: Record<string, Group> = {
     load: () => (require('./owner') as Module).define,
   },
   key: {
-    summary: 'encryption keys: make a new one',
+    summary: 'encryption keys and the Convex secret: make new ones',
     load: () => (require('./key') as Module).define,
   },
   health: {

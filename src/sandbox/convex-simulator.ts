@@ -1,239 +1,144 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { startSimulator, type RunningSimulator, type SimulatorResponse } from './http-simulator';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { convexFunctionsVersion } from '../adapters/convex/functions-version';
+import { sandboxConvexSecret } from './endpoints';
+import { startSimulator, type RunningSimulator, type SimulatorResponse } from './http-simulator';
 
 /**
- * The Convex HTTP API (`POST /api/query`, `POST /api/mutation`) for the functions Steadfast calls, with Convex's
- * envelopes: 200 `{ status: 'success', value }`, 560 `{ status: 'error', errorMessage }` when a function fails.
- * With `dataFile`, the documents survive a restart of the simulator, as a deployment's would.
+ * Convex's HTTP API (`POST /api/query`, `POST /api/mutation`) serving the functions of convex/ themselves, run by
+ * convex-test's engine against the schema: what it answers is what a deployment of this checkout answers, with
+ * Convex's envelopes (200 `{ status: 'success', value }`; 560 `{ status: 'error', errorMessage, errorData? }` when a
+ * function throws, a ConvexError's data included). Only public functions are served, each by its kind; mutations run
+ * one at a time, as Convex's serializable transactions. The deployment's environment variables (what
+ * `npx convex env set` sets) are this process's: STEADFAST_CONVEX_SECRET, which every function requires of its caller
+ * (convex/backend.ts), is the sandbox's unless given, and `POST /_sandbox/convex/env { name, value }` changes it.
+ * With `dataFile`, the documents survive a restart of the simulator, as a deployment's would; `seedAccounts: false`
+ * starts with no account, as a new deployment does. `POST /_sandbox/convex/deployed { version }` says which version of
+ * the functions is deployed (null: none), as an older checkout's deploy would leave it.
  */
-interface ReplyDocument {
-  accountId: string;
-  tweetId: string;
-  replyTweetId: string;
-  text: string;
-  workflowId: string;
-}
-interface MessageDocument {
-  accountId: string;
-  chatId: string;
-  messageId: number;
-  senderId: string;
-  text: string;
-  date: number;
-}
-interface AccountSettings {
-  accountId: string;
-  displayName?: string;
-  approval: 'auto' | 'owner';
-  chatsAnsweredWithAi: string[];
-  watchedUsernames: string[];
-}
-/** The shared account store's fields, as convex/schema.ts's accountSecretField. */
-const accountSecretFields = [
-  'telegramSession',
-  'xTokens',
-  'xOAuth2',
-  'twoFactorPassword',
-  'pendingLogin',
-  'owner',
-  'pairing',
-];
-interface AccountSecretDocument {
-  accountId: string;
-  field: string;
-  version: number;
-  keyId: string;
-  /** Base64 ciphertext: the workers seal it, the simulator only keeps it. */
-  sealed: string;
-}
-interface Store {
-  replies: Record<string, ReplyDocument>;
-  messages: Record<string, MessageDocument & { id: string }>;
-  accounts: Record<string, AccountSettings>;
-  /** watches:cursor / watches:advance, by `${accountId}:${username}`. */
-  watches: Record<string, string>;
-  /** accountSecrets:get / accountSecrets:put, by `${accountId}:${field}`. */
-  accountSecrets: Record<string, AccountSecretDocument>;
-}
+const convexDir = resolve(__dirname, '..', '..', 'convex');
 
 /** The sandbox accounts (README, "The sandbox"), with settings from the start. */
-const sandboxAccounts: AccountSettings[] = [
+const sandboxAccounts = [
   { accountId: 'alice', displayName: 'Alice', approval: 'owner', chatsAnsweredWithAi: [], watchedUsernames: [] },
   { accountId: 'bob', displayName: 'Bob', approval: 'auto', chatsAnsweredWithAi: [], watchedUsernames: [] },
-];
+] as const;
 
-type ConvexFunction = (args: Record<string, unknown>, store: Store) => unknown;
+type Document = Record<string, unknown> & { _id?: string; _creationTime?: number };
+type Tables = Record<string, Document[]>;
 
-class ArgumentValidationError extends Error {}
-
-const invalid = (key: string) =>
-  new ArgumentValidationError(`ArgumentValidationError: Value does not match validator. Path: .${key}`);
-
-function numbers<K extends string>(args: Record<string, unknown>, keys: readonly K[]): Record<K, number> {
-  for (const key of keys) {
-    if (typeof args[key] !== 'number') throw invalid(key);
-  }
-  return args as Record<K, number>;
+interface ConvexFunction {
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isPublic?: boolean;
 }
 
-function strings<K extends string>(args: Record<string, unknown>, keys: readonly K[]): Record<K, string> {
-  for (const key of keys) {
-    // As v.string(): any string, the empty one included.
-    if (typeof args[key] !== 'string') throw invalid(key);
-  }
-  return args as Record<K, string>;
+/** convex/_generated is not in git: written as `npm run convex:codegen` does, when a fresh clone first needs it. */
+function ensureGenerated(): void {
+  if (existsSync(join(convexDir, '_generated', 'server.ts'))) return;
+  const codegen = spawnSync(
+    process.execPath,
+    [
+      join(dirname(require.resolve('convex/package.json')), 'bin', 'main.js'),
+      'codegen',
+      '--system-udfs',
+      '--typecheck',
+      'disable',
+    ],
+    { cwd: resolve(convexDir, '..'), encoding: 'utf8' },
+  );
+  if (codegen.status !== 0) throw new Error(`convex codegen failed: ${codegen.stderr || codegen.stdout}`);
 }
 
-/** Which document: an account, and a field that is one of the account store's (as accountSecretField). */
-function accountSecret(args: Record<string, unknown>) {
-  const { accountId, field } = strings(args, ['accountId', 'field'] as const);
-  if (!accountSecretFields.includes(field)) throw invalid('field');
-  return { accountId, field, key: `${accountId}:${field}` };
+/** The function modules of convex/, as convex-test finds them (the map Vite's import.meta.glob would give it). */
+function functionModules(): Record<string, () => Promise<unknown>> {
+  const files = [
+    ...readdirSync(convexDir).filter((name) => name.endsWith('.ts')),
+    ...readdirSync(join(convexDir, '_generated')).map((name) => `_generated/${name}`),
+  ];
+  // require, not import(): the sources run through tsx's CommonJS hook, which import() bypasses.
+  return Object.fromEntries(
+    files.map((file) => [join(convexDir, file), () => Promise.resolve(require(join(convexDir, file)) as unknown)]),
+  );
 }
 
-const functions: Record<string, { kind: 'query' | 'mutation'; run: ConvexFunction }> = {
-  /** Idempotent by (accountId, tweetId): a retried record keeps one document. */
-  'replies:record': {
-    kind: 'mutation',
-    run: (args, store) => {
-      const doc = strings(args, ['accountId', 'tweetId', 'replyTweetId', 'text', 'workflowId'] as const);
-      const key = `${doc.accountId}:${doc.tweetId}`;
-      // As convex/replies.ts: the first record stands; recording again changes nothing.
-      store.replies[key] ??= { ...doc };
-      return key;
-    },
-  },
-  /** Idempotent by (accountId, chatId, messageId), as convex/messages.ts. */
-  'messages:upsert': {
-    kind: 'mutation',
-    run: (args, store) => {
-      const { accountId, chatId, senderId } = strings(args, ['accountId', 'chatId', 'senderId'] as const);
-      // Text may be empty (a photo's caption-less message), but must be a string.
-      if (typeof args.text !== 'string') {
-        throw new ArgumentValidationError('ArgumentValidationError: Value does not match validator. Path: .text');
-      }
-      const { messageId, date } = numbers(args, ['messageId', 'date'] as const);
-      const key = `${accountId}:${chatId}:${messageId}`;
-      const existing = store.messages[key];
-      if (existing) return { id: existing.id, created: false };
-      const id = `m${Object.keys(store.messages).length + 1}`;
-      store.messages[key] = { id, accountId, chatId, messageId, senderId, text: args.text, date };
-      return { id, created: true };
-    },
-  },
-  'accounts:settings': {
-    kind: 'query',
-    run: (args, store) => store.accounts[strings(args, ['accountId'] as const).accountId] ?? null,
-  },
-  'accounts:list': {
-    kind: 'query',
-    run: (_args, store) => Object.values(store.accounts),
-  },
-  'version:get': {
-    kind: 'query',
-    run: () => ({ functions: convexFunctionsVersion }),
-  },
-  'accounts:upsertSettings': {
-    kind: 'mutation',
-    run: (args, store) => {
-      const { accountId } = strings(args, ['accountId'] as const);
-      const { approval, chatsAnsweredWithAi, watchedUsernames, displayName } = args as Partial<AccountSettings>;
-      const lists = [chatsAnsweredWithAi, watchedUsernames].every(
-        (list) => Array.isArray(list) && list.every((item) => typeof item === 'string'),
-      );
-      if ((approval !== 'auto' && approval !== 'owner') || !lists) {
-        throw new ArgumentValidationError('ArgumentValidationError: Value does not match validator.');
-      }
-      store.accounts[accountId] = {
-        accountId,
-        ...(displayName ? { displayName } : {}),
-        approval,
-        chatsAnsweredWithAi: chatsAnsweredWithAi ?? [],
-        watchedUsernames: watchedUsernames ?? [],
-      };
-      return null;
-    },
-  },
-  'watches:cursor': {
-    kind: 'query',
-    run: (args, store) => {
-      const { accountId, username } = strings(args, ['accountId', 'username'] as const);
-      return store.watches[`${accountId}:${username}`] ?? null;
-    },
-  },
-  /** Forward only, as convex/watches.ts. */
-  'watches:advance': {
-    kind: 'mutation',
-    run: (args, store) => {
-      const { accountId, username, sinceId } = strings(args, ['accountId', 'username', 'sinceId'] as const);
-      const key = `${accountId}:${username}`;
-      const current = store.watches[key];
-      if (!current || BigInt(sinceId) > BigInt(current)) store.watches[key] = sinceId;
-      return key;
-    },
-  },
-  'accountSecrets:get': {
-    kind: 'query',
-    run: (args, store) => {
-      const secret = store.accountSecrets[accountSecret(args).key];
-      return secret ? { version: secret.version, keyId: secret.keyId, sealed: secret.sealed } : null;
-    },
-  },
-  /** Versioned as convex/accountSecrets.ts: `basedOn` null writes whatever is stored, a number only that version. */
-  'accountSecrets:put': {
-    kind: 'mutation',
-    run: (args, store) => {
-      const { accountId, field, key } = accountSecret(args);
-      const { keyId } = strings(args, ['keyId'] as const);
-      const { sealed, basedOn } = args;
-      if (sealed !== null && typeof sealed !== 'string') throw invalid('sealed');
-      if (basedOn !== null && typeof basedOn !== 'number') throw invalid('basedOn');
-      const stored = store.accountSecrets[key]?.version ?? 0;
-      if (basedOn !== null && basedOn !== stored) return { ok: false, version: stored };
-      const version = stored + 1;
-      if (sealed === null) delete store.accountSecrets[key];
-      else store.accountSecrets[key] = { accountId, field, version, keyId, sealed };
-      return { ok: true, version };
-    },
-  },
-  'replies:byTweet': {
-    kind: 'query',
-    run: (args, store) => {
-      const { accountId, tweetId } = strings(args, ['accountId', 'tweetId'] as const);
-      return store.replies[`${accountId}:${tweetId}`] ?? null;
-    },
-  },
-};
-
-const emptyStore = (): Store => ({ replies: {}, messages: {}, accounts: {}, watches: {}, accountSecrets: {} });
-
-/**
- * `seedAccounts: false` starts with no account at all, as a new deployment does (the sandbox starts with its own).
- * `POST /_sandbox/convex/deployed { version }` says which version of the functions is deployed (`null`: none), as
- * `npx convex deploy` of an older or newer checkout would leave it.
- */
-export function startConvexSimulator(
-  options: { port?: number; dataFile?: string; seedAccounts?: boolean } = {},
+export async function startConvexSimulator(
+  options: {
+    port?: number;
+    dataFile?: string;
+    seedAccounts?: boolean;
+    /** The deployment's STEADFAST_CONVEX_SECRET (default the sandbox's): set in this process's environment. */
+    secret?: string;
+  } = {},
 ): Promise<RunningSimulator> {
   const { port = 0, dataFile, seedAccounts = true } = options;
-  let deployed: number | null = convexFunctionsVersion;
-  const store: Store =
-    dataFile && existsSync(dataFile) ? (JSON.parse(readFileSync(dataFile, 'utf8')) as Store) : emptyStore();
-  store.messages ??= {};
-  store.accounts ??= {};
-  store.watches ??= {};
-  store.accountSecrets ??= {};
-  if (seedAccounts) for (const account of sandboxAccounts) store.accounts[account.accountId] ??= { ...account };
-  const save = () => dataFile && writeFileSync(dataFile, JSON.stringify(store));
-  const functionError = (errorMessage: string): SimulatorResponse => ({
-    status: 560,
-    body: { status: 'error', errorMessage, logLines: [] },
+  process.env.STEADFAST_CONVEX_SECRET = options.secret ?? process.env.STEADFAST_CONVEX_SECRET ?? sandboxConvexSecret;
+  ensureGenerated();
+  const { convexTest } = await import('convex-test');
+  const schema = (require(join(convexDir, 'schema.ts')) as { default: { tables: Record<string, unknown> } }).default;
+  const { makeFunctionReference } = await import('convex/server');
+  const t = convexTest({ schema: schema as never, modules: functionModules() });
+  const tables = Object.keys(schema.tables);
+
+  /** Every document, as a deployment's export would give them. */
+  const dump = (): Promise<Tables> =>
+    t.run(async (ctx) => {
+      const all: Tables = {};
+      for (const table of tables) all[table] = (await ctx.db.query(table as never).collect()) as Document[];
+      return all;
+    });
+  const saved: { version: 2; tables: Tables } | undefined =
+    dataFile && existsSync(dataFile)
+      ? (JSON.parse(readFileSync(dataFile, 'utf8')) as { version: 2; tables: Tables })
+      : undefined;
+  await t.run(async (ctx) => {
+    // Documents from an earlier run (their ids are new ones: nothing of Steadfast's keeps a document id).
+    for (const [table, documents] of Object.entries(saved?.version === 2 ? saved.tables : {})) {
+      if (!tables.includes(table)) continue;
+      for (const { _id, _creationTime, ...fields } of documents) await ctx.db.insert(table as never, fields as never);
+    }
+    if (!seedAccounts) return;
+    const known = new Set(((await ctx.db.query('accounts' as never).collect()) as Document[]).map((a) => a.accountId));
+    for (const account of sandboxAccounts) {
+      if (!known.has(account.accountId)) await ctx.db.insert('accounts' as never, { ...account } as never);
+    }
   });
 
-  return startSimulator(
+  // Written at most every 100 ms while mutations come, and once more on close.
+  let saving: NodeJS.Timeout | undefined;
+  let written: Promise<void> = Promise.resolve();
+  const write = () => {
+    saving = undefined;
+    if (!dataFile) return written;
+    written = written.then(async () => writeFileSync(dataFile, JSON.stringify({ version: 2, tables: await dump() })));
+    return written;
+  };
+  const save = () => {
+    if (dataFile && !saving) saving = setTimeout(() => void write(), 100);
+  };
+  /** Mutations one at a time: the functions' versioned writes count on serializable transactions, as Convex runs them. */
+  let mutations: Promise<unknown> = Promise.resolve();
+  let deployed: number | null = convexFunctionsVersion;
+
+  const envelope = (err: unknown): SimulatorResponse => {
+    const errorData = (err as { data?: unknown }).data;
+    const errorMessage = err instanceof Error ? err.message : String(err);
+    return {
+      status: 560,
+      body: { status: 'error', errorMessage, ...(errorData === undefined ? {} : { errorData }), logLines: [] },
+    };
+  };
+  const lookUp = (path: string): ConvexFunction | undefined => {
+    const [module, name = 'default'] = path.split(':');
+    const file = join(convexDir, `${module}.ts`);
+    if (!module || module.startsWith('_') || !/^[\w/]+$/.test(module) || !existsSync(file)) return undefined;
+    return (require(file) as Record<string, ConvexFunction | undefined>)[name];
+  };
+
+  const simulator = await startSimulator(
     {
-      state: () => store,
+      state: async () => stateView(await dump()),
       rateLimited: (resetSeconds) => ({
         status: 429,
         headers: { 'retry-after': String(resetSeconds) },
@@ -244,37 +149,88 @@ export function startConvexSimulator(
         body: { code: status >= 500 ? 'InternalServerError' : 'BadRequest', message: `Simulated ${status}` },
       }),
       control: ({ method, path, body }) => {
-        if (method !== 'POST' || path !== '/_sandbox/convex/deployed') return undefined;
-        const version = (body as { version?: unknown } | undefined)?.version;
-        if (version !== null && typeof version !== 'number') {
-          return { status: 400, body: { error: 'version: a number, or null for no functions deployed' } };
+        if (method !== 'POST') return undefined;
+        if (path === '/_sandbox/convex/deployed') {
+          const version = (body as { version?: unknown } | undefined)?.version;
+          if (version !== null && typeof version !== 'number') {
+            return { status: 400, body: { error: 'version: a number, or null for no functions deployed' } };
+          }
+          deployed = version;
+          return { status: 200, body: { deployed } };
         }
-        deployed = version;
-        return { status: 200, body: { deployed } };
+        if (path === '/_sandbox/convex/env') {
+          // What `npx convex env set NAME value` does to a deployment (here, to this process).
+          const { name, value } = (body ?? {}) as { name?: unknown; value?: unknown };
+          if (
+            typeof name !== 'string' ||
+            !/^[A-Z_][A-Z0-9_]*$/.test(name) ||
+            (typeof value !== 'string' && value !== null)
+          ) {
+            return { status: 400, body: { error: 'expected { name, value } (value null unsets it)' } };
+          }
+          if (value === null) delete process.env[name];
+          else process.env[name] = value;
+          return { status: 200, body: { name } };
+        }
+        return undefined;
       },
-      handle: ({ method, path, body }) => {
+      handle: async ({ method, path, body }) => {
         const kind = path === '/api/query' ? 'query' : path === '/api/mutation' ? 'mutation' : undefined;
         if (method !== 'POST' || !kind) return { status: 404, body: { code: 'NotFound', message: `No route ${path}` } };
         const request = body as { path?: unknown; args?: unknown } | undefined;
-        const fn = typeof request?.path === 'string' && deployed !== null ? functions[request.path] : undefined;
-        if (request?.path === 'version:get' && deployed !== null) {
-          return { status: 200, body: { status: 'success', value: { functions: deployed }, logLines: [] } };
-        }
-        if (!fn || fn.kind !== kind) {
-          return functionError(`Could not find public function for '${String(request?.path)}'`);
-        }
+        const name = typeof request?.path === 'string' ? request.path : '';
+        const fn = deployed === null ? undefined : lookUp(name);
+        const served = fn?.isPublic === true && (kind === 'query' ? fn.isQuery === true : fn.isMutation === true);
+        if (!served) return envelope(new Error(`Could not find public function for '${name}'`));
         const [args] = Array.isArray(request?.args) ? (request.args as unknown[]) : [];
-        if (typeof args !== 'object' || args === null)
+        if (typeof args !== 'object' || args === null) {
           return { status: 400, body: { code: 'BadJsonBody', message: 'args' } };
+        }
+        const given = args as Record<string, unknown>;
         try {
-          const value = fn.run(args as Record<string, unknown>, store);
-          if (kind === 'mutation') save();
-          return { status: 200, body: { status: 'success', value, logLines: [] } };
+          let value: unknown;
+          if (kind === 'query') {
+            value = await t.query(makeFunctionReference<'query', Record<string, unknown>, unknown>(name), given);
+          } else {
+            const reference = makeFunctionReference<'mutation', Record<string, unknown>, unknown>(name);
+            const run = mutations.then(() => t.mutation(reference, given));
+            mutations = run.catch(() => undefined);
+            value = await run;
+            save();
+          }
+          // An older deployment answers with its own version (the functions still require the backend's secret).
+          if (name === 'version:get' && deployed !== convexFunctionsVersion) value = { functions: deployed };
+          return { status: 200, body: { status: 'success', value: value ?? null, logLines: [] } };
         } catch (err) {
-          return functionError(err instanceof Error ? err.message : String(err));
+          return envelope(err);
         }
       },
     },
     port,
   );
+  return {
+    ...simulator,
+    close: async () => {
+      await simulator.close();
+      await mutations;
+      if (saving) clearTimeout(saving);
+      await write();
+    },
+  };
+}
+
+/** What the control API's state shows: the documents, keyed as tests and the demo read them. */
+function stateView(all: Tables) {
+  const by = (table: string, key: (doc: Document) => string) =>
+    Object.fromEntries((all[table] ?? []).map((doc) => [key(doc), doc]));
+  const field = (doc: Document, name: string) => String(doc[name]);
+  return {
+    accounts: by('accounts', (doc) => field(doc, 'accountId')),
+    messages: by('messages', (doc) => `${field(doc, 'accountId')}:${field(doc, 'chatId')}:${field(doc, 'messageId')}`),
+    replies: by('replies', (doc) => `${field(doc, 'accountId')}:${field(doc, 'tweetId')}`),
+    watches: Object.fromEntries(
+      (all.watches ?? []).map((doc) => [`${field(doc, 'accountId')}:${field(doc, 'username')}`, doc.sinceId]),
+    ),
+    accountSecrets: by('accountSecrets', (doc) => `${field(doc, 'accountId')}:${field(doc, 'field')}`),
+  };
 }

@@ -23,6 +23,12 @@ export interface SandboxEndpoints {
   telegramPublicKeyPath: string;
 }
 
+/**
+ * The secret the sandbox's Convex requires of the backend, as a deployment's STEADFAST_CONVEX_SECRET: one well-known
+ * value, as the sandbox's other credentials are (its bot token, its X app), since its simulators only serve loopback.
+ */
+export const sandboxConvexSecret = 'sandbox-convex-secret';
+
 export function sandboxEndpoints(basePort: number): SandboxEndpoints {
   const dir = resolve(__dirname, '..', '..', '.cache', `sandbox-${basePort}`);
   return {

@@ -79,7 +79,7 @@ export async function startSimulator(
       return send(res, { status: 400, body: { error: 'the request body is not JSON' } });
     }
     if (path === '/_sandbox/state' && req.method === 'GET') {
-      return send(res, { status: 200, body: { ...(spec.state() as object), requests } });
+      return send(res, { status: 200, body: { ...((await spec.state()) as object), requests } });
     }
     if (path === '/_sandbox/faults' && req.method === 'POST') {
       const parsed = faultsSchema.safeParse(body ?? {});

@@ -14,7 +14,7 @@ import { sandboxControlBot, sandboxTelegramAccounts, sandboxTelegramApp } from '
 import { keyRingOf } from '../encryption/key-ring';
 import { controlBotAccount, type BreakerChange, type GuardedService } from '../workflows/contracts';
 import type { Services } from '../ports/services';
-import { isSandboxUp, sandboxEndpoints } from '../sandbox/endpoints';
+import { isSandboxUp, sandboxConvexSecret, sandboxEndpoints } from '../sandbox/endpoints';
 import { sandboxXApp } from '../sandbox/x-oauth1';
 import { sandboxXClient } from '../sandbox/x-oauth2';
 import { sandboxOpenAiKey } from '../sandbox/openai-simulator';
@@ -89,13 +89,14 @@ async function sandboxServices(config: Config, askRefresh: AskRefresh): Promise<
     );
   }
   const endpoints = sandboxEndpoints(basePort);
-  const accounts = await sandboxAccountStore(config, endpoints.accountStorePath, endpoints.convexUrl);
+  const convex = { url: endpoints.convexUrl, secret: sandboxConvexSecret };
+  const accounts = await sandboxAccountStore(config, endpoints.accountStorePath, convex);
   const xAt = { baseUrl: `${endpoints.xUrl}/2/`, ca: readFileSync(endpoints.caPath, 'utf8') };
   const services: Services = {
     ai: createOpenAiPort({ apiKey: sandboxOpenAiKey, baseUrl: `${endpoints.openaiUrl}/v1`, model: 'sandbox-model' }),
     x: createXPort({ appKey: sandboxXApp.apiKey, appSecret: sandboxXApp.apiSecret, accounts, askRefresh, ...xAt }),
     xTokens: createXTokenRefresher({ accounts, ...xAt }),
-    store: createConvexStore({ url: endpoints.convexUrl }),
+    store: createConvexStore(convex),
     telegram: createTelegramPort({
       ...sandboxTelegramApp,
       server: { host: '127.0.0.1', port: endpoints.telegramMtprotoPort },
@@ -113,7 +114,11 @@ function realServices(config: Config, askRefresh: AskRefresh): Unguarded {
     if (!value) throw new Error(`${name} is required with real services`);
     return value;
   };
-  const accounts = accountStore(config, '.steadfast/accounts.json', required(config.convex.url, 'CONVEX_URL'));
+  const convex = {
+    url: required(config.convex.url, 'CONVEX_URL'),
+    secret: required(config.convex.secret, 'STEADFAST_CONVEX_SECRET'),
+  };
+  const accounts = accountStore(config, '.steadfast/accounts.json', convex);
   const services: Services = {
     ai: createOpenAiPort({
       apiKey: required(config.openai.apiKey, 'OPENAI_API_KEY'),
@@ -128,7 +133,7 @@ function realServices(config: Config, askRefresh: AskRefresh): Unguarded {
       baseUrl: config.x.baseUrl,
     }),
     xTokens: createXTokenRefresher({ accounts, baseUrl: config.x.baseUrl }),
-    store: createConvexStore({ url: required(config.convex.url, 'CONVEX_URL') }),
+    store: createConvexStore(convex),
     telegram: createTelegramPort({
       apiId: Number(required(config.telegram.apiId, 'TELEGRAM_API_ID')),
       apiHash: required(config.telegram.apiHash, 'TELEGRAM_API_HASH'),
@@ -161,21 +166,31 @@ export function xConnector(config: Config): XConnector {
 }
 
 /** The store STEADFAST_ACCOUNT_STORE names: a file (by default `defaultFile`), or the deployment's Convex. */
-function accountStore(config: Config, defaultFile: string, convexUrl: string): AccountStore {
+function accountStore(config: Config, defaultFile: string, convex: ConvexDeployment): AccountStore {
   const settings = config.accountStore ?? { kind: 'file', path: defaultFile };
   if (settings.kind === 'file') return createFileAccountStore(settings.path);
   // loadConfig refuses the Convex store with encryption off, so there is a key ring.
   const keys = keyRingOf(config.temporal.encryption);
   if (!keys) throw new Error('STEADFAST_ACCOUNT_STORE=convex needs encryption on');
-  return createConvexAccountStore({ url: convexUrl, keys });
+  return createConvexAccountStore({ ...convex, keys });
+}
+
+/** Where Convex is, and the secret its functions require of the backend. */
+interface ConvexDeployment {
+  url: string;
+  secret: string;
 }
 
 /**
  * On the sandbox, either store: the sandbox's own file (seeded with its accounts when it starts), or another one,
  * given the sandbox accounts' sessions and tokens from that file where it lacks them, so they are logged in there too.
  */
-async function sandboxAccountStore(config: Config, sandboxFile: string, convexUrl: string): Promise<AccountStore> {
-  const accounts = accountStore(config, sandboxFile, convexUrl);
+async function sandboxAccountStore(
+  config: Config,
+  sandboxFile: string,
+  convex: ConvexDeployment,
+): Promise<AccountStore> {
+  const accounts = accountStore(config, sandboxFile, convex);
   if (config.accountStore === undefined) return accounts;
   const seeded = createFileAccountStore(sandboxFile);
   const has = (read: () => Promise<unknown>) =>

@@ -1,4 +1,3 @@
-import { ConvexHttpClient } from 'convex/browser';
 import { makeFunctionReference } from 'convex/server';
 import { open, seal } from '../../encryption/aes-gcm';
 import type { KeyRing } from '../../encryption/keys';
@@ -14,7 +13,7 @@ import {
 } from '../../ports/account-store';
 import { controlBotAccount } from '../../workflows/contracts';
 import { classifyConvexError } from '../convex/classify';
-import { statusPreservingFetch } from '../convex/convex-store';
+import { backendClient } from '../convex/convex-store';
 
 /** What each field's document holds, once opened. */
 interface Secrets {
@@ -58,14 +57,17 @@ export class UnreadableAccountSecret extends Error {
  */
 export function createConvexAccountStore({
   url,
+  secret,
   keys,
   timeoutMs = 8_000,
 }: {
   url: string;
+  /** The backend's secret, which the deployment's functions require (convex/backend.ts). */
+  secret: string;
   keys: KeyRing;
   timeoutMs?: number;
 }): AccountStore {
-  const client = new ConvexHttpClient(url, { fetch: statusPreservingFetch(timeoutMs) });
+  const client = backendClient(url, secret, timeoutMs);
   const context = (accountId: string, field: Field) => `account-secret:${accountId}:${field}`;
 
   const read = async <F extends Field>(accountId: string, field: F) => {
@@ -105,12 +107,7 @@ export function createConvexAccountStore({
         ? null
         : seal(keys.current, Buffer.from(JSON.stringify(value)), context(accountId, field)).toString('base64');
     try {
-      // skipQueue: activities run concurrently; the client's own queue would serialise them behind a slow call.
-      return await client.mutation(
-        putSecret,
-        { accountId, field, keyId: keys.current.id, sealed, basedOn },
-        { skipQueue: true },
-      );
+      return await client.mutation(putSecret, { accountId, field, keyId: keys.current.id, sealed, basedOn });
     } catch (err) {
       throw classifyConvexError(err);
     }

@@ -36,6 +36,11 @@ export function classifyConvexError(err: unknown): ApplicationFailure {
     if (err.status === 404) return permanentFailure('not-found', err.message, err);
     return permanentFailure('invalid-input', err.message, err);
   }
+  // The functions refuse a caller without the backend's secret (convex/backend.ts): a configuration to fix.
+  if (err instanceof ConvexError && (err.data as { code?: unknown } | undefined)?.code === 'unauthorized') {
+    const why = (err.data as { message?: string }).message ?? 'unauthorized';
+    return permanentFailure('auth', `Convex refused the call: ${why} (STEADFAST_CONVEX_SECRET)`, err);
+  }
   // Anything else came back in Convex's error envelope: the function itself refused (bad arguments, a thrown error).
   const data = err instanceof ConvexError ? ` ${JSON.stringify(err.data)}` : '';
   const message = err instanceof Error ? err.message : String(err);

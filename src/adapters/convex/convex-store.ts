@@ -1,5 +1,5 @@
 import { ConvexHttpClient } from 'convex/browser';
-import { makeFunctionReference } from 'convex/server';
+import { makeFunctionReference, type DefaultFunctionArgs, type FunctionReference } from 'convex/server';
 import type { AccountSettings, StorePort } from '../../ports/store';
 import { classifyConvexError, ConvexHttpError, ConvexUnreachable } from './classify';
 
@@ -21,15 +21,26 @@ const upsertSettings = makeFunctionReference<'mutation', Record<string, unknown>
 const listAccounts = makeFunctionReference<'query', Record<string, never>, AccountSettings[]>('accounts:list');
 const version = makeFunctionReference<'query', Record<string, never>, { functions: number }>('version:get');
 
-/** The store port over Convex's HTTP API (the functions in convex/, or the sandbox's simulator of them). */
-export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; timeoutMs?: number }): StorePort {
-  const client = new ConvexHttpClient(url, { fetch: statusPreservingFetch(timeoutMs) });
+/**
+ * The store port over Convex's HTTP API (the functions in convex/, or the sandbox's simulator of them). Every call
+ * carries the backend's secret, which the functions require (convex/backend.ts).
+ */
+export function createConvexStore({
+  url,
+  secret,
+  timeoutMs = 8_000,
+}: {
+  url: string;
+  secret: string;
+  timeoutMs?: number;
+}): StorePort {
+  const client = backendClient(url, secret, timeoutMs);
   return {
     async recordReply(record) {
       try {
         // skipQueue: activities run concurrently; the client's own queue would serialise them behind a slow call.
         const { accountId, tweetId, replyTweetId, text, workflowId } = record;
-        await client.mutation(recordReply, { accountId, tweetId, replyTweetId, text, workflowId }, { skipQueue: true });
+        await client.mutation(recordReply, { accountId, tweetId, replyTweetId, text, workflowId });
       } catch (err) {
         throw classifyConvexError(err);
       }
@@ -47,7 +58,6 @@ export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; tim
             text: message.text,
             date: message.date,
           },
-          { skipQueue: true },
         );
         return { created };
       } catch (err) {
@@ -63,7 +73,7 @@ export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; tim
     },
     async advanceWatchCursor(request) {
       try {
-        await client.mutation(advanceWatch, request, { skipQueue: true });
+        await client.mutation(advanceWatch, request);
       } catch (err) {
         throw classifyConvexError(err);
       }
@@ -72,7 +82,7 @@ export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; tim
       try {
         // Exactly the validator's fields; an absent display name is left out, as v.optional expects.
         const fields = { accountId, approval, chatsAnsweredWithAi, watchedUsernames };
-        await client.mutation(upsertSettings, displayName ? { ...fields, displayName } : fields, { skipQueue: true });
+        await client.mutation(upsertSettings, displayName ? { ...fields, displayName } : fields);
       } catch (err) {
         throw classifyConvexError(err);
       }
@@ -101,8 +111,22 @@ export function createConvexStore({ url, timeoutMs = 8_000 }: { url: string; tim
   };
 }
 
-/** Shared with the account store in Convex (src/adapters/account-store/convex-account-store.ts). */
-export function statusPreservingFetch(timeoutMs: number): typeof fetch {
+/**
+ * The deployment's functions as the backend calls them: every call with the secret they require (convex/backend.ts),
+ * mutations without the client's queue (activities run concurrently; the queue would serialise them behind a slow
+ * call). Shared with the account store in Convex (src/adapters/account-store/convex-account-store.ts).
+ */
+export function backendClient(url: string, secret: string, timeoutMs: number) {
+  const client = new ConvexHttpClient(url, { fetch: statusPreservingFetch(timeoutMs) });
+  return {
+    query: <Result>(reference: FunctionReference<'query', 'public', DefaultFunctionArgs, Result>, args: object) =>
+      client.query(reference, { ...args, secret }),
+    mutation: <Result>(reference: FunctionReference<'mutation', 'public', DefaultFunctionArgs, Result>, args: object) =>
+      client.mutation(reference, { ...args, secret }, { skipQueue: true }),
+  };
+}
+
+function statusPreservingFetch(timeoutMs: number): typeof fetch {
   return async (input, init) => {
     let response: Response;
     try {
