@@ -9,8 +9,11 @@ import { ConvexError, v } from 'convex/values';
  */
 export const backendSecret = { secret: v.string() };
 
+/** The deployment's environment variables, as Convex's runtime gives them (and its generated `env` reads them). */
+const environment = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
+
 export function requireBackend(secret: string): void {
-  const expected = process.env.STEADFAST_CONVEX_SECRET;
+  const expected = environment.STEADFAST_CONVEX_SECRET;
   if (!expected) {
     throw new ConvexError({
       code: 'unauthorized',

@@ -51,16 +51,16 @@ function ensureGenerated(): void {
   if (codegen.status !== 0) throw new Error(`convex codegen failed: ${codegen.stderr || codegen.stdout}`);
 }
 
-/** The function modules of convex/, as convex-test finds them (the map Vite's import.meta.glob would give it). */
-function functionModules(): Record<string, () => Promise<unknown>> {
+/** The modules of convex/ (and its _generated/), by path, loaded once: what convex-test runs, and what is served. */
+async function loadModules(): Promise<Map<string, Record<string, unknown>>> {
   const files = [
     ...readdirSync(convexDir).filter((name) => name.endsWith('.ts')),
     ...readdirSync(join(convexDir, '_generated')).map((name) => `_generated/${name}`),
   ];
-  // require, not import(): the sources run through tsx's CommonJS hook, which import() bypasses.
-  return Object.fromEntries(
-    files.map((file) => [join(convexDir, file), () => Promise.resolve(require(join(convexDir, file)) as unknown)]),
-  );
+  const modules = new Map<string, Record<string, unknown>>();
+  for (const file of files)
+    modules.set(join(convexDir, file), (await import(join(convexDir, file))) as Record<string, unknown>);
+  return modules;
 }
 
 export async function startConvexSimulator(
@@ -76,9 +76,12 @@ export async function startConvexSimulator(
   process.env.STEADFAST_CONVEX_SECRET = options.secret ?? process.env.STEADFAST_CONVEX_SECRET ?? sandboxConvexSecret;
   ensureGenerated();
   const { convexTest } = await import('convex-test');
-  const schema = (require(join(convexDir, 'schema.ts')) as { default: { tables: Record<string, unknown> } }).default;
   const { makeFunctionReference } = await import('convex/server');
-  const t = convexTest({ schema: schema as never, modules: functionModules() });
+  const modules = await loadModules();
+  const schema = modules.get(join(convexDir, 'schema.ts'))?.default as { tables: Record<string, unknown> };
+  // The map Vite's import.meta.glob would give convex-test; it finds the functions' root by the `_generated` entry.
+  const glob = Object.fromEntries([...modules].map(([path, module]) => [path, () => Promise.resolve(module)]));
+  const t = convexTest({ schema: schema as never, modules: glob });
   const tables = Object.keys(schema.tables);
 
   /** Every document, as a deployment's export would give them. */
@@ -96,12 +99,13 @@ export async function startConvexSimulator(
     // Documents from an earlier run (their ids are new ones: nothing of Steadfast's keeps a document id).
     for (const [table, documents] of Object.entries(saved?.version === 2 ? saved.tables : {})) {
       if (!tables.includes(table)) continue;
-      for (const { _id, _creationTime, ...fields } of documents) await ctx.db.insert(table as never, fields as never);
+      for (const document of documents) await ctx.db.insert(table as never, withoutSystemFields(document));
     }
     if (!seedAccounts) return;
-    const known = new Set(((await ctx.db.query('accounts' as never).collect()) as Document[]).map((a) => a.accountId));
+    const accounts = (await ctx.db.query('accounts' as never).collect()) as Document[];
+    const known = new Set(accounts.map((account) => account.accountId));
     for (const account of sandboxAccounts) {
-      if (!known.has(account.accountId)) await ctx.db.insert('accounts' as never, { ...account } as never);
+      if (!known.has(account.accountId)) await ctx.db.insert('accounts' as never, { ...account });
     }
   });
 
@@ -131,9 +135,8 @@ export async function startConvexSimulator(
   };
   const lookUp = (path: string): ConvexFunction | undefined => {
     const [module, name = 'default'] = path.split(':');
-    const file = join(convexDir, `${module}.ts`);
-    if (!module || module.startsWith('_') || !/^[\w/]+$/.test(module) || !existsSync(file)) return undefined;
-    return (require(file) as Record<string, ConvexFunction | undefined>)[name];
+    if (!module || module.startsWith('_') || !/^[\w/]+$/.test(module)) return undefined;
+    return modules.get(join(convexDir, `${module}.ts`))?.[name] as ConvexFunction | undefined;
   };
 
   const simulator = await startSimulator(
@@ -217,6 +220,11 @@ export async function startConvexSimulator(
       await write();
     },
   };
+}
+
+/** A document as an insert takes it: without the system's `_id` and `_creationTime`. */
+function withoutSystemFields(document: Document): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(document).filter(([field]) => !field.startsWith('_')));
 }
 
 /** What the control API's state shows: the documents, keyed as tests and the demo read them. */
