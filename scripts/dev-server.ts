@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 import type { TemporalConfig } from '../src/config';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
 import { resolveTemporalCli } from './temporal-cli';
@@ -45,10 +45,10 @@ export function devServerPorts(config: TemporalConfig): {
   return { host, port: Number(port), uiPort, metricsPort: uiPort + 1 };
 }
 
-/** True when a Temporal frontend answers at the configured address. */
-export async function isServerUp(config: Pick<TemporalConfig, 'address'>): Promise<boolean> {
+/** True when a Temporal frontend answers at the configured address (with `tls`, to a client that shows it). */
+export async function isServerUp(config: Pick<TemporalConfig, 'address'>, tls?: TLSConfig): Promise<boolean> {
   try {
-    const connection = await Connection.connect({ address: config.address, connectTimeout: '1s' });
+    const connection = await Connection.connect({ address: config.address, connectTimeout: '1s', tls });
     try {
       await connection.workflowService.getSystemInfo({});
       return true;
@@ -68,10 +68,14 @@ export async function untilServerAnswers(
   address: string,
   child: ChildProcess,
   what: string,
-  options: { timeoutMs: number; log?: string },
+  options: { timeoutMs: number; log?: string; tls?: TLSConfig | undefined },
 ): Promise<void> {
   const see = options.log ? `; see ${options.log}` : '';
-  for (const deadline = Date.now() + options.timeoutMs; !(await isServerUp({ address })); await sleep(250)) {
+  for (
+    const deadline = Date.now() + options.timeoutMs;
+    !(await isServerUp({ address }, options.tls));
+    await sleep(250)
+  ) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${what} exited with ${child.signalCode ?? child.exitCode}${see}`);
     }

@@ -19,6 +19,8 @@ import { untilServerAnswers } from './dev-server';
 import { LocalPostgres } from './postgres';
 import { resolveTemporalCli } from './temporal-cli';
 import { resolveTemporalServer, type TemporalServerBinaries } from './temporal-server';
+import { clientTlsConfig, clientTlsEnv, type TemporalTlsFiles } from './tls-certificates';
+import type { TLSConfig } from '@temporalio/client';
 
 /**
  * The production engine on one host: Temporal Server (the pinned version, built once with Go) on a PostgreSQL
@@ -50,6 +52,10 @@ export interface ProductionStackOptions {
   dbPort: number;
   /** Registered, each with Steadfast's search attributes. */
   namespaces: string[];
+  /** Mutual TLS with these certificates (tls-certificates.ts): every client must show the client certificate. */
+  tls?: TemporalTlsFiles;
+  /** The address it listens on: loopback (the default), or beyond it with TLS, for workers on other hosts. */
+  bindIp?: string;
   logLevel?: string;
   say?: (line: string) => void;
 }
@@ -107,12 +113,14 @@ export class ProductionStack {
     }
   }
 
-  /** What config/production.yaml and the setup scripts read. */
+  /** What config/production.yaml and the setup scripts read (the temporal CLI: the client certificate with TLS). */
   private env(): NodeJS.ProcessEnv {
+    const { tls } = this.options;
     return {
       ...process.env,
+      ...(tls ? { TEMPORAL_TLS_DIR: tls.dir, ...clientTlsEnv(tls) } : {}),
       TEMPORAL_PORT: String(this.options.port),
-      TEMPORAL_BIND_IP: '127.0.0.1',
+      TEMPORAL_BIND_IP: this.options.bindIp ?? '127.0.0.1',
       TEMPORAL_DB_HOST: '127.0.0.1',
       TEMPORAL_DB_PORT: String(this.options.dbPort),
       TEMPORAL_DB_USER: this.postgres.user,
@@ -160,7 +168,16 @@ export class ProductionStack {
       if (this.server === child) this.server = undefined;
       rmSync(pidFile, { force: true });
     });
-    await untilServerAnswers(this.address, child, 'The Temporal Server', { timeoutMs: 90_000, log: this.serverLog });
+    await untilServerAnswers(this.address, child, 'The Temporal Server', {
+      timeoutMs: 90_000,
+      log: this.serverLog,
+      tls: this.clientTls(),
+    });
+  }
+
+  /** How a client connects to this server: with the client certificate when it requires one. */
+  clientTls(): TLSConfig | undefined {
+    return this.options.tls && clientTlsConfig(this.options.tls);
   }
 
   /** Ends the server with `signal` (SIGKILL: a crash) and waits for it to exit. */
@@ -188,6 +205,13 @@ export class ProductionStack {
         TEMPORAL_UI_PORT: String(port),
         TEMPORAL_DEFAULT_NAMESPACE: namespace,
         TEMPORAL_CODEC_ENDPOINT: codecEndpoint ?? '',
+        ...(this.options.tls
+          ? {
+              TEMPORAL_TLS_CA: this.options.tls.ca,
+              TEMPORAL_TLS_CERT: this.options.tls.clientCert,
+              TEMPORAL_TLS_KEY: this.options.tls.clientKey,
+            }
+          : {}),
       },
       stdio: ['ignore', log, log],
     });

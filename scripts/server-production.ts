@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
@@ -6,6 +7,7 @@ import { devServerPorts, isServerUp } from './dev-server';
 import { startCodecServerStep } from './owner-codec';
 import { ProductionStack, productionStateDir, stopLeftProcesses } from './production-server';
 import { CommandError, runCommand, type Teardown } from './run-command';
+import { clientTlsConfig, temporalTlsFiles } from './tls-certificates';
 
 /**
  * `npm run server:production`: the production engine on this host, in the foreground: Temporal Server on PostgreSQL
@@ -25,8 +27,14 @@ async function run(teardown: Teardown): Promise<number> {
     );
   }
   const stateDir = resolve(config.productionState ?? productionStateDir);
+  const tls = config.productionTls ? temporalTlsFiles(resolve(config.productionTls)) : undefined;
+  if (tls && !existsSync(tls.serverKey)) {
+    throw new CommandError(
+      `STEADFAST_PRODUCTION_TLS=${config.productionTls}: no certificates there: make them with \`npm run tls:generate\``,
+    );
+  }
   await stopLeftProcesses(stateDir, say);
-  if (await isServerUp(config.temporal)) {
+  if ((await isServerUp(config.temporal)) || (tls && (await isServerUp(config.temporal, clientTlsConfig(tls))))) {
     throw new CommandError(
       `A Temporal server already answers at ${config.temporal.address} (\`npm run server\`?): stop it, or set TEMPORAL_ADDRESS to another port`,
     );
@@ -40,6 +48,8 @@ async function run(teardown: Teardown): Promise<number> {
       namespaces: [config.temporal.namespace],
       logLevel: 'warn',
       say,
+      tls,
+      bindIp: config.productionBindIp,
     });
   } catch (err) {
     // What failed is in the message (a missing PostgreSQL, a failed build, a script's output): one line, no stack.
@@ -53,6 +63,8 @@ async function run(teardown: Teardown): Promise<number> {
   say(
     `Ready in ${ready.toFixed(1)} s: namespace ${config.temporal.namespace} with the AccountId and Stage search attributes.`,
   );
+  if (tls)
+    say(`Mutual TLS: every client shows the certificate of ${tls.dir} (npm run tls:generate prints the settings).`);
   say(`Web UI: ${config.temporal.webUiUrl}   metrics: ${stack.metricsUrl}   Ctrl-C stops it.`);
   if (!teardown.signal.aborted) {
     await new Promise<void>((resolve) => teardown.signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -164,6 +164,17 @@ const envSchema = z.object({
   ),
   STEADFAST_POSTGRES_PORT: port(55432, 1024),
   STEADFAST_PRODUCTION_STATE: text(),
+  STEADFAST_PRODUCTION_TLS: text(),
+  STEADFAST_PRODUCTION_BIND_IP: z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .regex(/^[\d.]+$|^::?[\da-f:]*$/i, {
+        message: 'expected an IP address to listen on, such as 127.0.0.1 or 0.0.0.0',
+      })
+      .default('127.0.0.1'),
+  ),
   STEADFAST_CODEC_TOKEN: text(),
   STEADFAST_WORKFLOW_BUNDLE: text(),
   STEADFAST_WORKFLOW_CACHE: z.preprocess(
@@ -239,7 +250,8 @@ const requiredCredentials = [
  * consumer key is needed only by accounts that sign in that way.
  */
 const serviceCredentials = [
-  ...requiredCredentials,
+  // Not the Convex secret: the sandbox's Convex simulator sets it in the process that runs it (and its children).
+  ...requiredCredentials.filter((name) => name !== 'STEADFAST_CONVEX_SECRET'),
   'X_API_KEY',
   'X_API_SECRET',
   'X_CLIENT_ID',
@@ -296,6 +308,12 @@ export interface Config {
   postgresPort: number;
   /** Where `npm run server:production` keeps PostgreSQL's data and the server's log (default .temporal/production). */
   productionState: string | undefined;
+  /**
+   * The production engine's mutual TLS: the folder of `npm run tls:generate`, whose client certificate every client
+   * must show; and the address it listens on, beyond loopback only with TLS (workers on other hosts).
+   */
+  productionTls: string | undefined;
+  productionBindIp: string;
   /**
    * How many workflows a worker keeps in memory between their tasks. One that is not is replayed from its history on
    * its next task (which costs no billed action): a reply waiting a day for its owner needs no place in memory.
@@ -419,11 +437,24 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     codecServer: codecServerSettings(env),
     postgresPort: env.STEADFAST_POSTGRES_PORT,
     productionState: env.STEADFAST_PRODUCTION_STATE,
+    productionTls: env.STEADFAST_PRODUCTION_TLS,
+    productionBindIp: productionBindIp(env),
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
     x,
     convex: { url: env.CONVEX_URL, secret: env.STEADFAST_CONVEX_SECRET },
     telegram,
   };
+}
+
+/** The production engine beyond loopback only with mutual TLS: Temporal has no other authentication here. */
+function productionBindIp(env: Env): string {
+  const ip = env.STEADFAST_PRODUCTION_BIND_IP;
+  if (!/^(127\.|::1$)/.test(ip) && !env.STEADFAST_PRODUCTION_TLS) {
+    throw new ConfigError(
+      `STEADFAST_PRODUCTION_TLS: required when the production engine listens beyond loopback (STEADFAST_PRODUCTION_BIND_IP=${ip}): make the certificates with \`npm run tls:generate\``,
+    );
+  }
+  return ip;
 }
 
 /** Beyond loopback, the codec server (which holds the key) answers only to the token. */

@@ -137,7 +137,7 @@ describe('config', () => {
     [
       'some service credentials but not all',
       { OPENAI_API_KEY: 'sk-x' },
-      /^CONVEX_URL, TELEGRAM_API_ID, TELEGRAM_API_HASH, TELEGRAM_BOT_TOKEN: required to use real services \(OPENAI_API_KEY set\)/,
+      /^CONVEX_URL, STEADFAST_CONVEX_SECRET, TELEGRAM_API_ID, TELEGRAM_API_HASH, TELEGRAM_BOT_TOKEN: required to use real services \(OPENAI_API_KEY set\)/,
     ],
     ['half an X OAuth 1.0a app', { X_API_KEY: 'k' }, /^X_API_SECRET: required with X_API_KEY, from the same app/],
     ['an X client secret without its id', { X_CLIENT_SECRET: 's' }, /^X_CLIENT_ID: required with X_CLIENT_SECRET/],
@@ -215,6 +215,7 @@ describe('encryption and the account store', () => {
     TELEGRAM_API_HASH: 'h',
     TELEGRAM_BOT_TOKEN: 't',
     CONVEX_URL: 'https://example.convex.cloud',
+    STEADFAST_CONVEX_SECRET: 'shared',
   };
   const key = (id: string) => `${id}:${Buffer.alloc(32, id).toString('base64')}`;
 

@@ -230,7 +230,7 @@ function withoutSystemFields(document: Document): Record<string, unknown> {
 /** What the control API's state shows: the documents, keyed as tests and the demo read them. */
 function stateView(all: Tables) {
   const by = (table: string, key: (doc: Document) => string) =>
-    Object.fromEntries((all[table] ?? []).map((doc) => [key(doc), doc]));
+    Object.fromEntries((all[table] ?? []).map((doc) => [key(doc), withoutSystemFields(doc)]));
   const field = (doc: Document, name: string) => String(doc[name]);
   return {
     accounts: by('accounts', (doc) => field(doc, 'accountId')),

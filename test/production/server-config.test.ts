@@ -49,6 +49,15 @@ describe('deploy/temporal: the server configuration of `npm run server:productio
     assert.match(host, /listenAddress: 127\.0\.0\.1:27242/);
   });
 
+  test('with TEMPORAL_TLS_DIR, every connection to the frontend and between services shows a certificate', () => {
+    const plain = render({});
+    assert.doesNotMatch(plain, /requireClientAuth: true/);
+    const tls = render({ TEMPORAL_TLS_DIR: '/etc/steadfast-tls' });
+    assert.equal(tls.match(/requireClientAuth: true/g)?.length, 2, 'the frontend and internode servers');
+    assert.equal(tls.match(/clientCaFiles:\n\s+- \/etc\/steadfast-tls\/ca\.pem/g)?.length, 2);
+    assert.match(tls, /systemWorker:[\s\S]*certFile: \/etc\/steadfast-tls\/server\.pem/);
+  });
+
   test('docker-compose.yml runs the server, the schema and the namespace setup from these files', () => {
     const compose = readFileSync(join(deployDir, '..', '..', 'docker-compose.yml'), 'utf8');
     assert.equal(compose.match(/- \.\/deploy\/temporal:\/etc\/steadfast-temporal:ro/g)?.length, 3);

@@ -17,6 +17,7 @@ export const productionSuite = [
   'test/exactly-once.test.ts',
   'test/worker-crash.test.ts',
   'test/production/server-command.test.ts',
+  'test/production/mtls.test.ts',
   'test/production/bench.test.ts',
   'test/production/faults-under-load.test.ts',
 ];
