@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { ownerDirectory } from '../src/owner/owner-directory';
 import { postTargetTweet } from '../src/sandbox/sandbox';
+import { helpText } from '../src/control/commands';
 import { startControlBot } from '../src/temporal/start-control-bot';
 import { replyWorkflowV2 } from '../src/workflows';
 import { workflowIds } from '../src/workflows/contracts';
@@ -113,19 +114,38 @@ describe('owner pairing', () => {
         // The code worked once; a stranger who saw it gets nothing; the owner's commands are served.
         assert.match(await tellTheBot(`/pair ${code}`, { senderId: stranger }), /^No pairing code is waiting/);
         assert.equal((await accounts.owner())?.telegramUserId, newOwner);
-        for (const command of [
-          '/status',
-          '/pending',
+        // Every command the bot knows (its /help), and an answer to the approval request: each refused.
+        const everyCommand = [
+          ...[...helpText.matchAll(/^(\/\w+)/gm)].map(([command]) => command),
+          '/start',
           `/approve ${reply.workflowId}`,
+          `/edit ${reply.workflowId} Posted by a stranger`,
           `/reject ${reply.workflowId}`,
-          '/pause',
-        ]) {
+          '/pause alice',
+          '/resume alice',
+          `/retry ${reply.workflowId}`,
+          '/interrupt alice 555',
+        ];
+        assert.ok(everyCommand.length >= 17, 'every command');
+        for (const command of everyCommand) {
           assert.equal(
             await tellTheBot(command, { senderId: stranger }),
             'Sorry, this bot only takes commands from its owner.',
+            command,
           );
         }
-        assert.equal((await reply.query(statusQuery)).stage, 'awaiting-approval', "a stranger's /approve did nothing");
+        const request = (await sentMessages('control-bot')).find((m) => m.text.includes(`(${reply.workflowId})`));
+        assert.ok(request, 'the approval request');
+        assert.equal(
+          await tellTheBot('ok', { senderId: stranger, replyTo: request.id }),
+          'Sorry, this bot only takes commands from its owner.',
+        );
+        // Nothing changed: the reply waits, no Update or decision in its history.
+        assert.equal((await reply.query(statusQuery)).stage, 'awaiting-approval', "a stranger's commands did nothing");
+        const events = (await reply.fetchHistory()).events ?? [];
+        assert.ok(!events.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes), 'no Update taken');
+        const signals = events.filter((event) => event.workflowExecutionSignaledEventAttributes);
+        assert.deepEqual(signals.map((event) => event.workflowExecutionSignaledEventAttributes?.signalName), []);
         assert.match(await tellTheBot('/status', { senderId: newOwner }), /1 reply waits for your approval/);
         await tellTheBot(`/reject ${reply.workflowId}`, { senderId: newOwner });
         assert.equal((await reply.result()).status, 'rejected');
