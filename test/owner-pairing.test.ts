@@ -145,7 +145,10 @@ describe('owner pairing', () => {
         const events = (await reply.fetchHistory()).events ?? [];
         assert.ok(!events.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes), 'no Update taken');
         const signals = events.filter((event) => event.workflowExecutionSignaledEventAttributes);
-        assert.deepEqual(signals.map((event) => event.workflowExecutionSignaledEventAttributes?.signalName), []);
+        assert.deepEqual(
+          signals.map((event) => event.workflowExecutionSignaledEventAttributes?.signalName),
+          [],
+        );
         assert.match(await tellTheBot('/status', { senderId: newOwner }), /1 reply waits for your approval/);
         await tellTheBot(`/reject ${reply.workflowId}`, { senderId: newOwner });
         assert.equal((await reply.result()).status, 'rejected');
