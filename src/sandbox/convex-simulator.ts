@@ -34,6 +34,40 @@ interface ConvexFunction {
   isPublic?: boolean;
 }
 
+/** The data file of the simulator before it ran convex/ itself: documents by key, per table, watches as cursors. */
+interface KeyedStore {
+  replies?: Record<string, Document>;
+  messages?: Record<string, Document & { id?: string }>;
+  accounts?: Record<string, Document>;
+  watches?: Record<string, string>;
+  accountSecrets?: Record<string, Document>;
+}
+
+/**
+ * The documents a data file holds: this simulator's own (`{ version: 2, tables }`), or those of the earlier one's, so
+ * that a sandbox folder used before an upgrade keeps its documents as a deployment does.
+ */
+function savedTables(text: string): Tables {
+  const saved = JSON.parse(text) as { version?: number; tables?: Tables } & KeyedStore;
+  if (saved.version === 2 && saved.tables) return saved.tables;
+  const recordedAt = Date.now();
+  return {
+    replies: Object.values(saved.replies ?? {}).map((reply) => ({ recordedAt, ...reply })),
+    // The earlier simulator's own ids are not Convex's: each document gets a new one, as any restart here gives.
+    messages: Object.values(saved.messages ?? {}).map((message) => {
+      const document: Document = { ...message };
+      delete document.id;
+      return document;
+    }),
+    accounts: Object.values(saved.accounts ?? {}),
+    watches: Object.entries(saved.watches ?? {}).map(([key, sinceId]) => {
+      const split = key.indexOf(':');
+      return { accountId: key.slice(0, split), username: key.slice(split + 1), sinceId };
+    }),
+    accountSecrets: Object.values(saved.accountSecrets ?? {}),
+  };
+}
+
 /** convex/_generated is not in git: written as `npm run convex:codegen` does, when a fresh clone first needs it. */
 function ensureGenerated(): void {
   if (existsSync(join(convexDir, '_generated', 'server.ts'))) return;
@@ -91,13 +125,10 @@ export async function startConvexSimulator(
       for (const table of tables) all[table] = (await ctx.db.query(table as never).collect()) as Document[];
       return all;
     });
-  const saved: { version: 2; tables: Tables } | undefined =
-    dataFile && existsSync(dataFile)
-      ? (JSON.parse(readFileSync(dataFile, 'utf8')) as { version: 2; tables: Tables })
-      : undefined;
+  const saved = dataFile && existsSync(dataFile) ? savedTables(readFileSync(dataFile, 'utf8')) : {};
   await t.run(async (ctx) => {
     // Documents from an earlier run (their ids are new ones: nothing of Steadfast's keeps a document id).
-    for (const [table, documents] of Object.entries(saved?.version === 2 ? saved.tables : {})) {
+    for (const [table, documents] of Object.entries(saved)) {
       if (!tables.includes(table)) continue;
       for (const document of documents) await ctx.db.insert(table as never, withoutSystemFields(document));
     }
@@ -227,10 +258,21 @@ function withoutSystemFields(document: Document): Record<string, unknown> {
   return Object.fromEntries(Object.entries(document).filter(([field]) => !field.startsWith('_')));
 }
 
-/** What the control API's state shows: the documents, keyed as tests and the demo read them. */
+/**
+ * What the control API's state shows: the documents, keyed as tests and the demo read them (messages with their
+ * document id, `id`). A second document with a key already shown is shown as `key#2` (and so on): a duplicate is never
+ * hidden.
+ */
 function stateView(all: Tables) {
-  const by = (table: string, key: (doc: Document) => string) =>
-    Object.fromEntries((all[table] ?? []).map((doc) => [key(doc), withoutSystemFields(doc)]));
+  const by = (table: string, key: (doc: Document) => string) => {
+    const view: Record<string, Record<string, unknown>> = {};
+    for (const doc of all[table] ?? []) {
+      let shown = key(doc);
+      for (let n = 2; shown in view; n += 1) shown = `${key(doc)}#${n}`;
+      view[shown] = { ...withoutSystemFields(doc), ...(table === 'messages' ? { id: doc._id } : {}) };
+    }
+    return view;
+  };
   const field = (doc: Document, name: string) => String(doc[name]);
   return {
     accounts: by('accounts', (doc) => field(doc, 'accountId')),

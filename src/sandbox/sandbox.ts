@@ -36,7 +36,8 @@ export async function startSandbox(basePort: number): Promise<RunningSandbox> {
   const endpoints = sandboxEndpoints(basePort);
   mkdirSync(endpoints.dir, { recursive: true });
   const openai = await startOpenAiSimulator(basePort);
-  const x = await startXSimulator(basePort + 1, keptTls(endpoints));
+  // Each keeps what its service never forgets in the sandbox's folder, so a restart loses no work and reuses no id.
+  const x = await startXSimulator(basePort + 1, keptTls(endpoints), { dataFile: join(endpoints.dir, 'x.json') });
   writeFileSync(keyPathOf(endpoints), x.tls.key, { mode: 0o600 });
   const convex = await startConvexSimulator({ port: basePort + 2, dataFile: join(endpoints.dir, 'convex.json') });
   // Its RSA key is kept, as the X certificate is, so clients that trusted it before a restart still do.
@@ -45,6 +46,7 @@ export async function startSandbox(basePort: number): Promise<RunningSandbox> {
     port: basePort + 3,
     mtprotoPort: basePort + 4,
     serverKeyPem: existsSync(telegramKey) ? readFileSync(telegramKey, 'utf8') : undefined,
+    dataFile: join(endpoints.dir, 'telegram.json'),
   });
   writeFileSync(telegramKey, telegram.serverKey.privatePem, { mode: 0o600 });
   writeFileSync(endpoints.telegramPublicKeyPath, telegram.serverKey.publicPem);

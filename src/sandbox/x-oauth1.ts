@@ -89,6 +89,12 @@ export function createXOAuth1() {
   return {
     state: () => ({ ...counts }),
 
+    /** The tokens it issued, to keep across a restart (kept-state.ts). */
+    kept: () => ({ tokens: [...tokens] }),
+    restore(kept: { tokens?: [string, { secret: string; username: string }][] }): void {
+      for (const [key, value] of kept.tokens ?? []) tokens.set(key, value);
+    },
+
     /** The X user a request is signed as (OAuth 1.0a user context), or undefined when it is not signed that way. */
     signedUser(request: SimulatorRequest, url: string): { username: string } | 'refused' | undefined {
       if (!request.headers.authorization?.startsWith('OAuth ')) return undefined;

@@ -81,6 +81,26 @@ export function createXOAuth2() {
   return {
     state: () => ({ lifetimeSeconds, ...counts }),
 
+    /** The tokens it issued and the callbacks registered, to keep across a restart (kept-state.ts). */
+    kept: () => ({
+      lifetimeSeconds,
+      access: [...access],
+      refresh: [...refresh],
+      callbacks: [...clients].map(([clientId, client]): [string, string[]] => [clientId, [...client.callbacks]]),
+    }),
+    restore(kept: {
+      lifetimeSeconds?: number;
+      access?: [string, { accountId: string; expiresAt: number }][];
+      refresh?: [string, { accountId: string; clientId: string; scope: string; used: boolean }][];
+      callbacks?: [string, string[]][];
+    }): void {
+      lifetimeSeconds = kept.lifetimeSeconds ?? lifetimeSeconds;
+      for (const [key, value] of kept.access ?? []) access.set(key, value);
+      for (const [key, value] of kept.refresh ?? []) refresh.set(key, value);
+      for (const [clientId, urls] of kept.callbacks ?? [])
+        for (const url of urls) clients.get(clientId)?.callbacks.add(url);
+    },
+
     /** The account whose bearer token signed the request; `expired` when X would answer 401 for it. */
     bearer(authorization: string | undefined): { accountId: string } | 'expired' | undefined {
       const presented = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];

@@ -2,6 +2,7 @@ import { generate } from 'selfsigned';
 import { startSimulator, type RunningSimulator, type SimulatorResponse } from './http-simulator';
 import { createXOAuth1 } from './x-oauth1';
 import { createXOAuth2 } from './x-oauth2';
+import { keptState } from './kept-state';
 
 /**
  * A subset of the X API v2 over HTTPS (twitter-api-v2 always uses https.request), with a certificate generated at
@@ -28,14 +29,37 @@ export interface XSimulatorTls {
   cert: string;
 }
 
+/** What a restart keeps (with a data file): the tweets, where ids go on from, and the tokens issued. */
+interface KeptX {
+  tweets: XTweet[];
+  nextId: string;
+  oauth1: Parameters<ReturnType<typeof createXOAuth1>['restore']>[0];
+  oauth2: Parameters<ReturnType<typeof createXOAuth2>['restore']>[0];
+}
+
 export async function startXSimulator(
   port = 0,
   tls?: XSimulatorTls,
+  options: { dataFile?: string } = {},
 ): Promise<RunningSimulator & { ca: string; tls: XSimulatorTls }> {
   const tweets: XTweet[] = [];
   const oauth1 = createXOAuth1();
   const oauth2 = createXOAuth2();
   let nextId = BigInt(Date.now()) * 1_000_000n;
+  // X never forgets a tweet, nor reuses an id: a restarted sandbox keeps them, and its tokens.
+  const kept = keptState<KeptX>(options.dataFile, () => ({
+    tweets,
+    nextId: String(nextId),
+    oauth1: oauth1.kept(),
+    oauth2: oauth2.kept(),
+  }));
+  const earlier = kept.load();
+  if (earlier) {
+    tweets.push(...earlier.tweets);
+    nextId = BigInt(earlier.nextId) > nextId ? BigInt(earlier.nextId) : nextId;
+    oauth1.restore(earlier.oauth1);
+    oauth2.restore(earlier.oauth2);
+  }
   const newId = () => String((nextId += 1n));
   const resetAt = () => String(Math.ceil(Date.now() / 1000) + windowSeconds);
   const limitHeaders = (remaining: number, reset = resetAt()) => ({
@@ -189,6 +213,7 @@ export async function startXSimulator(
       failed: (status) =>
         problem(status, status >= 500 ? 'Internal Server Error' : 'Invalid Request', `Simulated ${status}`),
       control: (request) => {
+        kept.changed();
         const { method, path, body } = request;
         if (path.startsWith('/_sandbox/x/oauth2/')) return oauth2.control(request);
         if (method !== 'POST' || path !== '/_sandbox/x/tweets') return undefined;
@@ -201,6 +226,7 @@ export async function startXSimulator(
         return { status: 201, body: { id: tweet.id } };
       },
       handle: (request) => {
+        if (request.method !== 'GET') kept.changed();
         const { method, path, query, headers, body } = request;
         // The URL the client called and signed: this simulator is X's HTTPS origin at the Host it was asked for.
         const url = `https://${headers.host ?? '127.0.0.1'}${path}`;
@@ -246,5 +272,13 @@ export async function startXSimulator(
     port,
     { key: pems.private, cert: pems.cert },
   );
-  return { ...simulator, ca: pems.cert, tls: { key: pems.private, cert: pems.cert } };
+  return {
+    ...simulator,
+    ca: pems.cert,
+    tls: { key: pems.private, cert: pems.cert },
+    close: async () => {
+      await simulator.close();
+      kept.flush();
+    },
+  };
 }

@@ -14,6 +14,7 @@ import {
   type SandboxTelegramAccount,
 } from './sandbox-accounts';
 import { authKeyId } from './mtproto-crypto';
+import { keptState } from '../kept-state';
 import { keyExchange, serverKey } from './key-exchange';
 import { passwordRecord, srpChallenge, srpGenerator, srpPrime, srpVerify, type PasswordRecord } from './srp';
 import { noAnswer, RpcFailure, startMtprotoServer, type MtprotoConnection, type RpcResult } from './mtproto-server';
@@ -56,6 +57,17 @@ interface KeyRecord {
   dc: number;
   accountId?: string;
   state: 'authorized' | 'unauthorized' | 'revoked';
+}
+
+/** What a restart keeps (kept-state.ts): accounts with their pts and next message id, sessions, messages. */
+interface KeptTelegram {
+  accounts: AccountState[];
+  users: { id: number; firstName: string; username?: string }[];
+  keys: (Omit<KeyRecord, 'authKey'> & { authKey: string })[];
+  messages: SimulatedMessage[];
+  /** The random_id of each send, with the message it made. */
+  sent: [string, string, number][];
+  passwords: [string, { salt1: string; salt2: string; verifier: string }][];
 }
 
 interface AccountState extends SandboxTelegramAccount {
@@ -117,7 +129,14 @@ function injectedError(outcome: FaultOutcome): RpcFailure | undefined {
 }
 
 export async function startTelegramSimulator(
-  options: { port?: number; mtprotoPort?: number; loginCodeLifetimeMs?: number; serverKeyPem?: string } = {},
+  options: {
+    port?: number;
+    mtprotoPort?: number;
+    loginCodeLifetimeMs?: number;
+    serverKeyPem?: string;
+    /** Where it keeps what Telegram never forgets across a restart: message ids, update sequence, sessions. */
+    dataFile?: string;
+  } = {},
 ) {
   const rsa = serverKey(options.serverKeyPem);
   const accounts = new Map<string, AccountState>(
@@ -153,6 +172,18 @@ export async function startTelegramSimulator(
   const pendingPasswords = new Map<string, string>();
   const challenges = new Map<string, { b: bigint; B: Buffer; accountId: string }>();
   const loginCodeLifetimeMs = options.loginCodeLifetimeMs ?? 5 * 60_000;
+  // Telegram never reuses a message id in a chat nor forgets a session: a restarted sandbox goes on from where it was.
+  const kept = keptState<KeptTelegram>(options.dataFile, () => ({
+    accounts: [...accounts.values()],
+    users: [...users.values()],
+    keys: [...keys.values()].map(({ authKey, ...record }) => ({ ...record, authKey: authKey.toString('hex') })),
+    messages,
+    sent: [...sentByRandomId].map(([key, m]) => [key, m.accountId, m.id]),
+    passwords: [...passwords].map(([accountId, record]) => [
+      accountId,
+      { salt1: record.salt1.toString('hex'), salt2: record.salt2.toString('hex'), verifier: String(record.verifier) },
+    ]),
+  }));
   const connectionAccount = new Map<MtprotoConnection, string>();
   const faults = createFaultInjector();
   const flood = createFloodControl();
@@ -206,6 +237,27 @@ export async function startTelegramSimulator(
   };
 
   const sentByRandomId = new Map<string, SimulatedMessage>();
+  const earlier = kept.load();
+  if (earlier) {
+    for (const account of earlier.accounts) accounts.set(account.accountId, { ...account, refusedUntil: 0 });
+    for (const known of earlier.users) users.set(known.id, known);
+    for (const { authKey, ...record } of earlier.keys) {
+      const key = Buffer.from(authKey, 'hex');
+      keys.set(authKeyId(key).toString('hex'), { ...record, authKey: key });
+    }
+    messages.push(...earlier.messages);
+    for (const [sendKey, accountId, id] of earlier.sent) {
+      const message = messages.find((m) => m.accountId === accountId && m.id === id);
+      if (message) sentByRandomId.set(sendKey, message);
+    }
+    for (const [accountId, record] of earlier.passwords) {
+      passwords.set(accountId, {
+        salt1: Buffer.from(record.salt1, 'hex'),
+        salt2: Buffer.from(record.salt2, 'hex'),
+        verifier: BigInt(record.verifier),
+      });
+    }
+  }
   const sentMessageAnswer = (m: SimulatedMessage) =>
     new Api.UpdateShortSentMessage({ out: true, id: m.id, pts: m.pts, ptsCount: 1, date: m.date });
 
@@ -462,6 +514,7 @@ export async function startTelegramSimulator(
 
   const exchangeKey = keyExchange(rsa, (authKey, dc) => {
     keys.set(authKeyId(authKey).toString('hex'), { authKey, dc, state: 'unauthorized' });
+    kept.changed();
   });
   const mtproto = await startMtprotoServer(
     {
@@ -475,6 +528,7 @@ export async function startTelegramSimulator(
         return !accountId || (accounts.get(accountId)?.refusedUntil ?? 0) <= Date.now();
       },
       call: async (connection, request) => {
+        kept.changed();
         const record = keyRecord(connection.authKey);
         if (record?.accountId) connectionAccount.set(connection, record.accountId);
         const logged = { at: Date.now(), accountId: record?.accountId, method: request.className, result: 'no answer' };
@@ -512,6 +566,7 @@ export async function startTelegramSimulator(
     body: unknown;
   }): Promise<SimulatorResponse | undefined> => {
     if (method !== 'POST') return undefined;
+    kept.changed();
     if (path === '/_sandbox/telegram/limits') {
       const parsed = floodLimitsSchema.safeParse(body ?? {});
       if (!parsed.success)
@@ -629,6 +684,7 @@ export async function startTelegramSimulator(
     },
     close: async () => {
       await Promise.all([http.close(), mtproto.close()]);
+      kept.flush();
     },
   };
   return running;
