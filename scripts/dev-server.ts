@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import type { TemporalConfig } from '../src/config';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
+import { setRetention } from '../src/temporal/retention';
 import { resolveTemporalCli } from './temporal-cli';
 
 /** The local dev server: the pinned `temporal server start-dev`, its SQLite state under the git-ignored .temporal/. */
@@ -137,6 +138,13 @@ export async function startDevServer(
     timeoutMs: 60_000,
     log: join(stateDir, 'server.log'),
   });
+  // start-dev makes its namespace with a retention of 24 h: given the setting's, as the production one is.
+  const connection = await Connection.connect({ address: config.address });
+  try {
+    await setRetention(connection, config.namespace, config.retention);
+  } finally {
+    await connection.close();
+  }
   if (options.detached) child.unref();
   return child;
 }

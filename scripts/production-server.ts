@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { untilServerAnswers } from './dev-server';
 import { LocalPostgres } from './postgres';
+import { cliRetention } from '../src/temporal/retention';
 import { resolveTemporalCli } from './temporal-cli';
 import { resolveTemporalServer, type TemporalServerBinaries } from './temporal-server';
 import { clientTlsConfig, clientTlsEnv, type TemporalTlsFiles } from './tls-certificates';
@@ -56,6 +57,8 @@ export interface ProductionStackOptions {
   tls?: TemporalTlsFiles;
   /** The address it listens on: loopback (the default), or beyond it with TLS, for workers on other hosts. */
   bindIp?: string;
+  /** How long the namespaces keep closed workflows (TEMPORAL_NAMESPACE_RETENTION); the script's default otherwise. */
+  retention?: string;
   logLevel?: string;
   say?: (line: string) => void;
 }
@@ -148,6 +151,7 @@ export class ProductionStack {
       TEMPORAL_CLI: resolveTemporalCli(),
       TEMPORAL_ADDRESS: this.address,
       TEMPORAL_NAMESPACE: namespace,
+      ...(this.options.retention ? { TEMPORAL_NAMESPACE_RETENTION: cliRetention(this.options.retention) } : {}),
     });
   }
 

@@ -50,6 +50,7 @@ async function run(teardown: Teardown): Promise<number> {
       say,
       tls,
       bindIp: config.productionBindIp,
+      retention: config.temporal.retention,
     });
   } catch (err) {
     // What failed is in the message (a missing PostgreSQL, a failed build, a script's output): one line, no stack.

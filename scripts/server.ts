@@ -33,6 +33,9 @@ async function run(): Promise<void> {
   console.log(`Web UI: http://localhost:${uiPort}   metrics: http://localhost:${metricsPort}/metrics`);
   const codec = codecEndpoint(config);
   if (codec) console.log(`The Web UI decodes payloads with the codec server at ${codec} (npm run codec-server).`);
+  console.log(
+    `Closed workflows, dead letters included, are kept ${config.temporal.retention} (TEMPORAL_NAMESPACE_RETENTION).`,
+  );
   console.log(`State: ${stateDir}   Ctrl-C stops it.`);
   const stop = () => server.kill('SIGTERM');
   process.once('SIGINT', stop);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
+import { cliRetention } from '../src/temporal/retention';
 import { resolveTemporalCli, TemporalCliUnavailable } from './temporal-cli';
 
 /**
@@ -26,7 +27,13 @@ function run(): number {
   // An empty variable is unset to Steadfast; the temporal CLI takes an empty TEMPORAL_TLS* as set, and speaks TLS.
   const given = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value?.trim()));
   const setup = spawnSync('sh', [join(__dirname, '..', 'deploy', 'temporal', 'setup-namespace.sh')], {
-    env: { ...given, TEMPORAL_CLI: cli, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace },
+    env: {
+      ...given,
+      TEMPORAL_CLI: cli,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_NAMESPACE_RETENTION: cliRetention(config.temporal.retention),
+    },
     stdio: 'inherit',
   });
   return setup.status ?? 1;

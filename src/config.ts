@@ -114,6 +114,8 @@ const envSchema = z.object({
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: text(),
   TEMPORAL_TLS_SERVER_NAME: text(),
   TEMPORAL_UI_URL: z.preprocess(unset, url.default('http://localhost:8233')),
+  /** How long the namespace keeps a closed workflow, a dead letter included: setup-namespace.sh sets it. */
+  TEMPORAL_NAMESPACE_RETENTION: duration('30d'),
   TEMPORAL_PROFILE: text(),
   TEMPORAL_CONFIG_FILE: text(),
 
@@ -276,6 +278,11 @@ export interface TemporalConfig {
    * workflow started before encryption is open.
    */
   acceptPlainPayloads: boolean;
+  /**
+   * How long the namespace keeps closed workflows (TEMPORAL_NAMESPACE_RETENTION, default 30 days): a dead letter can be
+   * retried until then. The namespace setup (and `npm run server`'s) sets it on the namespace.
+   */
+  retention: string;
 }
 
 /**
@@ -408,6 +415,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       ...temporalConfig(env, environment),
       encryption: encryptionSettings(env, sandbox),
       acceptPlainPayloads: env.STEADFAST_ENCRYPTION_ACCEPT_PLAIN,
+      retention: env.TEMPORAL_NAMESPACE_RETENTION,
     },
     sandbox,
     sandboxPort: env.STEADFAST_SANDBOX_PORT,
@@ -537,7 +545,7 @@ function accountStoreSettings(env: Env): AccountStoreSettings | undefined {
 function temporalConfig(
   env: Env,
   environment: NodeJS.ProcessEnv,
-): Omit<TemporalConfig, 'encryption' | 'acceptPlainPayloads'> {
+): Omit<TemporalConfig, 'encryption' | 'acceptPlainPayloads' | 'retention'> {
   const certPath = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
   const keyPath = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
   if (Boolean(certPath) !== Boolean(keyPath)) {

@@ -1,13 +1,22 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { postTargetTweet } from '../src/sandbox/sandbox';
 import { cliWithWorker } from './helpers/cli';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
-import { eventually, testNamespace } from './helpers/temporal';
+import { inDays } from '../src/temporal/retention';
+import { closeTestClient, eventually, testClient, testNamespace } from './helpers/temporal';
 
 /** `npm run cli` driven as a subprocess against the test dev server and a real worker on the sandbox. */
 const harness = cliWithWorker('cli');
 const cli = (...args: string[]) => harness.cli(args);
+after(closeTestClient);
+
+/** How long the test namespace keeps a closed workflow. */
+async function namespaceRetentionMs(): Promise<number> {
+  const client = await testClient();
+  const described = await client.workflowService.describeNamespace({ namespace: testNamespace() });
+  return Number(described.config?.workflowExecutionRetentionTtl?.seconds ?? 0) * 1000;
+}
 
 describe('npm run cli -- reply …', () => {
   let tweetId = '';
@@ -78,13 +87,23 @@ describe('npm run cli -- failures …', () => {
     const listed = await cli('failures', 'list', '--account', 'bob', '--json');
     assert.equal(listed.code, 0, listed.output);
     const { failures, webUi } = JSON.parse(listed.output) as {
-      failures: { workflowId: string; category: string; message: string }[];
+      failures: { workflowId: string; category: string; message: string; failedAt: string; deletedAt: string }[];
       webUi: string;
     };
     const dead = failures.find((failure) => failure.workflowId === workflowId);
     assert.equal(dead?.category, 'invalid-input');
     assert.match(dead?.message ?? '', /postReply failed \(invalid-input\): X API answered 400/);
     assert.match(webUi, /workflows\?query=ExecutionStatus%3D%22Failed%22%20AND%20AccountId%3D%22bob%22$/);
+    // Deleted the namespace's retention after it failed: until then it can be retried.
+    const retentionMs = await namespaceRetentionMs();
+    assert.equal(Date.parse(dead?.deletedAt ?? '') - Date.parse(dead?.failedAt ?? ''), retentionMs);
+    const listedText = await cli('failures', 'list', '--account', 'bob');
+    assert.match(
+      listedText.output,
+      new RegExp(
+        `${workflowId}  invalid-input [^\n]*\n[^\n]*\n  kept until ${dead?.deletedAt} \\(\\d+ (days|hours) left to retry it\\)`,
+      ),
+    );
 
     const shown = await cli('failures', 'show', workflowId);
     assert.match(shown.output, new RegExp(`^${workflowId}  invalid-input  \\d{4}-`));
@@ -100,6 +119,14 @@ describe('npm run cli -- failures …', () => {
     const alert = await alertSent();
     assert.ok(alert, 'the owner was alerted on Telegram');
     assert.match(alert.text, new RegExp(`To retry: npm run cli -- failures retry ${workflowId}`));
+    // And until when it can: the date Temporal deletes it, from the namespace's retention.
+    const kept = /Kept until: (\d{4}-\d\d-\d\d) \(Temporal deletes a failed workflow (.+) after it fails/.exec(
+      alert.text,
+    );
+    assert.ok(kept, alert.text);
+    const failedAt = Date.parse(dead?.failedAt ?? '');
+    assert.ok(Math.abs(Date.parse(kept[1] ?? '') - (failedAt + retentionMs)) <= 86_400_000, kept[1]);
+    assert.equal(kept[2], inDays(retentionMs));
   });
 
   test('reply start --wait of a reply that ends as a dead letter: one line with its category, never a stack', async () => {

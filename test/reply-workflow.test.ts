@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ReplyActivities } from '../src/activities';
 import { DecisionRefused, decideReply } from '../src/temporal/decide-reply';
 import { startReply } from '../src/temporal/start-reply';
-import { replyWorkflow } from '../src/workflows';
+import { replyWorkflowV2 } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
 import { approveSignal, pauseSignal, rejectSignal, resumeSignal, statusQuery } from '../src/workflows/messages';
 import {
@@ -62,14 +62,14 @@ const refuseNotice = () => {
   throw ApplicationFailure.nonRetryable('Telegram answered 403 CHAT_WRITE_FORBIDDEN', 'permission');
 };
 
-describe('replyWorkflow on a real dev server', () => {
+describe('replyWorkflowV2 on a real dev server', () => {
   test('auto approval: drafts, posts, records and reports', async () => {
     const client = await testClient();
     const taskQueue = uniqueTaskQueue('reply');
     const { activities, names, calls } = recordingActivities();
     const input = replyInput('auto');
     const result = await withWorker({ taskQueue, activities }, () =>
-      client.workflow.execute(replyWorkflow, {
+      client.workflow.execute(replyWorkflowV2, {
         taskQueue,
         workflowId: workflowIds.reply(input.accountId, input.tweet.id),
         args: [input],
@@ -96,7 +96,7 @@ describe('replyWorkflow on a real dev server', () => {
     const { activities, names, calls } = recordingActivities();
     const input = replyInput('owner');
     const result = await withWorker({ taskQueue, activities }, async () => {
-      const handle = await client.workflow.start(replyWorkflow, {
+      const handle = await client.workflow.start(replyWorkflowV2, {
         taskQueue,
         workflowId: uniqueId('reply'),
         args: [input],
@@ -123,7 +123,7 @@ describe('replyWorkflow on a real dev server', () => {
     const taskQueue = uniqueTaskQueue('reply');
     const { activities, names } = recordingActivities();
     const result = await withWorker({ taskQueue, activities }, async () => {
-      const handle = await client.workflow.start(replyWorkflow, {
+      const handle = await client.workflow.start(replyWorkflowV2, {
         taskQueue,
         workflowId: uniqueId('reply'),
         args: [replyInput('owner')],
@@ -151,7 +151,7 @@ describe('replyWorkflow on a real dev server', () => {
     };
     const refusal = (err: unknown) => (err instanceof DecisionRefused ? err.message : `not refused: ${String(err)}`);
     const result = await withWorker({ taskQueue, activities: gated }, async () => {
-      const handle = await client.workflow.start(replyWorkflow, {
+      const handle = await client.workflow.start(replyWorkflowV2, {
         taskQueue,
         workflowId: uniqueId('reply'),
         args: [replyInput('owner')],
@@ -179,7 +179,7 @@ describe('replyWorkflow on a real dev server', () => {
     const taskQueue = uniqueTaskQueue('reply');
     const { activities, names } = recordingActivities();
     const result = await withWorker({ taskQueue, activities }, () =>
-      client.workflow.execute(replyWorkflow, {
+      client.workflow.execute(replyWorkflowV2, {
         taskQueue,
         workflowId: uniqueId('reply'),
         args: [replyInput('owner', { approvalTimeout: '1s' })],
@@ -198,7 +198,7 @@ describe('replyWorkflow on a real dev server', () => {
       },
     });
     const { result, status } = await withWorker({ taskQueue, activities }, async () => {
-      const handle = await client.workflow.start(replyWorkflow, {
+      const handle = await client.workflow.start(replyWorkflowV2, {
         taskQueue,
         workflowId: uniqueId('reply'),
         args: [replyInput('auto')],
@@ -217,7 +217,7 @@ describe('replyWorkflow on a real dev server', () => {
     const { activities, names } = recordingActivities();
     const input = replyInput('owner');
     const result = await withWorker({ taskQueue, activities }, async () => {
-      const handle = await client.workflow.start(replyWorkflow, {
+      const handle = await client.workflow.start(replyWorkflowV2, {
         taskQueue,
         workflowId: workflowIds.reply(input.accountId, input.tweet.id),
         args: [input],
@@ -248,7 +248,7 @@ describe('replyWorkflow on a real dev server', () => {
     });
     const failure = await withWorker({ taskQueue, activities }, () =>
       client.workflow
-        .execute(replyWorkflow, { taskQueue, workflowId: uniqueId('reply'), args: [replyInput('auto')] })
+        .execute(replyWorkflowV2, { taskQueue, workflowId: uniqueId('reply'), args: [replyInput('auto')] })
         .then(
           () => assert.fail('the workflow should have failed'),
           (err: unknown) => err,
@@ -271,7 +271,7 @@ describe('replyWorkflow on a real dev server', () => {
     const workflowId = workflowIds.reply(input.accountId, input.tweet.id);
     // The query needs a worker: asked while it still polls.
     const { result, status } = await withWorker({ taskQueue, activities }, async () => {
-      const handle = await client.workflow.start(replyWorkflow, { taskQueue, workflowId, args: [input] });
+      const handle = await client.workflow.start(replyWorkflowV2, { taskQueue, workflowId, args: [input] });
       return { result: await handle.result(), status: await handle.query(statusQuery) };
     });
     assert.deepEqual(result, {
@@ -295,7 +295,7 @@ describe('replyWorkflow on a real dev server', () => {
     });
     const posted = replyInput('auto');
     const result = await withWorker({ taskQueue, activities }, () =>
-      client.workflow.execute(replyWorkflow, {
+      client.workflow.execute(replyWorkflowV2, {
         taskQueue,
         workflowId: workflowIds.reply(posted.accountId, posted.tweet.id),
         args: [posted],
@@ -318,7 +318,7 @@ describe('replyWorkflow on a real dev server', () => {
     const outcome = await withWorker(
       { taskQueue: `${taskQueue}-rejected`, activities: refusing.activities },
       async () => {
-        const handle = await client.workflow.start(replyWorkflow, {
+        const handle = await client.workflow.start(replyWorkflowV2, {
           taskQueue: `${taskQueue}-rejected`,
           workflowId: workflowIds.reply(rejected.accountId, rejected.tweet.id),
           args: [rejected],
@@ -342,10 +342,12 @@ describe('replyWorkflow on a real dev server', () => {
     const input = replyInput('auto');
     const workflowId = workflowIds.reply(input.accountId, input.tweet.id);
     await withWorker({ taskQueue, activities }, () =>
-      client.workflow.execute(replyWorkflow, { taskQueue, workflowId, args: [input] }).catch(() => undefined),
+      client.workflow.execute(replyWorkflowV2, { taskQueue, workflowId, args: [input] }).catch(() => undefined),
     );
-    const alert = calls.filter((call) => call.name === 'notifyOwner').at(-1)?.input as { text: string } | undefined;
+    const alert = calls.filter((call) => call.name === 'notifyOwner').at(-1)?.input as
+      { text: string; deadLetter?: true } | undefined;
     assert.ok(alert);
+    assert.equal(alert.deadLetter, true, 'marked as a dead letter: the activity adds the date Temporal deletes it');
     const lines = alert.text.split('\n');
     assert.equal(lines[0], `Failed: the reply to tweet ${input.tweet.id} (account alice, stage recording)`);
     assert.equal(lines[1], 'Why (invalid-input): The service refused the request as invalid.');
@@ -384,7 +386,7 @@ describe('replyWorkflow on a real dev server', () => {
       }
       const input = replyInput(stage === 'awaiting-approval' ? 'owner' : 'auto');
       const result = await withWorker({ taskQueue, activities }, async () => {
-        const handle = await client.workflow.start(replyWorkflow, {
+        const handle = await client.workflow.start(replyWorkflowV2, {
           taskQueue,
           workflowId: workflowIds.reply(input.accountId, input.tweet.id),
           args: [input],

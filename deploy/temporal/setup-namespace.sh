@@ -2,11 +2,13 @@
 # Registers a namespace and the search attributes of ./search-attributes in it, once the server answers. Safe to run
 # on every start: what exists is kept. Run by `npm run server:production` (scripts/production-server.ts) and by
 # docker-compose.yml's temporal-namespace job. Variables: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE
-# (default), TEMPORAL_NAMESPACE_RETENTION (how long closed workflows stay listed: 72h), TEMPORAL_CLI (temporal).
+# (default), TEMPORAL_NAMESPACE_RETENTION (how long closed workflows, dead letters included, are kept: 30d; Go's
+# duration form, such as 720h or 30d), TEMPORAL_CLI (temporal).
 set -eu
 cli=${TEMPORAL_CLI:-temporal}
 address=${TEMPORAL_ADDRESS:-localhost:7233}
 namespace=${TEMPORAL_NAMESPACE:-default}
+retention=${TEMPORAL_NAMESPACE_RETENTION:-30d}
 here=$(dirname "$0")
 
 # Waits up to 2 minutes for "$@" to succeed: the server may still be starting, and a namespace just made takes up to
@@ -24,8 +26,13 @@ within_two_minutes "$cli" operator cluster health --address "$address"
 if ! "$cli" operator namespace describe --address "$address" --namespace "$namespace" >/dev/null 2>&1; then
   # Another setup may create it at the same moment: then it exists, which is all this wants.
   "$cli" operator namespace create --address "$address" --namespace "$namespace" \
-    --retention "${TEMPORAL_NAMESPACE_RETENTION:-72h}" >/dev/null 2>&1 ||
+    --retention "$retention" >/dev/null 2>&1 ||
     within_two_minutes "$cli" operator namespace describe --address "$address" --namespace "$namespace"
+fi
+# The retention is a setting: a namespace made earlier (or with another value) is given it. Temporal Cloud sets it in
+# its console and refuses this, which is said and not fatal.
+if ! out=$("$cli" operator namespace update --address "$address" --namespace "$namespace" --retention "$retention" 2>&1); then
+  echo "namespace $namespace: retention not changed ($out); set it where the namespace is managed" >&2
 fi
 
 set --
@@ -43,4 +50,4 @@ register() {
   echo "$out" | grep -qi 'already exists' && ! echo "$out" | grep -qi 'different type'
 }
 within_two_minutes register "$@"
-echo "namespace $namespace on $address: search attributes registered"
+echo "namespace $namespace on $address: search attributes registered, closed workflows kept $retention"

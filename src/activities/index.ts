@@ -11,6 +11,7 @@ import { createLoginActivities } from './telegram-login';
 import { createSessionActivities, type SessionDeps } from './telegram-session';
 import { createXActivities } from './x';
 import { createXTokenActivities } from './x-token';
+import { namespaceRetention } from '../temporal/retention';
 
 export interface ActivityDeps {
   services: Services;
@@ -47,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
       outbox: ownerOutbox,
       live,
       hosts,
+      retention: namespaceRetention(client),
     }),
     ...createSessionActivities({
       telegram: services.telegram,

@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TelegramPort } from '../ports/telegram';
 import { controlBotAccount, type OwnerNotice } from '../workflows/contracts';
 import { sessionMoved } from '../failure-vocabulary';
+import { deletedAt, inDays } from '../temporal/retention';
 import type { LiveSessions } from './live-sessions';
 import { permanentFailure, transientFailure } from '../failure-vocabulary';
 
@@ -31,6 +32,8 @@ export function createTelegramActivities(deps: {
   outbox: OwnerOutboxDeps;
   live: LiveSessions;
   hosts: LiveSessionHosts;
+  /** How long the namespace keeps a failed workflow (src/temporal/retention.ts), for a dead letter's alert. */
+  retention: () => Promise<number | undefined>;
 }) {
   const { telegram, outbox, live, hosts } = deps;
   const ownerChatId = async () => {
@@ -47,7 +50,8 @@ export function createTelegramActivities(deps: {
     /**
      * A notice, alert or approval request for the owner: queued in the owner's outbox, which alone sends into the
      * owner's chat, at Telegram's pace. Its key is the one given (a workflow that signals the outbox itself falls back
-     * here with it), else this activity's: a repeated hand-over is dropped there.
+     * here with it), else this activity's: a repeated hand-over is dropped there. A dead letter's alert
+     * (`deadLetter`) says until when the namespace keeps the failed workflow, that is, until when it can be retried.
      */
     async notifyOwner(request: {
       accountId: string;
@@ -55,8 +59,10 @@ export function createTelegramActivities(deps: {
       kind?: OwnerNotice['kind'];
       ref?: string;
       key?: string;
+      deadLetter?: true;
     }): Promise<void> {
-      const { accountId, text, kind = 'notice', ref } = request;
+      const { accountId, kind = 'notice', ref } = request;
+      const text = request.deadLetter ? await withDeletionDate(request.text, deps.retention) : request.text;
       const key = request.key ?? sendKey() ?? `${accountId}:${Date.now()}`;
       const notice: OwnerNotice = { key, accountId, text, kind };
       try {
@@ -110,6 +116,14 @@ export function createTelegramActivities(deps: {
       return telegram.sendMessage({ ...message, idempotencyKey: key ?? sendKey() });
     },
   };
+}
+
+/** The alert with the date the failed workflow is deleted: the workflow fails as it is sent, so from now. */
+async function withDeletionDate(text: string, retention: () => Promise<number | undefined>): Promise<string> {
+  const retentionMs = await retention();
+  if (retentionMs === undefined) return text;
+  const date = deletedAt(new Date(), retentionMs).toISOString().slice(0, 10);
+  return `${text}\nKept until: ${date} (Temporal deletes a failed workflow ${inDays(retentionMs)} after it fails; retry it before then)`;
 }
 
 /** Sends over the account's live session held by this worker; says so when this worker does not hold it. */

@@ -10,6 +10,7 @@ import {
   retryDeadLetter,
   type DeadLetter,
 } from '../temporal/dead-letters';
+import { inDays } from '../temporal/retention';
 import { accountId, action, CliError, json, noArguments, webUiLink, webUiListLink } from './common';
 
 /** `failures …`: dead letters (failed workflows): list, explain, retry one or all; a retry is a new run, same input. */
@@ -39,8 +40,12 @@ export function define(group: Command): void {
 const account = accountId.optional();
 const oneWorkflow = z.tuple([z.string().min(1, 'expected a workflow id')], 'expected one workflow id');
 
-function describeLine(config: Config, dead: DeadLetter): string {
-  return `${dead.workflowId}  ${dead.category}  ${dead.failedAt ?? ''}\n  ${dead.message}\n  ${webUiLink(config, dead.workflowId)}`;
+function describeLine(config: Config, dead: DeadLetter, now = Date.now()): string {
+  // How long it has left: the namespace deletes a failed workflow its retention after it failed.
+  const kept = dead.deletedAt
+    ? `\n  kept until ${dead.deletedAt} (${inDays(Date.parse(dead.deletedAt) - now)} left to retry it)`
+    : '';
+  return `${dead.workflowId}  ${dead.category}  ${dead.failedAt ?? ''}\n  ${dead.message}${kept}\n  ${webUiLink(config, dead.workflowId)}`;
 }
 
 async function list(options: { account?: string; json: boolean }, config: Config): Promise<void> {

@@ -4,6 +4,7 @@ import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-wor
 import { accountIdKey, stageKey } from '../workflows/search-attributes';
 import { currentWorkflowType, replyTypes } from '../workflows/workflow-types';
 import { replyTaskTimeout } from '../workflows/policies';
+import { deletedAt, namespaceRetention } from './retention';
 
 /**
  * Dead letters are failed workflows (README, "When something fails"): found by a visibility query, explained by their failure (whose type
@@ -17,6 +18,8 @@ export interface DeadLetter {
   workflowType: string;
   accountId?: string;
   failedAt?: string;
+  /** When the namespace deletes it (its close plus the namespace's retention): retry it before then. */
+  deletedAt?: string;
   category: string;
   message: string;
 }
@@ -28,14 +31,20 @@ export function deadLetterQuery(accountId?: string): string {
 
 export async function listDeadLetters(client: Client, options: { accountId?: string; limit?: number } = {}) {
   const found: DeadLetter[] = [];
+  const retention = namespaceRetention(client);
   for await (const execution of client.workflow.list({ query: deadLetterQuery(options.accountId) })) {
-    found.push(await explainDeadLetter(client, execution.workflowId, execution.runId));
+    found.push(await explainDeadLetter(client, execution.workflowId, execution.runId, retention));
     if (found.length >= (options.limit ?? 100)) break;
   }
   return found;
 }
 
-export async function explainDeadLetter(client: Client, workflowId: string, runId?: string): Promise<DeadLetter> {
+export async function explainDeadLetter(
+  client: Client,
+  workflowId: string,
+  runId?: string,
+  retention = namespaceRetention(client),
+): Promise<DeadLetter> {
   const handle = client.workflow.getHandle(workflowId, runId);
   const description = await handle.describe();
   if (description.status.name !== 'FAILED') {
@@ -45,12 +54,16 @@ export async function explainDeadLetter(client: Client, workflowId: string, runI
     () => undefined,
     (err: unknown) => (err instanceof WorkflowFailedError ? err.cause : undefined),
   );
+  const retentionMs = await retention();
   return {
     workflowId,
     runId: description.runId,
     workflowType: description.type,
     accountId: description.typedSearchAttributes.get(accountIdKey),
     failedAt: description.closeTime?.toISOString(),
+    ...(description.closeTime && retentionMs !== undefined
+      ? { deletedAt: deletedAt(description.closeTime, retentionMs).toISOString() }
+      : {}),
     category: failure instanceof ApplicationFailure ? (failure.type ?? 'upstream') : 'upstream',
     message: failure?.message ?? 'the workflow failed',
   };

@@ -30,16 +30,17 @@ export function deadLetterAlert(request: {
 /** Sends the owner the alert for `what`; if even Telegram fails, the failure stays in the history and the log. */
 export async function alertOwner(accountId: string, what: string, failure: ApplicationFailure): Promise<void> {
   const { workflowId } = workflowInfo();
-  await tellOwner(accountId, deadLetterAlert({ what, failure, workflowId, at: new Date() }), workflowId);
+  await tellOwner(accountId, deadLetterAlert({ what, failure, workflowId, at: new Date() }), workflowId, true);
 }
 
 /**
  * A message to the owner about the account, sent by the control bot. Best effort: if Telegram cannot take it after the
  * send policy's retries, what it says is still in the workflow's history, status and log.
  */
-export async function tellOwner(accountId: string, text: string, ref?: string): Promise<void> {
+export async function tellOwner(accountId: string, text: string, ref?: string, deadLetter?: true): Promise<void> {
   try {
-    await notifyOwner({ accountId, text, ...(ref ? { ref } : {}) });
+    // A dead letter's alert is completed by the activity with the date Temporal deletes it (the namespace's retention).
+    await notifyOwner({ accountId, text, ...(ref ? { ref } : {}), ...(deadLetter ? { deadLetter } : {}) });
   } catch (err) {
     log.error('owner message failed', { accountId, error: err instanceof Error ? err.message : String(err) });
   }

@@ -10,11 +10,17 @@ import { startTsProcess, type RunningProcess } from '../helpers/processes';
 import { eventually, testDataConverter, uniqueId } from '../helpers/temporal';
 
 /**
- * `npm run server:production` as an owner runs it for months: started, its command killed with SIGKILL (the server,
+ * `npm run server:production` as an owner runs it for months: started (the namespace keeping dead letters 30 days), its command killed with SIGKILL (the server,
  * the UI and PostgreSQL left running without it), started again, stopped with Ctrl-C. The second start stops what the
  * first left and comes up on the same data: a workflow started before is still there, listed by its search attribute.
  */
 const started: RunningProcess[] = [];
+
+/** How long the `owner` namespace keeps closed workflows. */
+async function retentionSeconds(connection: Connection): Promise<number> {
+  const described = await connection.workflowService.describeNamespace({ namespace: 'owner' });
+  return Number(described.config?.workflowExecutionRetentionTtl?.seconds ?? 0);
+}
 after(() => started.forEach((command) => command.child.kill('SIGKILL')));
 
 describe('npm run server:production', () => {
@@ -30,8 +36,8 @@ describe('npm run server:production', () => {
       STEADFAST_CODEC_PORT: String(codecPort),
       STEADFAST_PRODUCTION_STATE: state,
     };
-    const start = async () => {
-      const command = startTsProcess('scripts/server-production.ts', env, [], undefined, true);
+    const start = async (more: Record<string, string> = {}) => {
+      const command = startTsProcess('scripts/server-production.ts', { ...env, ...more }, [], undefined, true);
       started.push(command);
       await command.waitForOutput(/^Web UI: /m, 120_000);
       return command;
@@ -41,6 +47,7 @@ describe('npm run server:production', () => {
     assert.match(first.output(), /namespace owner with the AccountId and Stage search attributes/);
     assert.equal((await fetch(`http://127.0.0.1:${uiPort}/`)).status, 200, 'the Web UI answers');
     const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    assert.equal(await retentionSeconds(connection), 30 * 86_400, 'dead letters kept 30 days by default');
     const client = new Client({ connection, namespace: 'owner', dataConverter: testDataConverter() });
     const workflowId = uniqueId('kept');
     // No worker polls this queue: the workflow stays running, in the server's database.
@@ -58,7 +65,8 @@ describe('npm run server:production', () => {
     const leftServer = Number(readFileSync(join(state, 'server.pid'), 'utf8'));
     assert.ok(existsSync(`/proc/${leftServer}`), 'the server outlived its command');
 
-    const second = await start();
+    // Started again with another retention: the namespace made before takes the setting.
+    const second = await start({ TEMPORAL_NAMESPACE_RETENTION: '45 days' });
     assert.match(
       second.output(),
       new RegExp(`Stopped the temporal-server an earlier run left running \\(pid ${leftServer}\\)`),
@@ -67,6 +75,7 @@ describe('npm run server:production', () => {
     assert.ok(!existsSync(`/proc/${leftServer}`));
     const again = await Connection.connect({ address: `127.0.0.1:${port}` });
     try {
+      assert.equal(await retentionSeconds(again), 45 * 86_400, 'the setting applies to the existing namespace');
       const kept = new Client({ connection: again, namespace: 'owner', dataConverter: testDataConverter() });
       assert.equal((await kept.workflow.getHandle(workflowId).describe()).status.name, 'RUNNING');
       await eventually('the workflow listed by AccountId', async () => {
