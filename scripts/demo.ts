@@ -16,7 +16,7 @@ import {
 import { connectClient } from '../src/temporal/connection';
 import { terminateTaskQueue } from '../src/temporal/terminate-task-queue';
 import { addWatch, removeWatch } from '../src/temporal/watch-schedules';
-import type { replyWorkflow, watchTweetsWorkflow } from '../src/workflows';
+import type { replyWorkflowV2, watchTweetsWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyStatus } from '../src/workflows/contracts';
 import { approveSignal, ownerOutboxStatusQuery, rejectSignal, statusQuery } from '../src/workflows/messages';
 import {
@@ -322,7 +322,7 @@ async function pollNow(client: Client, accountId: string, signal: AbortSignal): 
 
 /** The simulated owner: waits for the watcher to start the reply, answers as planned, waits for the outcome. */
 async function settle(client: Client, workflowId: string, choice: OwnerChoice, signal: AbortSignal): Promise<Outcome> {
-  const handle = client.workflow.getHandle<typeof replyWorkflow>(workflowId);
+  const handle = client.workflow.getHandle<typeof replyWorkflowV2>(workflowId);
   try {
     await until(signal, `${workflowId} to be started by the watcher`, () =>
       handle.describe().then(

@@ -11,7 +11,7 @@ import { startXSimulator } from '../src/sandbox/x-simulator';
 import { liveSessionHosts } from '../src/temporal/live-session-hosts';
 import { ownerOutboxDeps } from '../src/temporal/owner-outbox';
 import { sessionDeps } from '../src/temporal/session-deps';
-import { replyWorkflow } from '../src/workflows';
+import { replyWorkflowV2 } from '../src/workflows';
 import { sandboxActivities, sandboxCall } from './helpers/sandbox';
 import { closeTestClient, testClient, uniqueId, uniqueTaskQueue, withWorker } from './helpers/temporal';
 
@@ -73,7 +73,7 @@ async function replyThrough(target: RunningSimulator, faults: Parameters<Running
       }),
     },
     () =>
-      client.workflow.execute(replyWorkflow, {
+      client.workflow.execute(replyWorkflowV2, {
         taskQueue,
         workflowId: uniqueId('reply'),
         args: [{ accountId: 'alice', tweet: { id: tweetId, text, authorUsername: 'bob' }, approval: 'auto' }],

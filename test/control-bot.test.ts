@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { postTargetTweet } from '../src/sandbox/sandbox';
 import { startControlBot } from '../src/temporal/start-control-bot';
 import { startAccountSession } from '../src/temporal/start-session';
-import { replyWorkflow } from '../src/workflows';
+import { replyWorkflowV2 } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
 import { sessionStopSignal, statusQuery } from '../src/workflows/messages';
 import { reportXBreakerOpen } from './helpers/breakers';
@@ -44,7 +44,7 @@ async function ownerReply(tweetText: string) {
     tweet: { id: tweetId, text: tweetText, authorUsername: 'bob' },
     approval: 'owner',
   };
-  const handle = await client.workflow.start(replyWorkflow, {
+  const handle = await client.workflow.start(replyWorkflowV2, {
     taskQueue,
     workflowId: workflowIds.reply('alice', tweetId),
     args: [input],
@@ -143,7 +143,7 @@ describe('the control bot', () => {
 
       // A reply to a tweet X does not have fails at once (not-found): a dead letter to retry.
       const missing = String(900_000 + Math.floor(Math.random() * 99_999));
-      const dead = await client.workflow.start(replyWorkflow, {
+      const dead = await client.workflow.start(replyWorkflowV2, {
         taskQueue,
         workflowId: workflowIds.reply('alice', missing),
         args: [{ accountId: 'alice', tweet: { id: missing, text: 'gone' }, approval: 'auto' }],

@@ -6,7 +6,7 @@ import { postTargetTweet } from '../src/sandbox/sandbox';
 import { dataConverter } from '../src/temporal/data-converter';
 import { EncryptionCodec, keyIdMetadata } from '../src/temporal/payload-codec';
 import { startReply } from '../src/temporal/start-reply';
-import type { replyWorkflow } from '../src/workflows';
+import type { replyWorkflowV2 } from '../src/workflows';
 import { approveSignal } from '../src/workflows/messages';
 import { sandboxActivities, testSandboxPort } from './helpers/sandbox';
 import {
@@ -72,7 +72,7 @@ describe('key rotation', () => {
       },
       async () => {
         for (const id of workflowIds) await clientB.workflow.getHandle(id).signal(approveSignal, {});
-        return Promise.all(workflowIds.map((id) => clientB.workflow.getHandle<typeof replyWorkflow>(id).result()));
+        return Promise.all(workflowIds.map((id) => clientB.workflow.getHandle<typeof replyWorkflowV2>(id).result()));
       },
     );
     assert.deepEqual(

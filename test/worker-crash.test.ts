@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { replyWorkflow } from '../src/workflows';
+import { replyWorkflowV2 } from '../src/workflows';
 import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
 import { approveSignal } from '../src/workflows/messages';
 import { readSteps } from './fixtures/step-log';
@@ -69,7 +69,7 @@ describe('a worker killed with SIGKILL', () => {
     const input = ownerReply();
 
     const first = await startWorker(taskQueue, stepLog);
-    const handle = await client.workflow.start(replyWorkflow, {
+    const handle = await client.workflow.start(replyWorkflowV2, {
       taskQueue,
       workflowId: workflowIds.reply(input.accountId, input.tweet.id),
       args: [input],
@@ -106,7 +106,7 @@ describe('a worker killed with SIGKILL', () => {
 
     // The first worker hangs inside postReply; killed there, its attempt never reports back.
     const first = await startWorker(taskQueue, stepLog, 'postReply');
-    const handle = await client.workflow.start(replyWorkflow, {
+    const handle = await client.workflow.start(replyWorkflowV2, {
       taskQueue,
       workflowId: uniqueId('reply'),
       args: [input],

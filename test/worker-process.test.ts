@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, test } from 'node:test';
-import { replyWorkflow } from '../src/workflows';
+import { replyWorkflowV2 } from '../src/workflows';
 import { closeTestClient, testAddress, testClient, uniqueId, uniqueTaskQueue } from './helpers/temporal';
 import { postTargetTweet } from '../src/sandbox/sandbox';
 import { startTsProcess, type RunningProcess } from './helpers/processes';
@@ -29,7 +29,7 @@ describe('npm run worker', () => {
     const workflowId = uniqueId('reply');
     const tweet = { text: `hello ${workflowId}`, authorUsername: 'carol' };
     const tweetId = await postTargetTweet(testSandboxPort(), tweet);
-    const result = await client.workflow.execute(replyWorkflow, {
+    const result = await client.workflow.execute(replyWorkflowV2, {
       taskQueue,
       workflowId,
       args: [{ accountId: 'alice', tweet: { id: tweetId, ...tweet }, approval: 'auto' }],

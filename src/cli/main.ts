@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { release } from '../release';
 import { CliError, ExitCode } from './errors';
 
 /**
@@ -50,6 +49,10 @@ const groups: Record<string, Group> = {
     summary: 'encryption keys and the Convex secret: make new ones',
     load: () => (require('./key') as Module).define,
   },
+  patches: {
+    summary: 'workflow patches and retired types, and the open runs that still need them',
+    load: () => (require('./patches') as Module).define,
+  },
   health: {
     summary: 'check Temporal, the workers, the services and the accounts; non-zero exit when unhealthy',
     load: () => (require('./health') as Module).define,
@@ -75,7 +78,7 @@ const standardOutput: Output = {
 export async function main(argv: string[], output: Output = standardOutput): Promise<number> {
   const program = new Command('steadfast')
     .description('Reliable Telegram and X bots with AI, run as Temporal workflows.')
-    .version(version(), '-V, --version')
+    .version(release, '-V, --version')
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .showSuggestionAfterError()
     .exitOverride();
@@ -98,13 +101,4 @@ export async function main(argv: string[], output: Output = standardOutput): Pro
     }
     throw err;
   }
-}
-
-/** The package's version: package.json above this file, in the sources as in the build (dist/). */
-function version(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
-  }
-  return 'unknown';
 }

@@ -6,6 +6,7 @@ import { ownQueueActivityNames, type Activities } from '../activities';
 import { KeepAliveInterceptor } from '../activities/keep-alive';
 import { RetryMetricsInterceptor } from '../activities/retry-metrics';
 import { heartbeatThrottle } from '../workflows/policies';
+import { releaseBuildId } from '../release';
 
 /**
  * The one place worker options are made: the worker (`npm run worker`, the Docker image) and the test fixtures run
@@ -39,6 +40,7 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
     // Heartbeats reach the server at most this often, whatever the activity's heartbeat timeout (see policies).
     maxHeartbeatThrottleInterval: heartbeatThrottle,
     interceptors: activityInterceptors,
+    workerDeploymentOptions: releaseDeployment,
     // A workflow task for a worker that vanished (SIGKILL, a lost host) waits this long on its sticky queue before
     // any worker takes it (the SDK's default is 10 s: all of it added to the replies a killed worker held).
     stickyQueueScheduleToStartTimeout: '3s',
@@ -67,10 +69,20 @@ export function ownQueueWorkerOptions(options: Omit<SteadfastWorkerOptions, 'wor
   return {
     maxHeartbeatThrottleInterval: heartbeatThrottle,
     interceptors: activityInterceptors,
+    workerDeploymentOptions: releaseDeployment,
     ...options,
     activities,
   };
 }
+
+/**
+ * Workers name their release as their build id, without Worker Versioning (src/workflows/patches.ts says why): any
+ * worker takes any task, and each run's `BuildIds` lists the releases that ran it.
+ */
+const releaseDeployment: WorkerOptions['workerDeploymentOptions'] = {
+  version: { deploymentName: 'steadfast', buildId: releaseBuildId },
+  useWorkerVersioning: false,
+};
 
 /**
  * Short activities are heartbeaten while they run, so a dead worker's are retried soon (keep-alive.ts); the retries

@@ -1,5 +1,5 @@
 // Every workflow the workers register. Deterministic code only: no I/O, no Node built-ins, no service libraries.
-export { replyWorkflow, replyWorkflowV2 } from './reply';
+export { replyWorkflowV2 } from './reply';
 export { watchTweetsWorkflow } from './watch';
 export { syncMessageWorkflow } from './sync';
 export { accountSessionWorkflow } from './account-session';

@@ -5,7 +5,7 @@ import {
   condition,
   isCancellation,
   log,
-  patched,
+  deprecatePatch,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -37,7 +37,6 @@ import { stageKey } from './search-attributes';
 const { generateReply } = proxyActivities<Activities>(policies.aiGenerate);
 const { postReply } = proxyActivities<Activities>(policies.xApi);
 const { recordReply } = proxyActivities<Activities>(policies.convex);
-const { notifyOwner } = proxyActivities<Activities>(policies.ownerNotice);
 
 /** Drafts tried, the first included, before a reply X keeps refusing as duplicate content is a dead letter. */
 const maxDrafts = 3;
@@ -48,61 +47,15 @@ const authorisationWaits = 168;
 type Decision = { kind: 'approve'; text?: string } | { kind: 'reject'; reason?: string };
 
 /**
- * What differs between the histories a reply's run may have. Each `patched()` a run meets is a marker and an upsert of
- * `TemporalChangeVersion`: two billed actions per run, for as long as the patch stays in the code. So the patches
- * stop at the type they were made for: runs of `replyWorkflow` (the type that shipped first) meet them as they did,
- * while `replyWorkflowV2` starts with all of them applied and meets none; new runs start as V2 (workflow-types.ts).
+ * One tweet worth answering becomes one reply: draft, (owner approval), post on X, record, report. Its type is
+ * `replyWorkflowV2`: the first type, `replyWorkflow`, and the five patches only its runs met were retired in 0.2.0
+ * (src/workflows/patches.ts).
  */
-interface ReplyShape {
-  /** `Stage` is upserted only on entering awaiting-approval and leaving it; else at every stage. */
-  stageWhenListed: () => boolean;
-  /** A cancellation tells the owner; else it ends the run as it comes. */
-  cancelNotifies: () => boolean;
-  /** A dead letter alerts the owner. */
-  deadLetterAlert: () => boolean;
-  /** X refusing the text as a duplicate asks the model for other words; else it is a dead letter. */
-  redraftDuplicate: () => boolean;
-  /** The outcome's notice never fails the reply (and names its kind and the reply); else its failure does. */
-  outcomeNoticeNeverFails: () => boolean;
-  /** How a message for the owner reaches the outbox. */
-  tellOwner: (notice: { accountId: string; text: string; kind: 'approval' | 'notice'; key: string }) => Promise<void>;
-}
-
-const shippedShape: ReplyShape = {
-  stageWhenListed: () => patched('reply-stage-when-listed'),
-  cancelNotifies: () => patched('reply-cancel-notifies'),
-  deadLetterAlert: () => patched('reply-dead-letter-alert'),
-  redraftDuplicate: () => patched('reply-redraft-duplicate'),
-  outcomeNoticeNeverFails: () => patched('reply-outcome-notice-never-fails'),
-  tellOwner: async ({ accountId, text, kind }) => {
-    await notifyOwner({ accountId, text, kind, ref: workflowInfo().workflowId });
-  },
-};
-
-const currentShape: ReplyShape = {
-  stageWhenListed: () => true,
-  cancelNotifies: () => true,
-  deadLetterAlert: () => true,
-  redraftDuplicate: () => true,
-  outcomeNoticeNeverFails: () => true,
-  // The workflow's own signal (one action), not an activity's signal-with-start (two).
-  tellOwner: (notice) => handToOutbox({ ...notice, ref: workflowInfo().workflowId }),
-};
-
-/** One tweet worth answering becomes one reply: draft, (owner approval), post on X, record, report. */
 export async function replyWorkflowV2(input: ReplyInput): Promise<ReplyResult> {
-  return await reply(input, currentShape);
+  return await reply(input);
 }
 
-/** The reply as it shipped first: runs started before replyWorkflowV2 existed (and their replays) go on as they were. */
-export async function replyWorkflow(input: ReplyInput): Promise<ReplyResult> {
-  return await reply(input, shippedShape);
-}
-
-async function reply(
-  { accountId, tweet, approval, approvalTimeout, firstRun }: ReplyInput,
-  shape: ReplyShape,
-): Promise<ReplyResult> {
+async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: ReplyInput): Promise<ReplyResult> {
   const status: ReplyStatusView = { stage: 'drafting', paused: false, attempts: 0 };
   let decision: Decision | undefined;
   setHandler(statusQuery, () => status);
@@ -136,14 +89,13 @@ async function reply(
   );
 
   // The `Stage` search attribute is for listings: the owner's queue (awaiting-approval) above all. Each upsert is a
-  // billed action, so runs since this patch set only what a listing needs: `drafting` comes with the start (set by
-  // the starter), then the entry into awaiting-approval and the stage after it; a closed run's status says it is
-  // done. The query (`reply status`) always has the stage. Runs before it upserted every stage.
-  const stageWhenListed = shape.stageWhenListed();
+  // billed action, so only what a listing needs is set: `drafting` comes with the start (set by the starter), then the
+  // entry into awaiting-approval and the stage after it; a closed run's status says it is done. The query
+  // (`reply status`) always has the stage.
   let listed: ReplyStage = 'drafting';
   const enter = async (stage: ReplyStage) => {
     status.stage = stage;
-    if (!stageWhenListed || stage === 'awaiting-approval' || listed === 'awaiting-approval') {
+    if (stage === 'awaiting-approval' || listed === 'awaiting-approval') {
       upsertSearchAttributes([{ key: stageKey, value: stage }]);
       listed = stage;
     }
@@ -164,7 +116,7 @@ async function reply(
       if (approval === 'owner') {
         await enter('awaiting-approval');
         const request = approvalRequest(tweet.authorUsername, text, workflowInfo().workflowId, refused.at(-1));
-        await shape.tellOwner({
+        await tellOwner({
           accountId,
           text: request,
           kind: 'approval',
@@ -197,8 +149,7 @@ async function reply(
       if (refused.length >= maxDrafts) throw duplicateEveryTime(tweet.id, refused.length);
     }
   } catch (err) {
-    // Histories recorded before these steps end without them: the shape keeps them replaying as they were recorded.
-    if (isCancellation(err) && shape.cancelNotifies()) {
+    if (isCancellation(err)) {
       // The workflow is being cancelled: what is left must run anyway, in a scope the cancellation cannot reach.
       return await CancellationScope.nonCancellable(() =>
         finish('cancelled', `Cancelled the reply to tweet ${tweet.id} at stage ${status.stage}.`),
@@ -209,13 +160,11 @@ async function reply(
     countDeadLetter(failure.type ?? 'upstream');
     status.lastError = failure.message;
     log.error('reply failed', { accountId, tweetId: tweet.id, category: failure.type, error: failure.message });
-    if (shape.deadLetterAlert()) {
-      await alertOwner(
-        accountId,
-        `the reply to tweet ${tweet.id} (account ${accountId}, stage ${status.stage})`,
-        failure,
-      );
-    }
+    await alertOwner(
+      accountId,
+      `the reply to tweet ${tweet.id} (account ${accountId}, stage ${status.stage})`,
+      failure,
+    );
     throw failure;
   }
 
@@ -226,10 +175,11 @@ async function reply(
         // A retried attempt, or a run after another, reads X first: an earlier one may have posted.
         return await postReply({ accountId, inReplyToTweetId: tweet.id, text, earlierMayHavePosted: !firstRun });
       } catch (err) {
-        if (isDuplicateContent(err) && shape.redraftDuplicate()) return undefined;
+        if (isDuplicateContent(err)) return undefined;
         // X refused the account's login: the reply waits for the owner to authorise it again, not a dead letter.
         if (!isFailureOf(err, 'needs-authorisation') || waited >= authorisationWaits) throw err;
-        if (!patched('reply-waits-for-x-authorisation')) throw err;
+        // Retired (patches.ts): runs from before the patch failed here, so no open run can need that branch.
+        deprecatePatch('reply-waits-for-x-authorisation');
         await awaitAuthorisation();
       }
     }
@@ -260,11 +210,8 @@ async function reply(
   ): Promise<ReplyResult> {
     if (outcome === 'cancelled') status.stage = 'notifying';
     else await enter('notifying');
-    const notified = shape.outcomeNoticeNeverFails()
-      ? await tellOutcome(report)
-      : (await notifyOwner({ accountId, text: report }), true);
+    const notified = await tellOutcome(report);
     status.stage = 'done';
-    if (!stageWhenListed) upsertSearchAttributes([{ key: stageKey, value: 'done' }]);
     log.info('reply finished', { accountId, tweetId: tweet.id, outcome, notified });
     countReply(outcome);
     return { status: outcome, ...extra, ...(notified ? {} : { notified: false }) };
@@ -277,7 +224,7 @@ async function reply(
    */
   async function tellOutcome(report: string): Promise<boolean> {
     try {
-      await shape.tellOwner({ accountId, text: report, kind: 'notice', key: noticeKey('outcome') });
+      await tellOwner({ accountId, text: report, kind: 'notice', key: noticeKey('outcome') });
       return true;
     } catch (err) {
       const failure = deadLetter(err);
@@ -291,6 +238,11 @@ async function reply(
       return false;
     }
   }
+}
+
+/** A message for the owner: the workflow's own signal to the outbox (one action), not an activity's (two). */
+async function tellOwner(notice: { accountId: string; text: string; kind: 'approval' | 'notice'; key: string }) {
+  await handToOutbox({ ...notice, ref: workflowInfo().workflowId });
 }
 
 /** A message's key for the outbox: the same on a replay and on the hand-over's fallback, so a repeat is dropped. */

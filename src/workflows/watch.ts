@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
+import { deprecatePatch, ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { workflowIds, type Tweet, type WatchInput, type WatchResult } from './contracts';
 import { policies, replyTaskTimeout } from './policies';
-import { replyWorkflow, replyWorkflowV2 } from './reply';
+import { replyWorkflowV2 } from './reply';
 import { accountIdKey, stageKey } from './search-attributes';
 
 const { recentTweets } = proxyActivities<Activities>(policies.xApi);
@@ -38,9 +38,9 @@ export async function watchTweetsWorkflow({
 
   async function startReply(tweet: Tweet): Promise<boolean> {
     try {
-      // Polls since the patch start the current reply type (reply.ts says why there are two). Asked only by a poll
-      // that starts a reply, so a poll with nothing new pays no marker.
-      await startChild(patched('watch-starts-reply-v2') ? replyWorkflowV2 : replyWorkflow, {
+      // Retired (patches.ts): polls are short, and none left open started the first reply type.
+      deprecatePatch('watch-starts-reply-v2');
+      await startChild(replyWorkflowV2, {
         workflowId: workflowIds.reply(accountId, tweet.id),
         // Never an earlier run (the id is never reused here): its first post attempt need not read X first.
         args: [{ accountId, tweet, approval, approvalTimeout, firstRun: true }],

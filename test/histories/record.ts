@@ -13,7 +13,6 @@ import {
   chatWorkflow,
   loginWorkflow,
   ownerOutboxWorkflow,
-  replyWorkflow,
   replyWorkflowV2,
   serviceHealthWorkflow,
   syncMessageWorkflow,
@@ -57,8 +56,6 @@ type Scenario = {
   refuseNotice?: boolean;
   /** Posts X refuses as duplicate content before it takes one (reply-redraft-duplicate). */
   duplicates?: number;
-  /** replyWorkflowV2, the type without patches; else replyWorkflow. */
-  v2?: boolean;
   /** The owner's outbox runs, so the reply's own signal reaches it; else the hand-over falls back to the activity. */
   outbox?: boolean;
   /** X refuses the account's login once: the reply waits for new tokens (reply-waits-for-x-authorisation). */
@@ -67,70 +64,71 @@ type Scenario = {
 
 const tweet = (id: string) => ({ id, text: 'Is Temporal durable?', authorUsername: 'bob' });
 const scenarios: Scenario[] = [
-  { name: 'reply-auto-posted', input: { accountId: 'alice', tweet: tweet('1001'), approval: 'auto' } },
-  { name: 'reply-owner-edited', input: { accountId: 'alice', tweet: tweet('1002'), approval: 'owner' } },
-  { name: 'reply-owner-rejected', input: { accountId: 'bob', tweet: tweet('1003'), approval: 'owner' } },
+  // replyWorkflowV2 (the first type was retired in 0.2.0, src/workflows/patches.ts): notices signalled to the
+  // outbox, or handed over where none runs.
   {
-    name: 'reply-expired',
-    input: { accountId: 'bob', tweet: tweet('1004'), approval: 'owner', approvalTimeout: '1s' },
+    name: 'reply-v2-owner-edited',
+    input: { accountId: 'alice', tweet: tweet('1102'), approval: 'owner', firstRun: true },
+    outbox: true,
   },
-  { name: 'reply-dead-letter', input: { accountId: 'alice', tweet: tweet('1005'), approval: 'auto' }, failPost: true },
-  // Since the owner alert on dead letters and the cancellation report (patched).
   {
-    name: 'reply-dead-letter-alerted',
-    input: { accountId: 'alice', tweet: tweet('1006'), approval: 'auto' },
-    failPost: true,
+    name: 'reply-v2-owner-rejected',
+    input: { accountId: 'bob', tweet: tweet('1103'), approval: 'owner', firstRun: true },
+    outbox: true,
   },
-  { name: 'reply-cancelled', input: { accountId: 'bob', tweet: tweet('1007'), approval: 'owner' }, cancel: true },
-  // A refused outcome notice: a dead letter as recorded before the patch, posted since (reply-outcome-notice-never-fails).
   {
-    name: 'reply-notice-refused-dead-letter',
-    input: { accountId: 'alice', tweet: tweet('1009'), approval: 'auto' },
+    name: 'reply-v2-expired',
+    input: { accountId: 'bob', tweet: tweet('1104'), approval: 'owner', approvalTimeout: '1s', firstRun: true },
+    outbox: true,
+  },
+  {
+    name: 'reply-v2-cancelled',
+    input: { accountId: 'bob', tweet: tweet('1107'), approval: 'owner', firstRun: true },
+    outbox: true,
+    cancel: true,
+  },
+  {
+    name: 'reply-v2-posted-notice-refused',
+    input: { accountId: 'alice', tweet: tweet('1108'), approval: 'auto', firstRun: true },
     refuseNotice: true,
   },
   {
-    name: 'reply-posted-notice-refused',
-    input: { accountId: 'alice', tweet: tweet('1008'), approval: 'auto' },
-    refuseNotice: true,
-  },
-  // X refused drafts as duplicate content: the model drafts again (reply-redraft-duplicate), the owner decides anew.
-  {
-    name: 'reply-auto-redrafted',
-    input: { accountId: 'alice', tweet: tweet('1010'), approval: 'auto' },
+    name: 'reply-v2-auto-redrafted',
+    input: { accountId: 'alice', tweet: tweet('1110'), approval: 'auto', firstRun: true },
+    outbox: true,
     duplicates: 2,
   },
-  // The owner's decision as an Update (approveDraft), since the Updates.
-  { name: 'reply-owner-approved-by-update', input: { accountId: 'alice', tweet: tweet('1012'), approval: 'owner' } },
   {
-    name: 'reply-owner-redrafted',
-    input: { accountId: 'bob', tweet: tweet('1011'), approval: 'owner' },
+    name: 'reply-v2-owner-redrafted',
+    input: { accountId: 'bob', tweet: tweet('1111'), approval: 'owner', firstRun: true },
+    outbox: true,
     duplicates: 1,
   },
-  // Stage upserted only where a listing needs it (reply-stage-when-listed); a first run skips X's read before posting.
   {
-    name: 'reply-auto-stage-when-listed',
-    input: { accountId: 'alice', tweet: tweet('1013'), approval: 'auto', firstRun: true },
+    name: 'reply-v2-owner-approved-by-update',
+    input: { accountId: 'alice', tweet: tweet('1112'), approval: 'owner', firstRun: true },
+    outbox: true,
   },
+  // Since reply-waits-for-x-authorisation was deprecated: its marker is a deprecated one, which its removal may skip.
   {
-    name: 'reply-owner-stage-when-listed',
-    input: { accountId: 'bob', tweet: tweet('1014'), approval: 'owner', firstRun: true },
+    name: 'reply-v2-awaited-authorisation-deprecated',
+    input: { accountId: 'alice', tweet: tweet('1118'), approval: 'auto', firstRun: true },
+    outbox: true,
+    needsAuthorisation: true,
   },
   // replyWorkflowV2: every patch applied, no marker; notices signalled to the outbox, or handed over where none runs.
   {
     name: 'reply-v2-auto-posted',
     input: { accountId: 'alice', tweet: tweet('1015'), approval: 'auto', firstRun: true },
-    v2: true,
     outbox: true,
   },
   {
     name: 'reply-v2-owner-approved',
     input: { accountId: 'bob', tweet: tweet('1016'), approval: 'owner', firstRun: true },
-    v2: true,
   },
   {
     name: 'reply-v2-dead-letter',
     input: { accountId: 'alice', tweet: tweet('1017'), approval: 'auto', firstRun: true },
-    v2: true,
     outbox: true,
     failPost: true,
   },
@@ -138,7 +136,6 @@ const scenarios: Scenario[] = [
   {
     name: 'reply-v2-awaited-authorisation',
     input: { accountId: 'alice', tweet: tweet('1018'), approval: 'auto', firstRun: true },
-    v2: true,
     outbox: true,
     needsAuthorisation: true,
   },
@@ -207,22 +204,21 @@ async function run(): Promise<void> {
             args: [{}],
           });
         }
-        const handle = await env.client.workflow.start(scenario.v2 ? replyWorkflowV2 : replyWorkflow, {
+        const handle = await env.client.workflow.start(replyWorkflowV2, {
           taskQueue,
           workflowId,
           args: [scenario.input],
         });
-        if (scenario.input.approval === 'owner' && scenario.name !== 'reply-expired') {
+        if (scenario.input.approval === 'owner' && scenario.name !== 'reply-v2-expired') {
           // Answer as an owner does: once the approval request is out.
           while ((await handle.query(statusQuery)).stage !== 'awaiting-approval') await sleep(50);
         }
-        if (scenario.name === 'reply-owner-edited') await handle.signal(approveSignal, { text: 'edited' });
-        if (scenario.name === 'reply-owner-approved-by-update') {
+        if (scenario.name === 'reply-v2-owner-edited') await handle.signal(approveSignal, { text: 'edited' });
+        if (scenario.name === 'reply-v2-owner-approved-by-update') {
           await handle.executeUpdate(approveDraftUpdate, { args: [{ text: 'edited by update' }] });
         }
-        if (scenario.name === 'reply-owner-stage-when-listed' || scenario.name === 'reply-v2-owner-approved')
-          await handle.executeUpdate(approveDraftUpdate, { args: [{}] });
-        if (scenario.name === 'reply-owner-redrafted') {
+        if (scenario.name === 'reply-v2-owner-approved') await handle.executeUpdate(approveDraftUpdate, { args: [{}] });
+        if (scenario.name === 'reply-v2-owner-redrafted') {
           await handle.signal(approveSignal, {});
           const redrafted = async () => {
             const status = await handle.query(statusQuery);
@@ -231,7 +227,7 @@ async function run(): Promise<void> {
           while (!(await redrafted())) await sleep(50);
           await handle.signal(approveSignal, {});
         }
-        if (scenario.name === 'reply-owner-rejected') await handle.signal(rejectSignal, { reason: 'off topic' });
+        if (scenario.name === 'reply-v2-owner-rejected') await handle.signal(rejectSignal, { reason: 'off topic' });
         if (scenario.needsAuthorisation) {
           while ((await handle.query(statusQuery)).stage !== 'awaiting-authorisation') await sleep(50);
           await handle.signal(xAuthorisedSignal);
@@ -241,8 +237,8 @@ async function run(): Promise<void> {
         writeHistory(cli, env.address, workflowId, scenario.name);
       });
     }
-    // The second since watch-starts-reply-v2: its replies start as replyWorkflowV2.
-    for (const name of ['watch-new-tweets', 'watch-new-tweets-v2'] as const) {
+    // Since watch-starts-reply-v2 (its replies start as replyWorkflowV2), then since it was deprecated.
+    for (const name of ['watch-new-tweets-v2', 'watch-new-tweets-deprecated'] as const) {
       if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordWatch(env, cli, name);
     }
     if (overwrite || !existsSync(join(__dirname, 'sync-stored.json'))) await recordSync(env, cli);
