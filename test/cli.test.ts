@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { postTargetTweet } from '../src/sandbox/sandbox';
 import { cliWithWorker } from './helpers/cli';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
+import { release } from '../src/release';
 import { inDays } from '../src/temporal/retention';
+import { patches, retiredTypes } from '../src/workflows/patches';
 import { closeTestClient, eventually, testClient, testNamespace } from './helpers/temporal';
 
 /** `npm run cli` driven as a subprocess against the test dev server and a real worker on the sandbox. */
@@ -222,5 +224,55 @@ describe('npm run cli -- watch …', () => {
       assert.equal(code, 1, `${args.join(' ')}: ${output}`);
       assert.match(output, expected);
     }
+  });
+});
+
+describe('npm run cli -- patches', () => {
+  test('lists every patch and retired type of the register with its state and the open runs that need it', async () => {
+    const listed = await cli('patches', '--json');
+    assert.equal(listed.code, 0, listed.output);
+    const { release: named, patches: report } = JSON.parse(listed.output) as {
+      release: string;
+      patches: { id: string; state: string; openRuns: number; neededBy: string[]; next: string }[];
+    };
+    assert.equal(named, release);
+    assert.deepEqual(
+      report.map(({ id, state }) => `${id}: ${state}`).sort(),
+      [
+        ...patches.map(({ id, state }) => `${id}: ${state}`),
+        ...retiredTypes.map(({ workflowType }) => `${workflowType}: removed`),
+      ].sort(),
+    );
+    const text = await cli('patches');
+    assert.match(
+      text.output,
+      /^Release \d+\.\d+\.\d+:\nreply-waits-for-x-authorisation {2}deprecated {2}replyWorkflowV2/,
+    );
+    assert.match(text.output, /the next release may (deprecate|remove) it/);
+  });
+
+  test('--check refuses while a run of a retired type is open, names it, and passes once it is gone', async () => {
+    const client = await testClient();
+    // A run of the first reply type, as an older release would have left it (no worker here runs it any more).
+    const workflowId = `reply:alice:retired-${Date.now()}`;
+    const handle = await client.workflow.start('replyWorkflow', {
+      taskQueue: `nobody-${workflowId}`,
+      workflowId,
+      args: [],
+    });
+    try {
+      await eventually('the open run listed', async () => {
+        const { code, output } = await cli('patches', '--check');
+        return code === 1 && output.includes(workflowId);
+      });
+      const { output } = await cli('patches', '--check');
+      assert.match(
+        output,
+        new RegExp(`^Error: open runs need code release ${release} no longer has: replyWorkflow \\(`, 'm'),
+      );
+    } finally {
+      await handle.terminate('test over');
+    }
+    await eventually('the check to pass', async () => (await cli('patches', '--check')).code === 0);
   });
 });
