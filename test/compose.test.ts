@@ -16,6 +16,9 @@ interface Service {
   env_file?: { path: string }[];
   environment?: Record<string, string>;
   volumes?: string[];
+  restart?: string;
+  healthcheck?: unknown;
+  depends_on?: Record<string, { condition: string; restart?: boolean }>;
 }
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
@@ -56,5 +59,26 @@ describe('docker-compose.yml: nothing reachable from beyond this host', () => {
     );
     assert.ok(published.length >= 2, 'Temporal and its Web UI are published for the host');
     for (const [name, port] of published) assert.match(port, /^127\.0\.0\.1:\d+:\d+$/, `${name} publishes ${port}`);
+  });
+});
+
+describe('docker-compose.yml: a reboot converges without a crash loop', () => {
+  test('each long-running service waits for the health of what it needs, and restarts with it', () => {
+    const { postgresql, temporal, worker } = compose.services;
+    assert.ok(postgresql?.healthcheck && temporal?.healthcheck, 'PostgreSQL and Temporal report their health');
+    assert.deepEqual(temporal?.depends_on?.postgresql, { condition: 'service_healthy', restart: true });
+    assert.deepEqual(worker?.depends_on?.temporal, { condition: 'service_healthy', restart: true });
+    assert.deepEqual(worker?.depends_on?.['temporal-namespace'], { condition: 'service_completed_successfully' });
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.profiles || service.restart === 'no') continue;
+      assert.equal(service.restart, 'unless-stopped', `${name} restarts after a reboot`);
+    }
+  });
+
+  test('the namespace keeps dead letters 30 days unless .env says otherwise', () => {
+    assert.equal(
+      compose.services['temporal-namespace']?.environment?.TEMPORAL_NAMESPACE_RETENTION,
+      '${TEMPORAL_NAMESPACE_RETENTION:-30d}',
+    );
   });
 });
