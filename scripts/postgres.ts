@@ -1,6 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isExecutable, onPath } from './go-install';
 
@@ -25,8 +34,11 @@ export function postgresBinDir(): string {
     if (!has(explicit)) throw new PostgresUnavailable(`STEADFAST_POSTGRES_BIN=${explicit} holds no initdb and pg_ctl`);
     return explicit;
   }
+  // Through a link (/usr/local/bin/pg_ctl -> /usr/lib/postgresql/15/bin/pg_ctl) to the installation's own folder,
+  // which has its other tools too (pg_dump, pg_restore).
   const fromPath = onPath('pg_ctl');
-  if (fromPath && has(dirname(fromPath))) return dirname(fromPath);
+  const installed = fromPath && dirname(realpathSync(fromPath));
+  if (installed && has(installed)) return installed;
   const debian = '/usr/lib/postgresql';
   const versions = existsSync(debian) ? readdirSync(debian).filter((v) => /^\d+$/.test(v)) : [];
   const newest = versions

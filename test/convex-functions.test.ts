@@ -13,17 +13,14 @@ import { convexFunctionsVersion } from '../src/adapters/convex/functions-version
  * sandbox's Convex simulator implements.
  */
 // convex-test finds the functions through this map (what Vite's import.meta.glob would give it) and its root by the
-// `_generated` entry.
-const modules = {
-  '../convex/_generated/server.ts': () => import('../convex/_generated/server.js'),
-  '../convex/accountSecrets.ts': () => import('../convex/accountSecrets.js'),
-  '../convex/accounts.ts': () => import('../convex/accounts.js'),
-  '../convex/messages.ts': () => import('../convex/messages.js'),
-  '../convex/replies.ts': () => import('../convex/replies.js'),
-  '../convex/watches.ts': () => import('../convex/watches.js'),
-  '../convex/version.ts': () => import('../convex/version.js'),
-  '../convex/backend.ts': () => import('../convex/backend.js'),
-};
+// `_generated` entry. Every module of convex/ is in it, so a new one is held to the checks below too.
+const convexDir = join(__dirname, '..', 'convex');
+const modules = Object.fromEntries(
+  ['_generated/server.ts', ...readdirSync(convexDir).filter((name) => name.endsWith('.ts'))].map((file) => [
+    `../convex/${file}`,
+    () => import(join(convexDir, file)) as Promise<Record<string, unknown>>,
+  ]),
+);
 /** The deployment's STEADFAST_CONVEX_SECRET (`npx convex env set`), which the functions read from their environment. */
 const secret = 'the-backend-secret';
 process.env.STEADFAST_CONVEX_SECRET = secret;
@@ -170,6 +167,8 @@ describe('Convex functions (convex-test)', () => {
       'accountSecrets:get': ['query', session],
       'accountSecrets:put': ['mutation', { ...session, keyId: 'k2', sealed: null, basedOn: null }],
       'version:get': ['query', {}],
+      'backup:exportPage': ['query', { table: 'messages', cursor: null }],
+      'backup:importDocuments': ['mutation', { table: 'messages', documents: [message(3, 'injected')] }],
     };
     // Every public function of convex/ is in the table: a new one must be refused too.
     const exported = Object.entries(modules).flatMap(([path, load]) =>
@@ -199,6 +198,52 @@ describe('Convex functions (convex-test)', () => {
     delete process.env.STEADFAST_CONVEX_SECRET;
     await assert.rejects(backend.query(listAccounts, {}), /STEADFAST_CONVEX_SECRET is not set on this deployment/);
     process.env.STEADFAST_CONVEX_SECRET = secret;
+  });
+
+  test('backup:exportPage gives every document a page at a time; importDocuments brings back what is missing only', async () => {
+    const t = await newDeployment();
+    const backend = asBackend(t);
+    for (let i = 1; i <= 1203; i += 1) await backend.mutation(upsertMessage, message(i, `message ${i}`));
+    const session = { accountId: 'alice', field: 'telegramSession' };
+    await backend.mutation(putSecret, { ...session, keyId: 'k1', sealed: 'b2xk', basedOn: null });
+    const exportPage = makeFunctionReference<'query'>('backup:exportPage');
+    const importDocuments = makeFunctionReference<'mutation'>('backup:importDocuments');
+    const exported: Record<string, unknown>[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const page = (await backend.query(exportPage, { table: 'messages', cursor })) as {
+        documents: Record<string, unknown>[];
+        cursor: string;
+        done: boolean;
+      };
+      exported.push(...page.documents);
+      if (page.done) break;
+      cursor = page.cursor;
+    }
+    assert.equal(exported.length, 1203);
+    assert.ok(exported.every((doc) => !('_id' in doc) && !('_creationTime' in doc)));
+    const secrets = (await backend.query(exportPage, { table: 'accountSecrets', cursor: null })) as {
+      documents: Record<string, unknown>[];
+    };
+
+    // Into a new deployment that has since written a newer secret: the messages come back, the newer secret stays.
+    const fresh = asBackend(await newDeployment());
+    await fresh.mutation(putSecret, { ...session, keyId: 'k2', sealed: 'bmV3', basedOn: null });
+    const restored: unknown = await fresh.mutation(importDocuments, { table: 'messages', documents: exported });
+    assert.deepEqual(restored, { inserted: 1203, kept: 0 });
+    assert.deepEqual(await fresh.mutation(importDocuments, { table: 'messages', documents: exported.slice(0, 5) }), {
+      inserted: 0,
+      kept: 5,
+    });
+    assert.deepEqual(await fresh.mutation(importDocuments, { table: 'accountSecrets', documents: secrets.documents }), {
+      inserted: 0,
+      kept: 1,
+    });
+    assert.equal(((await fresh.query(getSecret, session)) as { sealed: string }).sealed, 'bmV3');
+    await assert.rejects(
+      fresh.mutation(importDocuments, { table: 'messages', documents: [{ accountId: 'alice', text: 'no key' }] }),
+      /Validator|validator|schema/,
+    );
   });
 
   test('version:get names the version of the functions, which the code that calls them expects', async () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createConvexAccountStore } from '../adapters/account-store/convex-account-store';
 import { createFileAccountStore } from '../adapters/account-store/file-account-store';
 import { createConvexStore } from '../adapters/convex/convex-store';
@@ -173,6 +174,21 @@ function accountStore(config: Config, defaultFile: string, convex: ConvexDeploym
   const keys = keyRingOf(config.temporal.encryption);
   if (!keys) throw new Error('STEADFAST_ACCOUNT_STORE=convex needs encryption on');
   return createConvexAccountStore({ ...convex, keys });
+}
+
+/**
+ * Where this configuration's Convex and file account store are, as the workers use them: what `npm run backup` and
+ * `npm run restore` read and write. No file when the account store is Convex's (its documents are Convex's).
+ */
+export function deploymentStores(config: Config): { convex: ConvexDeployment; accountStoreFile?: string } {
+  const endpoints = sandboxEndpoints(config.sandboxPort);
+  const convex = config.sandbox
+    ? { url: endpoints.convexUrl, secret: sandboxConvexSecret }
+    : { url: config.convex.url ?? '', secret: config.convex.secret ?? '' };
+  const settings =
+    config.accountStore ??
+    ({ kind: 'file', path: config.sandbox ? endpoints.accountStorePath : '.steadfast/accounts.json' } as const);
+  return { convex, ...(settings.kind === 'file' ? { accountStoreFile: resolve(settings.path) } : {}) };
 }
 
 /** Where Convex is, and the secret its functions require of the backend. */

@@ -18,6 +18,7 @@ export const productionSuite = [
   'test/worker-crash.test.ts',
   'test/production/server-command.test.ts',
   'test/production/mtls.test.ts',
+  'test/production/backup.test.ts',
   'test/production/bench.test.ts',
   'test/production/faults-under-load.test.ts',
 ];
