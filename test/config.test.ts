@@ -18,6 +18,7 @@ describe('config', () => {
       webUiUrl: 'http://localhost:8233',
       encryption: { mode: 'sandbox' },
       acceptPlainPayloads: false,
+      retention: '30d',
     });
     assert.deepEqual(config.codecServer, { port: 8235, host: '127.0.0.1', token: undefined });
     assert.equal(config.accountStore, undefined);
