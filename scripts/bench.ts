@@ -10,18 +10,20 @@ import { benchMemory } from './bench/memory';
 import { benchRecovery } from './bench/recovery';
 import { benchAutoReplies, benchOwnerReplies, benchRepliesAlone } from './bench/replies';
 import { startBenchServer } from './bench/server';
-import { benchIdleControlBot, benchSync } from './bench/sessions';
+import { benchIdleControlBot, benchSessionControl, benchSync } from './bench/sessions';
 import { benchStorage } from './bench/storage';
 import { freeBasePort } from './free-ports';
 import { CommandError, runCommand } from './run-command';
 import { stopProcessesStep } from './worker-process';
 
 /**
- * `npm run bench [-- --json] [--quick] [--waiting N] [--production]`: Steadfast's speed and cost, measured on a dev
- * server and a sandbox of the bench's own (faults off, no latency), each figure beside a baseline measured in the same
- * run. Every part runs in a namespace of its own, so the server's `action` counter (what Temporal Cloud bills) says
- * what that part cost. `--waiting` sets how many replies wait for approval in the memory part (10,000 by default);
- * `--production` adds the production engine (Temporal Server on PostgreSQL) to the storage part.
+ * `npm run bench [-- --json] [--quick] [--waiting N] [--production] [--only part,…]`: Steadfast's speed and cost,
+ * measured on a dev server and a sandbox of the bench's own (faults off, no latency), each figure beside a baseline
+ * measured in the same run. Every part runs in a namespace of its own, so the server's `action` counter (what
+ * Temporal Cloud bills) says what that part cost. `--waiting` sets how many replies wait for approval in the memory
+ * part (10,000 by default); `--production` adds the production engine (Temporal Server on PostgreSQL) to the storage
+ * part; `--only` runs some parts only (reply, owner, alone, sync, bot, session, recovery, storage, memory) and prints
+ * their raw figures.
  */
 const sizes = {
   full: {
@@ -44,6 +46,7 @@ const namespaces = [
   'bench-sync',
   'bench-noop-sync',
   'bench-idle-bot',
+  'bench-session',
   'bench-recovery',
   'bench-memory',
 ];
@@ -55,13 +58,27 @@ runCommand(async (teardown) => {
       quick: { type: 'boolean' },
       waiting: { type: 'string' },
       production: { type: 'boolean' },
+      only: { type: 'string' },
+      cache: { type: 'string' },
     },
   });
+  const partNames = ['reply', 'owner', 'alone', 'sync', 'bot', 'session', 'recovery', 'storage', 'memory'] as const;
+  const only = values.only?.split(',').map((name) => name.trim());
+  const unknown = only?.filter((name) => !(partNames as readonly string[]).includes(name)) ?? [];
+  if (unknown.length > 0) {
+    throw new CommandError(`--only: parts among ${partNames.join(', ')} (got ${unknown.join(', ')})`);
+  }
   const waiting = values.waiting === undefined ? undefined : Number(values.waiting);
   if (waiting !== undefined && !(Number.isInteger(waiting) && waiting > 0)) {
     throw new CommandError(`--waiting: a number of replies, such as 1000 (got ${values.waiting})`);
   }
   const size = { ...(values.quick ? sizes.quick : sizes.full), ...(waiting ? { waiting } : {}) };
+  const cache = values.cache === undefined ? undefined : Number(values.cache);
+  if (cache !== undefined && !(Number.isInteger(cache) && cache >= 2)) {
+    throw new CommandError(
+      `--cache: the memory part's workflow cache, a number of workflows such as 100 (got ${values.cache})`,
+    );
+  }
   const say = (line: string) => (values.json ? console.error(line) : console.log(line));
   const started = performance.now();
 
@@ -95,6 +112,25 @@ runCommand(async (teardown) => {
     say(`  ${name}: ${((performance.now() - at) / 1000).toFixed(0)} s ${JSON.stringify(result)}`);
     return result;
   };
+  if (only) {
+    // Some parts only, for a closer look at one figure: each part's raw figures, no table.
+    const runs: Record<(typeof partNames)[number], () => Promise<unknown>> = {
+      reply: () => part('auto replies', () => benchAutoReplies(bench, size.replies)),
+      owner: () => part('owner-approved replies', () => benchOwnerReplies(bench, size.ownerReplies)),
+      alone: () => part('replies one at a time', () => benchRepliesAlone(bench, size.alone)),
+      sync: () =>
+        part('an idle account, then synced messages', () => benchSync(bench, size.messages, size.idleSeconds)),
+      bot: () => part('the idle control bot', () => benchIdleControlBot(bench, size.idleSeconds)),
+      session: () => part('a session paused, resumed, then dropped', () => benchSessionControl(bench)),
+      recovery: () => part('a worker SIGKILLed under load', () => benchRecovery(bench, size.recoverySeconds)),
+      storage: () => part('storage', () => benchStorage(bench, size.replies, Boolean(values.production))),
+      memory: () => part('replies waiting for approval', () => benchMemory(bench, size.waiting, cache)),
+    };
+    const results: Record<string, unknown> = {};
+    for (const name of only) results[name] = await runs[name as (typeof partNames)[number]]();
+    if (values.json) console.log(JSON.stringify(results, null, 2));
+    return 0;
+  }
   const reply = await part(`${size.replies} auto replies and as many no-ops`, () =>
     benchAutoReplies(bench, size.replies),
   );
@@ -110,6 +146,9 @@ runCommand(async (teardown) => {
   const bot = await part(`the idle control bot for ${size.idleSeconds} s`, () =>
     benchIdleControlBot(bench, size.idleSeconds),
   );
+  const sessionControl = await part('a session paused, resumed, then dropped by Telegram', () =>
+    benchSessionControl(bench),
+  );
   const recovery = await part(`a worker SIGKILLed under ${size.recoverySeconds} s of load`, () =>
     benchRecovery(bench, size.recoverySeconds),
   );
@@ -118,7 +157,9 @@ runCommand(async (teardown) => {
     `${size.replies} no-op replies on a SQLite file: default journal, then WAL${production ? ', then on PostgreSQL' : ''}`,
     () => benchStorage(bench, size.replies, production),
   );
-  const memory = await part(`${size.waiting} replies waiting for approval`, () => benchMemory(bench, size.waiting));
+  const memory = await part(`${size.waiting} replies waiting for approval`, () =>
+    benchMemory(bench, size.waiting, cache),
+  );
 
   const figures = {
     run: {
@@ -167,6 +208,11 @@ runCommand(async (teardown) => {
         idleAccountHour: sync.idleAccountByTypePerHour,
         idleControlBotHour: bot.byTypePerHour,
       },
+    },
+    session: {
+      pauseMs: sessionControl.pauseMs,
+      reconnectMs: sessionControl.reconnectMs,
+      failoverMs: recovery.sessionFailoverMs,
     },
     recovery: {
       replyP99AddedMs: recovery.replyP99AddedMs,
@@ -223,6 +269,7 @@ function table(f: {
     idleAccountHour: number;
     idleControlBotHour: number;
   };
+  session: { pauseMs: number; reconnectMs: number };
   recovery: { replyP99AddedMs: number; sessionFailoverMs: number };
   storage: {
     walThroughputRatio: number;
@@ -250,8 +297,10 @@ function table(f: {
     ['actions: auto reply, one at a time', String(f.actions.autoReplyAlone), ''],
     ['actions: owner-approved reply, one at a time', String(f.actions.ownerReplyAlone), ''],
     ['actions: synced message', String(f.actions.syncedMessage), '≤ 3'],
-    ['actions: idle account, an hour', String(f.actions.idleAccountHour), '≤ 240'],
-    ['actions: idle control bot, an hour', String(f.actions.idleControlBotHour), '≤ 240'],
+    ['actions: idle account, an hour', String(f.actions.idleAccountHour), '≤ 120'],
+    ['actions: idle control bot, an hour', String(f.actions.idleControlBotHour), '≤ 120'],
+    ['session: account pause, to disconnected', `${f.session.pauseMs} ms`, '≤ 2 s'],
+    ['session: connection dropped, to connected again', `${f.session.reconnectMs} ms`, '≤ 2 s'],
     ['X requests per posted reply', String(f.reply.xRequestsPerReply), '1'],
     ['killed worker: added p99 to its replies', `${f.recovery.replyP99AddedMs} ms`, '≤ 10 s'],
     ['killed worker: session connected elsewhere', `${f.recovery.sessionFailoverMs} ms`, '≤ 45 s'],

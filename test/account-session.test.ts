@@ -141,8 +141,10 @@ describe('accountSessionWorkflow', () => {
     const client = await testClient();
     const taskQueue = uniqueTaskQueue('session-pause');
     const chatId = uniqueChatId();
-    const { activities } = await sandboxActivities(taskQueue);
-    await withWorker({ taskQueue, activities }, async () => {
+    const { activities, ownQueue } = await sandboxActivities(taskQueue);
+    // The worker's own task queue too, as a real worker polls it: the pause is routed there.
+    const both = (run: () => Promise<void>) => withWorker(ownQueue, () => withWorker({ taskQueue, activities }, run));
+    await both(async () => {
       const handle = await client.workflow.start(accountSessionWorkflow, {
         taskQueue,
         workflowId: `${workflowIds.account('bob')}-pause-${chatId}`,
@@ -154,6 +156,12 @@ describe('accountSessionWorkflow', () => {
       await eventually('paused', async () => (await state(handle)) === 'paused');
       console.log(`  paused, the connection closed, ${Math.round(performance.now() - pausedAt)} ms after the signal`);
       assert.equal(await connections('bob'), 0, 'paused: no connection to Telegram');
+      // The workflow asked the worker holding the session, on its own queue, to heartbeat at once.
+      const hurried = (await handle.fetchHistory()).events?.filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'hurrySession',
+      );
+      assert.equal(hurried?.length, 1);
+      assert.equal(hurried?.[0]?.activityTaskScheduledEventAttributes?.taskQueue?.name, ownQueue.taskQueue);
       await inject(chatId, 'while paused 1');
       await inject(chatId, 'while paused 2');
       await new Promise((resolve) => setTimeout(resolve, 1000));

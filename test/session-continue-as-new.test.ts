@@ -45,7 +45,7 @@ describe('accountSessionWorkflow and continue-as-new', () => {
     const { activities } = await sandboxActivities(taskQueue, {
       client: env.client,
       // Many small events (a report every half-second ping) reach the threshold in seconds; heartbeats each second,
-      // not every 15 s, so the activity hears of the rollover before the reports pile up far past it.
+      // not every 30 s, so the activity hears of the rollover before the reports pile up far past it.
       session: { pingEveryMs: 500, reportEveryPings: 1, heartbeatEveryMs: 1000 },
     });
     const worker = await Worker.create(

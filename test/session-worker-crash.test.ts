@@ -40,7 +40,7 @@ describe('a worker holding a Telegram session killed with SIGKILL', () => {
     await injectMessage('bob', chatId, 'while the worker was dead 1');
     await injectMessage('bob', chatId, 'while the worker was dead 2');
 
-    // The heartbeat timeout (30 s, policies.telegramSession) notices the dead worker; the retry reconnects.
+    // The heartbeat timeout (40 s, policies.telegramSession) notices the dead worker; the retry reconnects.
     await eventually(
       'reconnected on the other worker',
       async () => {

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config';
 import { controlCall, controlEndpoint, sandboxTweets } from '../../src/sandbox/sandbox';
 import { decideReply } from '../../src/temporal/decide-reply';
 import type { Bench } from './context';
@@ -7,7 +8,14 @@ import { inBatches } from './stats';
 
 export interface MemoryFigures {
   waiting: number;
+  /** The worker's workflow cache (STEADFAST_WORKFLOW_CACHE) in this part. */
+  cache: number;
   workerRssMb: number;
+  /** The worker's RSS at each step of waiting replies: what grows with them, and by how much. */
+  curve: { waiting: number; workerRssMb: number }[];
+  /** The least-squares line through the curve: MB per 1,000 waiting replies, and where it starts. */
+  perThousandMb: number;
+  interceptMb: number;
   /** The worker's RSS once it polls, before the replies: what the waiting replies add is the difference. */
   workerIdleRssMb: number;
   serverRssMb: number;
@@ -20,21 +28,30 @@ export interface MemoryFigures {
  * and that every one posts, once, when approved. Telegram's limits are lifted for this part: the approval requests
  * are not what is measured.
  */
-export async function benchMemory(bench: Bench, count: number): Promise<MemoryFigures> {
+export async function benchMemory(bench: Bench, count: number, cache?: number): Promise<MemoryFigures> {
   const namespace = 'bench-memory';
   const client = bench.client(namespace);
   const telegram = controlEndpoint(bench.sandboxPort, 'telegram').url;
   await controlCall(`${telegram}/_sandbox/telegram/limits`, 'POST', undefined, { off: true });
   try {
     const tweets = await bench.targetTweets(count, 'memory');
-    const [worker] = await bench.workers(namespace, 1);
+    const [worker] = await bench.workers(namespace, 1, cache ? { STEADFAST_WORKFLOW_CACHE: String(cache) } : {});
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // its start-up settled
     const workerIdleRssMb = processRssMb(worker?.child.pid);
     const started = performance.now();
-    const handles = await startOwnerReplies(bench, client, tweets, 100);
-    await awaitingApproval(client, count);
+    // Five steps: the RSS after each says what every thousand more waiting replies cost.
+    const curve: { waiting: number; workerRssMb: number }[] = [{ waiting: 0, workerRssMb: workerIdleRssMb }];
+    const handles = [];
+    const step = Math.ceil(count / 5);
+    for (let from = 0; from < count; from += step) {
+      handles.push(...(await startOwnerReplies(bench, client, tweets.slice(from, from + step), 100)));
+      await awaitingApproval(client, handles.length);
+      curve.push({ waiting: handles.length, workerRssMb: processRssMb(worker?.child.pid) });
+      bench.say(`    ${handles.length} waiting: worker RSS ${curve.at(-1)?.workerRssMb} MB`);
+    }
     const startSeconds = (performance.now() - started) / 1000;
-    const workerRssMb = processRssMb(worker?.child.pid);
+    const workerRssMb = curve.at(-1)?.workerRssMb ?? 0;
+    const line = leastSquares(curve.map((point) => [point.waiting / 1000, point.workerRssMb]));
     const serverRssMb = bench.server.rssMb();
     const approving = performance.now();
     // Every decision first, then every result.
@@ -47,7 +64,11 @@ export async function benchMemory(bench: Bench, count: number): Promise<MemoryFi
     if (worker) await bench.stop([worker]);
     return {
       waiting: count,
+      cache: cache ?? loadConfig({ STEADFAST_SANDBOX: 'on' }).workflowCache,
       workerRssMb,
+      curve,
+      perThousandMb: Math.round(line.slope * 10) / 10,
+      interceptMb: Math.round(line.intercept),
       workerIdleRssMb,
       serverRssMb,
       postedOnce,
@@ -56,4 +77,16 @@ export async function benchMemory(bench: Bench, count: number): Promise<MemoryFi
   } finally {
     await controlCall(`${telegram}/_sandbox/telegram/limits`, 'POST', undefined, {});
   }
+}
+
+/** The line y = intercept + slope·x closest to the points. */
+function leastSquares(points: [number, number][]): { slope: number; intercept: number } {
+  const n = points.length;
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / n;
+  const mx = mean(points.map(([x]) => x));
+  const my = mean(points.map(([, y]) => y));
+  const sxx = points.reduce((sum, [x]) => sum + (x - mx) ** 2, 0);
+  const sxy = points.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0);
+  const slope = sxx === 0 ? 0 : sxy / sxx;
+  return { slope, intercept: my - slope * mx };
 }

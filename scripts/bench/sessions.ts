@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { controlCall, controlEndpoint } from '../../src/sandbox/sandbox';
 import { startAccountSession } from '../../src/temporal/start-session';
 import { workflowIds } from '../../src/workflows/contracts';
+import { sessionPauseSignal, sessionResumeSignal } from '../../src/workflows/messages';
 import type { Bench } from './context';
 import { benchNoop } from './replies';
 import { actionsBetween } from './server';
@@ -114,4 +115,48 @@ export async function benchIdleControlBot(bench: Bench, idleSeconds: number) {
   await bench.client(namespace).workflow.getHandle('control-bot').terminate('bench over');
   await bench.stop(workers);
   return idle;
+}
+
+export interface SessionControlFigures {
+  /** From `account pause` (the signal) to the account's connection to Telegram closed. */
+  pauseMs: number;
+  /** From Telegram dropping the connection to the session connected again. */
+  reconnectMs: number;
+}
+
+/** Waits until the account holds `count` connections to Telegram; how long that took, in ms from `since`. */
+async function untilConnections(bench: Bench, accountId: string, count: number, since: number): Promise<number> {
+  for (const deadline = Date.now() + 120_000; (await telegramConnections(bench, accountId)) !== count;) {
+    if (Date.now() > deadline) throw new Error(`${accountId} did not reach ${count} connection(s) within 120 s`);
+    await sleep(20);
+  }
+  return Math.round(performance.now() - since);
+}
+
+/**
+ * How fast a session acts on what the owner and the network do: a pause (the workflow asks the worker holding the
+ * session to heartbeat at once, instead of waiting for the paced heartbeat), and a connection Telegram drops.
+ */
+export async function benchSessionControl(bench: Bench): Promise<SessionControlFigures> {
+  const namespace = 'bench-session';
+  const client = bench.client(namespace);
+  const workers = await bench.workers(namespace, 1);
+  const { workflowId } = await startAccountSession(client, bench.taskQueue, 'bob');
+  const handle = client.workflow.getHandle(workflowId);
+  await connected(bench, 'bob');
+  await sleep(3000); // its report: the workflow knows where the session is held
+  const pausedAt = performance.now();
+  await handle.signal(sessionPauseSignal);
+  const pauseMs = await untilConnections(bench, 'bob', 0, pausedAt);
+  await handle.signal(sessionResumeSignal);
+  await connected(bench, 'bob');
+  await sleep(3000);
+  const { url } = controlEndpoint(bench.sandboxPort, 'telegram');
+  const droppedAt = performance.now();
+  await controlCall(`${url}/_sandbox/telegram/disconnect`, 'POST', undefined, { accountId: 'bob' });
+  await untilConnections(bench, 'bob', 0, droppedAt);
+  const reconnectMs = await untilConnections(bench, 'bob', 1, droppedAt);
+  await handle.terminate('bench over');
+  await bench.stop(workers);
+  return { pauseMs, reconnectMs };
 }

@@ -79,7 +79,7 @@ export const loginStepNames = ['sendLoginCode', 'signInWithCode', 'checkLoginPas
  * What runs on a worker's own task queue because the connection it needs lives in that process: the login steps,
  * and the owner's messages over the control bot's live session.
  */
-export const ownQueueActivityNames = [...loginStepNames, 'sendAsControlBot', 'sendAsAccount'] as const;
+export const ownQueueActivityNames = [...loginStepNames, 'sendAsControlBot', 'sendAsAccount', 'hurrySession'] as const;
 
 /** What the reply workflow calls: what a test worker for it must provide. */
 export type ReplyActivities = Pick<Activities, 'generateReply' | 'postReply' | 'recordReply' | 'notifyOwner'>;

@@ -7,16 +7,20 @@ import type { TelegramSession } from '../ports/telegram';
  */
 export interface LiveSessions {
   /** The session activity for the account runs here: `session` once connected. */
-  current(accountId: string): { session?: TelegramSession } | undefined;
-  hold(accountId: string): { connected(session: TelegramSession): void; release(): void };
+  current(accountId: string): { session?: TelegramSession; heartbeatNow?: () => void } | undefined;
+  /**
+   * `heartbeatNow` sends the session activity's heartbeat at once: a pause or stop the server holds for it comes back
+   * in the answer, instead of at the next paced heartbeat.
+   */
+  hold(accountId: string, heartbeatNow?: () => void): { connected(session: TelegramSession): void; release(): void };
 }
 
 export function createLiveSessions(): LiveSessions {
-  const held = new Map<string, { session?: TelegramSession }>();
+  const held = new Map<string, { session?: TelegramSession; heartbeatNow?: () => void }>();
   return {
     current: (accountId) => held.get(accountId),
-    hold(accountId) {
-      const mine: { session?: TelegramSession } = {};
+    hold(accountId, heartbeatNow) {
+      const mine: { session?: TelegramSession; heartbeatNow?: () => void } = heartbeatNow ? { heartbeatNow } : {};
       held.set(accountId, mine);
       return {
         connected: (session) => void (mine.session = session),

@@ -11,10 +11,16 @@ import { sessionHeartbeatEvery } from '../workflows/policies';
  */
 export function pacedHeartbeat(context: Context, everyMs = msToNumber(sessionHeartbeatEvery)) {
   let sentAt = Number.NEGATIVE_INFINITY;
-  return (details: unknown): void => {
-    const now = Date.now();
-    if (now - sentAt < everyMs) return;
-    sentAt = now;
+  let last: unknown;
+  const send = (details: unknown) => {
+    sentAt = Date.now();
     context.heartbeat(details);
   };
+  const beat = (details: unknown): void => {
+    last = details;
+    if (Date.now() - sentAt >= everyMs) send(details);
+  };
+  /** One heartbeat now, whatever the pace: a pause or stop waiting at the server comes back in its answer. */
+  beat.now = (): void => send(last);
+  return beat;
 }

@@ -54,6 +54,15 @@ export function createSessionActivities({
   hostQueue,
 }: SessionDeps) {
   return {
+    /**
+     * Run on the worker that holds the account's session (its own task queue) when its workflow pauses or stops it:
+     * the session heartbeats at once, and the cancellation comes back in the answer, within a second or two.
+     */
+    async hurrySession(request: { accountId: string }): Promise<{ held: boolean }> {
+      const held = live.current(request.accountId)?.heartbeatNow;
+      held?.();
+      return { held: held !== undefined };
+    },
     async runSession(request: { accountId: string; from?: SyncPoint; sliceMs: number }): Promise<SessionSlice> {
       const context = Context.current();
       const beat = pacedHeartbeat(context, heartbeatEveryMs);
@@ -61,7 +70,7 @@ export function createSessionActivities({
       const aiChats = new Set(await aiChatsOf(accountId));
       const resumed = (context.info.heartbeatDetails as SessionSlice | undefined)?.point;
       let synced = 0;
-      const hold = live.hold(accountId);
+      const hold = live.hold(accountId, beat.now);
       const opening = telegram.openSession({
         accountId,
         from: resumed ?? request.from,

@@ -54,12 +54,12 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
   setHandler(sessionStatusQuery, () => status);
   setHandler(sessionPauseSignal, () => {
     paused = true;
-    session?.cancel();
+    cancelSession();
   });
   setHandler(sessionResumeSignal, () => void (paused = false));
   setHandler(sessionStopSignal, () => {
     stopped = true;
-    session?.cancel();
+    cancelSession();
   });
   setHandler(reloginSignal, () => void (relogin = true));
   setHandler(sessionReportSignal, (report) => {
@@ -151,6 +151,20 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
     await alertOwner(accountId, `the Telegram session of account ${accountId} (log in again, then relogin)`, failure);
     if (!keepRelogin) relogin = false;
     await condition(() => relogin || stopped);
+  }
+
+  /**
+   * Cancels the session activity; the cancellation reaches it in the answer to its next heartbeat, so the worker
+   * holding it is asked to heartbeat now (runs before this patch waited for the paced one).
+   */
+  function cancelSession(): void {
+    if (!session) return;
+    session.cancel();
+    const hostQueue = status.hostQueue;
+    if (!hostQueue || !patched('session-cancel-at-once')) return;
+    const { hurrySession } = proxyActivities<Activities>({ ...policies.sessionHurry, taskQueue: hostQueue });
+    // Best effort: if that worker is gone, the paced heartbeat or its timeout brings the cancellation.
+    hurrySession({ accountId }).catch(() => undefined);
   }
 
   function finish(): void {

@@ -103,6 +103,14 @@ export const patches: readonly PatchEntry[] = [
     oldBranch: { kind: 'older-build' },
   },
   {
+    id: 'session-cancel-at-once',
+    workflows: ['accountSessionWorkflow'],
+    change: 'a pause or stop asks the worker holding the session to heartbeat at once, so it takes effect in seconds',
+    added: '0.2.0',
+    state: 'patched',
+    oldBranch: { kind: 'older-build' },
+  },
+  {
     id: 'session-relogin-during-alert',
     workflows: ['accountSessionWorkflow'],
     change: 'a relogin that arrives while the owner is alerted counts',

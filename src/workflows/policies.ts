@@ -119,8 +119,9 @@ export const policies = {
   /** The long-running Telegram session: reconnects forever with backoff; a missed heartbeat means a dead worker. */
   telegramSession: {
     startToCloseTimeout: '3650d',
-    // Two paced heartbeats (sessionHeartbeatEvery) may be late before a worker counts as gone.
-    heartbeatTimeout: '30s',
+    // A paced heartbeat (sessionHeartbeatEvery) and 10 s more before a worker counts as gone: a SIGKILLed worker's
+    // sessions connect elsewhere within about 45 s.
+    heartbeatTimeout: '40s',
     // A pause or stop waits until the activity has disconnected: never two live connections for one account.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
@@ -129,6 +130,15 @@ export const policies = {
       maximumInterval: '120s',
       nonRetryableErrorTypes: permanentCategories,
     },
+  },
+  /**
+   * Asks the worker holding a session to heartbeat now, so a pause or stop takes effect at once: once, briefly; if
+   * that worker is gone, the paced heartbeat (or its timeout) brings the cancellation anyway.
+   */
+  sessionHurry: {
+    startToCloseTimeout: '5s',
+    scheduleToCloseTimeout: '10s',
+    retry: { maximumAttempts: 1 },
   },
   /** Picks the worker that will hold a login: any worker answers with its own login task queue. */
   loginRouting: {
@@ -160,12 +170,12 @@ export const policies = {
 export const heartbeatThrottle = '1s';
 
 /**
- * How often a connected session (an account's, the control bot's) heartbeats: the knob between what liveness costs
- * and how fast it acts. Each heartbeat that reaches the server is an action: 3600 / interval an hour per session
- * (15 s: 240; 3 s: 1,200). A pause or stop takes effect within one interval; a SIGKILLed worker's sessions connect
- * elsewhere after the heartbeat timeout (30 s, above). A graceful stop hands them over at once either way.
+ * How often a connected session (an account's, the control bot's) heartbeats: what its liveness costs. Each heartbeat
+ * that reaches the server is an action: 3600 / interval an hour per session (30 s: 120; 15 s: 240). A pause or stop
+ * does not wait for it: the workflow asks the holding worker to heartbeat at once (sessionHurry). A SIGKILLed worker's
+ * sessions connect elsewhere after the heartbeat timeout (40 s, above); a graceful stop hands them over at once.
  */
-export const sessionHeartbeatEvery = '15s';
+export const sessionHeartbeatEvery = '30s';
 
 /**
  * A reply's workflow task timeout (the server's default is 10 s). Its tasks take milliseconds, and one that a worker

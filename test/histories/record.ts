@@ -30,7 +30,10 @@ import {
   loginStatusQuery,
   passwordReadySignal,
   rejectSignal,
+  sessionPauseSignal,
   sessionReportSignal,
+  sessionStatusQuery,
+  sessionStopSignal,
   statusQuery,
   breakerChangeSignal,
   xAuthorisedSignal,
@@ -258,6 +261,9 @@ async function run(): Promise<void> {
   }
   for (const name of ['account-session-continued', 'account-session-rolled-over'] as const) {
     if (overwrite || !existsSync(join(__dirname, `${name}.json`))) await recordSession(cli, name);
+  }
+  if (overwrite || !existsSync(join(__dirname, 'account-session-paused-at-once.json'))) {
+    await recordSessionPaused(cli);
   }
 }
 
@@ -564,6 +570,70 @@ async function recordSession(
       writeHistory(cli, env.address, workflowId, name, { runId: firstRunId });
       await env.client.workflow.getHandle(workflowId).terminate('recorded');
     });
+  } finally {
+    await env.teardown();
+  }
+}
+
+/**
+ * A connected session paused (the workflow asks the holding worker, on its own queue, to heartbeat at once:
+ * session-cancel-at-once), then stopped while paused.
+ */
+async function recordSessionPaused(cli: string): Promise<void> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: cli } },
+  });
+  try {
+    const taskQueue = 'record-session-paused';
+    const hostQueue = `${taskQueue}-host`;
+    const workflowId = 'account:alice-recorded-paused';
+    const point = { pts: 13, date: 1_800_000_000 };
+    const activities: Pick<Activities, 'loadAccountSettings' | 'runSession'> = {
+      loadAccountSettings: async () => ({
+        accountId: 'alice',
+        approval: 'owner',
+        chatsAnsweredWithAi: [],
+        watchedUsernames: [],
+      }),
+      runSession: async () => {
+        const context = Context.current();
+        const connectedSince = '2026-01-01T00:00:00.000Z';
+        const { attempt } = context.info;
+        const handle = env.client.workflow.getHandle(workflowId);
+        await handle.signal(sessionReportSignal, { state: 'connected', connectedSince, attempt, point, hostQueue });
+        for (;;) {
+          context.heartbeat({ point, synced: 0 });
+          if (await Promise.race([context.cancelled.catch(() => true), sleep(200)])) break;
+        }
+        await handle.signal(sessionReportSignal, { state: 'disconnected', connectedSince, attempt, point });
+        return await context.cancelled.then(() => ({ point, synced: 0 }));
+      },
+    };
+    const hurried: Pick<Activities, 'hurrySession'> = { hurrySession: async () => ({ held: true }) };
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath: require.resolve('../../src/workflows'),
+      activities,
+    });
+    const host = await Worker.create({ connection: env.nativeConnection, taskQueue: hostQueue, activities: hurried });
+    await Promise.all([
+      host.runUntil(
+        worker.runUntil(async () => {
+          const handle = await env.client.workflow.start(accountSessionWorkflow, {
+            taskQueue,
+            workflowId,
+            args: [{ accountId: 'alice' }],
+          });
+          while ((await handle.query(sessionStatusQuery)).state !== 'connected') await sleep(50);
+          await handle.signal(sessionPauseSignal);
+          while ((await handle.query(sessionStatusQuery)).state !== 'paused') await sleep(50);
+          await handle.signal(sessionStopSignal);
+          await handle.result();
+          writeHistory(cli, env.address, workflowId, 'account-session-paused-at-once');
+        }),
+      ),
+    ]);
   } finally {
     await env.teardown();
   }
