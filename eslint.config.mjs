@@ -84,6 +84,34 @@ export default tseslint.config(
     },
   },
   {
+    // The worker preloads these modules once and shares them between every workflow (src/workers/workflow-bundle.ts):
+    // state at module level would leak from one workflow into another and break replay.
+    files: ['src/workflows/**/*.ts', 'src/failure-vocabulary.ts', 'src/duration.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "Program > VariableDeclaration[kind!='const']",
+          message: 'No module-level let or var in workflow code: modules are shared by every workflow.',
+        },
+        {
+          selector:
+            'Program > VariableDeclaration > VariableDeclarator > NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet|Array)$/]',
+          message: 'No module-level collection in workflow code: modules are shared by every workflow.',
+        },
+        {
+          selector:
+            'Program > ExportNamedDeclaration > VariableDeclaration > VariableDeclarator > NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet|Array)$/]',
+          message: 'No module-level collection in workflow code: modules are shared by every workflow.',
+        },
+        {
+          selector: "Program > ExportNamedDeclaration > VariableDeclaration[kind!='const']",
+          message: 'No module-level let or var in workflow code: modules are shared by every workflow.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -10,6 +10,8 @@ export interface MemoryFigures {
   waiting: number;
   /** The worker's workflow cache (STEADFAST_WORKFLOW_CACHE) in this part. */
   cache: number;
+  /** The worker's V8 heap limit in MB (`--heap`), when set. */
+  heapMb?: number;
   workerRssMb: number;
   /** The worker's RSS at each step of waiting replies: what grows with them, and by how much. */
   curve: { waiting: number; workerRssMb: number }[];
@@ -28,14 +30,22 @@ export interface MemoryFigures {
  * and that every one posts, once, when approved. Telegram's limits are lifted for this part: the approval requests
  * are not what is measured.
  */
-export async function benchMemory(bench: Bench, count: number, cache?: number): Promise<MemoryFigures> {
+export async function benchMemory(
+  bench: Bench,
+  count: number,
+  { cache, heap }: { cache?: number | undefined; heap?: number | undefined } = {},
+): Promise<MemoryFigures> {
   const namespace = 'bench-memory';
   const client = bench.client(namespace);
   const telegram = controlEndpoint(bench.sandboxPort, 'telegram').url;
   await controlCall(`${telegram}/_sandbox/telegram/limits`, 'POST', undefined, { off: true });
   try {
     const tweets = await bench.targetTweets(count, 'memory');
-    const [worker] = await bench.workers(namespace, 1, cache ? { STEADFAST_WORKFLOW_CACHE: String(cache) } : {});
+    const [worker] = await bench.workers(namespace, 1, {
+      ...(cache ? { STEADFAST_WORKFLOW_CACHE: String(cache) } : {}),
+      // V8 grows a heap lazily under churn: a limit makes it collect sooner (each thread of the worker gets it).
+      ...(heap ? { NODE_OPTIONS: `--max-old-space-size=${heap}` } : {}),
+    });
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // its start-up settled
     const workerIdleRssMb = processRssMb(worker?.child.pid);
     const started = performance.now();
@@ -65,6 +75,7 @@ export async function benchMemory(bench: Bench, count: number, cache?: number): 
     return {
       waiting: count,
       cache: cache ?? loadConfig({ STEADFAST_SANDBOX: 'on' }).workflowCache,
+      ...(heap ? { heapMb: heap } : {}),
       workerRssMb,
       curve,
       perThousandMb: Math.round(line.slope * 10) / 10,

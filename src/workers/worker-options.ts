@@ -50,6 +50,8 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
       ? { workflowBundle: { codePath: bundle } }
       : {
           workflowsPath: require.resolve('../workflows'),
+          // As in a prebuilt bundle (workflow-bundle.ts): the workflows' modules shared, not copied per workflow.
+          bundlerOptions: { preloadModules: [require.resolve('../workflows')] },
           interceptors: { ...activityInterceptors, workflowModules: workflowInterceptorModules },
         }),
     ...rest,
