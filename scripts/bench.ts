@@ -6,12 +6,14 @@ import { Connection } from '@temporalio/client';
 import { startSandbox } from '../src/sandbox/sandbox';
 import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
 import { Bench } from './bench/context';
+import { benchCurves, type CurveFigures } from './bench/curves';
 import { benchMemory } from './bench/memory';
 import { benchRecovery } from './bench/recovery';
 import { benchAutoReplies, benchOwnerReplies, benchRepliesAlone } from './bench/replies';
 import { startBenchServer } from './bench/server';
 import { benchIdleControlBot, benchSessionControl, benchSync } from './bench/sessions';
 import { benchStorage } from './bench/storage';
+import { round } from './bench/stats';
 import { freeBasePort } from './free-ports';
 import { CommandError, runCommand } from './run-command';
 import { stopProcessesStep } from './worker-process';
@@ -21,9 +23,11 @@ import { stopProcessesStep } from './worker-process';
  * measured on a dev server and a sandbox of the bench's own (faults off, no latency), each figure beside a baseline
  * measured in the same run. Every part runs in a namespace of its own, so the server's `action` counter (what
  * Temporal Cloud bills) says what that part cost. `--waiting` sets how many replies wait for approval in the memory
- * part (10,000 by default); `--production` adds the production engine (Temporal Server on PostgreSQL) to the storage
- * part; `--only` runs some parts only (reply, owner, alone, sync, bot, session, recovery, storage, memory) and prints
- * their raw figures.
+ * part (10,000 by default), `--cache N` its worker's workflow cache and `--heap MB` its worker's V8 heap limit
+ * (`--max-old-space-size`, for each of its threads); `--production` adds the production engine (Temporal Server on PostgreSQL) to the storage
+ * part; `--only` runs some parts only (reply, owner, alone, sync, bot, session, recovery, storage, memory, curve) and
+ * prints their raw figures. A full run adds the curves: auto replies at 50, 200 and 1,000 at once, on one worker and
+ * two, and with payload encryption off.
  */
 const sizes = {
   full: {
@@ -34,8 +38,18 @@ const sizes = {
     idleSeconds: 120,
     recoverySeconds: 30,
     waiting: 10_000,
+    curve: [50, 200, 1000],
   },
-  quick: { replies: 6, ownerReplies: 3, alone: 1, messages: 6, idleSeconds: 16, recoverySeconds: 6, waiting: 12 },
+  quick: {
+    replies: 6,
+    ownerReplies: 3,
+    alone: 1,
+    messages: 6,
+    idleSeconds: 16,
+    recoverySeconds: 6,
+    waiting: 12,
+    curve: [3, 6],
+  },
 };
 
 const namespaces = [
@@ -49,6 +63,7 @@ const namespaces = [
   'bench-session',
   'bench-recovery',
   'bench-memory',
+  'bench-curve',
 ];
 
 runCommand(async (teardown) => {
@@ -60,9 +75,21 @@ runCommand(async (teardown) => {
       production: { type: 'boolean' },
       only: { type: 'string' },
       cache: { type: 'string' },
+      heap: { type: 'string' },
     },
   });
-  const partNames = ['reply', 'owner', 'alone', 'sync', 'bot', 'session', 'recovery', 'storage', 'memory'] as const;
+  const partNames = [
+    'reply',
+    'owner',
+    'alone',
+    'sync',
+    'bot',
+    'session',
+    'recovery',
+    'storage',
+    'memory',
+    'curve',
+  ] as const;
   const only = values.only?.split(',').map((name) => name.trim());
   const unknown = only?.filter((name) => !(partNames as readonly string[]).includes(name)) ?? [];
   if (unknown.length > 0) {
@@ -78,6 +105,10 @@ runCommand(async (teardown) => {
     throw new CommandError(
       `--cache: the memory part's workflow cache, a number of workflows such as 100 (got ${values.cache})`,
     );
+  }
+  const heap = values.heap === undefined ? undefined : Number(values.heap);
+  if (heap !== undefined && !(Number.isInteger(heap) && heap >= 64)) {
+    throw new CommandError(`--heap: the memory part's worker heap limit in MB, such as 128 (got ${values.heap})`);
   }
   const say = (line: string) => (values.json ? console.error(line) : console.log(line));
   const started = performance.now();
@@ -124,7 +155,8 @@ runCommand(async (teardown) => {
       session: () => part('a session paused, resumed, then dropped', () => benchSessionControl(bench)),
       recovery: () => part('a worker SIGKILLed under load', () => benchRecovery(bench, size.recoverySeconds)),
       storage: () => part('storage', () => benchStorage(bench, size.replies, Boolean(values.production))),
-      memory: () => part('replies waiting for approval', () => benchMemory(bench, size.waiting, cache)),
+      memory: () => part('replies waiting for approval', () => benchMemory(bench, size.waiting, { cache, heap })),
+      curve: () => part('auto replies by load, workers and encryption', () => benchCurves(bench, size.curve)),
     };
     const results: Record<string, unknown> = {};
     for (const name of only) results[name] = await runs[name as (typeof partNames)[number]]();
@@ -157,8 +189,14 @@ runCommand(async (teardown) => {
     `${size.replies} no-op replies on a SQLite file: default journal, then WAL${production ? ', then on PostgreSQL' : ''}`,
     () => benchStorage(bench, size.replies, production),
   );
+  // The curves are a full run's: a quick run (the test suite's) has no load to speak of.
+  const curve = values.quick
+    ? undefined
+    : await part(`auto replies at ${size.curve.join(', ')} at once, on 1 and 2 workers, encryption on and off`, () =>
+        benchCurves(bench, size.curve),
+      );
   const memory = await part(`${size.waiting} replies waiting for approval`, () =>
-    benchMemory(bench, size.waiting, cache),
+    benchMemory(bench, size.waiting, { cache, heap }),
   );
 
   const figures = {
@@ -238,18 +276,22 @@ runCommand(async (teardown) => {
       workerIdleRssMb: memory.workerIdleRssMb,
       serverRssMb: memory.serverRssMb,
       waiting: memory.waiting,
+      cache: memory.cache,
+      ...(memory.heapMb ? { heapMb: memory.heapMb } : {}),
+      perThousandMb: memory.perThousandMb,
+      interceptMb: memory.interceptMb,
+      curve: memory.curve,
       postedOnce: memory.postedOnce,
       seconds: memory.seconds,
     },
+    ...(curve && { curve }),
   };
   if (values.json) console.log(JSON.stringify(figures, null, 2));
   else console.log(`\n${table(figures)}`);
   return memory.postedOnce ? 0 : 1;
 });
 
-const round = (value: number) => Math.round(value * 100) / 100;
-
-/** The figures beside their goals (issue 13), as the README's table shows them. */
+/** The figures beside their goals (issue 13), as docs/performance.md shows them. */
 function table(f: {
   reply: {
     throughputRatio: number;
@@ -279,6 +321,7 @@ function table(f: {
     postgres?: { perSecond: number };
   };
   memory: { workerRssMb: number; workerIdleRssMb: number; serverRssMb: number; waiting: number; postedOnce: boolean };
+  curve?: CurveFigures;
 }): string {
   const rows: [string, string, string][] = [
     [
@@ -323,6 +366,16 @@ function table(f: {
       `${f.memory.workerRssMb} MB (idle ${f.memory.workerIdleRssMb} MB; server ${f.memory.serverRssMb} MB; all posted once: ${f.memory.postedOnce})`,
       '≤ 300 MB',
     ],
+    ...(f.curve?.replies ?? []).map((point): [string, string, string] => [
+      `curve: ${point.inFlight} auto replies at once, ${point.workers} worker(s), encryption ${point.encryption}`,
+      `${point.perSecond}/s, p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms`,
+      '',
+    ]),
+    ...(f.curve?.noop ?? []).map((point): [string, string, string] => [
+      `curve: ${point.inFlight} no-op replies at once, 1 worker`,
+      `${point.perSecond}/s, p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms`,
+      '',
+    ]),
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   return rows

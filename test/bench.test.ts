@@ -4,7 +4,7 @@ import { startTsProcess } from './helpers/processes';
 
 /**
  * `npm run bench -- --quick --json` runs end to end (its own dev server, sandbox and workers) and prints every figure
- * the README's table shows. A smoke test: what the figures are is the bench's to say, not a test's to assert.
+ * docs/performance.md's table shows. A smoke test: what the figures are is the bench's to say, not a test's to assert.
  */
 describe('npm run bench', () => {
   test(
@@ -31,6 +31,8 @@ describe('npm run bench', () => {
         'actions.idleControlBotHour',
         'recovery.replyP99AddedMs',
         'recovery.sessionFailoverMs',
+        'session.pauseMs',
+        'session.reconnectMs',
         'memory.workerRssMb',
         'memory.workerIdleRssMb',
         'storage.walThroughputRatio',
@@ -41,6 +43,11 @@ describe('npm run bench', () => {
         assert.equal(typeof value, 'number', `${key}: ${JSON.stringify(value)}`);
         assert.ok(Number.isFinite(value) && (value as number) >= 0, `${key}: ${String(value)}`);
       }
+      // A slope through a few noisy points: any sign, but a number.
+      assert.ok(
+        Number.isFinite(figures.memory?.perThousandMb),
+        `memory.perThousandMb: ${String(figures.memory?.perThousandMb)}`,
+      );
       assert.equal(figures.memory?.postedOnce, true);
       t.diagnostic(
         `figures: ${JSON.stringify({ reply: figures.reply, actions: figures.actions, recovery: figures.recovery })}`,

@@ -9,8 +9,8 @@ import type { BenchServer } from './server';
 import { inBatches } from './stats';
 
 /** The bench's clients encrypt as its workers (on the sandbox) do. */
-export function benchDataConverter() {
-  return temporalDataConverter(loadConfig({ ...process.env, STEADFAST_SANDBOX: 'on' }).temporal);
+export function benchDataConverter(env: NodeJS.ProcessEnv = {}) {
+  return temporalDataConverter(loadConfig({ ...process.env, STEADFAST_SANDBOX: 'on', ...env }).temporal);
 }
 
 /** A worker process of the bench, and its STEADFAST_WORKER_ID (its own task queue is named after it). */
@@ -32,8 +32,9 @@ export class Bench {
 
   readonly taskQueue = 'bench';
 
-  client(namespace: string): Client {
-    return new Client({ connection: this.connection, namespace, dataConverter: benchDataConverter() });
+  /** A client of `namespace`, its payloads encrypted as the workers' are (`env` as theirs: STEADFAST_ENCRYPTION). */
+  client(namespace: string, env: NodeJS.ProcessEnv = {}): Client {
+    return new Client({ connection: this.connection, namespace, dataConverter: benchDataConverter(env) });
   }
 
   /** `count` real workers (`npm run worker`) on the sandbox, polling `namespace`; ready when this resolves. */

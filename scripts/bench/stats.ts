@@ -26,6 +26,9 @@ export function runFigures(units: { startedAt: number; doneAt: number }[]): RunF
   };
 }
 
+/** `value` rounded to two decimals. */
+export const round = (value: number): number => Math.round(value * 100) / 100;
+
 /** `a / b`, rounded to two decimals. */
 export const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
 
