@@ -65,6 +65,8 @@ describe('npm run service:install', () => {
     assert.match(worker, /^After=network-online\.target steadfast-engine\.service$/m);
     assert.match(worker, /^Restart=always$/m);
     assert.match(worker, /^Environment=STEADFAST_WORKER_ID=%i$/m);
+    // One process a worker: node with tsx's loader, not tsx's command (a parent that only relays signals).
+    assert.match(worker, /^ExecStart=\S+node --import tsx src\/workers\/main\.ts$/m);
     const target = unit('steadfast.target');
     assert.match(target, /^Wants=steadfast-engine\.service steadfast-worker@1\.service steadfast-worker@2\.service$/m);
     assert.match(target, /^WantedBy=default\.target$/m);
