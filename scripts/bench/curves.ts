@@ -1,6 +1,5 @@
-import { startReply } from '../../src/temporal/start-reply';
 import type { Bench } from './context';
-import { benchNoop } from './replies';
+import { autoReplies, benchNoop } from './replies';
 import { round, runFigures, type RunFigures } from './stats';
 
 export interface CurvePoint {
@@ -33,19 +32,7 @@ export async function benchCurves(bench: Bench, sizes: number[], workerCounts = 
     // Tweets of their own for each point: a draft the account already posted would be refused as a duplicate.
     const tweets = await bench.targetTweets(inFlight, `curve ${replies.length + 1}`);
     const running = await bench.workers(namespace, workers, env);
-    const units = await Promise.all(
-      tweets.map(async (tweet) => {
-        const startedAt = performance.now();
-        const { handle } = await startReply(client, bench.taskQueue, {
-          accountId: 'bob',
-          tweet: { ...tweet, authorUsername: 'benchfan' },
-          approval: 'auto',
-        });
-        const result = await handle.result();
-        if (result.status !== 'posted') throw new Error(`${handle.workflowId} ended ${result.status}, not posted`);
-        return { startedAt, doneAt: performance.now() };
-      }),
-    );
+    const units = await autoReplies(client, bench.taskQueue, tweets);
     await bench.stop(running);
     const figures = runFigures(units);
     replies.push({ inFlight, workers, encryption, ...shown(figures) });

@@ -37,19 +37,7 @@ export async function benchAutoReplies(bench: Bench, count: number): Promise<Rep
   const workers = await bench.workers(namespace, 1);
   const before = await bench.server.actions(namespace);
   const xBefore = await xRequests(bench);
-  const units = await Promise.all(
-    tweets.map(async (tweet) => {
-      const startedAt = performance.now();
-      const { handle } = await startReply(client, bench.taskQueue, {
-        accountId: 'bob',
-        tweet: { ...tweet, authorUsername: 'benchfan' },
-        approval: 'auto',
-      });
-      const result = await handle.result();
-      if (result.status !== 'posted') throw new Error(`${handle.workflowId} ended ${result.status}, not posted`);
-      return { startedAt, doneAt: performance.now() };
-    }),
-  );
+  const units = await autoReplies(client, bench.taskQueue, tweets);
   const spent = actionsBetween(before, await bench.settledActions(namespace));
   const xSpent = (await xRequests(bench)) - xBefore;
   await bench.stop(workers);
@@ -65,6 +53,23 @@ export async function benchAutoReplies(bench: Bench, count: number): Promise<Rep
     actionsByType: perUnit(spent.byType, count),
     xRequestsPerReply: ratio(xSpent, count),
   };
+}
+
+/** One auto reply to each tweet, all started at once: when each started and ended, every one posted. */
+export function autoReplies(client: Client, taskQueue: string, tweets: { id: string; text: string }[]) {
+  return Promise.all(
+    tweets.map(async (tweet) => {
+      const startedAt = performance.now();
+      const { handle } = await startReply(client, taskQueue, {
+        accountId: 'bob',
+        tweet: { ...tweet, authorUsername: 'benchfan' },
+        approval: 'auto',
+      });
+      const result = await handle.result();
+      if (result.status !== 'posted') throw new Error(`${handle.workflowId} ended ${result.status}, not posted`);
+      return { startedAt, doneAt: performance.now() };
+    }),
+  );
 }
 
 /** N no-op workflows of `type` started at once on the baseline worker. */
