@@ -6,12 +6,14 @@ import { Connection } from '@temporalio/client';
 import { startSandbox } from '../src/sandbox/sandbox';
 import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
 import { Bench } from './bench/context';
-import { benchCurves, type CurveFigures } from './bench/curves';
+import { benchCurves } from './bench/curves';
 import { benchMemory } from './bench/memory';
 import { benchRecovery } from './bench/recovery';
 import { benchAutoReplies, benchOwnerReplies, benchRepliesAlone } from './bench/replies';
 import { startBenchServer } from './bench/server';
 import { benchIdleControlBot, benchSessionControl, benchSync } from './bench/sessions';
+import { benchProduction } from './bench/production';
+import { checkReportFile, textTable, writeReport } from './bench/report';
 import { benchStorage } from './bench/storage';
 import { round } from './bench/stats';
 import { freeBasePort } from './free-ports';
@@ -19,15 +21,16 @@ import { CommandError, runCommand } from './run-command';
 import { stopProcessesStep } from './worker-process';
 
 /**
- * `npm run bench [-- --json] [--quick] [--waiting N] [--production] [--only part,…]`: Steadfast's speed and cost,
- * measured on a dev server and a sandbox of the bench's own (faults off, no latency), each figure beside a baseline
- * measured in the same run. Every part runs in a namespace of its own, so the server's `action` counter (what
- * Temporal Cloud bills) says what that part cost. `--waiting` sets how many replies wait for approval in the memory
- * part (10,000 by default), `--cache N` its worker's workflow cache and `--heap MB` its worker's V8 heap limit
- * (`--max-old-space-size`, for each of its threads); `--production` adds the production engine (Temporal Server on PostgreSQL) to the storage
- * part; `--only` runs some parts only (reply, owner, alone, sync, bot, session, recovery, storage, memory, curve) and
- * prints their raw figures. A full run adds the curves: auto replies at 50, 200 and 1,000 at once, on one worker and
- * two, and with payload encryption off.
+ * `npm run bench [-- --json] [--quick] [--waiting N] [--production] [--only part,…] [--report FILE]`: Steadfast's
+ * speed and cost, measured on a dev server and a sandbox of the bench's own (faults off, no latency), each figure
+ * beside a baseline measured in the same run. Every part runs in a namespace of its own, so the server's `action`
+ * counter (what Temporal Cloud bills) says what that part cost. `--waiting` sets how many replies wait for approval in
+ * the memory part (10,000 by default), `--cache N` its worker's workflow cache and `--heap MB` its worker's V8 heap
+ * limit (`--max-old-space-size`, for each of its threads); `--production` adds the production engine (Temporal Server
+ * on PostgreSQL) with 4 and 16 history shards; `--only` runs some parts only (reply, owner, alone, sync, bot, session,
+ * recovery, storage, memory, curve, production) and prints their raw figures. A full run adds the curves: auto replies
+ * at 50, 200 and 1,000 at once, on one worker and two, and with payload encryption off. `--report FILE` writes the
+ * run's tables into FILE between its bench markers and the curve's chart beside it as an SVG (scripts/bench/report.ts).
  */
 const sizes = {
   full: {
@@ -39,6 +42,8 @@ const sizes = {
     recoverySeconds: 30,
     waiting: 10_000,
     curve: [50, 200, 1000],
+    shardLoad: 1000,
+    shards: [4, 16],
   },
   quick: {
     replies: 6,
@@ -49,6 +54,8 @@ const sizes = {
     recoverySeconds: 6,
     waiting: 12,
     curve: [3, 6],
+    shardLoad: 6,
+    shards: [4, 16],
   },
 };
 
@@ -76,6 +83,7 @@ runCommand(async (teardown) => {
       only: { type: 'string' },
       cache: { type: 'string' },
       heap: { type: 'string' },
+      report: { type: 'string' },
     },
   });
   const partNames = [
@@ -89,6 +97,7 @@ runCommand(async (teardown) => {
     'storage',
     'memory',
     'curve',
+    'production',
   ] as const;
   const only = values.only?.split(',').map((name) => name.trim());
   const unknown = only?.filter((name) => !(partNames as readonly string[]).includes(name)) ?? [];
@@ -109,6 +118,17 @@ runCommand(async (teardown) => {
   const heap = values.heap === undefined ? undefined : Number(values.heap);
   if (heap !== undefined && !(Number.isInteger(heap) && heap >= 64)) {
     throw new CommandError(`--heap: the memory part's worker heap limit in MB, such as 128 (got ${values.heap})`);
+  }
+  // Refused now, not after a run of an hour: a report file without its markers.
+  if (values.report !== undefined && only) {
+    throw new CommandError('--report writes a whole run’s tables: leave out --only');
+  }
+  if (values.report !== undefined) {
+    try {
+      checkReportFile(values.report);
+    } catch (err) {
+      throw new CommandError((err as Error).message);
+    }
   }
   const say = (line: string) => (values.json ? console.error(line) : console.log(line));
   const started = performance.now();
@@ -154,9 +174,11 @@ runCommand(async (teardown) => {
       bot: () => part('the idle control bot', () => benchIdleControlBot(bench, size.idleSeconds)),
       session: () => part('a session paused, resumed, then dropped', () => benchSessionControl(bench)),
       recovery: () => part('a worker SIGKILLed under load', () => benchRecovery(bench, size.recoverySeconds)),
-      storage: () => part('storage', () => benchStorage(bench, size.replies, Boolean(values.production))),
+      storage: () => part('storage', () => benchStorage(bench, size.replies)),
       memory: () => part('replies waiting for approval', () => benchMemory(bench, size.waiting, { cache, heap })),
       curve: () => part('auto replies by load, workers and encryption', () => benchCurves(bench, size.curve)),
+      production: () =>
+        part('the production engine by history shards', () => benchProduction(bench, size.shardLoad, size.shards)),
     };
     const results: Record<string, unknown> = {};
     for (const name of only) results[name] = await runs[name as (typeof partNames)[number]]();
@@ -184,11 +206,15 @@ runCommand(async (teardown) => {
   const recovery = await part(`a worker SIGKILLed under ${size.recoverySeconds} s of load`, () =>
     benchRecovery(bench, size.recoverySeconds),
   );
-  const production = Boolean(values.production);
-  const storage = await part(
-    `${size.replies} no-op replies on a SQLite file: default journal, then WAL${production ? ', then on PostgreSQL' : ''}`,
-    () => benchStorage(bench, size.replies, production),
+  const storage = await part(`${size.replies} no-op replies on a SQLite file: default journal, then WAL`, () =>
+    benchStorage(bench, size.replies),
   );
+  const production = values.production
+    ? await part(
+        `${size.shardLoad} no-op replies on SQLite WAL, then on PostgreSQL with ${size.shards.join(' and ')} history shards`,
+        () => benchProduction(bench, size.shardLoad, size.shards),
+      )
+    : undefined;
   // The curves are a full run's: a quick run (the test suite's) has no load to speak of.
   const curve = values.quick
     ? undefined
@@ -266,11 +292,8 @@ runCommand(async (teardown) => {
         p50Ms: Math.round(storage.defaultJournal.p50Ms),
       },
       wal: { perSecond: round(storage.wal.perSecond), p50Ms: Math.round(storage.wal.p50Ms) },
-      ...(storage.postgres && {
-        postgresVsWalRatio: storage.postgresVsWalRatio,
-        postgres: { perSecond: round(storage.postgres.perSecond), p50Ms: Math.round(storage.postgres.p50Ms) },
-      }),
     },
+    ...(production && { production }),
     memory: {
       workerRssMb: memory.workerRssMb,
       workerIdleRssMb: memory.workerIdleRssMb,
@@ -284,101 +307,18 @@ runCommand(async (teardown) => {
       postedOnce: memory.postedOnce,
       seconds: memory.seconds,
     },
-    ...(curve && { curve }),
+    ...(curve && {
+      curve,
+      encryption: {
+        inFlight: curve.encryption.inFlight,
+        throughputRatio: curve.encryption.throughputRatio,
+        offPerSecond: curve.encryption.off.perSecond,
+        onPerSecond: curve.encryption.on.perSecond,
+      },
+    }),
   };
   if (values.json) console.log(JSON.stringify(figures, null, 2));
-  else console.log(`\n${table(figures)}`);
+  else console.log(`\n${textTable(figures)}`);
+  if (values.report !== undefined) say(`Wrote ${(await writeReport(values.report, figures)).join(' and ')}`);
   return memory.postedOnce ? 0 : 1;
 });
-
-/** The figures beside their goals (issue 13), as docs/performance.md shows them. */
-function table(f: {
-  reply: {
-    throughputRatio: number;
-    p50Ratio: number;
-    perSecond: number;
-    p50Ms: number;
-    xRequestsPerReply: number;
-    noop: { perSecond: number; p50Ms: number };
-  };
-  sync: { throughputRatio: number; perSecond: number; p50Ms: number; noop: { perSecond: number } };
-  actions: {
-    autoReply: number;
-    ownerReply: number;
-    autoReplyAlone: number;
-    ownerReplyAlone: number;
-    syncedMessage: number;
-    idleAccountHour: number;
-    idleControlBotHour: number;
-  };
-  session: { pauseMs: number; reconnectMs: number };
-  recovery: { replyP99AddedMs: number; sessionFailoverMs: number };
-  storage: {
-    walThroughputRatio: number;
-    defaultJournal: { perSecond: number };
-    wal: { perSecond: number };
-    postgresVsWalRatio?: number | undefined;
-    postgres?: { perSecond: number };
-  };
-  memory: { workerRssMb: number; workerIdleRssMb: number; serverRssMb: number; waiting: number; postedOnce: boolean };
-  curve?: CurveFigures;
-}): string {
-  const rows: [string, string, string][] = [
-    [
-      'reply throughput (vs same-shape no-op)',
-      `${f.reply.perSecond}/s vs ${f.reply.noop.perSecond}/s = ${f.reply.throughputRatio}×`,
-      '≥ 0.8×',
-    ],
-    ['reply p50 (vs no-op)', `${f.reply.p50Ms} ms vs ${f.reply.noop.p50Ms} ms = ${f.reply.p50Ratio}×`, '≤ 1.3×'],
-    [
-      'sync throughput (vs no-op)',
-      `${f.sync.perSecond}/s vs ${f.sync.noop.perSecond}/s = ${f.sync.throughputRatio}×`,
-      '',
-    ],
-    ['actions: auto reply', String(f.actions.autoReply), '≤ 6'],
-    ['actions: owner-approved reply', String(f.actions.ownerReply), '≤ 9'],
-    ['actions: auto reply, one at a time', String(f.actions.autoReplyAlone), ''],
-    ['actions: owner-approved reply, one at a time', String(f.actions.ownerReplyAlone), ''],
-    ['actions: synced message', String(f.actions.syncedMessage), '≤ 3'],
-    ['actions: idle account, an hour', String(f.actions.idleAccountHour), '≤ 120'],
-    ['actions: idle control bot, an hour', String(f.actions.idleControlBotHour), '≤ 120'],
-    ['session: account pause, to disconnected', `${f.session.pauseMs} ms`, '≤ 2 s'],
-    ['session: connection dropped, to connected again', `${f.session.reconnectMs} ms`, '≤ 2 s'],
-    ['X requests per posted reply', String(f.reply.xRequestsPerReply), '1'],
-    ['killed worker: added p99 to its replies', `${f.recovery.replyP99AddedMs} ms`, '≤ 10 s'],
-    ['killed worker: session connected elsewhere', `${f.recovery.sessionFailoverMs} ms`, '≤ 45 s'],
-    [
-      'SQLite file: WAL vs default journal (no-op replies)',
-      `${f.storage.wal.perSecond}/s vs ${f.storage.defaultJournal.perSecond}/s = ${f.storage.walThroughputRatio}×`,
-      '',
-    ],
-    ...(f.storage.postgres
-      ? [
-          [
-            'PostgreSQL (server:production) vs SQLite WAL (no-op replies)',
-            `${f.storage.postgres.perSecond}/s vs ${f.storage.wal.perSecond}/s = ${f.storage.postgresVsWalRatio}×`,
-            '',
-          ] as [string, string, string],
-        ]
-      : []),
-    [
-      `${f.memory.waiting} waiting replies: worker RSS`,
-      `${f.memory.workerRssMb} MB (idle ${f.memory.workerIdleRssMb} MB; server ${f.memory.serverRssMb} MB; all posted once: ${f.memory.postedOnce})`,
-      '≤ 300 MB',
-    ],
-    ...(f.curve?.replies ?? []).map((point): [string, string, string] => [
-      `curve: ${point.inFlight} auto replies at once, ${point.workers} worker(s), encryption ${point.encryption}`,
-      `${point.perSecond}/s, p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms`,
-      '',
-    ]),
-    ...(f.curve?.noop ?? []).map((point): [string, string, string] => [
-      `curve: ${point.inFlight} no-op replies at once, 1 worker`,
-      `${point.perSecond}/s, p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms`,
-      '',
-    ]),
-  ];
-  const width = Math.max(...rows.map(([name]) => name.length));
-  return rows
-    .map(([name, value, goal]) => `${name.padEnd(width)}  ${value}${goal ? `   (goal ${goal})` : ''}`)
-    .join('\n');
-}

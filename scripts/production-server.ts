@@ -21,7 +21,7 @@ import { cliRetention } from '../src/temporal/retention';
 import { resolveTemporalCli } from './temporal-cli';
 import { resolveTemporalServer, type TemporalServerBinaries } from './temporal-server';
 import { clientTlsConfig, clientTlsEnv, type TemporalTlsFiles } from './tls-certificates';
-import type { TLSConfig } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 
 /**
  * The production engine on one host: Temporal Server (the pinned version, built once with Go) on a PostgreSQL
@@ -59,6 +59,8 @@ export interface ProductionStackOptions {
   bindIp?: string;
   /** How long the namespaces keep closed workflows (TEMPORAL_NAMESPACE_RETENTION); the script's default otherwise. */
   retention?: string;
+  /** The history shards a new cluster is made with (4 unset); an existing cluster made with another count is refused. */
+  historyShards?: number | undefined;
   logLevel?: string;
   say?: (line: string) => void;
 }
@@ -107,7 +109,8 @@ export class ProductionStack {
       say(`PostgreSQL on 127.0.0.1:${options.dbPort} (data: ${stack.postgres.dataDir})`);
       const [, schema] = await timed(() => stack.setupSchema());
       const [, server] = await timed(() => stack.startServer());
-      say(`Temporal Server ${stack.address} (log: ${stack.serverLog})`);
+      const shards = await stack.historyShards();
+      say(`Temporal Server ${stack.address}, ${shards} history shards (log: ${stack.serverLog})`);
       const [, namespaces] = await timed(() => Promise.all(options.namespaces.map((ns) => stack.setupNamespace(ns))));
       return { stack, timings: { build, postgres, schema, server, namespaces } };
     } catch (err) {
@@ -129,6 +132,7 @@ export class ProductionStack {
       TEMPORAL_DB_USER: this.postgres.user,
       TEMPORAL_DB_PASSWORD: this.postgres.password(),
       TEMPORAL_LOG_LEVEL: this.options.logLevel ?? 'warn',
+      ...(this.options.historyShards ? { TEMPORAL_HISTORY_SHARDS: String(this.options.historyShards) } : {}),
     };
   }
 
@@ -177,6 +181,28 @@ export class ProductionStack {
       log: this.serverLog,
       tls: this.clientTls(),
     });
+  }
+
+  /**
+   * The cluster's history shards, as the server says. The count is fixed when the cluster is made: a server whose
+   * config asks another goes on with the stored one, so a setting that differs is refused here rather than ignored.
+   */
+  async historyShards(): Promise<number> {
+    const connection = await Connection.connect({ address: this.address, tls: this.clientTls() });
+    try {
+      const shards = (await connection.workflowService.getClusterInfo({})).historyShardCount ?? 0;
+      const wanted = this.options.historyShards;
+      if (wanted !== undefined && wanted !== shards) {
+        throw new Error(
+          `STEADFAST_HISTORY_SHARDS=${wanted}, but this cluster (${this.options.stateDir}) was made with ${shards} history ` +
+            `shards, a count no cluster can change (a backup restores it too): set ${shards} or leave it empty; for ` +
+            'more, a new cluster in another STEADFAST_PRODUCTION_STATE takes new work while this one finishes its own',
+        );
+      }
+      return shards;
+    } finally {
+      await connection.close();
+    }
   }
 
   /** How a client connects to this server: with the client certificate when it requires one. */

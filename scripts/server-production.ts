@@ -51,6 +51,7 @@ async function run(teardown: Teardown): Promise<number> {
       tls,
       bindIp: config.productionBindIp,
       retention: config.temporal.retention,
+      historyShards: config.historyShards,
     });
   } catch (err) {
     // What failed is in the message (a missing PostgreSQL, a failed build, a script's output): one line, no stack.

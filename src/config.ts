@@ -167,6 +167,15 @@ const envSchema = z.object({
   STEADFAST_POSTGRES_PORT: port(55432, 1024),
   STEADFAST_PRODUCTION_STATE: text(),
   STEADFAST_PRODUCTION_TLS: text(),
+  STEADFAST_HISTORY_SHARDS: z.preprocess(
+    unset,
+    z.coerce
+      .number({ message: 'expected a number of history shards, such as 4' })
+      .int({ message: 'expected a whole number of history shards, such as 4' })
+      .min(1, { message: 'expected at least 1 history shard' })
+      .max(16384, { message: 'expected at most 16384 history shards' })
+      .optional(),
+  ),
   STEADFAST_PRODUCTION_BIND_IP: z.preprocess(
     unset,
     z
@@ -322,6 +331,11 @@ export interface Config {
   productionTls: string | undefined;
   productionBindIp: string;
   /**
+   * The history shards `npm run server:production` makes a new cluster with (4 when unset). A cluster keeps the count
+   * it was made with: set to another, the command refuses to go on.
+   */
+  historyShards: number | undefined;
+  /**
    * How many workflows a worker keeps in memory between their tasks. One that is not is replayed from its history on
    * its next task (which costs no billed action): a reply waiting a day for its owner needs no place in memory.
    */
@@ -447,6 +461,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     productionState: env.STEADFAST_PRODUCTION_STATE,
     productionTls: env.STEADFAST_PRODUCTION_TLS,
     productionBindIp: productionBindIp(env),
+    historyShards: env.STEADFAST_HISTORY_SHARDS,
     openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
     x,
     convex: { url: env.CONVEX_URL, secret: env.STEADFAST_CONVEX_SECRET },

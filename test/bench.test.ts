@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { startTsProcess } from './helpers/processes';
 
@@ -11,7 +14,10 @@ describe('npm run bench', () => {
     '--quick --json prints every figure, and the waiting replies all posted once',
     { timeout: 600_000 },
     async (t) => {
-      const bench = startTsProcess('scripts/bench.ts', {}, ['--quick', '--json']);
+      // With --report, as the docs are written: the run's own figures land in the page.
+      const page = join(mkdtempSync(join(tmpdir(), 'steadfast-bench-')), 'performance.md');
+      writeFileSync(page, '# Performance\n\n<!-- bench:report:start -->\n<!-- bench:report:end -->\n');
+      const bench = startTsProcess('scripts/bench.ts', {}, ['--quick', '--json', '--report', page]);
       // The figures are standard output; progress and the workers' warnings go to standard error.
       let stdout = '';
       bench.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -49,9 +55,27 @@ describe('npm run bench', () => {
         `memory.perThousandMb: ${String(figures.memory?.perThousandMb)}`,
       );
       assert.equal(figures.memory?.postedOnce, true);
+      const report = readFileSync(page, 'utf8');
+      assert.match(report, /a quick run, \d+ minutes\./);
+      assert.match(
+        report,
+        new RegExp(
+          `\\| actions per owner-approved reply, at once \\(the approval included\\) +\\| ${String(figures.actions?.ownerReply)} +\\|`,
+        ),
+      );
       t.diagnostic(
         `figures: ${JSON.stringify({ reply: figures.reply, actions: figures.actions, recovery: figures.recovery })}`,
       );
     },
   );
+
+  test('--report with a page that has no place for it is refused before anything starts', async () => {
+    const page = join(mkdtempSync(join(tmpdir(), 'steadfast-bench-')), 'notes.md');
+    writeFileSync(page, '# Notes\n');
+    const bench = startTsProcess('scripts/bench.ts', {}, ['--report', page]);
+    const { code } = await bench.exited;
+    assert.equal(code, 2, bench.output());
+    assert.match(bench.output(), /notes\.md: the file has no place for the report/);
+    assert.doesNotMatch(bench.output(), /Starting a dev server/);
+  });
 });

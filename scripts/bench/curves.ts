@@ -1,6 +1,6 @@
 import type { Bench } from './context';
 import { autoReplies, benchNoop } from './replies';
-import { round, runFigures, type RunFigures } from './stats';
+import { ratio, runFigures, shownFigures } from './stats';
 
 export interface CurvePoint {
   inFlight: number;
@@ -16,6 +16,8 @@ export interface CurveFigures {
   replies: CurvePoint[];
   /** The no-op baseline at each size, on one worker. */
   noop: { inFlight: number; perSecond: number; p50Ms: number; p99Ms: number }[];
+  /** The middle size on one worker with payload encryption off, then on again just after: on's throughput over off's. */
+  encryption: { inFlight: number; off: CurvePoint; on: CurvePoint; throughputRatio: number };
 }
 
 /**
@@ -26,7 +28,7 @@ export interface CurveFigures {
 export async function benchCurves(bench: Bench, sizes: number[], workerCounts = [1, 2]): Promise<CurveFigures> {
   const namespace = 'bench-curve';
   const replies: CurvePoint[] = [];
-  const point = async (inFlight: number, workers: number, encryption: 'on' | 'off') => {
+  const point = async (inFlight: number, workers: number, encryption: 'on' | 'off'): Promise<CurvePoint> => {
     const env = encryption === 'off' ? { STEADFAST_ENCRYPTION: 'off' } : {};
     const client = bench.client(namespace, env);
     // Tweets of their own for each point: a draft the account already posted would be refused as a duplicate.
@@ -34,29 +36,25 @@ export async function benchCurves(bench: Bench, sizes: number[], workerCounts = 
     const running = await bench.workers(namespace, workers, env);
     const units = await autoReplies(client, bench.taskQueue, tweets);
     await bench.stop(running);
-    const figures = runFigures(units);
-    replies.push({ inFlight, workers, encryption, ...shown(figures) });
-    bench.say(
-      `    ${inFlight} at once, ${workers} worker(s), encryption ${encryption}: ${JSON.stringify(shown(figures))}`,
-    );
+    const measured = { inFlight, workers, encryption, ...shownFigures(runFigures(units)) };
+    replies.push(measured);
+    bench.say(`    ${inFlight} at once, ${workers} worker(s), encryption ${encryption}: ${JSON.stringify(measured)}`);
+    return measured;
   };
   const middle = sizes[Math.floor(sizes.length / 2)] ?? sizes[0] ?? 1;
   for (const size of sizes) await point(size, 1, 'on');
   // Encryption off, then on again, one after the other: the server slows as its history grows, so only an adjacent
   // pair compares like for like.
-  await point(middle, 1, 'off');
-  await point(middle, 1, 'on');
+  const off = await point(middle, 1, 'off');
+  const on = await point(middle, 1, 'on');
   for (const workers of workerCounts.filter((count) => count > 1)) {
     for (const size of sizes) await point(size, workers, 'on');
   }
   // The baseline in a namespace of its own: this one has the replies' owner outbox, which a no-op worker cannot run.
   const noop = [];
   for (const size of sizes) {
-    noop.push({ inFlight: size, ...shown(await benchNoop(bench, 'bench-noop', 'noopReplyWorkflow', size)) });
+    noop.push({ inFlight: size, ...shownFigures(await benchNoop(bench, 'bench-noop', 'noopReplyWorkflow', size)) });
   }
-  return { replies, noop };
-}
-
-function shown(figures: RunFigures) {
-  return { perSecond: round(figures.perSecond), p50Ms: Math.round(figures.p50Ms), p99Ms: Math.round(figures.p99Ms) };
+  const encryption = { inFlight: middle, off, on, throughputRatio: ratio(on.perSecond, off.perSecond) };
+  return { replies, noop, encryption };
 }

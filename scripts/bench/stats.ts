@@ -29,6 +29,11 @@ export function runFigures(units: { startedAt: number; doneAt: number }[]): RunF
 /** `value` rounded to two decimals. */
 export const round = (value: number): number => Math.round(value * 100) / 100;
 
+/** A run's throughput (two decimals) and latencies (whole milliseconds), as the bench prints them. */
+export function shownFigures(figures: RunFigures): { perSecond: number; p50Ms: number; p99Ms: number } {
+  return { perSecond: round(figures.perSecond), p50Ms: Math.round(figures.p50Ms), p99Ms: Math.round(figures.p99Ms) };
+}
+
 /** `a / b`, rounded to two decimals. */
 export const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
 

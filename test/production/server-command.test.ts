@@ -43,8 +43,10 @@ describe('npm run server:production', () => {
       return command;
     };
 
-    const first = await start();
+    // The cluster is made with the shard count the owner chose; later starts need not say it again.
+    const first = await start({ STEADFAST_HISTORY_SHARDS: '8' });
     assert.match(first.output(), /namespace owner with the AccountId and Stage search attributes/);
+    assert.match(first.output(), /, 8 history shards \(log: /);
     assert.equal((await fetch(`http://127.0.0.1:${uiPort}/`)).status, 200, 'the Web UI answers');
     const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
     assert.equal(await retentionSeconds(connection), 30 * 86_400, 'dead letters kept 30 days by default');
@@ -73,8 +75,10 @@ describe('npm run server:production', () => {
     );
     assert.match(second.output(), /Stopped the temporal-ui-server an earlier run left running/);
     assert.ok(!existsSync(`/proc/${leftServer}`));
+    assert.match(second.output(), /, 8 history shards \(log: /, 'the count the cluster was made with');
     const again = await Connection.connect({ address: `127.0.0.1:${port}` });
     try {
+      assert.equal(Number((await again.workflowService.getClusterInfo({})).historyShardCount), 8);
       assert.equal(await retentionSeconds(again), 45 * 86_400, 'the setting applies to the existing namespace');
       const kept = new Client({ connection: again, namespace: 'owner', dataConverter: testDataConverter() });
       assert.equal((await kept.workflow.getHandle(workflowId).describe()).status.name, 'RUNNING');
@@ -93,8 +97,25 @@ describe('npm run server:production', () => {
     const { code } = await second.exited;
     assert.equal(code, 0, second.output());
     assert.match(second.output(), /^Stopped\.$/m);
-    for (const file of ['server.pid', 'ui.pid', 'postgres/data/postmaster.pid']) {
-      assert.ok(!existsSync(join(state, file)), `${file} is gone: nothing left running`);
-    }
+    const nothingLeftRunning = () => {
+      for (const file of ['server.pid', 'ui.pid', 'postgres/data/postmaster.pid']) {
+        assert.ok(!existsSync(join(state, file)), `${file} is gone: nothing left running`);
+      }
+    };
+    nothingLeftRunning();
+
+    // Another shard count for the same cluster is refused by name, not silently ignored, and stops what it started.
+    const resharded = startTsProcess(
+      'scripts/server-production.ts',
+      { ...env, STEADFAST_HISTORY_SHARDS: '16' },
+      [],
+      undefined,
+      true,
+    );
+    started.push(resharded);
+    const refused = await resharded.exited;
+    assert.notEqual(refused.code, 0, resharded.output());
+    assert.match(resharded.output(), /STEADFAST_HISTORY_SHARDS=16, but this cluster .* was made with 8 history shards/);
+    nothingLeftRunning();
   });
 });

@@ -37,6 +37,11 @@ describe('deploy/temporal: the server configuration of `npm run server:productio
     assert.equal(compose.match(/bindOnIP: 0\.0\.0\.0/g)?.length, 4);
     assert.match(compose, /grpcPort: 7233\n/);
     assert.match(compose, /filepath: dynamicconfig\.yaml/);
+    assert.match(compose, /numHistoryShards: 4\n/, 'four history shards unless told');
+  });
+
+  test('TEMPORAL_HISTORY_SHARDS sets the history shards a new cluster is made with', () => {
+    assert.match(render({ TEMPORAL_HISTORY_SHARDS: '16' }), /numHistoryShards: 16\n/);
   });
 
   test("rendered with a host's: loopback only, and the other ports follow TEMPORAL_PORT's", () => {
