@@ -17,7 +17,7 @@ import { connectClient } from '../src/temporal/connection';
 import { terminateTaskQueue } from '../src/temporal/terminate-task-queue';
 import { addWatch, removeWatch } from '../src/temporal/watch-schedules';
 import type { replyWorkflowV2, watchTweetsWorkflow } from '../src/workflows';
-import { workflowIds, type ReplyStatus } from '../src/workflows/contracts';
+import { workflowIds, type ReplyStatus } from '../src/domain/contracts';
 import { approveSignal, ownerOutboxStatusQuery, rejectSignal, statusQuery } from '../src/workflows/messages';
 import {
   clearDemoLeftovers,

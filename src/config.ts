@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { z } from 'zod';
-import type { BreakerSettings } from './adapters/circuit-breaker';
-import type { GuardedService } from './workflows/contracts';
-import { durationHint, durationMs } from './duration';
+import type { BreakerSettings, GuardedService } from './domain/contracts';
+import { durationHint, durationMs } from './domain/duration';
 import { InvalidKey, parseKey, type EncryptionKey } from './encryption/keys';
 import { sandboxOwnerUserId } from './sandbox/telegram/sandbox-accounts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { accountSessionWorkflow } from '../src/workflows';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import {
   reloginSignal,
   sessionPauseSignal,

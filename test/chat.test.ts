@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signalChat } from '../src/temporal/start-chat';
 import { accountSessionWorkflow } from '../src/workflows';
-import { workflowIds, type ChatBatching } from '../src/workflows/contracts';
+import { workflowIds, type ChatBatching } from '../src/domain/contracts';
 import { chatInterruptSignal, chatStatusQuery, sessionStopSignal } from '../src/workflows/messages';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
 import {

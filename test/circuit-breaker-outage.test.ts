@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { controlEndpoint, postTargetTweet, setSandboxFaults } from '../src/sandbox/sandbox';
 import { startReply } from '../src/temporal/start-reply';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { outagesQuery } from '../src/workflows/messages';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { messagesToOwner } from './helpers/session';

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { CircuitBreaker, guardPort, type BreakerSettings } from '../src/adapters/circuit-breaker';
-import { permanentFailure, retryAfterFailure, transientFailure } from '../src/failure-vocabulary';
-import type { BreakerChange } from '../src/workflows/contracts';
+import { CircuitBreaker, guardPort } from '../src/adapters/circuit-breaker';
+import type { BreakerSettings } from '../src/domain/contracts';
+import { permanentFailure, retryAfterFailure, transientFailure } from '../src/domain/failure-vocabulary';
+import type { BreakerChange } from '../src/domain/contracts';
 import { failureOf } from './helpers/failure-of';
 
 const settings: BreakerSettings = { failures: 3, openMs: 60_000, halfOpenCalls: 2 };

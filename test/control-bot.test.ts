@@ -5,7 +5,7 @@ import { postTargetTweet } from '../src/sandbox/sandbox';
 import { startControlBot } from '../src/temporal/start-control-bot';
 import { startAccountSession } from '../src/temporal/start-session';
 import { replyWorkflowV2 } from '../src/workflows';
-import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
+import { workflowIds, type ReplyInput } from '../src/domain/contracts';
 import { sessionStopSignal, statusQuery } from '../src/workflows/messages';
 import { reportXBreakerOpen } from './helpers/breakers';
 import { sandboxActivities, testSandboxPort } from './helpers/sandbox';

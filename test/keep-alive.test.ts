@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import { Context } from '@temporalio/activity';
-import type { Activities } from '../src/activities';
+import type { Activities } from '../src/workflows/activity-types';
 import { syncMessageWorkflow } from '../src/workflows';
 import { policies } from '../src/workflows/policies';
 import { closeTestClient, testClient, uniqueId, uniqueTaskQueue, withWorker } from './helpers/temporal';

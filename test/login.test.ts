@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { sandboxEndpoints } from '../src/sandbox/sandbox';
 import { loginWorkflow } from '../src/workflows';
-import { workflowIds, type LoginInput } from '../src/workflows/contracts';
+import { workflowIds, type LoginInput } from '../src/domain/contracts';
 import {
   enterCodeUpdate,
   loginCodeSignal,

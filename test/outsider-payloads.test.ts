@@ -4,7 +4,7 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { postTargetTweet, sandboxTweets } from '../src/sandbox/sandbox';
 import { replyWorkflowV2 } from '../src/workflows';
-import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
+import { workflowIds, type ReplyInput } from '../src/domain/contracts';
 import { approveDraftUpdate, approveSignal, statusQuery } from '../src/workflows/messages';
 import { sandboxActivities, testSandboxPort } from './helpers/sandbox';
 import {

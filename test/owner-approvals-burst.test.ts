@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { postTargetTweet } from '../src/sandbox/sandbox';
 import { startReply } from '../src/temporal/start-reply';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { approveSignal, statusQuery } from '../src/workflows/messages';
 import { sandboxActivities, testSandboxPort } from './helpers/sandbox';
 import { textsToOwner } from './helpers/session';

@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { postTargetTweet, sandboxTweets, setSandboxFaults } from '../src/sandbox/sandbox';
 import { startControlBot } from '../src/temporal/start-control-bot';
 import { startReply } from '../src/temporal/start-reply';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { ownerOutboxStatusQuery } from '../src/workflows/messages';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { controlBotListening, telegramControl, textsToOwner } from './helpers/session';

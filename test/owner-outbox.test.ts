@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities, ReplyActivities } from '../src/activities';
-import { ownerOutboxDeps } from '../src/temporal/owner-outbox';
+import type { ReplyActivities } from '../src/activities';
+import type { Activities } from '../src/workflows/activity-types';
+import { ownerOutboxDeps } from '../src/workers/owner-outbox-deps';
 import { replyWorkflowV2 } from '../src/workflows';
-import { workflowIds, type OwnerNotice } from '../src/workflows/contracts';
+import { workflowIds, type OwnerNotice } from '../src/domain/contracts';
 import { ownerOutboxStatusQuery } from '../src/workflows/messages';
 import { approvalsOneByOne, nextOwnerMessage } from '../src/workflows/owner-digest';
 import { closeTestClient, eventually, testClient, uniqueId, uniqueTaskQueue, withWorker } from './helpers/temporal';

@@ -10,7 +10,7 @@ import { postTargetTweet } from '../src/sandbox/sandbox';
 import { helpText } from '../src/control/commands';
 import { startControlBot } from '../src/temporal/start-control-bot';
 import { replyWorkflowV2 } from '../src/workflows';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { ownerOutboxStatusQuery, statusQuery } from '../src/workflows/messages';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { controlBotListening, sentMessages, telegramControl, tellTheBot } from './helpers/session';

@@ -16,7 +16,7 @@ import { EncryptionCodec, encryptedEncoding } from '../src/temporal/payload-code
 import { startReply } from '../src/temporal/start-reply';
 import { startSync } from '../src/temporal/start-sync';
 import { accountSessionWorkflow } from '../src/workflows';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { sessionStopSignal } from '../src/workflows/messages';
 import { testSandboxPort } from './helpers/sandbox';
 import { injectMessage, sessionState, storedTexts, uniqueChatId } from './helpers/session';

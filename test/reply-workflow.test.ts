@@ -7,7 +7,7 @@ import type { ReplyActivities } from '../src/activities';
 import { DecisionRefused, decideReply } from '../src/temporal/decide-reply';
 import { startReply } from '../src/temporal/start-reply';
 import { replyWorkflowV2 } from '../src/workflows';
-import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
+import { workflowIds, type ReplyInput } from '../src/domain/contracts';
 import { approveSignal, pauseSignal, rejectSignal, resumeSignal, statusQuery } from '../src/workflows/messages';
 import {
   closeTestClient,

@@ -14,7 +14,7 @@ import { startControlBot } from '../src/temporal/start-control-bot';
 import { freeBasePort } from '../scripts/free-ports';
 import { startReply } from '../src/temporal/start-reply';
 import { accountSessionWorkflow } from '../src/workflows';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { approveSignal, sessionStatusQuery, sessionStopSignal, statusQuery } from '../src/workflows/messages';
 import { sandboxCall } from './helpers/sandbox';
 import { controlBotListening } from './helpers/session';

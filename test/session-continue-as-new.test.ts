@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
 import { accountSessionWorkflow } from '../src/workflows';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { sessionStatusQuery, sessionStopSignal } from '../src/workflows/messages';
 import { workerOptions } from '../src/workers/worker-options';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { accountSessionWorkflow } from '../src/workflows';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { sessionStatusQuery, sessionStopSignal } from '../src/workflows/messages';
 import { sandboxWorkers } from './helpers/workers';
 import { injectMessage, sessionState, storedTexts, telegramConnections, uniqueChatId } from './helpers/session';

@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config';
 import { keyRingOf } from '../src/encryption/key-ring';
 import { sandboxConvexSecret, sandboxEndpoints } from '../src/sandbox/endpoints';
 import { accountSessionWorkflow, loginWorkflow } from '../src/workflows';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { loginCodeSignal, loginStatusQuery, sessionStopSignal } from '../src/workflows/messages';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { latestLoginCode, sessionState, telegramControl } from './helpers/session';

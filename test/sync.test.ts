@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { failedRequests, setSandboxFaults } from '../src/sandbox/sandbox';
 import { startSync } from '../src/temporal/start-sync';
 import type { syncMessageWorkflow } from '../src/workflows';
-import { workflowIds, type SyncInput } from '../src/workflows/contracts';
+import { workflowIds, type SyncInput } from '../src/domain/contracts';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from './helpers/temporal';
 

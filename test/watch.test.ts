@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { postTargetTweet, sandboxTweets } from '../src/sandbox/sandbox';
 import { addWatch, describeWatch, listWatches, removeWatch } from '../src/temporal/watch-schedules';
 import type { watchTweetsWorkflow } from '../src/workflows';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { sandboxWorkers } from './helpers/workers';
 import { testSandboxPort } from './helpers/sandbox';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue } from './helpers/temporal';

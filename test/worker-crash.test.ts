@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { replyWorkflowV2 } from '../src/workflows';
-import { workflowIds, type ReplyInput } from '../src/workflows/contracts';
+import { workflowIds, type ReplyInput } from '../src/domain/contracts';
 import { approveSignal } from '../src/workflows/messages';
 import { readSteps } from './fixtures/step-log';
 import {

@@ -9,7 +9,7 @@ import { freeLoopbackPort } from '../src/free-port';
 import { postTargetTweet, sandboxEndpoints, sandboxTweets } from '../src/sandbox/sandbox';
 import { sandboxXPublicClient } from '../src/sandbox/x-oauth2';
 import { replyWorkflowV2 } from '../src/workflows';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { cliWithWorker } from './helpers/cli';
 import { sandboxCall, testSandboxPort } from './helpers/sandbox';
 import { closeTestClient, eventually, testAddress, testClient, uniqueId } from './helpers/temporal';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { controlEndpoint, postTargetTweet, sandboxTweets } from '../src/sandbox/sandbox';
 import { startReply } from '../src/temporal/start-reply';
-import { workflowIds } from '../src/workflows/contracts';
+import { workflowIds } from '../src/domain/contracts';
 import { statusQuery, xTokenStatusQuery } from '../src/workflows/messages';
 import { cliWithWorker } from './helpers/cli';
 import { sandboxActivities, sandboxCall, testSandboxPort } from './helpers/sandbox';

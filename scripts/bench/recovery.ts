@@ -3,7 +3,7 @@ import { sessionStatus } from '../../src/temporal/account-sessions';
 import { startAccountSession } from '../../src/temporal/start-session';
 import { startReply } from '../../src/temporal/start-reply';
 import { loginTaskQueueOf } from '../../src/workers/login-worker';
-import { workflowIds } from '../../src/workflows/contracts';
+import { workflowIds } from '../../src/domain/contracts';
 import type { Bench } from './context';
 import { percentile } from './stats';
 

@@ -7,7 +7,7 @@ import { sandboxEndpoints } from '../sandbox/endpoints';
 import { connectClient } from '../temporal/connection';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { deploymentOutages } from '../temporal/breaker-reports';
-import { SandboxNotRunning, selectServices } from '../workers/services';
+import { SandboxNotRunning, createServices } from '../adapters/services';
 import { action, CliError, json, noArguments, webUiLink, webUiListLink } from './common';
 import { deepChecks, type Check } from './health-deep';
 
@@ -127,7 +127,7 @@ async function health(options: { deep: boolean; json: boolean }, config: Config)
     });
   }
   if (options.deep) {
-    const services = await selectServices(config).catch((err: unknown) => {
+    const services = await createServices(config).catch((err: unknown) => {
       throw err instanceof SandboxNotRunning ? new CliError(err.message) : err;
     });
     checks.push(...(await deepChecks(config, connected, services)));

@@ -7,7 +7,7 @@ import {
   type BreakerChange,
   type GuardedService,
   type ServiceOutage,
-} from '../workflows/contracts';
+} from '../domain/contracts';
 import { breakerChangeSignal, outagesQuery } from '../workflows/messages';
 import { replyTypeTerm } from '../workflows/workflow-types';
 

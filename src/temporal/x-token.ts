@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { xTokenWorkflow } from '../workflows';
-import { workflowIds } from '../workflows/contracts';
+import { workflowIds } from '../domain/contracts';
 import { xRefreshNowSignal, xTokensAddedSignal } from '../workflows/messages';
 
 /**

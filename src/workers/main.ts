@@ -6,13 +6,13 @@ import { loadConfigOrExit, type Config } from '../config';
 import { loadEnvFile } from '../env-file';
 import { createLogger, installTemporalRuntime } from '../logging';
 import { connectClient, connectionOptions, temporalDataConverter } from '../temporal/connection';
-import { liveSessionHosts } from '../temporal/live-session-hosts';
-import { ownerOutboxDeps } from '../temporal/owner-outbox';
-import { sessionDeps } from '../temporal/session-deps';
-import { ensureOwnerOutbox } from '../temporal/owner-outbox';
+import { liveSessionHosts } from './live-session-hosts';
+import { ownerOutboxDeps } from './owner-outbox-deps';
+import { sessionDeps } from './session-deps';
+import { ensureOwnerOutbox } from './owner-outbox-deps';
 import { startControlBot } from '../temporal/start-control-bot';
 import { createLoginWorker, loginTaskQueueOf } from './login-worker';
-import { SandboxNotRunning, selectServices } from './services';
+import { SandboxNotRunning, createServices } from '../adapters/services';
 import { breakerReports } from '../temporal/breaker-reports';
 import { xRefreshAsker } from '../temporal/x-token';
 import { freeLoopbackPort } from '../free-port';
@@ -58,7 +58,7 @@ async function run(): Promise<void> {
   }
   const onBreakerChange = breakerReports(client, config.temporal.taskQueue, config.workerId, logger);
   const askXRefresh = xRefreshAsker(client, config.temporal.taskQueue);
-  const { services, accounts, breakers } = await selectServices(config, { onBreakerChange, askXRefresh }).catch(
+  const { services, accounts, breakers } = await createServices(config, { onBreakerChange, askXRefresh }).catch(
     (err: unknown) => {
       if (!(err instanceof SandboxNotRunning)) throw err;
       console.error(err.message);

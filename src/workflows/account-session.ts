@@ -11,9 +11,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ApplicationFailure } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { Activities } from './activity-types';
 import { alertOwner } from './alerts';
-import type { AccountSessionInput, SyncPoint } from './contracts';
+import type { AccountSessionInput, SyncPoint } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
 import { countNeedsLogin } from './metrics';
 import {

@@ -1,6 +1,6 @@
 import { log, proxyActivities, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
+import type { Activities } from './activity-types';
+import { isFailureCategory, ownerMessages } from '../domain/failure-vocabulary';
 import { policies } from './policies';
 
 const { notifyOwner } = proxyActivities<Activities>(policies.ownerNotice);

@@ -10,8 +10,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { ChatBatching, ChatInput, TelegramMessage } from './contracts';
+import type { Activities } from './activity-types';
+import type { ChatBatching, ChatInput, TelegramMessage } from '../domain/contracts';
 import { alertOwner } from './alerts';
 import { inputDurationMs } from './durations';
 import { deadLetter } from './dead-letter';

@@ -10,12 +10,12 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { Activities } from './activity-types';
 import { accountSessionWorkflow } from './account-session';
 import { tellOwner } from './alerts';
-import { workflowIds, type LoginInput, type LoginResult } from './contracts';
+import { workflowIds, type LoginInput, type LoginResult } from '../domain/contracts';
 import { inputDurationMs } from './durations';
-import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
+import { isFailureCategory, ownerMessages } from '../domain/failure-vocabulary';
 import { deadLetter } from './dead-letter';
 import {
   enterCodeUpdate,

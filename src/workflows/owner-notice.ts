@@ -1,6 +1,6 @@
 import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { workflowIds, type OwnerNotice } from './contracts';
+import type { Activities } from './activity-types';
+import { workflowIds, type OwnerNotice } from '../domain/contracts';
 import { ownerNoticeSignal } from './messages';
 import { policies } from './policies';
 

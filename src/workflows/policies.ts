@@ -1,5 +1,5 @@
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
-import { permanentCategories, sessionMoved } from '../failure-vocabulary';
+import { permanentCategories, sessionMoved } from '../domain/failure-vocabulary';
 
 /** OpenAI-compatible calls: 2 s doubling to 30 s, 5 attempts; 4xx other than 429 are never retried. */
 const aiRetry = {

@@ -12,8 +12,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { alertOwner } from './alerts';
-import type { Activities } from '../activities';
-import type { ReplyInput, ReplyResult } from './contracts';
+import type { Activities } from './activity-types';
+import type { ReplyInput, ReplyResult } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
 import { countDeadLetter, countReply } from './metrics';
 import {

@@ -5,7 +5,7 @@ import {
   type GuardedService,
   type ServiceHealthInput,
   type ServiceOutage,
-} from './contracts';
+} from '../domain/contracts';
 import { breakerChangeSignal, outagesQuery } from './messages';
 import { handToOutbox } from './owner-notice';
 

@@ -1,7 +1,7 @@
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from './activity-types';
 import { alertOwner } from './alerts';
-import type { SyncInput, SyncResult } from './contracts';
+import type { SyncInput, SyncResult } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
 import { countDeadLetter } from './metrics';
 import { policies } from './policies';

@@ -1,6 +1,6 @@
 import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { XTokenInput, XTokenState } from './contracts';
+import type { Activities } from './activity-types';
+import type { XTokenInput, XTokenState } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
 import { alertOwner } from './alerts';
 import { xRefreshNowSignal, xTokensAddedSignal, xTokenStatusQuery, type XTokenStatusView } from './messages';

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { serviceHealthWorkflow } from '../../src/workflows';
-import { workflowIds } from '../../src/workflows/contracts';
+import { workflowIds } from '../../src/domain/contracts';
 import { breakerChangeSignal } from '../../src/workflows/messages';
 
 /** What worker w1's X breaker reports when it opens at `since` (as src/temporal/breaker-reports.ts sends it). */

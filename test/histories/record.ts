@@ -7,7 +7,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
-import type { Activities, ReplyActivities } from '../../src/activities';
+import type { ReplyActivities } from '../../src/activities';
+import type { Activities } from '../../src/workflows/activity-types';
 import {
   accountSessionWorkflow,
   chatWorkflow,
@@ -19,7 +20,7 @@ import {
   watchTweetsWorkflow,
   xTokenWorkflow,
 } from '../../src/workflows';
-import type { ReplyInput } from '../../src/workflows/contracts';
+import type { ReplyInput } from '../../src/domain/contracts';
 import {
   approveDraftUpdate,
   approveSignal,

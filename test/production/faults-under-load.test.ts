@@ -7,7 +7,7 @@ import { postTargetTweet, sandboxTweets } from '../../src/sandbox/sandbox';
 import { startReply } from '../../src/temporal/start-reply';
 import { startSync } from '../../src/temporal/start-sync';
 import type { replyWorkflowV2 } from '../../src/workflows';
-import { workflowIds } from '../../src/workflows/contracts';
+import { workflowIds } from '../../src/domain/contracts';
 import { stackFault } from '../helpers/production';
 import { sandboxCall, testSandboxPort } from '../helpers/sandbox';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue } from '../helpers/temporal';

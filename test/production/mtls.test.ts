@@ -8,7 +8,7 @@ import { ProductionStack, serverPortOffsets, temporaryStateDir } from '../../scr
 import { clientTlsConfig, clientTlsEnv, makeTemporalCertificates } from '../../scripts/tls-certificates';
 import { postTargetTweet } from '../../src/sandbox/sandbox';
 import { replyWorkflowV2 } from '../../src/workflows';
-import { workflowIds } from '../../src/workflows/contracts';
+import { workflowIds } from '../../src/domain/contracts';
 import { startTsProcess, type RunningProcess } from '../helpers/processes';
 import { testSandboxPort } from '../helpers/sandbox';
 import { testDataConverter, uniqueTaskQueue } from '../helpers/temporal';

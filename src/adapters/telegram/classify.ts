@@ -1,7 +1,7 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import { errors } from 'telegram';
 import { MissingAccountSecret } from '../../ports/account-store';
-import { permanentFailure, retryAfterFailure, transientFailure } from '../../failure-vocabulary';
+import { permanentFailure, retryAfterFailure, transientFailure } from '../../domain/failure-vocabulary';
 
 /** The session is gone for good: only a new login (`relogin`) brings the account back. */
 export const telegramAuthErrors = new Set([

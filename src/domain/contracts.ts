@@ -209,3 +209,44 @@ export interface XTokenState {
   /** Why X refused the refresh: the owner must authorise again. */
   refused?: string;
 }
+
+/** A reply as Convex records it. */
+export interface ReplyRecord {
+  accountId: string;
+  tweetId: string;
+  replyTweetId: string;
+  text: string;
+  workflowId: string;
+}
+
+/** An account's settings, kept in Convex (convex/accounts.ts). */
+export interface AccountSettings {
+  accountId: string;
+  displayName?: string;
+  approval: 'auto' | 'owner';
+  chatsAnsweredWithAi: string[];
+  watchedUsernames: string[];
+}
+
+/** Someone else's tweet, as X shows it. */
+export interface XTweetView {
+  id: string;
+  text: string;
+  authorUsername: string;
+}
+
+/** What one slice of an account's session did: the point a retry or the next slice resumes from, and the messages synced. */
+export interface SessionSlice {
+  point: SyncPoint;
+  synced: number;
+}
+
+/** A service's circuit breaker, as configured (src/adapters/circuit-breaker.ts). */
+export interface BreakerSettings {
+  /** Consecutive outage failures (5xx, timeouts, refused or reset connections) that open the breaker. */
+  failures: number;
+  /** How long it stays open before it lets calls try again. */
+  openMs: number;
+  /** How many calls it lets through half-open; as many successes close it, one outage failure opens it again. */
+  halfOpenCalls: number;
+}

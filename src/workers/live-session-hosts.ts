@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { LiveSessionHosts } from '../activities/telegram';
-import { workflowIds } from '../workflows/contracts';
+import { workflowIds } from '../domain/contracts';
 import { controlBotHostQuery, sessionStatusQuery } from '../workflows/messages';
 
 /**

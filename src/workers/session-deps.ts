@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { SessionDeps } from '../activities/telegram-session';
-import type { ChatBatching } from '../workflows/contracts';
+import type { ChatBatching } from '../domain/contracts';
 import { sessionReportSignal } from '../workflows/messages';
-import { signalChat } from './start-chat';
-import { startSync } from './start-sync';
+import { signalChat } from '../temporal/start-chat';
+import { startSync } from '../temporal/start-sync';
 
 /**
  * What the session activity needs of Temporal: start a message's sync, hand a message to its chat's workflow (for

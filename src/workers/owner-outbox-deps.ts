@@ -1,9 +1,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { OwnerOutboxDeps } from '../activities/telegram';
 import { ownerOutboxWorkflow } from '../workflows';
-import { workflowIds } from '../workflows/contracts';
+import { workflowIds } from '../domain/contracts';
 import { ownerNoticeSignal, ownerPairedSignal } from '../workflows/messages';
-import { startOnce } from './start-once';
+import { startOnce } from '../temporal/start-once';
 
 /**
  * Hands notices to the deployment's owner outbox (one per task queue), starting it when none runs: a signal-with-start

@@ -1,26 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createConvexAccountStore } from '../adapters/account-store/convex-account-store';
-import { createFileAccountStore } from '../adapters/account-store/file-account-store';
-import { createConvexStore } from '../adapters/convex/convex-store';
-import { createOpenAiPort } from '../adapters/openai/openai-ai';
-import { createTelegramPort } from '../adapters/telegram/telegram-port';
-import { createXPort } from '../adapters/x/x-api';
-import { createXTokenRefresher } from '../adapters/x/x-token-refresh';
-import { createXConnector, type XConnector } from '../adapters/x/x-connect';
-import { CircuitBreaker, guardPort } from '../adapters/circuit-breaker';
+import { createConvexAccountStore } from './account-store/convex-account-store';
+import { createFileAccountStore } from './account-store/file-account-store';
+import { createConvexStore } from './convex/convex-store';
+import { createOpenAiPort } from './openai/openai-ai';
+import { createTelegramPort } from './telegram/telegram-port';
+import { createXPort } from './x/x-api';
+import { createXTokenRefresher } from './x/x-token-refresh';
+import { createXConnector, type XConnector } from './x/x-connect';
+import { CircuitBreaker, guardPort } from './circuit-breaker';
 import type { Config } from '../config';
 import { MissingAccountSecret, type AccountStore } from '../ports/account-store';
 import { sandboxControlBot, sandboxTelegramAccounts, sandboxTelegramApp } from '../sandbox/telegram/sandbox-accounts';
 import { keyRingOf } from '../encryption/key-ring';
-import { controlBotAccount, type BreakerChange, type GuardedService } from '../workflows/contracts';
+import { controlBotAccount, type BreakerChange, type GuardedService } from '../domain/contracts';
 import type { Services } from '../ports/services';
 import { isSandboxUp, sandboxConvexSecret, sandboxEndpoints } from '../sandbox/endpoints';
 import { sandboxXApp } from '../sandbox/x-oauth1';
 import { sandboxXClient } from '../sandbox/x-oauth2';
 import { sandboxOpenAiKey } from '../sandbox/openai-simulator';
 
-export interface WorkerServices {
+export interface WiredServices {
   services: Services;
   accounts: AccountStore;
   /** The breakers guarding X, the AI and Convex in this process (those configured). */
@@ -46,7 +46,7 @@ export class SandboxNotRunning extends Error {
  * The real adapters, pointed at the real services, or — with no credentials — at the sandbox's simulators: the same
  * client libraries either way, so the sandbox exercises what production runs.
  */
-export async function selectServices(config: Config, options: ServiceOptions = {}): Promise<WorkerServices> {
+export async function createServices(config: Config, options: ServiceOptions = {}): Promise<WiredServices> {
   const askRefresh = options.askXRefresh;
   const selected = config.sandbox ? await sandboxServices(config, askRefresh) : realServices(config, askRefresh);
   return { ...selected, ...guarded(selected.services, config.breakers, options.onBreakerChange) };
@@ -78,7 +78,7 @@ function guarded(
   };
 }
 
-type Unguarded = Omit<WorkerServices, 'breakers'>;
+type Unguarded = Omit<WiredServices, 'breakers'>;
 
 type AskRefresh = ServiceOptions['askXRefresh'];
 
