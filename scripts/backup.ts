@@ -4,7 +4,7 @@ import { convexBackup, convexTables } from '../src/adapters/convex/convex-backup
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
 import { release } from '../src/release';
-import { deploymentStores } from '../src/adapters/services';
+import { deploymentStores } from '../src/adapters/create-services';
 import { engineDatabase } from './engine-database';
 import { productionStateDir } from './production-server';
 import { CommandError } from './run-command';

@@ -10,7 +10,7 @@ import { benchCurves } from './bench/curves';
 import { benchMemory } from './bench/memory';
 import { benchRecovery } from './bench/recovery';
 import { benchAutoReplies, benchOwnerReplies, benchRepliesAlone } from './bench/replies';
-import { startBenchServer } from './bench/server';
+import { startBenchServer } from './bench/bench-server';
 import { benchIdleControlBot, benchSessionControl, benchSync } from './bench/sessions';
 import { benchProduction } from './bench/production';
 import { checkReportFile, textTable, writeReport } from './bench/report';

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { codecEndpoint } from '../src/temporal/codec-server';
+import { codecEndpoint } from '../src/encryption/remote-codec-server';
 import {
   failedRequests,
   isSandboxUp,

@@ -88,7 +88,7 @@ export async function untilServerAnswers(
 
 const cliAttributeType: Record<(typeof searchAttributeKeys)[number]['type'], string> = { KEYWORD: 'Keyword' };
 
-/** `codecEndpoint`: the codec server the Web UI decodes payloads with (src/temporal/codec-server.ts). */
+/** `codecEndpoint`: the codec server the Web UI decodes payloads with (src/encryption/remote-codec-server.ts). */
 export function devServerArgs(config: TemporalConfig, codecEndpoint?: string): string[] {
   const { host, port, uiPort, metricsPort } = devServerPorts(config);
   return [

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { convexBackup, convexTables } from '../src/adapters/convex/convex-backup';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { deploymentStores } from '../src/adapters/services';
+import { deploymentStores } from '../src/adapters/create-services';
 import type { BackupManifest } from './backup';
 import { isServerUp } from './dev-server';
 import { engineDatabase } from './engine-database';

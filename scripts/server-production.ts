@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { codecEndpoint } from '../src/temporal/codec-server';
+import { codecEndpoint } from '../src/encryption/remote-codec-server';
 import { devServerPorts, isServerUp } from './dev-server';
 import { startCodecServerStep } from './owner-codec';
 import { ProductionStack, productionStateDir, stopLeftProcesses } from './production-server';

@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { codecEndpoint } from '../src/temporal/codec-server';
+import { codecEndpoint } from '../src/encryption/remote-codec-server';
 import { devServerPorts, isServerUp, startDevServer, stateDir, stopDevServer } from './dev-server';
 
 /**

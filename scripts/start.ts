@@ -4,7 +4,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { codecEndpoint } from '../src/temporal/codec-server';
+import { codecEndpoint } from '../src/encryption/remote-codec-server';
 import { isSandboxUp, sandboxEndpoints, startSandbox } from '../src/sandbox/sandbox';
 import { isServerUp, startDevServer, stateDir } from './dev-server';
 import { startCodecServerStep } from './owner-codec';

@@ -282,7 +282,7 @@ export interface TemporalConfig {
   /** What encrypts the payloads of every client and worker (src/encryption/key-ring.ts resolves it to keys). */
   encryption: EncryptionSettings;
   /**
-   * Payloads that are not encrypted are taken as they are, not refused (src/temporal/payload-codec.ts): only while a
+   * Payloads that are not encrypted are taken as they are, not refused (src/encryption/payload-codec.ts): only while a
    * workflow started before encryption is open.
    */
   acceptPlainPayloads: boolean;

@@ -11,7 +11,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { createFileAccountStore } from '../src/adapters/account-store/file-account-store';
 import { convexFunctionsVersion } from '../src/adapters/convex/functions-version';
 import { formatKey, keyRing } from '../src/encryption/keys';
-import { dataConverter } from '../src/temporal/data-converter';
+import { dataConverter } from '../src/encryption/data-converter';
 import { startConvexSimulator } from '../src/sandbox/convex-simulator';
 import type { RunningSimulator } from '../src/sandbox/http-simulator';
 import { sandboxOpenAiKey, startOpenAiSimulator } from '../src/sandbox/openai-simulator';

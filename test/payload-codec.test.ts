@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { keyRing, newKey, parseKey, formatKey } from '../src/encryption/keys';
-import { startCodecServer } from '../src/temporal/codec-server';
-import { failureConverter } from '../src/temporal/failure-converter';
-import { EncryptionCodec, UnknownEncryptionKey, encryptedEncoding, keyIdMetadata } from '../src/temporal/payload-codec';
+import { startCodecServer } from '../src/encryption/remote-codec-server';
+import { failureConverter } from '../src/encryption/failure-converter';
+import {
+  EncryptionCodec,
+  UnknownEncryptionKey,
+  encryptedEncoding,
+  keyIdMetadata,
+} from '../src/encryption/payload-codec';
 import { isRefusedPayload } from '../src/workflows/refused-payload';
 
 /** The payload codec alone: what Temporal would store, and what comes back out of it. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { failureConverterPath } from '../src/temporal/data-converter';
+import { failureConverterPath } from '../src/encryption/data-converter';
 import { workflowInterceptorModules } from '../src/workers/worker-options';
 import * as workflows from '../src/workflows';
 import { patches, retiredTypes } from '../src/workflows/patches';

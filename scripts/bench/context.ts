@@ -5,7 +5,7 @@ import { postTargetTweet } from '../../src/sandbox/sandbox';
 import { temporalDataConverter } from '../../src/temporal/connection';
 import type { Teardown } from '../run-command';
 import { startWorkerProcess, stopWorkersStep, type WorkerProcess } from '../worker-process';
-import type { BenchServer } from './server';
+import type { BenchServer } from './bench-server';
 import { inBatches } from './stats';
 
 /** The bench's clients encrypt as its workers (on the sandbox) do. */

@@ -3,7 +3,7 @@ import { controlCall, controlEndpoint, sandboxTweets } from '../../src/sandbox/s
 import { decideReply } from '../../src/temporal/decide-reply';
 import type { Bench } from './context';
 import { awaitingApproval, startOwnerReplies } from './replies';
-import { processRssMb } from './server';
+import { processRssMb } from './bench-server';
 import { inBatches } from './stats';
 
 export interface MemoryFigures {

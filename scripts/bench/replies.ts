@@ -5,7 +5,7 @@ import { startReply } from '../../src/temporal/start-reply';
 import { stageKey } from '../../src/workflows/search-attributes';
 import { replyTypeTerm } from '../../src/workflows/workflow-types';
 import type { Bench } from './context';
-import { actionsBetween } from './server';
+import { actionsBetween } from './bench-server';
 import { inBatches, ratio, runFigures, type RunFigures } from './stats';
 
 /** Requests the sandbox's X has answered so far (its API, not its control routes). */

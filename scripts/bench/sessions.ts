@@ -5,7 +5,7 @@ import { workflowIds } from '../../src/domain/contracts';
 import { sessionPauseSignal, sessionResumeSignal } from '../../src/workflows/messages';
 import type { Bench } from './context';
 import { benchNoop } from './replies';
-import { actionsBetween } from './server';
+import { actionsBetween } from './bench-server';
 import { ratio, runFigures, type RunFigures } from './stats';
 
 interface TelegramState {

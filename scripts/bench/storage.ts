@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { stopProcessesStep } from '../worker-process';
 import { benchDataConverter, type Bench } from './context';
-import { startBenchServer } from './server';
+import { startBenchServer } from './bench-server';
 import { ratio, runFigures, type RunFigures } from './stats';
 
 export interface StorageFigures {

@@ -3,14 +3,14 @@ import type { OwnerDirectory } from '../owner/owner-directory';
 import type { AccountStore } from '../ports/account-store';
 import type { Services } from '../ports/services';
 import { createAiActivities } from './ai';
-import { createControlBotActivities, type ControlBotDeps } from './control-bot';
+import { createControlBotActivities, type ControlBotDeps } from './control-bot-session';
 import { createConvexActivities } from './convex';
 import { createLiveSessions } from './live-sessions';
 import { createTelegramActivities, type LiveSessionHosts, type OwnerOutboxDeps } from './telegram';
 import { createLoginActivities } from './telegram-login';
 import { createSessionActivities, type SessionDeps } from './telegram-session';
 import { createXActivities } from './x';
-import { createXTokenActivities } from './x-token';
+import { createXTokenActivities } from './x-token-refresh';
 import { namespaceRetention } from '../temporal/retention';
 import type { Activities } from '../workflows/activity-types';
 

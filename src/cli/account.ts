@@ -8,10 +8,10 @@ import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { connectClient } from '../temporal/connection';
 import { startOnce } from '../temporal/start-once';
 import { startAccountSession } from '../temporal/start-session';
-import { xTokensAdded } from '../temporal/x-token';
+import { xTokensAdded } from '../temporal/signal-x-refresher';
 import { durationMs } from '../domain/duration';
 import { XConnectRefused } from '../adapters/x/x-connect';
-import { SandboxNotRunning, createServices, xConnector, type WiredServices } from '../adapters/services';
+import { SandboxNotRunning, createServices, xConnector, type WiredServices } from '../adapters/create-services';
 import { loginWorkflow } from '../workflows';
 import { controlBotAccount, workflowIds } from '../domain/contracts';
 import {

@@ -7,7 +7,7 @@ import { sandboxEndpoints } from '../sandbox/endpoints';
 import { connectClient } from '../temporal/connection';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { deploymentOutages } from '../temporal/breaker-reports';
-import { SandboxNotRunning, createServices } from '../adapters/services';
+import { SandboxNotRunning, createServices } from '../adapters/create-services';
 import { action, CliError, json, noArguments, webUiLink, webUiListLink } from './common';
 import { deepChecks, type Check } from './health-deep';
 

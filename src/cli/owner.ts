@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import { OwnerConfigured, ownerDirectory, pairingLifetimeMs, type OwnerDirectory } from '../owner/owner-directory';
 import { connectClient } from '../temporal/connection';
-import { SandboxNotRunning, createServices } from '../adapters/services';
+import { SandboxNotRunning, createServices } from '../adapters/create-services';
 import { workflowIds } from '../domain/contracts';
 import { action, CliError, json, noArguments, waitFor } from './common';
 

@@ -15,7 +15,7 @@ import { releaseBuildId } from '../release';
  */
 export interface SteadfastWorkerOptions {
   connection: NativeConnection;
-  /** Encrypts every payload (src/temporal/data-converter.ts): required, so that no worker is made without it. */
+  /** Encrypts every payload (src/encryption/data-converter.ts): required, so that no worker is made without it. */
   dataConverter: DataConverter;
   namespace?: string;
   taskQueue: string;

@@ -6,7 +6,7 @@ import { liveSessionHosts } from '../../src/workers/live-session-hosts';
 import { ownerOutboxDeps } from '../../src/workers/owner-outbox-deps';
 import { sessionDeps } from '../../src/workers/session-deps';
 import { loginTaskQueueOf } from '../../src/workers/login-worker';
-import { createServices } from '../../src/adapters/services';
+import { createServices } from '../../src/adapters/create-services';
 import { ownerDirectory } from '../../src/owner/owner-directory';
 import { testClient } from './temporal';
 import { request as httpRequest } from 'node:http';

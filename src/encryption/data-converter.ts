@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import type { KeyRing } from '../encryption/keys';
+import type { KeyRing } from './keys';
 import { EncryptionCodec } from './payload-codec';
 
 /** Where clients, workers and the workflow bundle load the failure converter from. */

@@ -1,7 +1,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { open, seal } from '../encryption/aes-gcm';
-import type { KeyRing } from '../encryption/keys';
+import { open, seal } from './aes-gcm';
+import type { KeyRing } from './keys';
 import { refusedPayloadMarker } from '../workflows/refused-payload';
 
 /** Temporal's conventions for an encrypted payload (as its samples and codec servers spell them). */

@@ -31,7 +31,7 @@ export interface ServiceOptions {
   /** Hears each breaker's opening and closing (src/temporal/breaker-reports.ts); default: nobody. */
   onBreakerChange?: (change: BreakerChange) => void;
   /**
-   * Asks an account's X token refresher to refresh now (src/temporal/x-token.ts); default: nobody, and an expired
+   * Asks an account's X token refresher to refresh now (src/temporal/signal-x-refresher.ts); default: nobody, and an expired
    * token waits for the refresher's own timer.
    */
   askXRefresh?: (accountId: string) => Promise<void>;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../config';
-import { keyRingOf } from '../encryption/key-ring';
+import { keyRingOf } from './key-ring';
 import { EncryptionCodec } from './payload-codec';
 
 /**
