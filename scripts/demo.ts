@@ -31,11 +31,11 @@ import {
   watchTaskQueue,
   writeDemoRecord,
   type DemoRecord,
-} from './demo-record';
-import { isServerUp, startDevServer, stateDir } from './dev-server';
-import { startCodecServerStep } from './owner-codec';
-import { CommandError, runCommand, type Teardown } from './run-command';
-import { startWorkerProcess, stopWorkersStep } from './worker-process';
+} from './lib/demo-record';
+import { isServerUp, startDevServer, stateDir } from './lib/dev-server';
+import { startCodecServerStep } from './lib/owner-codec';
+import { CommandError, runCommand, type Teardown } from './lib/run-command';
+import { startWorkerProcess, stopWorkersStep } from './lib/worker-process';
 
 /**
  * `npm run demo`: the main job on the sandbox, no credentials needed. Starts what is not running (dev server,

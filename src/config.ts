@@ -319,7 +319,7 @@ export interface Config {
   workerId: string;
   /** A workflow bundle made beforehand (scripts/bundle-workflows.ts): the worker starts without bundling. */
   workflowBundle: string | undefined;
-  /** The loopback port of `npm run server:production`'s PostgreSQL (scripts/production-server.ts). */
+  /** The loopback port of `npm run server:production`'s PostgreSQL (scripts/lib/production-stack.ts). */
   postgresPort: number;
   /** Where `npm run server:production` keeps PostgreSQL's data and the server's log (default .temporal/production). */
   productionState: string | undefined;

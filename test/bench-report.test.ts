@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { CurveFigures } from '../scripts/bench/curves';
-import { checkReportFile, curveChart, writeReport, type ReportFigures } from '../scripts/bench/report';
+import type { CurveFigures } from '../scripts/lib/bench/curves';
+import { checkReportFile, curveChart, writeReport, type ReportFigures } from '../scripts/lib/bench/report';
 
 /** `npm run bench -- --report FILE`: what it writes from a run's figures (these are made up; the bench's are real). */
 const point = (

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, afterEach, describe, test } from 'node:test';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
-import { freeBasePort } from '../scripts/free-ports';
+import { resolveTemporalCli } from '../scripts/lib/temporal-cli-build';
+import { freeBasePort } from '../scripts/lib/free-ports';
 import { postTargetTweet, setSandboxFaults } from '../src/sandbox/sandbox';
 import { startReply } from '../src/temporal/start-reply';
 import { startTsProcess, type RunningProcess } from './helpers/processes';

@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { resolveTemporalCli } from '../scripts/lib/temporal-cli-build';
 import { loadConfig } from '../src/config';
 import { keyRingOf, sandboxKeyPath } from '../src/encryption/key-ring';
 import { postTargetTweet, sandboxEndpoints } from '../src/sandbox/sandbox';

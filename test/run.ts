@@ -4,14 +4,14 @@ import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
-import { ProductionStack, serverPortOffsets } from '../scripts/production-server';
-import { LocalPostgres } from '../scripts/postgres';
-import { resolveTemporalServer } from '../scripts/temporal-server';
+import { resolveTemporalCli } from '../scripts/lib/temporal-cli-build';
+import { ProductionStack, serverPortOffsets } from '../scripts/lib/production-stack';
+import { LocalPostgres } from '../scripts/lib/postgres';
+import { resolveTemporalServer } from '../scripts/lib/temporal-server-build';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox';
 import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
-import { freeBasePort } from '../scripts/free-ports';
+import { freeBasePort } from '../scripts/lib/free-ports';
 import { productionSuite } from './production/suite';
 import { serveStackControl } from './production/stack-control';
 
@@ -26,7 +26,7 @@ import { serveStackControl } from './production/stack-control';
  * 2 cores beyond 4).
  *
  * `npm run test:production` (`--production`) runs the files of test/production/suite.ts on the production engine
- * instead: Temporal Server on PostgreSQL with SQL visibility (scripts/production-server.ts), in 2 lanes; the files that
+ * instead: Temporal Server on PostgreSQL with SQL visibility (scripts/lib/production-stack.ts), in 2 lanes; the files that
  * ask the stack for faults (they import ./helpers/production) then run alone, after the lanes.
  */
 const root = resolve(__dirname, '..');

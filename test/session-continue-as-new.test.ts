@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { resolveTemporalCli } from '../scripts/lib/temporal-cli-build';
 import { accountSessionWorkflow } from '../src/workflows';
 import { workflowIds } from '../src/domain/contracts';
 import { sessionStatusQuery, sessionStopSignal } from '../src/workflows/messages';

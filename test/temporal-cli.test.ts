@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { resolveTemporalCli, TemporalCliUnavailable, temporalCliVersion } from '../scripts/temporal-cli';
+import { resolveTemporalCli, TemporalCliUnavailable, temporalCliVersion } from '../scripts/lib/temporal-cli-build';
 
 /** Resolution order of the pinned CLI, with fake `temporal` binaries (shell scripts) in temporary folders. */
 const saved = { ...process.env };

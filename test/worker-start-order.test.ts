@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { resolveTemporalCli } from '../scripts/lib/temporal-cli-build';
 import { freeLoopbackPort } from '../src/free-port';
 import { startTsProcess, type RunningProcess } from './helpers/processes';
 import { testSandboxPort } from './helpers/sandbox';

@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { resolveTemporalCli } from '../../scripts/temporal-cli';
+import { resolveTemporalCli } from '../../scripts/lib/temporal-cli-build';
 import type { ReplyActivities } from '../../src/activities';
 import type { Activities } from '../../src/workflows/activity-types';
 import {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import { inBatches } from '../../scripts/bench/stats';
+import { inBatches } from '../../scripts/lib/bench/stats';
 import { postTargetTweet, sandboxTweets } from '../../src/sandbox/sandbox';
 import { startReply } from '../../src/temporal/start-reply';
 import { startSync } from '../../src/temporal/start-sync';

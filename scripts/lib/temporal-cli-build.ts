@@ -78,13 +78,3 @@ export function resolveTemporalCli(options: { build?: boolean; say?: (line: stri
   }
   return cached;
 }
-
-// `npm run temporal:install`: print the path of the pinned CLI, building it if needed.
-if (require.main === module) {
-  try {
-    console.log(resolveTemporalCli({ say: (line) => console.error(line) }));
-  } catch (err) {
-    console.error(err instanceof TemporalCliUnavailable ? err.message : err);
-    process.exit(1);
-  }
-}

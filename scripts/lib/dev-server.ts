@@ -3,13 +3,13 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, type TLSConfig } from '@temporalio/client';
-import type { TemporalConfig } from '../src/config';
-import { searchAttributeKeys } from '../src/workflows/search-attributes';
-import { setRetention } from '../src/temporal/retention';
-import { resolveTemporalCli } from './temporal-cli';
+import type { TemporalConfig } from '../../src/config';
+import { searchAttributeKeys } from '../../src/workflows/search-attributes';
+import { setRetention } from '../../src/temporal/retention';
+import { resolveTemporalCli } from './temporal-cli-build';
 
 /** The local dev server: the pinned `temporal server start-dev`, its SQLite state under the git-ignored .temporal/. */
-export const stateDir = resolve(__dirname, '..', '.temporal');
+export const stateDir = resolve(__dirname, '..', '..', '.temporal');
 
 const pidFile = join(stateDir, 'server.pid');
 

@@ -1,6 +1,6 @@
-import { loadConfig } from '../../src/config';
-import { controlCall, controlEndpoint, sandboxTweets } from '../../src/sandbox/sandbox';
-import { decideReply } from '../../src/temporal/decide-reply';
+import { loadConfig } from '../../../src/config';
+import { controlCall, controlEndpoint, sandboxTweets } from '../../../src/sandbox/sandbox';
+import { decideReply } from '../../../src/temporal/decide-reply';
 import type { Bench } from './context';
 import { awaitingApproval, startOwnerReplies } from './replies';
 import { processRssMb } from './bench-server';

@@ -17,9 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { untilServerAnswers } from './dev-server';
 import { LocalPostgres } from './postgres';
-import { cliRetention } from '../src/temporal/retention';
-import { resolveTemporalCli } from './temporal-cli';
-import { resolveTemporalServer, type TemporalServerBinaries } from './temporal-server';
+import { cliRetention } from '../../src/temporal/retention';
+import { resolveTemporalCli } from './temporal-cli-build';
+import { resolveTemporalServer, type TemporalServerBinaries } from './temporal-server-build';
 import { clientTlsConfig, clientTlsEnv, type TemporalTlsFiles } from './tls-certificates';
 import { Connection, type TLSConfig } from '@temporalio/client';
 
@@ -30,8 +30,8 @@ import { Connection, type TLSConfig } from '@temporalio/client';
  * TEMPORAL_* variables below), its dynamic config, the schema setup and the namespace setup with Steadfast's search
  * attributes. `npm run server:production` runs it in the foreground; the production tests start one of their own.
  */
-export const deployDir = resolve(__dirname, '..', 'deploy', 'temporal');
-export const productionStateDir = resolve(__dirname, '..', '.temporal', 'production');
+export const deployDir = resolve(__dirname, '..', '..', 'deploy', 'temporal');
+export const productionStateDir = resolve(__dirname, '..', '..', '.temporal', 'production');
 
 const run = promisify(execFile);
 

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { controlCall, controlEndpoint } from '../../src/sandbox/sandbox';
-import { startAccountSession } from '../../src/temporal/start-session';
-import { workflowIds } from '../../src/domain/contracts';
-import { sessionPauseSignal, sessionResumeSignal } from '../../src/workflows/messages';
+import { controlCall, controlEndpoint } from '../../../src/sandbox/sandbox';
+import { startAccountSession } from '../../../src/temporal/start-session';
+import { workflowIds } from '../../../src/domain/contracts';
+import { sessionPauseSignal, sessionResumeSignal } from '../../../src/workflows/messages';
 import type { Bench } from './context';
 import { benchNoop } from './replies';
 import { actionsBetween } from './bench-server';

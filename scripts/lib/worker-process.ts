@@ -19,7 +19,7 @@ export function startWorkerProcess(
   env: NodeJS.ProcessEnv,
   stderr: 'inherit' | number = 'inherit',
   /** Another worker entry point (the bench's baseline worker), which says "worker polling" the same way. */
-  script = resolve(__dirname, '../src/workers/main.ts'),
+  script = resolve(__dirname, '../../src/workers/main.ts'),
 ): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env,

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { controlCall, controlEndpoint } from '../../src/sandbox/sandbox';
-import { decideReply } from '../../src/temporal/decide-reply';
-import { startReply } from '../../src/temporal/start-reply';
-import { stageKey } from '../../src/workflows/search-attributes';
-import { replyTypeTerm } from '../../src/workflows/workflow-types';
+import { controlCall, controlEndpoint } from '../../../src/sandbox/sandbox';
+import { decideReply } from '../../../src/temporal/decide-reply';
+import { startReply } from '../../../src/temporal/start-reply';
+import { stageKey } from '../../../src/workflows/search-attributes';
+import { replyTypeTerm } from '../../../src/workflows/workflow-types';
 import type { Bench } from './context';
 import { actionsBetween } from './bench-server';
 import { inBatches, ratio, runFigures, type RunFigures } from './stats';

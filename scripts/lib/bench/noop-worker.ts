@@ -1,11 +1,11 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { loadConfig } from '../../src/config';
-import { connectionOptions, temporalDataConverter } from '../../src/temporal/connection';
-import { workerOptions } from '../../src/workers/worker-options';
+import { loadConfig } from '../../../src/config';
+import { connectionOptions, temporalDataConverter } from '../../../src/temporal/connection';
+import { workerOptions } from '../../../src/workers/worker-options';
 import type { NoopActivities } from './noop-workflows';
 
 /**
- * The bench's baseline worker: the no-op workflows (scripts/bench/noop-workflows.ts, bundled by the bench into
+ * The bench's baseline worker: the no-op workflows (scripts/lib/bench/noop-workflows.ts, bundled by the bench into
  * BENCH_NOOP_BUNDLE), with worker options from the same factory as `npm run worker`, in a process of its own.
  */
 async function run(): Promise<void> {

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sessionStatus } from '../../src/temporal/account-sessions';
-import { startAccountSession } from '../../src/temporal/start-session';
-import { startReply } from '../../src/temporal/start-reply';
-import { loginTaskQueueOf } from '../../src/workers/login-worker';
-import { workflowIds } from '../../src/domain/contracts';
+import { sessionStatus } from '../../../src/temporal/account-sessions';
+import { startAccountSession } from '../../../src/temporal/start-session';
+import { startReply } from '../../../src/temporal/start-reply';
+import { loginTaskQueueOf } from '../../../src/workers/login-worker';
+import { workflowIds } from '../../../src/domain/contracts';
 import type { Bench } from './context';
 import { percentile } from './stats';
 

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
-import type { TemporalConfig } from '../src/config';
-import { isSandboxUp, setSandboxFaults, type SandboxService } from '../src/sandbox/sandbox';
-import { terminateTaskQueue } from '../src/temporal/terminate-task-queue';
-import { workflowIds } from '../src/domain/contracts';
+import type { TemporalConfig } from '../../src/config';
+import { isSandboxUp, setSandboxFaults, type SandboxService } from '../../src/sandbox/sandbox';
+import { terminateTaskQueue } from '../../src/temporal/terminate-task-queue';
+import { workflowIds } from '../../src/domain/contracts';
 import { stateDir } from './dev-server';
 
 /**

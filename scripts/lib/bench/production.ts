@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { freeBasePort } from '../free-ports';
-import { ProductionStack, serverPortOffsets, temporaryStateDir } from '../production-server';
+import { ProductionStack, serverPortOffsets, temporaryStateDir } from '../production-stack';
 import type { Bench } from './context';
 import { ratio, shownFigures } from './stats';
 import { noopRepliesOn, storageNamespace, walServer, type StorageServer } from './storage';

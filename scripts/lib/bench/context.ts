@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, type Connection } from '@temporalio/client';
-import { loadConfig } from '../../src/config';
-import { postTargetTweet } from '../../src/sandbox/sandbox';
-import { temporalDataConverter } from '../../src/temporal/connection';
+import { loadConfig } from '../../../src/config';
+import { postTargetTweet } from '../../../src/sandbox/sandbox';
+import { temporalDataConverter } from '../../../src/temporal/connection';
 import type { Teardown } from '../run-command';
 import { startWorkerProcess, stopWorkersStep, type WorkerProcess } from '../worker-process';
 import type { BenchServer } from './bench-server';
@@ -62,7 +62,7 @@ export class Bench {
     return workers;
   }
 
-  /** The baseline worker (scripts/bench/noop-worker.ts), with the same worker options, polling `namespace`. */
+  /** The baseline worker (scripts/lib/bench/noop-worker.ts), with the same worker options, polling `namespace`. */
   async noopWorker(namespace: string, address = this.server.address): Promise<WorkerProcess> {
     const worker = startWorkerProcess(
       {

@@ -1,5 +1,5 @@
-import type { Config } from '../src/config';
-import { startOwnersCodecServer } from '../src/encryption/remote-codec-server';
+import type { Config } from '../../src/config';
+import { startOwnersCodecServer } from '../../src/encryption/remote-codec-server';
 import type { Teardown } from './run-command';
 
 /**

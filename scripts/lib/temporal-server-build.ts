@@ -68,14 +68,3 @@ export function resolveTemporalServer(say: (line: string) => void = () => undefi
   say(`Built Temporal Server ${temporalServerVersion} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return binaries;
 }
-
-// `npm run server:install`: print the paths of the cached binaries, building them if needed.
-if (require.main === module) {
-  try {
-    const binaries = resolveTemporalServer((line) => console.error(line));
-    console.log(Object.values(binaries).join('\n'));
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  }
-}

@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import { policies } from '../../src/workflows/policies';
+import { policies } from '../../../src/workflows/policies';
 
 /**
  * The bench's baselines: workflows of the same shape as an auto reply and a synced message — the same number of

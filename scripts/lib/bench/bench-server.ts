@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { searchAttributeKeys } from '../../src/workflows/search-attributes';
+import { searchAttributeKeys } from '../../../src/workflows/search-attributes';
 import { untilServerAnswers } from '../dev-server';
-import { freeLoopbackPort } from '../../src/free-port';
-import { resolveTemporalCli } from '../temporal-cli';
+import { freeLoopbackPort } from '../../../src/free-port';
+import { resolveTemporalCli } from '../temporal-cli-build';
 
 /**
  * The bench's own Temporal dev server (the pinned CLI), in memory, with its metrics on: its `action` counter is what
