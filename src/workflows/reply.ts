@@ -11,7 +11,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { alertOwner } from './alerts';
+import { notifyOwnerOfDeadLetter } from './alerts';
 import type { Activities } from './activity-types';
 import type { ReplyInput, ReplyResult } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
@@ -30,7 +30,7 @@ import {
   type ReplyStage,
   type ReplyStatusView,
 } from './messages';
-import { handToOutbox } from './owner-notice';
+import { notifyOwnerThroughOutbox } from './owner-notice';
 import { policies } from './policies';
 import { stageKey } from './search-attributes';
 
@@ -116,7 +116,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
       if (approval === 'owner') {
         await enter('awaiting-approval');
         const request = approvalRequest(tweet.authorUsername, text, workflowInfo().workflowId, refused.at(-1));
-        await tellOwner({
+        await notifyOwnerOfReply({
           accountId,
           text: request,
           kind: 'approval',
@@ -160,7 +160,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
     countDeadLetter(failure.type ?? 'upstream');
     status.lastError = failure.message;
     log.error('reply failed', { accountId, tweetId: tweet.id, category: failure.type, error: failure.message });
-    await alertOwner(
+    await notifyOwnerOfDeadLetter(
       accountId,
       `the reply to tweet ${tweet.id} (account ${accountId}, stage ${status.stage})`,
       failure,
@@ -224,7 +224,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
    */
   async function tellOutcome(report: string): Promise<boolean> {
     try {
-      await tellOwner({ accountId, text: report, kind: 'notice', key: noticeKey('outcome') });
+      await notifyOwnerOfReply({ accountId, text: report, kind: 'notice', key: noticeKey('outcome') });
       return true;
     } catch (err) {
       const failure = deadLetter(err);
@@ -241,8 +241,8 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
 }
 
 /** A message for the owner: the workflow's own signal to the outbox (one action), not an activity's (two). */
-async function tellOwner(notice: { accountId: string; text: string; kind: 'approval' | 'notice'; key: string }) {
-  await handToOutbox({ ...notice, ref: workflowInfo().workflowId });
+async function notifyOwnerOfReply(notice: { accountId: string; text: string; kind: 'approval' | 'notice'; key: string }) {
+  await notifyOwnerThroughOutbox({ ...notice, ref: workflowInfo().workflowId });
 }
 
 /** A message's key for the outbox: the same on a replay and on the hand-over's fallback, so a repeat is dropped. */
