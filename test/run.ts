@@ -16,7 +16,7 @@ import { productionSuite } from './production/suite';
 import { serveStackControl } from './production/stack-control';
 
 /**
- * The test harness. Files that need no Temporal (unit files) start at once, one after another, while one real
+ * The test harness, choosing by folder. Unit files (test/unit/) start at once, one after another, while one real
  * Temporal dev server (the pinned CLI) starts and the workflows are bundled once. The other files then run in
  * parallel lanes: each lane has a namespace of that server and a sandbox of its own, and runs its files one at a
  * time, so a file that sets faults on its sandbox or counts what reached it meets no other file's traffic. Each file
@@ -43,11 +43,11 @@ function testFiles(dir: string): string[] {
 }
 
 /**
- * A file for a lane: it uses the harness's server or sandbox (it imports the helpers that read their addresses), or
- * starts the project's own processes (the bench's smoke test), which weigh as much as a lane's file.
+ * A file for a lane: an integration or a system test (test/integration/, test/system/: it uses the harness's server
+ * and sandbox, or starts the project's own processes, which weigh as much). Unit tests (test/unit/) need neither.
  */
 function needsTemporal(file: string): boolean {
-  return /from '\.\.?\/helpers\/(temporal|sandbox|cli|session|workers|processes)'/.test(readFileSync(file, 'utf8'));
+  return !file.startsWith(join(__dirname, 'unit') + '/');
 }
 
 /** A file that kills and restarts the server or its database: it runs with the whole stack to itself. */

@@ -148,7 +148,11 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
     // Runs before this patch cleared it after the alert, and such a relogin was lost.
     const keepRelogin = patched('session-relogin-during-alert');
     if (keepRelogin) relogin = false;
-    await notifyOwnerOfDeadLetter(accountId, `the Telegram session of account ${accountId} (log in again, then relogin)`, failure);
+    await notifyOwnerOfDeadLetter(
+      accountId,
+      `the Telegram session of account ${accountId} (log in again, then relogin)`,
+      failure,
+    );
     if (!keepRelogin) relogin = false;
     await condition(() => relogin || stopped);
   }

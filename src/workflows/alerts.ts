@@ -28,7 +28,11 @@ export function deadLetterText(request: {
 }
 
 /** Sends the owner the alert for `what`; if even Telegram fails, the failure stays in the history and the log. */
-export async function notifyOwnerOfDeadLetter(accountId: string, what: string, failure: ApplicationFailure): Promise<void> {
+export async function notifyOwnerOfDeadLetter(
+  accountId: string,
+  what: string,
+  failure: ApplicationFailure,
+): Promise<void> {
   const { workflowId } = workflowInfo();
   await notifyOwnerOrLog(accountId, deadLetterText({ what, failure, workflowId, at: new Date() }), workflowId, true);
 }
@@ -37,7 +41,12 @@ export async function notifyOwnerOfDeadLetter(accountId: string, what: string, f
  * A message to the owner about the account, sent by the control bot. Best effort: if Telegram cannot take it after the
  * send policy's retries, what it says is still in the workflow's history, status and log.
  */
-export async function notifyOwnerOrLog(accountId: string, text: string, ref?: string, deadLetter?: true): Promise<void> {
+export async function notifyOwnerOrLog(
+  accountId: string,
+  text: string,
+  ref?: string,
+  deadLetter?: true,
+): Promise<void> {
   try {
     // A dead letter's alert is completed by the activity with the date Temporal deletes it (the namespace's retention).
     await notifyOwner({ accountId, text, ...(ref ? { ref } : {}), ...(deadLetter ? { deadLetter } : {}) });

@@ -74,7 +74,11 @@ export async function chatWorkflow({ accountId, chatId, batching, carried = [] }
         countDeadLetter(failure.type ?? 'upstream');
         status.lastError = failure.message;
         log.error('chat answer failed', { accountId, chatId, error: status.lastError });
-        await notifyOwnerOfDeadLetter(accountId, `the AI answer to ${batch.length} message(s) in chat ${chatId}`, failure);
+        await notifyOwnerOfDeadLetter(
+          accountId,
+          `the AI answer to ${batch.length} message(s) in chat ${chatId}`,
+          failure,
+        );
       } else status.interrupted += 1;
     } finally {
       generation = undefined;

@@ -241,7 +241,12 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
 }
 
 /** A message for the owner: the workflow's own signal to the outbox (one action), not an activity's (two). */
-async function notifyOwnerOfReply(notice: { accountId: string; text: string; kind: 'approval' | 'notice'; key: string }) {
+async function notifyOwnerOfReply(notice: {
+  accountId: string;
+  text: string;
+  kind: 'approval' | 'notice';
+  key: string;
+}) {
   await notifyOwnerThroughOutbox({ ...notice, ref: workflowInfo().workflowId });
 }
 

@@ -29,7 +29,8 @@ export async function serviceHealthWorkflow(input: ServiceHealthInput = {}): Pro
     const change = changes.shift();
     if (!change) break;
     const notice = apply(outages, change);
-    if (notice) await notifyOwnerThroughOutbox({ key: notice.key, accountId: 'all accounts', text: notice.text, kind: 'notice' });
+    if (notice)
+      await notifyOwnerThroughOutbox({ key: notice.key, accountId: 'all accounts', text: notice.text, kind: 'notice' });
   }
   await continueAsNew<typeof serviceHealthWorkflow>({ outages });
 }
