@@ -12,6 +12,7 @@ import type { Activities } from '../src/workflows/activity-types';
 import {
   accountSessionWorkflow,
   chatWorkflow,
+  controlBotWorkflow,
   loginWorkflow,
   ownerOutboxWorkflow,
   replyWorkflowV2,
@@ -43,6 +44,8 @@ import {
   ownerNoticeSignal,
   ownerOutboxStatusQuery,
   ownerPairedSignal,
+  controlBotHostQuery,
+  controlBotHostSignal,
 } from '../src/workflows/messages';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
 
@@ -261,6 +264,7 @@ async function run(): Promise<void> {
     for (const name of ['owner-outbox-delivered', 'owner-outbox-waited-for-owner'] as const) {
       if (overwrite || !existsSync(join(historiesDir, `${name}.json`))) await recordOwnerOutbox(env, cli, name);
     }
+    if (overwrite || !existsSync(join(historiesDir, 'control-bot-reconnected.json'))) await recordControlBot(env, cli);
   } finally {
     await env.teardown();
   }
@@ -450,6 +454,34 @@ async function recordOwnerOutbox(
     while ((await status()).pending > 0) await sleep(50);
     await handle.terminate('recorded'); // the outbox runs for good
     writeHistory(cli, env.address, workflowId, name);
+  });
+}
+
+/**
+ * The control bot: its session drops once (retried by the policy, as a reconnect), then the session reports where it
+ * runs (the `host` signal the owner's outbox asks after) and ends, as it does when the bot is turned off.
+ */
+async function recordControlBot(env: TestWorkflowEnvironment, cli: string): Promise<void> {
+  const taskQueue = 'record-control-bot';
+  const workflowId = `control-bot:${taskQueue}`;
+  const activities: Pick<Activities, 'runControlBot'> = {
+    runControlBot: async () => {
+      if (Context.current().info.attempt === 1)
+        throw ApplicationFailure.retryable('the connection to Telegram dropped');
+      await env.client.workflow.getHandle(workflowId).signal(controlBotHostSignal, { hostQueue: 'record-worker-1' });
+      const handle = env.client.workflow.getHandle(workflowId);
+      while ((await handle.query(controlBotHostQuery)).hostQueue === undefined) await sleep(50);
+    },
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../src/workflows'),
+    activities,
+  });
+  await worker.runUntil(async () => {
+    await env.client.workflow.execute(controlBotWorkflow, { taskQueue, workflowId });
+    writeHistory(cli, env.address, workflowId, 'control-bot-reconnected');
   });
 }
 

@@ -21,7 +21,15 @@ import {
   telegramControl,
   uniqueChatId,
 } from '../helpers/session';
-import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
+import {
+  closeTestClient,
+  decidedAfter,
+  eventually,
+  scheduledActivity,
+  testClient,
+  uniqueTaskQueue,
+  withWorker,
+} from '../helpers/temporal';
 
 /**
  * The account session on the dev server, with GramJS against the Telegram simulator and the syncs into the Convex
@@ -164,7 +172,23 @@ describe('accountSessionWorkflow', () => {
       assert.equal(hurried?.[0]?.activityTaskScheduledEventAttributes?.taskQueue?.name, ownQueue.taskQueue);
       await inject(chatId, 'while paused 1');
       await inject(chatId, 'while paused 2');
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Paused, the session's activity has ended and the workflow has decided what follows: no new session (nothing
+      // could receive those messages, and no connection is open), so nothing can be synced until it resumes.
+      const afterSession = await decidedAfter(handle, 'the session ended by the pause', (event, history) => {
+        const closed =
+          event.activityTaskCanceledEventAttributes ??
+          event.activityTaskCompletedEventAttributes ??
+          event.activityTaskFailedEventAttributes;
+        const scheduled = history.find((e) => String(e.eventId) === String(closed?.scheduledEventId));
+        const paused = history.findIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause');
+        const ended = scheduled !== undefined && scheduledActivity(scheduled) === 'runSession';
+        return ended && paused !== -1 && history.indexOf(event) > paused;
+      });
+      assert.ok(
+        !afterSession.some((event) => scheduledActivity(event) === 'runSession'),
+        'no session runs while paused',
+      );
+      assert.equal(await connections('bob'), 0, 'still no connection to Telegram');
       assert.deepEqual(await stored(chatId), [], 'nothing is synced while paused');
 
       await handle.signal(sessionResumeSignal);

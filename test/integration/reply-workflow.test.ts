@@ -11,7 +11,9 @@ import { workflowIds, type ReplyInput } from '../../src/domain/contracts';
 import { approveSignal, pauseSignal, rejectSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
 import {
   closeTestClient,
+  decidedAfter,
   eventually,
+  scheduledActivity,
   testClient,
   uniqueId,
   uniqueTaskQueue,
@@ -229,7 +231,16 @@ describe('replyWorkflowV2 on a real dev server', () => {
         const status = await handle.query(statusQuery);
         return status.stage === 'posting' && status.paused;
       });
-      await new Promise((done) => setTimeout(done, 1500));
+      // The workflow has decided what the approval leads to: no post was scheduled, and none runs until it resumes.
+      const afterApproval = await decidedAfter(
+        handle,
+        'the approval',
+        (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'approve',
+      );
+      assert.ok(
+        !afterApproval.some((event) => scheduledActivity(event) === 'postReply'),
+        'nothing posted while paused',
+      );
       assert.ok(!names().includes('postReply'), 'nothing is posted while paused');
       await handle.signal(resumeSignal);
       return handle.result();
