@@ -80,7 +80,7 @@ export function replyStages(status: ReplyStatusView) {
   let listed: ReplyStage = 'drafting';
   return {
     /** Moves to `stage`, listing it when a listing needs it; `pause` holds the reply here, before its next step. */
-    async enter(stage: ReplyStage): Promise<void> {
+    enter: async (stage: ReplyStage): Promise<void> => {
       status.stage = stage;
       if (stage === 'awaiting-approval' || listed === 'awaiting-approval') {
         upsertSearchAttributes([{ key: stageKey, value: stage }]);
@@ -89,7 +89,7 @@ export function replyStages(status: ReplyStatusView) {
       await condition(() => !status.paused);
     },
     /** Moves to `stage` and lists it, whatever was listed before: a wait the owner must see (for X's login). */
-    list(stage: ReplyStage): void {
+    list: (stage: ReplyStage): void => {
       status.stage = stage;
       upsertSearchAttributes([{ key: stageKey, value: stage }]);
     },
