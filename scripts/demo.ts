@@ -14,7 +14,7 @@ import {
   type SandboxService,
 } from '../src/sandbox/sandbox';
 import { connectClient } from '../src/temporal/connection';
-import { terminateTaskQueue } from '../src/temporal/terminate-task-queue';
+import { terminateTaskQueue } from './lib/terminate-task-queue';
 import { addWatch, removeWatch } from '../src/temporal/watch-schedules';
 import type { replyWorkflowV2, watchTweetsWorkflow } from '../src/workflows';
 import { workflowIds, type ReplyStatus } from '../src/domain/contracts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { TemporalConfig } from '../../src/config';
 import { isSandboxUp, setSandboxFaults, type SandboxService } from '../../src/sandbox/sandbox';
-import { terminateTaskQueue } from '../../src/temporal/terminate-task-queue';
+import { terminateTaskQueue } from './terminate-task-queue';
 import { workflowIds } from '../../src/domain/contracts';
 import { stateDir } from './dev-server';
 

@@ -28,7 +28,7 @@ export interface WiredServices {
 }
 
 export interface ServiceOptions {
-  /** Hears each breaker's opening and closing (src/temporal/breaker-reports.ts); default: nobody. */
+  /** Hears each breaker's opening and closing (src/workers/breaker-reports.ts); default: nobody. */
   onBreakerChange?: (change: BreakerChange) => void;
   /**
    * Asks an account's X token refresher to refresh now (src/temporal/signal-x-refresher.ts); default: nobody, and an expired

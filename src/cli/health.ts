@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import { sandboxEndpoints } from '../sandbox/endpoints';
 import { connectClient } from '../temporal/connection';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
-import { deploymentOutages } from '../temporal/breaker-reports';
+import { deploymentOutages } from '../temporal/service-outages';
 import { SandboxNotRunning, createServices } from '../adapters/create-services';
 import { action, CliError, json, noArguments, webUiLink, webUiListLink } from './common';
 import { deepChecks, type Check } from './health-deep';

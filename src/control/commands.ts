@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { NotADeadLetter, retryDeadLetter } from '../temporal/dead-letters';
 import { DecisionRefused, decideReply } from '../temporal/decide-reply';
-import { deploymentOutages } from '../temporal/breaker-reports';
+import { deploymentOutages } from '../temporal/service-outages';
 import { workflowIds } from '../domain/contracts';
 import { replyTypeTerm } from '../workflows/workflow-types';
 import { isFailureCategory, ownerMessages } from '../domain/failure-vocabulary';

@@ -13,7 +13,7 @@ import { ensureOwnerOutbox } from './owner-outbox-deps';
 import { startControlBot } from '../temporal/start-control-bot';
 import { createLoginWorker, loginTaskQueueOf } from './login-worker';
 import { SandboxNotRunning, createServices } from '../adapters/create-services';
-import { breakerReports } from '../temporal/breaker-reports';
+import { breakerReports } from './breaker-reports';
 import { xRefreshAsker } from '../temporal/signal-x-refresher';
 import { freeLoopbackPort } from '../free-port';
 import { checkNamespace, untilTemporalAnswers } from '../temporal/wait-for-temporal';

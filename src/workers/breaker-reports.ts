@@ -1,14 +1,8 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { serviceHealthWorkflow } from '../workflows';
-import {
-  guardedServices,
-  workflowIds,
-  type BreakerChange,
-  type GuardedService,
-  type ServiceOutage,
-} from '../domain/contracts';
-import { breakerChangeSignal, outagesQuery } from '../workflows/messages';
+import { workflowIds, type BreakerChange } from '../domain/contracts';
+import { breakerChangeSignal } from '../workflows/messages';
 import { replyTypeTerm } from '../workflows/workflow-types';
 
 /**
@@ -39,24 +33,4 @@ export function breakerReports(client: Client, taskQueue: string, worker: string
 async function repliesInFlight(client: Client, taskQueue: string): Promise<number | undefined> {
   const query = `${replyTypeTerm} AND ExecutionStatus = "Running" AND TaskQueue = "${taskQueue}" AND Stage != "awaiting-approval"`;
   return (await client.workflow.count(query).catch(() => undefined))?.count;
-}
-
-/**
- * Every guarded service, by the name the owner reads, with its outage as the deployment knows it (none: closed, or no
- * breaker ever reported).
- */
-export async function deploymentOutages(
-  client: Client,
-  taskQueue: string,
-): Promise<{ name: string; outage?: ServiceOutage }[]> {
-  let outages: Partial<Record<GuardedService, ServiceOutage>> = {};
-  try {
-    outages = await client.workflow.getHandle(workflowIds.serviceHealth(taskQueue)).query(outagesQuery);
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-  }
-  return (Object.entries(guardedServices) as [GuardedService, string][]).map(([service, name]) => ({
-    name,
-    outage: outages[service],
-  }));
 }
