@@ -36,7 +36,7 @@ function isDuration(value: string): boolean {
   return durationMs(value) !== undefined;
 }
 
-/** `failures/open/half-open calls`, such as `5/120s/3`, or `off`: a service's circuit breaker (README). */
+/** `failures/open/half-open calls`, such as `5/120s/3`, or `off`: a service's circuit breaker (docs/reliability.md). */
 const breaker = (fallback: string) =>
   z.preprocess(
     unset,

@@ -17,7 +17,7 @@ export interface BreakerView {
  * jitter, so the activities waiting on it come back spread out, and Temporal's retry policy does the waiting: no
  * request, no work dropped. Written here rather than taken from cockatiel 3, whose half-open state lets one call
  * through and holds every other call until it returns: the seeds let several through, and each waiting activity must
- * be told when to come back (README, "Circuit breakers").
+ * be told when to come back (docs/reliability.md, "Circuit breakers").
  */
 export class CircuitBreaker {
   private state: BreakerState = 'closed';

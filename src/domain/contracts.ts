@@ -1,5 +1,5 @@
 /**
- * The public contracts of the workflows (README, "Additions to the design's contracts", for what changed): ids, inputs and results. Other programs
+ * The public contracts of the workflows (docs/changing-a-workflow.md, for what changed): ids, inputs and results. Other programs
  * start and signal these workflows by name, so change them only on purpose. No secret ever travels in them.
  */
 

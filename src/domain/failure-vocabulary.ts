@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 /**
  * The one failure vocabulary of Steadfast, imported alike by workflows, activities, adapters and clients: the
  * categories, what the owner is told of each, and the three outcomes of classifying an error — permanent, transient,
- * or retry-after (README, "Retries, timeouts and errors"). Deterministic code only: workflows import it.
+ * or retry-after (docs/reliability.md). Deterministic code only: workflows import it.
  */
 
 /**

@@ -46,7 +46,7 @@ export class EncryptionCodec implements PayloadCodec {
       const secret = this.keys.byId.get(keyId);
       if (!secret) {
         throw new UnknownEncryptionKey(
-          `A payload is encrypted with key ${JSON.stringify(keyId)}, which this process does not have: add it to STEADFAST_DECRYPTION_KEYS (README, "Encryption")`,
+          `A payload is encrypted with key ${JSON.stringify(keyId)}, which this process does not have: add it to STEADFAST_DECRYPTION_KEYS (docs/configuration.md, "Encryption")`,
         );
       }
       const decoded = temporal.api.common.v1.Payload.decode(open(secret, payload.data ?? new Uint8Array()));

@@ -6,7 +6,7 @@ const breakerStates: BreakerState[] = ['closed', 'half-open', 'open'];
 const sessionStates = ['connected', 'reconnecting'] as const;
 
 /**
- * The worker's own metrics beside the SDK's, on the runtime's meter (README, "Metrics and health"): its breakers'
+ * The worker's own metrics beside the SDK's, on the runtime's meter (docs/reliability.md, "Metrics and health"): its breakers'
  * states and the sessions it holds, set when /metrics is read, and the reconnects counted as they are reported.
  */
 export function workerMetrics(meter: MetricMeter, breakers: CircuitBreaker[]) {

@@ -1,7 +1,7 @@
 import { metricMeter } from '@temporalio/workflow';
 
 /**
- * The workflows' own metrics (README, "Metrics and health"), through the SDK's workflow meter: they reach the
+ * The workflows' own metrics (docs/reliability.md, "Metrics and health"), through the SDK's workflow meter: they reach the
  * worker's Prometheus endpoint with the SDK's tags (namespace, task_queue, workflow_type), and a replay records
  * nothing, so a count is never doubled by a worker that replays a history.
  */

@@ -11,7 +11,7 @@ const aiRetry = {
 };
 
 /**
- * Every activity's timeouts and retry policy, in one table (README, "Retries, timeouts and errors"). Activities classify
+ * Every activity's timeouts and retry policy, in one table (docs/reliability.md). Activities classify
  * errors; these policies decide how often and how fast to try again. Nothing else in the code retries.
  */
 export const policies = {

@@ -19,7 +19,7 @@ import {
 } from '../helpers/temporal';
 
 /**
- * A key rotation as the README tells the owner to do it: replies waiting for the owner under key A; every worker and
+ * A key rotation as docs/configuration.md tells the owner to do it: replies waiting for the owner under key A; every worker and
  * client restarted with key B to encrypt and A kept to decrypt; the owner approves (signals encrypted with B) and
  * the replies finish, their histories holding payloads of both keys.
  */

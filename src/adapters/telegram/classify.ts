@@ -33,7 +33,7 @@ export class TelegramTimeout extends Error {
 }
 
 /**
- * Turns anything GramJS throws into a classified failure (the Telegram rows of the retry table, README "Retries, timeouts and errors"). FLOOD_WAIT_N (and
+ * Turns anything GramJS throws into a classified failure (the Telegram rows of the retry table, docs/reliability.md). FLOOD_WAIT_N (and
  * its premium and slow-mode forms) waits N seconds; auth errors, PEER_ID_INVALID and CHAT_WRITE_FORBIDDEN are
  * never retried; server errors and lost connections are.
  */
