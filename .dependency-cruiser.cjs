@@ -64,8 +64,9 @@ module.exports = {
     {
       name: 'cli-not-a-worker',
       severity: 'error',
+      comment: 'The CLI reaches services through the wiring (src/adapters/create-services.ts), never a worker module.',
       from: { path: '^src/cli/' },
-      to: { path: above('workers', 'activities') },
+      to: { path: above('workers', 'activities', 'sandbox') },
     },
     {
       name: 'sandbox-beside',

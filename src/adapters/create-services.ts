@@ -241,3 +241,22 @@ function controlBot(accounts: AccountStore, token: string) {
     saveSession: (session: string) => accounts.saveTelegramSession(controlBotAccount, session),
   };
 }
+
+/** The services' addresses: the sandbox's simulators, or the real services' hosts (Telegram: a data centre). */
+export function serviceAddresses(config: Config): { name: string; url: string }[] {
+  if (config.sandbox) {
+    const sandbox = sandboxEndpoints(config.sandboxPort);
+    return [
+      { name: 'OpenAI (sandbox)', url: sandbox.openaiUrl },
+      { name: 'X (sandbox)', url: sandbox.xUrl },
+      { name: 'Convex (sandbox)', url: sandbox.convexUrl },
+      { name: 'Telegram (sandbox)', url: `tcp://127.0.0.1:${sandbox.telegramMtprotoPort}` },
+    ];
+  }
+  return [
+    { name: 'OpenAI', url: config.openai.baseUrl ?? 'https://api.openai.com/v1' },
+    { name: 'X', url: config.x.baseUrl ?? 'https://api.x.com/2/' },
+    { name: 'Convex', url: config.convex.url ?? '' },
+    { name: 'Telegram', url: 'tcp://149.154.167.50:443' },
+  ];
+}
