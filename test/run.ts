@@ -159,15 +159,28 @@ async function run(): Promise<number> {
 /** The pinned CLI's dev server, its namespaces registered at launch. */
 async function startDevServer(namespaces: string[]): Promise<TestServer> {
   const cli = resolveTemporalCli({ say: (line) => console.error(line) });
+  const metricsPort = await freeBasePort([0]);
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: cli },
       // --search-attribute registers them in every namespace created at launch.
       searchAttributes: searchAttributeKeys,
-      extraArgs: ['--log-level', 'error', ...namespaces.flatMap((namespace) => ['--namespace', namespace])],
+      extraArgs: [
+        '--log-level',
+        'error',
+        '--metrics-port',
+        String(metricsPort),
+        ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
+      ],
     },
   });
-  return { address: env.address, describe: `Temporal dev server ${cli}`, env: {}, teardown: () => env.teardown() };
+  return {
+    address: env.address,
+    describe: `Temporal dev server ${cli}`,
+    // The server's own /metrics (the `action` series), for the files that read it.
+    env: { STEADFAST_TEST_SERVER_METRICS: `http://127.0.0.1:${metricsPort}/metrics` },
+    teardown: () => env.teardown(),
+  };
 }
 
 /** The production engine in a folder of this run's own, and the fault control its solo files use. */
@@ -190,7 +203,7 @@ async function startProductionServer(namespaces: string[]): Promise<TestServer> 
   return {
     address: stack.address,
     describe: `Temporal Server on PostgreSQL (${stack.serverLog})`,
-    env: { STEADFAST_TEST_STACK_CONTROL: control.url },
+    env: { STEADFAST_TEST_STACK_CONTROL: control.url, STEADFAST_TEST_SERVER_METRICS: stack.metricsUrl },
     teardown: async () => {
       control.server.close();
       await stack.stop();

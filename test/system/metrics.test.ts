@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, afterEach, describe, test } from 'node:test';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli-build';
 import { freeBasePort } from '../../scripts/lib/free-ports';
@@ -84,6 +85,49 @@ describe('worker metrics and health', () => {
     assert.ok(series('steadfast_sessions{').some((line) => line.includes('state="connected"')));
     assert.equal((await get(`${base}/healthz`)).status, 200);
     assert.equal((await get(`${base}/readyz`)).status, 200);
+
+    // A reply X refuses for good (400): a dead letter, so the failure series exist too.
+    await setSandboxFaults(testSandboxPort(), 'x', {
+      errorRate: 1,
+      errorStatus: 400,
+      burst: 1,
+      requests: ['POST /2/tweets'],
+    });
+    const refused = { text: `metrics refused ${Date.now()}`, authorUsername: 'carol' };
+    const dead = await startReply(client, taskQueue, {
+      accountId: 'alice',
+      tweet: { id: await postTargetTweet(testSandboxPort(), refused), ...refused },
+      approval: 'auto',
+    });
+    await assert.rejects(dead.handle.result());
+    await setSandboxFaults(testSandboxPort(), 'x', {});
+
+    // Every series the dashboard's panels and the alert rules query is one this worker or the server serves.
+    const worker = (await get(`${base}/metrics`)).text;
+    const server = (await get(process.env.STEADFAST_TEST_SERVER_METRICS ?? '')).text;
+    const served = (name: string) =>
+      [worker, server].some((text) =>
+        text.split('\n').some((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `)),
+      );
+    const dashboard = JSON.parse(readFileSync('deploy/grafana/steadfast.json', 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const queries = [
+      ...dashboard.panels.flatMap((panel) =>
+        panel.targets.map((target) => ({ where: panel.title, expr: target.expr })),
+      ),
+      ...[...readFileSync('deploy/prometheus/rules.yml', 'utf8').matchAll(/expr: (.+)/g)].map((m) => ({
+        where: 'rules.yml',
+        expr: m[1] ?? '',
+      })),
+    ];
+    // A metric in PromQL is a name before its selector's { or its range's [; `up` is Prometheus's own.
+    const names = queries.flatMap(({ where, expr }) =>
+      [...expr.matchAll(/([a-zA-Z_:][\w:]*)\s*[{[]/g)].map((m) => ({ where, name: m[1] ?? '' })),
+    );
+    assert.ok(names.length >= 12, JSON.stringify(names));
+    const missing = names.filter(({ name }) => name !== 'up' && !served(name));
+    assert.deepEqual(missing, [], 'each queried series is served');
   });
 
   test('/readyz turns unready when Temporal is stopped, while /healthz still answers', async () => {
