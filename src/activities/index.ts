@@ -10,7 +10,7 @@ import { createTelegramActivities, type LiveSessionHosts, type OwnerOutboxDeps }
 import { createLoginActivities } from './telegram-login';
 import { createSessionActivities, type SessionDeps } from './telegram-session';
 import { createXActivities } from './x';
-import { createXTokenActivities } from './x-token-refresh';
+import { createXTokenActivities } from './x-authorisation';
 import { namespaceRetention } from '../temporal/retention';
 import type { Activities } from '../workflows/activity-types';
 
