@@ -42,6 +42,9 @@ export function temporaryStateDir(prefix: string): string {
   return dir;
 }
 
+/** The history shards of a new cluster when STEADFAST_HISTORY_SHARDS does not say (docs/performance.md, "Sizing"). */
+export const defaultHistoryShards = 4;
+
 /** The ports config/production.yaml takes, as offsets from TEMPORAL_PORT: to find a free base for them all. */
 export const serverPortOffsets = [0, 1, 2, 6, 9, 10, -300, -299, -298, -294];
 
@@ -79,6 +82,9 @@ export class ProductionStack {
   readonly metricsUrl: string;
   readonly postgres: LocalPostgres;
   readonly serverLog: string;
+  /** The cluster's history shards (clusterShards), and where the count it was made with is kept. */
+  private shards = defaultHistoryShards;
+  private readonly shardsFile: string;
   private server: ChildProcess | undefined;
   private ui: ChildProcess | undefined;
 
@@ -91,6 +97,7 @@ export class ProductionStack {
     mkdirSync(options.stateDir, { recursive: true });
     this.postgres = new LocalPostgres({ dir: join(options.stateDir, 'postgres'), port: options.dbPort });
     this.serverLog = join(options.stateDir, 'server.log');
+    this.shardsFile = join(options.stateDir, 'history-shards');
   }
 
   /** Builds what is missing, starts PostgreSQL, sets up the schemas, starts the server and registers the namespaces. */
@@ -103,14 +110,16 @@ export class ProductionStack {
     };
     const [binaries, build] = await timed(() => resolveTemporalServer(say));
     const stack = new ProductionStack(options, binaries);
+    // Refused before anything starts: a count this cluster was not made with.
+    stack.shards = stack.clusterShards();
     await stopLeftProcesses(options.stateDir, say);
     try {
       const [, postgres] = await timed(() => stack.postgres.start());
       say(`PostgreSQL on 127.0.0.1:${options.dbPort} (data: ${stack.postgres.dataDir})`);
       const [, schema] = await timed(() => stack.setupSchema());
       const [, server] = await timed(() => stack.startServer());
-      const shards = await stack.historyShards();
-      say(`Temporal Server ${stack.address}, ${shards} history shards (log: ${stack.serverLog})`);
+      await stack.checkHistoryShards();
+      say(`Temporal Server ${stack.address}, ${stack.shards} history shards (log: ${stack.serverLog})`);
       const [, namespaces] = await timed(() => Promise.all(options.namespaces.map((ns) => stack.setupNamespace(ns))));
       return { stack, timings: { build, postgres, schema, server, namespaces } };
     } catch (err) {
@@ -132,7 +141,7 @@ export class ProductionStack {
       TEMPORAL_DB_USER: this.postgres.user,
       TEMPORAL_DB_PASSWORD: this.postgres.password(),
       TEMPORAL_LOG_LEVEL: this.options.logLevel ?? 'warn',
-      ...(this.options.historyShards ? { TEMPORAL_HISTORY_SHARDS: String(this.options.historyShards) } : {}),
+      TEMPORAL_HISTORY_SHARDS: String(this.shards),
     };
   }
 
@@ -184,25 +193,48 @@ export class ProductionStack {
   }
 
   /**
-   * The cluster's history shards, as the server says. The count is fixed when the cluster is made: a server whose
-   * config asks another goes on with the stored one, so a setting that differs is refused here rather than ignored.
+   * The history shards this cluster has, or a new one gets: the count it was made with (kept in the state folder; a
+   * cluster whose server ran before the count was a setting has 4), else STEADFAST_HISTORY_SHARDS, else the default.
+   * (A cluster's database, like its count, goes with the folder: `npm run restore` brings both back.)
+   * The count is fixed when the cluster is made, so a setting that differs is refused rather than ignored (the server
+   * itself would go on with the stored count).
    */
-  async historyShards(): Promise<number> {
+  private clusterShards(): number {
+    // No database yet: a new cluster, whatever an earlier one in this folder was made with.
+    const exists = existsSync(join(this.postgres.dataDir, 'PG_VERSION'));
+    const made = !exists
+      ? undefined
+      : existsSync(this.shardsFile)
+        ? Number(readFileSync(this.shardsFile, 'utf8'))
+        : existsSync(this.serverLog)
+          ? 4
+          : undefined;
+    const wanted = this.options.historyShards;
+    if (made !== undefined && wanted !== undefined && wanted !== made) throw this.shardsRefused(wanted, made);
+    return made ?? wanted ?? defaultHistoryShards;
+  }
+
+  /** The server's own count, held to the one asked for, and kept for the next start. */
+  async checkHistoryShards(): Promise<void> {
     const connection = await Connection.connect({ address: this.address, tls: this.clientTls() });
     try {
       const shards = (await connection.workflowService.getClusterInfo({})).historyShardCount ?? 0;
       const wanted = this.options.historyShards;
-      if (wanted !== undefined && wanted !== shards) {
-        throw new Error(
-          `STEADFAST_HISTORY_SHARDS=${wanted}, but this cluster (${this.options.stateDir}) was made with ${shards} history ` +
-            `shards, a count no cluster can change (a backup restores it too): set ${shards} or leave it empty; for ` +
-            'more, a new cluster in another STEADFAST_PRODUCTION_STATE takes new work while this one finishes its own',
-        );
-      }
-      return shards;
+      if (wanted !== undefined && wanted !== shards) throw this.shardsRefused(wanted, shards);
+      // A database brought back by `npm run restore` keeps the count it was made with: the server's word wins.
+      this.shards = shards;
+      writeFileSync(this.shardsFile, String(shards));
     } finally {
       await connection.close();
     }
+  }
+
+  private shardsRefused(wanted: number, made: number): Error {
+    return new Error(
+      `STEADFAST_HISTORY_SHARDS=${wanted}, but this cluster (${this.options.stateDir}) was made with ${made} history ` +
+        `shards, a count no cluster can change (a backup restores it too): set ${made} or leave it empty; for more, ` +
+        'a new cluster in another STEADFAST_PRODUCTION_STATE takes new work while this one finishes its own',
+    );
   }
 
   /** How a client connects to this server: with the client certificate when it requires one. */
