@@ -8,7 +8,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Manifests first, so the dependency layer is reused until they change.
 COPY package.json package-lock.json ./
-# Exactly the lock, which lists every platform's optional binaries (see README, Notes).
+# Exactly the lock, which lists every platform's optional binaries (docs/testing.md, "Development notes").
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

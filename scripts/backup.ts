@@ -4,10 +4,11 @@ import { convexBackup, convexTables } from '../src/adapters/convex/convex-backup
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
 import { release } from '../src/release';
-import { deploymentStores } from '../src/workers/services';
-import { engineDatabase } from './engine-database';
-import { productionStateDir } from './production-server';
-import { CommandError } from './run-command';
+import { deploymentStores } from '../src/adapters/create-services';
+import { engineDatabase } from './lib/engine-database';
+import { productionStateDir } from './lib/production-stack';
+import { CommandError } from './lib/run-command';
+import type { BackupManifest } from './lib/backup-manifest';
 
 /**
  * `npm run backup -- <dir>`: what a deployment cannot do without, into a new folder (mode 700): the production
@@ -16,14 +17,6 @@ import { CommandError } from './run-command';
  * encryption key nor `.env`: they are secrets, kept apart from the backup, and without the key the backup is unreadable.
  * `npm run restore -- <dir>` brings it back (docs/operations.md).
  */
-export interface BackupManifest {
-  release: string;
-  createdAt: string;
-  temporal: 'engine' | 'elsewhere';
-  convex: Record<string, number>;
-  accountStore: 'file' | 'convex';
-}
-
 async function run(): Promise<void> {
   loadEnvFile();
   const config = loadConfigOrExit();

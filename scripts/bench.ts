@@ -5,20 +5,20 @@ import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { startSandbox } from '../src/sandbox/sandbox';
 import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
-import { Bench } from './bench/context';
-import { benchCurves } from './bench/curves';
-import { benchMemory } from './bench/memory';
-import { benchRecovery } from './bench/recovery';
-import { benchAutoReplies, benchOwnerReplies, benchRepliesAlone } from './bench/replies';
-import { startBenchServer } from './bench/server';
-import { benchIdleControlBot, benchSessionControl, benchSync } from './bench/sessions';
-import { benchProduction } from './bench/production';
-import { checkReportFile, textTable, writeReport } from './bench/report';
-import { benchStorage } from './bench/storage';
-import { round } from './bench/stats';
-import { freeBasePort } from './free-ports';
-import { CommandError, runCommand } from './run-command';
-import { stopProcessesStep } from './worker-process';
+import { Bench } from './lib/bench/context';
+import { benchCurves } from './lib/bench/curves';
+import { benchMemory } from './lib/bench/memory';
+import { benchRecovery } from './lib/bench/recovery';
+import { benchAutoReplies, benchOwnerReplies, benchRepliesAlone } from './lib/bench/replies';
+import { startBenchServer } from './lib/bench/bench-server';
+import { benchIdleControlBot, benchSessionControl, benchSync } from './lib/bench/sessions';
+import { benchProduction } from './lib/bench/production';
+import { checkReportFile, textTable, writeReport } from './lib/bench/report';
+import { benchStorage } from './lib/bench/storage';
+import { round } from './lib/bench/stats';
+import { freeBasePort } from './lib/free-ports';
+import { CommandError, runCommand } from './lib/run-command';
+import { stopProcessesStep } from './lib/worker-process';
 
 /**
  * `npm run bench [-- --json] [--quick] [--waiting N] [--production] [--only part,…] [--report FILE]`: Steadfast's
@@ -30,7 +30,7 @@ import { stopProcessesStep } from './worker-process';
  * on PostgreSQL) with 4 and 16 history shards; `--only` runs some parts only (reply, owner, alone, sync, bot, session,
  * recovery, storage, memory, curve, production) and prints their raw figures. A full run adds the curves: auto replies
  * at 50, 200 and 1,000 at once, on one worker and two, and with payload encryption off. `--report FILE` writes the
- * run's tables into FILE between its bench markers and the curve's chart beside it as an SVG (scripts/bench/report.ts).
+ * run's tables into FILE between its bench markers and the curve's chart beside it as an SVG (scripts/lib/bench/report.ts).
  */
 const sizes = {
   full: {
@@ -147,7 +147,7 @@ runCommand(async (teardown) => {
     },
   });
   const noopBundle = join(sandbox.endpoints.dir, 'noop-bundle.js');
-  await writeWorkflowBundle(noopBundle, require.resolve('./bench/noop-workflows'));
+  await writeWorkflowBundle(noopBundle, require.resolve('./lib/bench/noop-workflows'));
   // Every worker of the bench loads one bundle made here, as the Docker image's workers do theirs.
   const workflowBundle = join(sandbox.endpoints.dir, 'workflow-bundle.js');
   await writeWorkflowBundle(workflowBundle);

@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { startOwnersCodecServer } from '../src/temporal/codec-server';
+import { startOwnersCodecServer } from '../src/encryption/remote-codec-server';
 
 /**
  * `npm run codec-server`: the codec server in the foreground, for the Web UI (`npm run server` points it here) and

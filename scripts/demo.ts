@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { codecEndpoint } from '../src/temporal/codec-server';
+import { codecEndpoint } from '../src/encryption/remote-codec-server';
 import {
   failedRequests,
   isSandboxUp,
@@ -14,10 +14,10 @@ import {
   type SandboxService,
 } from '../src/sandbox/sandbox';
 import { connectClient } from '../src/temporal/connection';
-import { terminateTaskQueue } from '../src/temporal/terminate-task-queue';
+import { terminateTaskQueue } from './lib/terminate-task-queue';
 import { addWatch, removeWatch } from '../src/temporal/watch-schedules';
 import type { replyWorkflowV2, watchTweetsWorkflow } from '../src/workflows';
-import { workflowIds, type ReplyStatus } from '../src/workflows/contracts';
+import { workflowIds, type ReplyStatus } from '../src/domain/contracts';
 import { approveSignal, ownerOutboxStatusQuery, rejectSignal, statusQuery } from '../src/workflows/messages';
 import {
   clearDemoLeftovers,
@@ -31,11 +31,11 @@ import {
   watchTaskQueue,
   writeDemoRecord,
   type DemoRecord,
-} from './demo-record';
-import { isServerUp, startDevServer, stateDir } from './dev-server';
-import { startCodecServerStep } from './owner-codec';
-import { CommandError, runCommand, type Teardown } from './run-command';
-import { startWorkerProcess, stopWorkersStep } from './worker-process';
+} from './lib/demo-record';
+import { isServerUp, startDevServer, stateDir } from './lib/dev-server';
+import { startCodecServerStep } from './lib/owner-codec';
+import { CommandError, runCommand, type Teardown } from './lib/run-command';
+import { startWorkerProcess, stopWorkersStep } from './lib/worker-process';
 
 /**
  * `npm run demo`: the main job on the sandbox, no credentials needed. Starts what is not running (dev server,

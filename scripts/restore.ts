@@ -3,12 +3,12 @@ import { dirname, join, resolve } from 'node:path';
 import { convexBackup, convexTables } from '../src/adapters/convex/convex-backup';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { deploymentStores } from '../src/workers/services';
-import type { BackupManifest } from './backup';
-import { isServerUp } from './dev-server';
-import { engineDatabase } from './engine-database';
-import { productionStateDir } from './production-server';
-import { CommandError } from './run-command';
+import { deploymentStores } from '../src/adapters/create-services';
+import type { BackupManifest } from './lib/backup-manifest';
+import { isServerUp } from './lib/dev-server';
+import { engineDatabase } from './lib/engine-database';
+import { productionStateDir } from './lib/production-stack';
+import { CommandError } from './lib/run-command';
 
 /**
  * `npm run restore -- <dir>`: a backup of `npm run backup` back into this deployment, with the engine stopped: its

@@ -2,16 +2,16 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { codecEndpoint } from '../src/temporal/codec-server';
-import { devServerPorts, isServerUp } from './dev-server';
-import { startCodecServerStep } from './owner-codec';
-import { ProductionStack, productionStateDir, stopLeftProcesses } from './production-server';
-import { CommandError, runCommand, type Teardown } from './run-command';
-import { clientTlsConfig, temporalTlsFiles } from './tls-certificates';
+import { codecEndpoint } from '../src/encryption/remote-codec-server';
+import { devServerPorts, isServerUp } from './lib/dev-server';
+import { startCodecServerStep } from './lib/owner-codec';
+import { ProductionStack, productionStateDir, stopLeftProcesses } from './lib/production-stack';
+import { CommandError, runCommand, type Teardown } from './lib/run-command';
+import { clientTlsConfig, temporalTlsFiles } from './lib/tls-certificates';
 
 /**
  * `npm run server:production`: the production engine on this host, in the foreground: Temporal Server on PostgreSQL
- * (scripts/production-server.ts) at TEMPORAL_ADDRESS, its Web UI at TEMPORAL_UI_URL's port with Steadfast's codec
+ * (scripts/lib/production-stack.ts) at TEMPORAL_ADDRESS, its Web UI at TEMPORAL_UI_URL's port with Steadfast's codec
  * server, and TEMPORAL_NAMESPACE with the search attributes. State in .temporal/production/ (STEADFAST_PRODUCTION_STATE),
  * kept across restarts.
  * Ctrl-C stops all of it: the UI, the server, then PostgreSQL.

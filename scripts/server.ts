@@ -1,7 +1,7 @@
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { codecEndpoint } from '../src/temporal/codec-server';
-import { devServerPorts, isServerUp, startDevServer, stateDir, stopDevServer } from './dev-server';
+import { codecEndpoint } from '../src/encryption/remote-codec-server';
+import { devServerPorts, isServerUp, startDevServer, stateDir, stopDevServer } from './lib/dev-server';
 
 /**
  * `npm run server`: the Temporal dev server in the foreground, its state kept in .temporal/dev.sqlite so workflows

@@ -2,7 +2,7 @@ import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, readFile
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CommandError } from './run-command';
+import { CommandError } from './lib/run-command';
 
 /**
  * `npm run service:install`: the systemd units of deploy/systemd/ for this checkout, so that Steadfast starts at boot

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
 import { cliRetention } from '../src/temporal/retention';
-import { resolveTemporalCli, TemporalCliUnavailable } from './temporal-cli';
+import { resolveTemporalCli, TemporalCliUnavailable } from './lib/temporal-cli-build';
 
 /**
  * `npm run namespace:setup`: the namespace of TEMPORAL_NAMESPACE at TEMPORAL_ADDRESS (from `.env`), with the search

@@ -4,12 +4,12 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { codecEndpoint } from '../src/temporal/codec-server';
+import { codecEndpoint } from '../src/encryption/remote-codec-server';
 import { isSandboxUp, sandboxEndpoints, startSandbox } from '../src/sandbox/sandbox';
-import { isServerUp, startDevServer, stateDir } from './dev-server';
-import { startCodecServerStep } from './owner-codec';
-import { CommandError, runCommand, type Teardown } from './run-command';
-import { startWorkerProcess, stopProcessesStep, stopWorkersStep } from './worker-process';
+import { isServerUp, startDevServer, stateDir } from './lib/dev-server';
+import { startCodecServerStep } from './lib/owner-codec';
+import { CommandError, runCommand, type Teardown } from './lib/run-command';
+import { startWorkerProcess, stopProcessesStep, stopWorkersStep } from './lib/worker-process';
 
 /**
  * `npm start`: for interactive use. Brings up what is not running — the dev server, the sandbox's simulators (with no

@@ -2,12 +2,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../src/config';
 import { loadEnvFile } from '../src/env-file';
-import { productionStateDir } from './production-server';
-import { clientTlsEnv, makeTemporalCertificates } from './tls-certificates';
+import { productionStateDir } from './lib/production-stack';
+import { clientTlsEnv, makeTemporalCertificates } from './lib/tls-certificates';
 
 /**
  * `npm run tls:generate [-- --host <name or address> …] [--renew]`: the production engine's mutual TLS certificates
- * (scripts/tls-certificates.ts) in STEADFAST_PRODUCTION_TLS, or `<state>/tls` — kept if they exist, unless --renew —
+ * (scripts/lib/tls-certificates.ts) in STEADFAST_PRODUCTION_TLS, or `<state>/tls` — kept if they exist, unless --renew —
  * and the lines for `.env`: the engine's own, and what every client (workers, the CLI, on this host or another) sets.
  */
 async function run(): Promise<void> {

@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { z } from 'zod';
-import type { BreakerSettings } from './adapters/circuit-breaker';
-import type { GuardedService } from './workflows/contracts';
-import { durationHint, durationMs } from './duration';
+import type { BreakerSettings, GuardedService } from './domain/contracts';
+import { durationHint, durationMs } from './domain/duration';
 import { InvalidKey, parseKey, type EncryptionKey } from './encryption/keys';
 import { sandboxOwnerUserId } from './sandbox/telegram/sandbox-accounts';
 
@@ -37,7 +36,7 @@ function isDuration(value: string): boolean {
   return durationMs(value) !== undefined;
 }
 
-/** `failures/open/half-open calls`, such as `5/120s/3`, or `off`: a service's circuit breaker (README). */
+/** `failures/open/half-open calls`, such as `5/120s/3`, or `off`: a service's circuit breaker (docs/reliability.md). */
 const breaker = (fallback: string) =>
   z.preprocess(
     unset,
@@ -283,7 +282,7 @@ export interface TemporalConfig {
   /** What encrypts the payloads of every client and worker (src/encryption/key-ring.ts resolves it to keys). */
   encryption: EncryptionSettings;
   /**
-   * Payloads that are not encrypted are taken as they are, not refused (src/temporal/payload-codec.ts): only while a
+   * Payloads that are not encrypted are taken as they are, not refused (src/encryption/payload-codec.ts): only while a
    * workflow started before encryption is open.
    */
   acceptPlainPayloads: boolean;
@@ -320,7 +319,7 @@ export interface Config {
   workerId: string;
   /** A workflow bundle made beforehand (scripts/bundle-workflows.ts): the worker starts without bundling. */
   workflowBundle: string | undefined;
-  /** The loopback port of `npm run server:production`'s PostgreSQL (scripts/production-server.ts). */
+  /** The loopback port of `npm run server:production`'s PostgreSQL (scripts/lib/production-stack.ts). */
   postgresPort: number;
   /** Where `npm run server:production` keeps PostgreSQL's data and the server's log (default .temporal/production). */
   productionState: string | undefined;

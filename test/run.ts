@@ -4,19 +4,19 @@ import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
-import { ProductionStack, serverPortOffsets } from '../scripts/production-server';
-import { LocalPostgres } from '../scripts/postgres';
-import { resolveTemporalServer } from '../scripts/temporal-server';
+import { resolveTemporalCli } from '../scripts/lib/temporal-cli-build';
+import { ProductionStack, serverPortOffsets } from '../scripts/lib/production-stack';
+import { LocalPostgres } from '../scripts/lib/postgres';
+import { resolveTemporalServer } from '../scripts/lib/temporal-server-build';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox';
 import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
-import { freeBasePort } from '../scripts/free-ports';
+import { freeBasePort } from '../scripts/lib/free-ports';
 import { productionSuite } from './production/suite';
 import { serveStackControl } from './production/stack-control';
 
 /**
- * The test harness. Files that need no Temporal (unit files) start at once, one after another, while one real
+ * The test harness, choosing by folder. Unit files (test/unit/) start at once, one after another, while one real
  * Temporal dev server (the pinned CLI) starts and the workflows are bundled once. The other files then run in
  * parallel lanes: each lane has a namespace of that server and a sandbox of its own, and runs its files one at a
  * time, so a file that sets faults on its sandbox or counts what reached it meets no other file's traffic. Each file
@@ -26,7 +26,7 @@ import { serveStackControl } from './production/stack-control';
  * 2 cores beyond 4).
  *
  * `npm run test:production` (`--production`) runs the files of test/production/suite.ts on the production engine
- * instead: Temporal Server on PostgreSQL with SQL visibility (scripts/production-server.ts), in 2 lanes; the files that
+ * instead: Temporal Server on PostgreSQL with SQL visibility (scripts/lib/production-stack.ts), in 2 lanes; the files that
  * ask the stack for faults (they import ./helpers/production) then run alone, after the lanes.
  */
 const root = resolve(__dirname, '..');
@@ -43,11 +43,11 @@ function testFiles(dir: string): string[] {
 }
 
 /**
- * A file for a lane: it uses the harness's server or sandbox (it imports the helpers that read their addresses), or
- * starts the project's own processes (the bench's smoke test), which weigh as much as a lane's file.
+ * A file for a lane: an integration or a system test (test/integration/, test/system/: it uses the harness's server
+ * and sandbox, or starts the project's own processes, which weigh as much). Unit tests (test/unit/) need neither.
  */
 function needsTemporal(file: string): boolean {
-  return /from '\.\.?\/helpers\/(temporal|sandbox|cli|session|workers|processes)'/.test(readFileSync(file, 'utf8'));
+  return !file.startsWith(join(__dirname, 'unit') + '/');
 }
 
 /** A file that kills and restarts the server or its database: it runs with the whole stack to itself. */
@@ -159,15 +159,28 @@ async function run(): Promise<number> {
 /** The pinned CLI's dev server, its namespaces registered at launch. */
 async function startDevServer(namespaces: string[]): Promise<TestServer> {
   const cli = resolveTemporalCli({ say: (line) => console.error(line) });
+  const metricsPort = await freeBasePort([0]);
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: cli },
       // --search-attribute registers them in every namespace created at launch.
       searchAttributes: searchAttributeKeys,
-      extraArgs: ['--log-level', 'error', ...namespaces.flatMap((namespace) => ['--namespace', namespace])],
+      extraArgs: [
+        '--log-level',
+        'error',
+        '--metrics-port',
+        String(metricsPort),
+        ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
+      ],
     },
   });
-  return { address: env.address, describe: `Temporal dev server ${cli}`, env: {}, teardown: () => env.teardown() };
+  return {
+    address: env.address,
+    describe: `Temporal dev server ${cli}`,
+    // The server's own /metrics (the `action` series), for the files that read it.
+    env: { STEADFAST_TEST_SERVER_METRICS: `http://127.0.0.1:${metricsPort}/metrics` },
+    teardown: () => env.teardown(),
+  };
 }
 
 /** The production engine in a folder of this run's own, and the fault control its solo files use. */
@@ -190,7 +203,7 @@ async function startProductionServer(namespaces: string[]): Promise<TestServer> 
   return {
     address: stack.address,
     describe: `Temporal Server on PostgreSQL (${stack.serverLog})`,
-    env: { STEADFAST_TEST_STACK_CONTROL: control.url },
+    env: { STEADFAST_TEST_STACK_CONTROL: control.url, STEADFAST_TEST_SERVER_METRICS: stack.metricsUrl },
     teardown: async () => {
       control.server.close();
       await stack.stop();

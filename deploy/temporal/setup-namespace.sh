@@ -1,6 +1,6 @@
 #!/bin/sh
 # Registers a namespace and the search attributes of ./search-attributes in it, once the server answers. Safe to run
-# on every start: what exists is kept. Run by `npm run server:production` (scripts/production-server.ts) and by
+# on every start: what exists is kept. Run by `npm run server:production` (scripts/lib/production-stack.ts) and by
 # docker-compose.yml's temporal-namespace job. Variables: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE
 # (default), TEMPORAL_NAMESPACE_RETENTION (how long closed workflows, dead letters included, are kept: 30d; Go's
 # duration form, such as 720h or 30d), TEMPORAL_CLI (temporal).

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Creates the `temporal` and `temporal_visibility` databases and brings their schemas to the server's version, with
 # Temporal's schema tool and the schemas built into it. Safe to run on every start: what exists is kept, and only the
-# missing versions are applied. Run by `npm run server:production` (scripts/production-server.ts) and by
+# missing versions are applied. Run by `npm run server:production` (scripts/lib/production-stack.ts) and by
 # docker-compose.yml's temporal-schema job, with the variables of config/production.yaml:
 #   TEMPORAL_DB_HOST, TEMPORAL_DB_PORT, TEMPORAL_DB_USER, TEMPORAL_DB_PASSWORD; TEMPORAL_SQL_TOOL: the tool's path.
 set -eu

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { AiPort } from '../ports/ai';
-import type { Tweet } from '../workflows/contracts';
+import type { Tweet } from '../domain/contracts';
 
 export function createAiActivities(ai: AiPort) {
   return {

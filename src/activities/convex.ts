@@ -1,4 +1,5 @@
-import type { AccountSettings, ReplyRecord, StorePort } from '../ports/store';
+import type { AccountSettings, ReplyRecord } from '../domain/contracts';
+import type { StorePort } from '../ports/store';
 import type { TelegramMessage } from '../ports/telegram';
 
 export function createConvexActivities(store: StorePort) {

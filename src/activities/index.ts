@@ -3,25 +3,26 @@ import type { OwnerDirectory } from '../owner/owner-directory';
 import type { AccountStore } from '../ports/account-store';
 import type { Services } from '../ports/services';
 import { createAiActivities } from './ai';
-import { createControlBotActivities, type ControlBotDeps } from './control-bot';
+import { createControlBotActivities, type ControlBotDeps } from './control-bot-session';
 import { createConvexActivities } from './convex';
 import { createLiveSessions } from './live-sessions';
 import { createTelegramActivities, type LiveSessionHosts, type OwnerOutboxDeps } from './telegram';
 import { createLoginActivities } from './telegram-login';
 import { createSessionActivities, type SessionDeps } from './telegram-session';
 import { createXActivities } from './x';
-import { createXTokenActivities } from './x-token';
+import { createXTokenActivities } from './x-authorisation';
 import { namespaceRetention } from '../temporal/retention';
+import type { Activities } from '../workflows/activity-types';
 
 export interface ActivityDeps {
   services: Services;
   /** Who the owner is, and pairing (src/owner/owner-directory.ts). */
   owner: OwnerDirectory;
-  /** Where messages for the owner go: the deployment's owner outbox (src/temporal/owner-outbox.ts). */
+  /** Where messages for the owner go: the deployment's owner outbox (src/workers/owner-outbox-deps.ts). */
   ownerOutbox: OwnerOutboxDeps;
-  /** Where live sessions run (src/temporal/live-session-hosts.ts), to send over them from any worker. */
+  /** Where live sessions run (src/workers/live-session-hosts.ts), to send over them from any worker. */
   hosts: LiveSessionHosts;
-  /** How the session activity starts syncs and reports to its workflow (src/temporal/session-deps.ts). */
+  /** How the session activity starts syncs and reports to its workflow (src/workers/session-deps.ts). */
   session: Omit<SessionDeps, 'telegram' | 'aiChatsOf' | 'live' | 'hostQueue'>;
   /** Where the login's secrets wait between steps, and this worker's own task queue for the logins it holds. */
   accounts: AccountStore;
@@ -33,7 +34,7 @@ export interface ActivityDeps {
 }
 
 /** Every activity the workers register, built over injected ports so tests and the sandbox reuse them. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): Activities {
   const { services, owner, ownerOutbox, hosts, session, accounts, loginTaskQueue, control, client } = deps;
   // The session activities and the sends that must go over their connections share it (this worker's own queue).
   const live = createLiveSessions();
@@ -69,8 +70,6 @@ export function createActivities(deps: ActivityDeps) {
     ),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;
 
 /** The steps of a login, run on the task queue of the worker that holds it (src/workers/login-worker.ts). */
 export const loginStepNames = ['sendLoginCode', 'signInWithCode', 'checkLoginPassword', 'endLogin'] as const;

@@ -1,5 +1,6 @@
 import type { Context } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
+import { counters } from '../domain/metric-names';
 
 /**
  * Counts the retries that Temporal absorbed: an attempt that succeeds after failed ones adds how many failed before
@@ -13,9 +14,8 @@ export class RetryMetricsInterceptor implements ActivityInboundCallsInterceptor 
     const result = await next(input);
     const { attempt } = this.context.info;
     if (attempt > 1) {
-      this.context.metricMeter
-        .createCounter('steadfast_activity_retries_absorbed', 'attempts', 'Failed attempts that a later attempt cured')
-        .add(attempt - 1);
+      const { name, unit, description } = counters.retriesAbsorbed;
+      this.context.metricMeter.createCounter(name, unit, description).add(attempt - 1);
     }
     return result;
   }

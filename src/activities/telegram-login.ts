@@ -1,6 +1,6 @@
 import type { AccountStore } from '../ports/account-store';
 import type { TelegramLogin, TelegramPort } from '../ports/telegram';
-import { permanentFailure } from '../failure-vocabulary';
+import { permanentFailure } from '../domain/failure-vocabulary';
 
 export interface LoginDeps {
   telegram: TelegramPort;

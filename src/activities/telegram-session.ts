@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { pacedHeartbeat } from './paced-heartbeat';
 import { nextSessionEvent } from './session-events';
 import type { SyncPoint, TelegramPort } from '../ports/telegram';
-import { workflowIds, type SyncInput } from '../workflows/contracts';
+import { workflowIds, type SessionSlice, type SyncInput } from '../domain/contracts';
 import type { SessionReport } from '../workflows/messages';
 import type { LiveSessions } from './live-sessions';
 
@@ -28,11 +28,6 @@ export interface SessionDeps {
   /** This worker's hold on the live sessions, and its own task queue, where sends over them run. */
   live: LiveSessions;
   hostQueue: string;
-}
-
-export interface SessionSlice {
-  point: SyncPoint;
-  synced: number;
 }
 
 /**

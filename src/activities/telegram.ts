@@ -1,12 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TelegramPort } from '../ports/telegram';
-import { controlBotAccount, type OwnerNotice } from '../workflows/contracts';
-import { sessionMoved } from '../failure-vocabulary';
+import { controlBotAccount, type OwnerNotice } from '../domain/contracts';
+import { sessionMoved } from '../domain/failure-vocabulary';
 import { deletedAt, inDays } from '../temporal/retention';
 import type { LiveSessions } from './live-sessions';
-import { permanentFailure, transientFailure } from '../failure-vocabulary';
+import { permanentFailure, transientFailure } from '../domain/failure-vocabulary';
 
-/** The deployment's owner outbox as the activities reach it (src/temporal/owner-outbox.ts). */
+/** The deployment's owner outbox as the activities reach it (src/workers/owner-outbox-deps.ts). */
 export interface OwnerOutboxDeps {
   /** Hands a notice to the outbox. */
   queue: (notice: OwnerNotice) => Promise<void>;
@@ -14,7 +14,7 @@ export interface OwnerOutboxDeps {
   ownerPaired: () => Promise<void>;
 }
 
-/** The own task queue of the worker holding a live session (src/temporal/live-session-hosts.ts), if one does. */
+/** The own task queue of the worker holding a live session (src/workers/live-session-hosts.ts), if one does. */
 export interface LiveSessionHosts {
   controlBot: () => Promise<string | undefined>;
   account: (accountId: string) => Promise<string | undefined>;

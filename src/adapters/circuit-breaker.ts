@@ -1,15 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { outageCategories, retryAfterFailure } from '../failure-vocabulary';
-import { guardedServices, type BreakerChange, type GuardedService } from '../workflows/contracts';
-
-export interface BreakerSettings {
-  /** Consecutive outage failures (5xx, timeouts, refused or reset connections) that open the breaker. */
-  failures: number;
-  /** How long it stays open before it lets calls try again. */
-  openMs: number;
-  /** How many calls it lets through half-open; as many successes close it, one outage failure opens it again. */
-  halfOpenCalls: number;
-}
+import { outageCategories, retryAfterFailure } from '../domain/failure-vocabulary';
+import { guardedServices, type BreakerChange, type BreakerSettings, type GuardedService } from '../domain/contracts';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -26,7 +17,7 @@ export interface BreakerView {
  * jitter, so the activities waiting on it come back spread out, and Temporal's retry policy does the waiting: no
  * request, no work dropped. Written here rather than taken from cockatiel 3, whose half-open state lets one call
  * through and holds every other call until it returns: the seeds let several through, and each waiting activity must
- * be told when to come back (README, "Circuit breakers").
+ * be told when to come back (docs/reliability.md, "Circuit breakers").
  */
 export class CircuitBreaker {
   private state: BreakerState = 'closed';

@@ -8,12 +8,12 @@ import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { connectClient } from '../temporal/connection';
 import { startOnce } from '../temporal/start-once';
 import { startAccountSession } from '../temporal/start-session';
-import { xTokensAdded } from '../temporal/x-token';
-import { durationMs } from '../duration';
+import { xTokensAdded } from '../temporal/signal-x-refresher';
+import { durationMs } from '../domain/duration';
 import { XConnectRefused } from '../adapters/x/x-connect';
-import { SandboxNotRunning, selectServices, xConnector, type WorkerServices } from '../workers/services';
+import { SandboxNotRunning, createServices, xConnector, type WiredServices } from '../adapters/create-services';
 import { loginWorkflow } from '../workflows';
-import { controlBotAccount, workflowIds } from '../workflows/contracts';
+import { controlBotAccount, workflowIds } from '../domain/contracts';
 import {
   enterCodeUpdate,
   loginStatusQuery,
@@ -120,8 +120,8 @@ const account = accountId.refine(
 const oneAccount = z.tuple([account], 'expected one account id');
 
 /** The account store and Convex, as the worker sees them (the sandbox's when there are no credentials). */
-async function services(config: Config): Promise<WorkerServices> {
-  return selectServices(config).catch((err: unknown) => {
+async function services(config: Config): Promise<WiredServices> {
+  return createServices(config).catch((err: unknown) => {
     throw err instanceof SandboxNotRunning ? new CliError(err.message) : err;
   });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { connectClient } from '../temporal/connection';
-import { workflowIds } from '../workflows/contracts';
+import { workflowIds } from '../domain/contracts';
 import { chatInterruptSignal, chatStatusQuery } from '../workflows/messages';
 import { accountId, action, chatId, json, runningWorkflow, webUiLink } from './common';
 

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ConfigError, loadConfig, type Config } from '../config';
-import { durationHint, durationMs } from '../duration';
+import { durationHint, durationMs } from '../domain/duration';
 import { CliError, ExitCode } from './errors';
 
 export { CliError } from './errors';
@@ -67,7 +67,7 @@ export const json = z.boolean().default(false);
 /** A command that takes no arguments. */
 export const noArguments = z.tuple([], 'takes no arguments');
 
-/** A duration option, by the one rule of every duration (src/duration.ts). */
+/** A duration option, by the one rule of every duration (src/domain/duration.ts). */
 export const duration = z.string().refine((value) => durationMs(value) !== undefined, durationHint);
 
 /** An account id, as every command takes it. */

@@ -5,9 +5,9 @@ import type { Config } from '../config';
 import { keyRingOf } from '../encryption/key-ring';
 import { convexFunctionsVersion } from '../adapters/convex/functions-version';
 import { ownerDirectory } from '../owner/owner-directory';
-import { EncryptionCodec, encryptedEncoding, UnknownEncryptionKey } from '../temporal/payload-codec';
+import { EncryptionCodec, encryptedEncoding, UnknownEncryptionKey } from '../encryption/payload-codec';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
-import type { WorkerServices } from '../workers/services';
+import type { WiredServices } from '../adapters/create-services';
 import { searchAttributeKeys } from '../workflows/search-attributes';
 
 /** One line of the report: healthy or not, what was seen, and when not, what to do. */
@@ -25,7 +25,7 @@ export interface Check {
 export async function deepChecks(
   config: Config,
   client: Client | undefined,
-  services: WorkerServices,
+  services: WiredServices,
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const check = async (name: string, run: () => Promise<string>, fix: (message: string) => string) => {

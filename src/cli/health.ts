@@ -3,11 +3,10 @@ import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Config } from '../config';
-import { sandboxEndpoints } from '../sandbox/endpoints';
 import { connectClient } from '../temporal/connection';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
-import { deploymentOutages } from '../temporal/breaker-reports';
-import { SandboxNotRunning, selectServices } from '../workers/services';
+import { deploymentOutages } from '../temporal/service-outages';
+import { SandboxNotRunning, createServices, serviceAddresses } from '../adapters/create-services';
 import { action, CliError, json, noArguments, webUiLink, webUiListLink } from './common';
 import { deepChecks, type Check } from './health-deep';
 
@@ -20,25 +19,6 @@ export function define(command: Command): void {
     .option('--deep', 'check every key, token and session with one authenticated call each (health-deep.ts)')
     .option('--json', 'print JSON')
     .action(action(z.object({ deep: z.boolean().default(false), json, positionals: noArguments }), health));
-}
-
-/** The services' addresses: the sandbox's simulators, or the real services' hosts (Telegram: a data centre). */
-function serviceAddresses(config: Config): { name: string; url: string }[] {
-  if (config.sandbox) {
-    const sandbox = sandboxEndpoints(config.sandboxPort);
-    return [
-      { name: 'OpenAI (sandbox)', url: sandbox.openaiUrl },
-      { name: 'X (sandbox)', url: sandbox.xUrl },
-      { name: 'Convex (sandbox)', url: sandbox.convexUrl },
-      { name: 'Telegram (sandbox)', url: `tcp://127.0.0.1:${sandbox.telegramMtprotoPort}` },
-    ];
-  }
-  return [
-    { name: 'OpenAI', url: config.openai.baseUrl ?? 'https://api.openai.com/v1' },
-    { name: 'X', url: config.x.baseUrl ?? 'https://api.x.com/2/' },
-    { name: 'Convex', url: config.convex.url ?? '' },
-    { name: 'Telegram', url: 'tcp://149.154.167.50:443' },
-  ];
 }
 
 /** Whether a TCP connection to the URL's host and port opens within 3 s: reachable, whatever it answers after. */
@@ -127,7 +107,7 @@ async function health(options: { deep: boolean; json: boolean }, config: Config)
     });
   }
   if (options.deep) {
-    const services = await selectServices(config).catch((err: unknown) => {
+    const services = await createServices(config).catch((err: unknown) => {
       throw err instanceof SandboxNotRunning ? new CliError(err.message) : err;
     });
     checks.push(...(await deepChecks(config, connected, services)));

@@ -5,7 +5,7 @@ import { formatKey, newKey } from '../encryption/keys';
 /**
  * `key new`: a new encryption key, as the line to put in the environment; `key convex`: a new secret for Convex's
  * functions to require of the backend (STEADFAST_CONVEX_SECRET, given to the deployment with `npx convex env set`). It reads no configuration — it is how a
- * configuration that lacks a key gets one — and touches nothing: rotating is the owner's edit (README, "Encryption").
+ * configuration that lacks a key gets one — and touches nothing: rotating is the owner's edit (docs/configuration.md, "Encryption").
  */
 export function define(command: Command): void {
   command

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import { OwnerConfigured, ownerDirectory, pairingLifetimeMs, type OwnerDirectory } from '../owner/owner-directory';
 import { connectClient } from '../temporal/connection';
-import { SandboxNotRunning, selectServices } from '../workers/services';
-import { workflowIds } from '../workflows/contracts';
+import { SandboxNotRunning, createServices } from '../adapters/create-services';
+import { workflowIds } from '../domain/contracts';
 import { action, CliError, json, noArguments, waitFor } from './common';
 
 /**
@@ -27,7 +27,7 @@ export function define(group: Command): void {
 }
 
 async function directory(config: Config): Promise<OwnerDirectory> {
-  const { accounts } = await selectServices(config).catch((err: unknown) => {
+  const { accounts } = await createServices(config).catch((err: unknown) => {
     throw err instanceof SandboxNotRunning ? new CliError(err.message) : err;
   });
   return ownerDirectory(accounts, config.ownerTelegramId, config.adminTelegramIds);

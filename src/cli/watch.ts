@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import { connectClient } from '../temporal/connection';
 import { addWatch, listWatches, removeWatch } from '../temporal/watch-schedules';
-import { workflowIds } from '../workflows/contracts';
+import { workflowIds } from '../domain/contracts';
 import { accountId, action, CliError, commandName, duration, json, noArguments } from './common';
 
 /** `watch …`: the watched X accounts; one Temporal Schedule per account (`watch:{accountId}`) polls them. */

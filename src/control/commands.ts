@@ -3,10 +3,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { NotADeadLetter, retryDeadLetter } from '../temporal/dead-letters';
 import { DecisionRefused, decideReply } from '../temporal/decide-reply';
-import { deploymentOutages } from '../temporal/breaker-reports';
-import { workflowIds } from '../workflows/contracts';
+import { deploymentOutages } from '../temporal/service-outages';
+import { workflowIds } from '../domain/contracts';
 import { replyTypeTerm } from '../workflows/workflow-types';
-import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
+import { isFailureCategory, ownerMessages } from '../domain/failure-vocabulary';
 import {
   chatInterruptSignal,
   chatStatusQuery,

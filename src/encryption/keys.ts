@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * The keys that encrypt what Steadfast hands to others to keep: Temporal's payloads (src/temporal/payload-codec.ts)
+ * The keys that encrypt what Steadfast hands to others to keep: Temporal's payloads (src/encryption/payload-codec.ts)
  * and the shared account store's documents. A key is written `id:base64` (32 bytes, AES-256); its id travels with
  * everything it encrypted, so a payload names the key that opens it and keys can be rotated: the newest encrypts,
  * the older ones are kept to decrypt what they encrypted.

@@ -1,4 +1,4 @@
-import type { Tweet } from '../workflows/contracts';
+import type { Tweet } from '../domain/contracts';
 
 /** What the workflows need of an OpenAI-compatible model. */
 export interface AiPort {

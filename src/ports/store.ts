@@ -1,23 +1,6 @@
-import type { TelegramMessage } from './telegram';
+import type { AccountSettings, ReplyRecord, TelegramMessage } from '../domain/contracts';
 
 /** What the workflows need of Convex. */
-export interface ReplyRecord {
-  accountId: string;
-  tweetId: string;
-  replyTweetId: string;
-  text: string;
-  workflowId: string;
-}
-
-/** An account's settings, kept in Convex (convex/accounts.ts). */
-export interface AccountSettings {
-  accountId: string;
-  displayName?: string;
-  approval: 'auto' | 'owner';
-  chatsAnsweredWithAi: string[];
-  watchedUsernames: string[];
-}
-
 export interface StorePort {
   /** Idempotent by (accountId, tweetId): recording the same reply twice keeps one record. */
   recordReply(record: ReplyRecord): Promise<void>;

@@ -1,8 +1,8 @@
 /** What the workflows need of Telegram: send a message, and hold an account's session with its message stream. */
 
 // The message and point shapes are the workflows' contracts; the port hands them over as they are.
-export type { SyncPoint, TelegramMessage } from '../workflows/contracts';
-import type { SyncPoint, TelegramMessage } from '../workflows/contracts';
+export type { SyncPoint, TelegramMessage } from '../domain/contracts';
+import type { SyncPoint, TelegramMessage } from '../domain/contracts';
 
 export interface TelegramSession {
   /** Settles when the connection is lost (never after `close`), with the classified reason. */

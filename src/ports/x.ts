@@ -1,13 +1,7 @@
-import type { XTokenState } from '../workflows/contracts';
+import type { XTokenState, XTweetView } from '../domain/contracts';
 
 export type { XTokenState };
 /** What the workflows need of the X API. */
-export interface XTweetView {
-  id: string;
-  text: string;
-  authorUsername: string;
-}
-
 export interface XPort {
   postReply(request: { accountId: string; inReplyToTweetId: string; text: string }): Promise<{ id: string }>;
   /** The account's own reply to a tweet, if it has one: how a retry learns that an ambiguous post happened. */

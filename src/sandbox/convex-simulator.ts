@@ -19,7 +19,7 @@ import { startSimulator, type RunningSimulator, type SimulatorResponse } from '.
  */
 const convexDir = resolve(__dirname, '..', '..', 'convex');
 
-/** The sandbox accounts (README, "The sandbox"), with settings from the start. */
+/** The sandbox accounts (docs/sandbox.md), with settings from the start. */
 const sandboxAccounts = [
   { accountId: 'alice', displayName: 'Alice', approval: 'owner', chatsAnsweredWithAi: [], watchedUsernames: [] },
   { accountId: 'bob', displayName: 'Bob', approval: 'auto', chatsAnsweredWithAi: [], watchedUsernames: [] },

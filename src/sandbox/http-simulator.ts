@@ -6,7 +6,7 @@ import { createFaultInjector, faultsSchema, type FaultInjector, type Faults } fr
 export { faultsSchema, type Faults } from './faults';
 
 /**
- * What every simulator shares: loopback HTTP, the control API of the README's "The sandbox" (`GET /_sandbox/state`,
+ * What every simulator shares: loopback HTTP, the control API of docs/sandbox.md (`GET /_sandbox/state`,
  * `POST /_sandbox/faults`) and seeded fault injection, so a run with the same faults fails the same way.
  */
 

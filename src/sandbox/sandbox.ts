@@ -52,7 +52,7 @@ export async function startSandbox(basePort: number): Promise<RunningSandbox> {
   writeFileSync(endpoints.telegramPublicKeyPath, telegram.serverKey.publicPem);
   writeFileSync(endpoints.caPath, x.ca);
 
-  // The sandbox accounts are logged in from the start (README, "The sandbox"): their sessions and tokens are seeded.
+  // The sandbox accounts are logged in from the start (docs/sandbox.md): their sessions and tokens are seeded.
   const accounts = createFileAccountStore(endpoints.accountStorePath);
   for (const { accountId } of sandboxTelegramAccounts) {
     await accounts.saveTelegramSession(accountId, telegram.sessionFor(accountId));

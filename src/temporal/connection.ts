@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { toClientOptions } from '@temporalio/envconfig';
 import type { TemporalConfig } from '../config';
 import { keyRingOf } from '../encryption/key-ring';
-import { dataConverter } from './data-converter';
+import { dataConverter } from '../encryption/data-converter';
 
 /**
  * Connection options shared by clients and workers — a local dev server, a self-hosted cluster or Temporal Cloud —
@@ -17,7 +17,7 @@ export async function connectClient(config: TemporalConfig): Promise<Client> {
   return new Client({ connection, namespace: config.namespace, dataConverter: temporalDataConverter(config) });
 }
 
-/** Every client's and worker's data converter: payloads encrypted as the config says (src/temporal/data-converter.ts). */
+/** Every client's and worker's data converter: payloads encrypted as the config says (src/encryption/data-converter.ts). */
 export function temporalDataConverter(config: TemporalConfig) {
   return dataConverter(keyRingOf(config.encryption), { acceptPlain: config.acceptPlainPayloads });
 }

@@ -7,7 +7,7 @@ import { replyTaskTimeout } from '../workflows/policies';
 import { deletedAt, namespaceRetention } from './retention';
 
 /**
- * Dead letters are failed workflows (README, "When something fails"): found by a visibility query, explained by their failure (whose type
+ * Dead letters are failed workflows (docs/usage.md, "When something fails"): found by a visibility query, explained by their failure (whose type
  * is the error category), and retried as a new run of the same workflow with the same input and id. A new run rather
  * than a reset: it starts clean from the input, and what already happened is safe to meet again (a reply is posted
  * only if X has none, records are upserts).

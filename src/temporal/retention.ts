@@ -1,6 +1,6 @@
 import type { Client, Connection } from '@temporalio/client';
 import { msToNumber, msToTs, tsToMs } from '@temporalio/common/lib/time';
-import type { Duration } from '../duration';
+import type { Duration } from '../domain/duration';
 
 /**
  * How long the namespace keeps a closed workflow: a dead letter (a failed workflow) is deleted that long after it

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { chatWorkflow } from '../workflows';
-import { workflowIds, type ChatBatching, type TelegramMessage } from '../workflows/contracts';
+import { workflowIds, type ChatBatching, type TelegramMessage } from '../domain/contracts';
 import { chatMessageSignal } from '../workflows/messages';
 import { accountIdKey } from '../workflows/search-attributes';
 

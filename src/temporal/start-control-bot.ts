@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { controlBotWorkflow } from '../workflows';
-import { workflowIds } from '../workflows/contracts';
+import { workflowIds } from '../domain/contracts';
 import { startOnce } from './start-once';
 
 /** Starts the control bot's workflow unless it runs already (one for the deployment); true when this started it. */

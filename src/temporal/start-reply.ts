@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { replyWorkflowV2 } from '../workflows';
-import { workflowIds, type ReplyInput } from '../workflows/contracts';
+import { workflowIds, type ReplyInput } from '../domain/contracts';
 import { replyTaskTimeout } from '../workflows/policies';
 import { accountIdKey, stageKey } from '../workflows/search-attributes';
 import { startOnce } from './start-once';

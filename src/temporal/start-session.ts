@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { accountSessionWorkflow } from '../workflows';
-import { workflowIds } from '../workflows/contracts';
+import { workflowIds } from '../domain/contracts';
 import { accountIdKey } from '../workflows/search-attributes';
 import { startOnce } from './start-once';
 

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { syncMessageWorkflow } from '../workflows';
-import { workflowIds, type SyncInput } from '../workflows/contracts';
+import { workflowIds, type SyncInput } from '../domain/contracts';
 import { accountIdKey } from '../workflows/search-attributes';
 import { startOnce } from './start-once';
 

@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { watchTweetsWorkflow } from '../workflows';
-import { workflowIds, type ApprovalMode, type WatchInput } from '../workflows/contracts';
+import { workflowIds, type ApprovalMode, type WatchInput } from '../domain/contracts';
 import { accountIdKey } from '../workflows/search-attributes';
 
 /**

@@ -6,15 +6,15 @@ import { loadConfigOrExit, type Config } from '../config';
 import { loadEnvFile } from '../env-file';
 import { createLogger, installTemporalRuntime } from '../logging';
 import { connectClient, connectionOptions, temporalDataConverter } from '../temporal/connection';
-import { liveSessionHosts } from '../temporal/live-session-hosts';
-import { ownerOutboxDeps } from '../temporal/owner-outbox';
-import { sessionDeps } from '../temporal/session-deps';
-import { ensureOwnerOutbox } from '../temporal/owner-outbox';
+import { liveSessionHosts } from './live-session-hosts';
+import { ownerOutboxDeps } from './owner-outbox-deps';
+import { sessionDeps } from './session-deps';
+import { ensureOwnerOutbox } from './owner-outbox-deps';
 import { startControlBot } from '../temporal/start-control-bot';
 import { createLoginWorker, loginTaskQueueOf } from './login-worker';
-import { SandboxNotRunning, selectServices } from './services';
-import { breakerReports } from '../temporal/breaker-reports';
-import { xRefreshAsker } from '../temporal/x-token';
+import { SandboxNotRunning, createServices } from '../adapters/create-services';
+import { breakerReports } from './breaker-reports';
+import { xRefreshAsker } from '../temporal/signal-x-refresher';
 import { freeLoopbackPort } from '../free-port';
 import { checkNamespace, untilTemporalAnswers } from '../temporal/wait-for-temporal';
 import { serveMonitoring, type MonitoringOptions } from './monitoring-server';
@@ -58,7 +58,7 @@ async function run(): Promise<void> {
   }
   const onBreakerChange = breakerReports(client, config.temporal.taskQueue, config.workerId, logger);
   const askXRefresh = xRefreshAsker(client, config.temporal.taskQueue);
-  const { services, accounts, breakers } = await selectServices(config, { onBreakerChange, askXRefresh }).catch(
+  const { services, accounts, breakers } = await createServices(config, { onBreakerChange, askXRefresh }).catch(
     (err: unknown) => {
       if (!(err instanceof SandboxNotRunning)) throw err;
       console.error(err.message);

@@ -1,12 +1,13 @@
 import type { MetricMeter } from '@temporalio/common';
 import type { CircuitBreaker, BreakerState } from '../adapters/circuit-breaker';
+import { counters } from '../domain/metric-names';
 import type { SessionReport } from '../workflows/messages';
 
 const breakerStates: BreakerState[] = ['closed', 'half-open', 'open'];
 const sessionStates = ['connected', 'reconnecting'] as const;
 
 /**
- * The worker's own metrics beside the SDK's, on the runtime's meter (README, "Metrics and health"): its breakers'
+ * The worker's own metrics beside the SDK's, on the runtime's meter (docs/reliability.md, "Metrics and health"): its breakers'
  * states and the sessions it holds, set when /metrics is read, and the reconnects counted as they are reported.
  */
 export function workerMetrics(meter: MetricMeter, breakers: CircuitBreaker[]) {
@@ -22,11 +23,11 @@ export function workerMetrics(meter: MetricMeter, breakers: CircuitBreaker[]) {
     'sessions',
     'Sessions this worker holds, by state',
   );
-  const reconnects = meter.createCounter(
-    'steadfast_session_reconnects',
-    'reconnects',
-    'Telegram connections lost and retried',
-  );
+  // Every Steadfast counter at 0 from the start, so each series is scraped before its first event (metric-names.ts).
+  for (const { name, unit, description } of Object.values(counters))
+    meter.createCounter(name, unit, description).add(0);
+  const { name, unit, description } = counters.sessionReconnects;
+  const reconnects = meter.createCounter(name, unit, description);
   /** The state each session this worker holds last reported, by its workflow id. */
   const sessions = new Map<string, SessionReport['state']>();
 

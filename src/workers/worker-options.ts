@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
-import { ownQueueActivityNames, type Activities } from '../activities';
+import { ownQueueActivityNames } from '../activities';
+import type { Activities } from '../workflows/activity-types';
 import { KeepAliveInterceptor } from '../activities/keep-alive';
 import { RetryMetricsInterceptor } from '../activities/retry-metrics';
 import { heartbeatThrottle } from '../workflows/policies';
@@ -14,7 +15,7 @@ import { releaseBuildId } from '../release';
  */
 export interface SteadfastWorkerOptions {
   connection: NativeConnection;
-  /** Encrypts every payload (src/temporal/data-converter.ts): required, so that no worker is made without it. */
+  /** Encrypts every payload (src/encryption/data-converter.ts): required, so that no worker is made without it. */
   dataConverter: DataConverter;
   namespace?: string;
   taskQueue: string;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { failureConverterPath } from '../temporal/data-converter';
+import { failureConverterPath } from '../encryption/data-converter';
 import { workflowInterceptorModules } from './worker-options';
 
 /**
@@ -15,7 +15,7 @@ export async function writeWorkflowBundle(
 ): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath,
-    // Failures' text goes into encrypted payloads from inside workflows too (src/temporal/failure-converter.ts).
+    // Failures' text goes into encrypted payloads from inside workflows too (src/encryption/failure-converter.ts).
     failureConverterPath,
     // Payloads that are not encrypted are refused (src/workflows/refused-payload-interceptors.ts).
     workflowInterceptorModules,

@@ -11,9 +11,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ApplicationFailure } from '@temporalio/common';
-import type { Activities } from '../activities';
-import { alertOwner } from './alerts';
-import type { AccountSessionInput, SyncPoint } from './contracts';
+import type { Activities } from './activity-types';
+import { notifyOwnerOfDeadLetter } from './alerts';
+import type { AccountSessionInput, SyncPoint } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
 import { countNeedsLogin } from './metrics';
 import {
@@ -148,7 +148,11 @@ export async function accountSessionWorkflow({ accountId, carried }: AccountSess
     // Runs before this patch cleared it after the alert, and such a relogin was lost.
     const keepRelogin = patched('session-relogin-during-alert');
     if (keepRelogin) relogin = false;
-    await alertOwner(accountId, `the Telegram session of account ${accountId} (log in again, then relogin)`, failure);
+    await notifyOwnerOfDeadLetter(
+      accountId,
+      `the Telegram session of account ${accountId} (log in again, then relogin)`,
+      failure,
+    );
     if (!keepRelogin) relogin = false;
     await condition(() => relogin || stopped);
   }

@@ -1,6 +1,6 @@
 import { log, proxyActivities, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
+import type { Activities } from './activity-types';
+import { isFailureCategory, ownerMessages } from '../domain/failure-vocabulary';
 import { policies } from './policies';
 
 const { notifyOwner } = proxyActivities<Activities>(policies.ownerNotice);
@@ -9,7 +9,7 @@ const { notifyOwner } = proxyActivities<Activities>(policies.ownerNotice);
  * The owner's alert for a dead letter: what failed, its category in plain words, when, the workflow id (to find it in
  * the Web UI) and the command that retries it. Built from the classified failure only, so it never carries a secret.
  */
-export function deadLetterAlert(request: {
+export function deadLetterText(request: {
   what: string;
   failure: ApplicationFailure;
   workflowId: string;
@@ -28,16 +28,25 @@ export function deadLetterAlert(request: {
 }
 
 /** Sends the owner the alert for `what`; if even Telegram fails, the failure stays in the history and the log. */
-export async function alertOwner(accountId: string, what: string, failure: ApplicationFailure): Promise<void> {
+export async function notifyOwnerOfDeadLetter(
+  accountId: string,
+  what: string,
+  failure: ApplicationFailure,
+): Promise<void> {
   const { workflowId } = workflowInfo();
-  await tellOwner(accountId, deadLetterAlert({ what, failure, workflowId, at: new Date() }), workflowId, true);
+  await notifyOwnerOrLog(accountId, deadLetterText({ what, failure, workflowId, at: new Date() }), workflowId, true);
 }
 
 /**
  * A message to the owner about the account, sent by the control bot. Best effort: if Telegram cannot take it after the
  * send policy's retries, what it says is still in the workflow's history, status and log.
  */
-export async function tellOwner(accountId: string, text: string, ref?: string, deadLetter?: true): Promise<void> {
+export async function notifyOwnerOrLog(
+  accountId: string,
+  text: string,
+  ref?: string,
+  deadLetter?: true,
+): Promise<void> {
   try {
     // A dead letter's alert is completed by the activity with the date Temporal deletes it (the namespace's retention).
     await notifyOwner({ accountId, text, ...(ref ? { ref } : {}), ...(deadLetter ? { deadLetter } : {}) });

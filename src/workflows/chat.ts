@@ -10,9 +10,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { ChatBatching, ChatInput, TelegramMessage } from './contracts';
-import { alertOwner } from './alerts';
+import type { Activities } from './activity-types';
+import type { ChatBatching, ChatInput, TelegramMessage } from '../domain/contracts';
+import { notifyOwnerOfDeadLetter } from './alerts';
 import { inputDurationMs } from './durations';
 import { deadLetter } from './dead-letter';
 import { countChatBatch, countDeadLetter } from './metrics';
@@ -74,7 +74,11 @@ export async function chatWorkflow({ accountId, chatId, batching, carried = [] }
         countDeadLetter(failure.type ?? 'upstream');
         status.lastError = failure.message;
         log.error('chat answer failed', { accountId, chatId, error: status.lastError });
-        await alertOwner(accountId, `the AI answer to ${batch.length} message(s) in chat ${chatId}`, failure);
+        await notifyOwnerOfDeadLetter(
+          accountId,
+          `the AI answer to ${batch.length} message(s) in chat ${chatId}`,
+          failure,
+        );
       } else status.interrupted += 1;
     } finally {
       generation = undefined;

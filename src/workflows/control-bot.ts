@@ -1,5 +1,5 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from './activity-types';
 import { controlBotHostQuery, controlBotHostSignal } from './messages';
 import { policies } from './policies';
 

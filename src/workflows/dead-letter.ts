@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
-import { isFailureCategory, type FailureCategory } from '../failure-vocabulary';
+import { isFailureCategory, type FailureCategory } from '../domain/failure-vocabulary';
 
 /**
  * The workflow's own failure once retries are exhausted or an error is permanent: its `type` is the category, so a

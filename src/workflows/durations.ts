@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { durationHint, durationMs } from '../duration';
+import { durationHint, durationMs } from '../domain/duration';
 
 /** A duration from a workflow's input, in ms; a bad one fails the workflow at once, naming the field. */
 export function inputDurationMs(value: string, field: string): number {

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, log, TimeoutFailure } from '@temporalio/workflow';
-import { sessionMoved } from '../failure-vocabulary';
+import { sessionMoved } from '../domain/failure-vocabulary';
 
 /** Moves of a live session that one send follows before it goes over a connection of its own. */
 const maxMoves = 3;

@@ -10,12 +10,12 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { Activities } from './activity-types';
 import { accountSessionWorkflow } from './account-session';
-import { tellOwner } from './alerts';
-import { workflowIds, type LoginInput, type LoginResult } from './contracts';
+import { notifyOwnerOrLog } from './alerts';
+import { workflowIds, type LoginInput, type LoginResult } from '../domain/contracts';
 import { inputDurationMs } from './durations';
-import { isFailureCategory, ownerMessages } from '../failure-vocabulary';
+import { isFailureCategory, ownerMessages } from '../domain/failure-vocabulary';
 import { deadLetter } from './dead-letter';
 import {
   enterCodeUpdate,
@@ -91,14 +91,14 @@ export async function loginWorkflow({ accountId, phone, codeTimeout = '5m' }: Lo
     } catch (err) {
       if (!workerLost(err)) return end(worker, 'failed', failureText(err));
       status.lastError = 'the worker holding the login was lost; a new code is on its way';
-      await tellOwner(accountId, `Login of ${accountId}: ${status.lastError}. Enter the new code.`);
+      await notifyOwnerOrLog(accountId, `Login of ${accountId}: ${status.lastError}. Enter the new code.`);
       continue;
     }
     if (outcome === 'expired') return end(worker, 'expired', `the code was not entered in time (${codeTimeout})`);
     status.state = 'logged-in';
     status.lastError = undefined;
     await startSession();
-    await tellOwner(accountId, `Telegram account ${accountId} is logged in.`);
+    await notifyOwnerOrLog(accountId, `Telegram account ${accountId} is logged in.`);
     return { status: 'logged-in' };
   }
   return end(undefined, 'failed', `the worker holding the login was lost ${maxCodes} times`);
@@ -152,7 +152,7 @@ export async function loginWorkflow({ accountId, phone, codeTimeout = '5m' }: Lo
       await onWorker(worker, 10_000)
         .endLogin({ accountId })
         .catch(() => undefined); // gone already
-    await tellOwner(accountId, `Login of ${accountId}: ${why}. Start it again to log in.`);
+    await notifyOwnerOrLog(accountId, `Login of ${accountId}: ${why}. Start it again to log in.`);
     return result === 'failed' ? { status: result, error: why } : { status: result };
   }
 

@@ -6,7 +6,7 @@ import type {
   ServiceOutage,
   SyncPoint,
   TelegramMessage,
-} from './contracts';
+} from '../domain/contracts';
 
 /** Signals and queries of the workflows, shared with clients (CLI, control bot, tests). */
 

@@ -1,4 +1,4 @@
-import type { OwnerNotice } from './contracts';
+import type { OwnerNotice } from '../domain/contracts';
 
 /** Telegram's limit for one message. */
 const maxLength = 4096;

@@ -1,6 +1,6 @@
 import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { workflowIds, type OwnerNotice } from './contracts';
+import type { Activities } from './activity-types';
+import { workflowIds, type OwnerNotice } from '../domain/contracts';
 import { ownerNoticeSignal } from './messages';
 import { policies } from './policies';
 
@@ -12,7 +12,7 @@ const { notifyOwner } = proxyActivities<Activities>(policies.ownerNotice);
  * it was terminated) the signal fails, and the notifyOwner activity's signal-with-start starts it. Both carry `key`,
  * so the outbox drops a repeat.
  */
-export async function handToOutbox(notice: OwnerNotice): Promise<void> {
+export async function notifyOwnerThroughOutbox(notice: OwnerNotice): Promise<void> {
   try {
     await getExternalWorkflowHandle(workflowIds.ownerOutbox(workflowInfo().taskQueue)).signal(
       ownerNoticeSignal,

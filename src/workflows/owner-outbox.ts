@@ -8,8 +8,8 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { OwnerNotice, OwnerOutboxInput } from './contracts';
+import type { Activities } from './activity-types';
+import type { OwnerNotice, OwnerOutboxInput } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
 import { overLiveSession } from './live-session';
 import { ownerNoticeSignal, ownerOutboxStatusQuery, ownerPairedSignal } from './messages';

@@ -1,5 +1,5 @@
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
-import { permanentCategories, sessionMoved } from '../failure-vocabulary';
+import { permanentCategories, sessionMoved } from '../domain/failure-vocabulary';
 
 /** OpenAI-compatible calls: 2 s doubling to 30 s, 5 attempts; 4xx other than 429 are never retried. */
 const aiRetry = {
@@ -11,7 +11,7 @@ const aiRetry = {
 };
 
 /**
- * Every activity's timeouts and retry policy, in one table (README, "Retries, timeouts and errors"). Activities classify
+ * Every activity's timeouts and retry policy, in one table (docs/reliability.md). Activities classify
  * errors; these policies decide how often and how fast to try again. Nothing else in the code retries.
  */
 export const policies = {

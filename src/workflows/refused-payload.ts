@@ -1,5 +1,5 @@
 /**
- * What a payload that is not encrypted decodes to while encryption is on (src/temporal/payload-codec.ts): a marker a
+ * What a payload that is not encrypted decodes to while encryption is on (src/encryption/payload-codec.ts): a marker a
  * holder of the key never writes. Deterministic, so the workflows' interceptor (refused-payload-interceptors.ts) and
  * the codec share it.
  */

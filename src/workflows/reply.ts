@@ -7,32 +7,16 @@ import {
   log,
   deprecatePatch,
   proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { alertOwner } from './alerts';
-import type { Activities } from '../activities';
-import type { ReplyInput, ReplyResult } from './contracts';
+import { notifyOwnerOfDeadLetter } from './alerts';
+import type { Activities } from './activity-types';
+import type { ReplyInput, ReplyResult } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
 import { countDeadLetter, countReply } from './metrics';
-import {
-  approveDraftUpdate,
-  approveSignal,
-  notAwaitingApproval,
-  type DraftDecision,
-  pauseSignal,
-  rejectDraftUpdate,
-  rejectSignal,
-  resumeSignal,
-  statusQuery,
-  xAuthorisedSignal,
-  type ReplyStage,
-  type ReplyStatusView,
-} from './messages';
-import { handToOutbox } from './owner-notice';
+import { notifyOwnerThroughOutbox } from './owner-notice';
 import { policies } from './policies';
-import { stageKey } from './search-attributes';
+import { replyState, replyStages, type Decision } from './reply-state';
 
 const { generateReply } = proxyActivities<Activities>(policies.aiGenerate);
 const { postReply } = proxyActivities<Activities>(policies.xApi);
@@ -44,8 +28,6 @@ const maxDrafts = 3;
 const authorisationRetry = '1h';
 const authorisationWaits = 168;
 
-type Decision = { kind: 'approve'; text?: string } | { kind: 'reject'; reason?: string };
-
 /**
  * One tweet worth answering becomes one reply: draft, (owner approval), post on X, record, report. Its type is
  * `replyWorkflowV2`: the first type, `replyWorkflow`, and the five patches only its runs met were retired in 0.2.0
@@ -56,52 +38,9 @@ export async function replyWorkflowV2(input: ReplyInput): Promise<ReplyResult> {
 }
 
 async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: ReplyInput): Promise<ReplyResult> {
-  const status: ReplyStatusView = { stage: 'drafting', paused: false, attempts: 0 };
-  let decision: Decision | undefined;
-  setHandler(statusQuery, () => status);
-  let authorised = false;
-  setHandler(xAuthorisedSignal, () => void (authorised = true));
-  setHandler(pauseSignal, () => void (status.paused = true));
-  setHandler(resumeSignal, () => void (status.paused = false));
-  setHandler(approveSignal, ({ text }) => void (decision ??= { kind: 'approve', text }));
-  setHandler(rejectSignal, ({ reason }) => void (decision ??= { kind: 'reject', reason }));
-  // Handlers add no command: histories recorded before the Updates replay as they were.
-  const awaitingDecision = ({ text }: { text?: string } = {}) => {
-    if (text !== undefined && text.trim() === '') throw decisionRefused('the edited reply is empty');
-    if (status.stage !== 'awaiting-approval') throw decisionRefused(`it is not waiting for approval (${status.stage})`);
-    if (decision) throw decisionRefused('it was decided already');
-  };
-  setHandler(
-    approveDraftUpdate,
-    ({ text }): DraftDecision => {
-      decision = { kind: 'approve', text };
-      return { decided: text === undefined ? 'approved' : 'approved-with-edit' };
-    },
-    { validator: awaitingDecision },
-  );
-  setHandler(
-    rejectDraftUpdate,
-    ({ reason }): DraftDecision => {
-      decision = { kind: 'reject', reason };
-      return { decided: 'rejected' };
-    },
-    { validator: (_request: { reason?: string }) => awaitingDecision() },
-  );
-
-  // The `Stage` search attribute is for listings: the owner's queue (awaiting-approval) above all. Each upsert is a
-  // billed action, so only what a listing needs is set: `drafting` comes with the start (set by the starter), then the
-  // entry into awaiting-approval and the stage after it; a closed run's status says it is done. The query
-  // (`reply status`) always has the stage.
-  let listed: ReplyStage = 'drafting';
-  const enter = async (stage: ReplyStage) => {
-    status.stage = stage;
-    if (stage === 'awaiting-approval' || listed === 'awaiting-approval') {
-      upsertSearchAttributes([{ key: stageKey, value: stage }]);
-      listed = stage;
-    }
-    // `pause` holds the workflow before its next side effect.
-    await condition(() => !status.paused);
-  };
+  const state = replyState();
+  const { status } = state;
+  const { enter, list } = replyStages(status);
 
   try {
     // X refuses a text the account already posted elsewhere: each such refusal asks the model for other words.
@@ -116,7 +55,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
       if (approval === 'owner') {
         await enter('awaiting-approval');
         const request = approvalRequest(tweet.authorUsername, text, workflowInfo().workflowId, refused.at(-1));
-        await tellOwner({
+        await notifyOwnerOfReply({
           accountId,
           text: request,
           kind: 'approval',
@@ -143,7 +82,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
         return await finish('posted', `Posted a reply to tweet ${tweet.id}: ${text}`, { replyTweetId, text });
       }
       refused.push(text);
-      decision = undefined; // the owner decides on the new draft
+      state.decision = undefined; // the owner decides on the new draft
       status.lastError = `X refused draft ${refused.length} of ${maxDrafts} as duplicate content`;
       log.warn('X refused the draft as duplicate content', { accountId, tweetId: tweet.id, drafts: refused.length });
       if (refused.length >= maxDrafts) throw duplicateEveryTime(tweet.id, refused.length);
@@ -160,7 +99,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
     countDeadLetter(failure.type ?? 'upstream');
     status.lastError = failure.message;
     log.error('reply failed', { accountId, tweetId: tweet.id, category: failure.type, error: failure.message });
-    await alertOwner(
+    await notifyOwnerOfDeadLetter(
       accountId,
       `the reply to tweet ${tweet.id} (account ${accountId}, stage ${status.stage})`,
       failure,
@@ -190,17 +129,15 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
    * tried again, so a reply that began to wait just after the refresher woke the others still goes on.
    */
   async function awaitAuthorisation(): Promise<void> {
-    status.stage = 'awaiting-authorisation';
-    upsertSearchAttributes([{ key: stageKey, value: 'awaiting-authorisation' }]);
-    authorised = false;
-    await condition(() => authorised, authorisationRetry);
-    status.stage = 'posting';
-    upsertSearchAttributes([{ key: stageKey, value: 'posting' }]);
+    list('awaiting-authorisation');
+    state.authorised = false;
+    await condition(() => state.authorised, authorisationRetry);
+    list('posting');
   }
 
   /** The owner's decision, or undefined when the time to decide ran out. */
   async function decided(timeout: string): Promise<Decision | undefined> {
-    return (await condition(() => decision !== undefined, timeout)) ? decision : undefined;
+    return (await condition(() => state.decision !== undefined, timeout)) ? state.decision : undefined;
   }
 
   async function finish(
@@ -224,7 +161,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
    */
   async function tellOutcome(report: string): Promise<boolean> {
     try {
-      await tellOwner({ accountId, text: report, kind: 'notice', key: noticeKey('outcome') });
+      await notifyOwnerOfReply({ accountId, text: report, kind: 'notice', key: noticeKey('outcome') });
       return true;
     } catch (err) {
       const failure = deadLetter(err);
@@ -241,18 +178,19 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
 }
 
 /** A message for the owner: the workflow's own signal to the outbox (one action), not an activity's (two). */
-async function tellOwner(notice: { accountId: string; text: string; kind: 'approval' | 'notice'; key: string }) {
-  await handToOutbox({ ...notice, ref: workflowInfo().workflowId });
+async function notifyOwnerOfReply(notice: {
+  accountId: string;
+  text: string;
+  kind: 'approval' | 'notice';
+  key: string;
+}) {
+  await notifyOwnerThroughOutbox({ ...notice, ref: workflowInfo().workflowId });
 }
 
 /** A message's key for the outbox: the same on a replay and on the hand-over's fallback, so a repeat is dropped. */
 function noticeKey(what: string): string {
   const { workflowId, runId } = workflowInfo();
   return `${workflowId}/${runId}/${what}`;
-}
-
-function decisionRefused(why: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: notAwaitingApproval, message: `Refused: ${why}`, nonRetryable: true });
 }
 
 /** X refused the post because the account already posted that text elsewhere (the adapter's category). */

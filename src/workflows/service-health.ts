@@ -5,9 +5,9 @@ import {
   type GuardedService,
   type ServiceHealthInput,
   type ServiceOutage,
-} from './contracts';
+} from '../domain/contracts';
 import { breakerChangeSignal, outagesQuery } from './messages';
-import { handToOutbox } from './owner-notice';
+import { notifyOwnerThroughOutbox } from './owner-notice';
 
 /** Continue as new well before the history is long: each change is a signal and, at most, one hand-over. */
 const maxHistory = 2000;
@@ -29,7 +29,8 @@ export async function serviceHealthWorkflow(input: ServiceHealthInput = {}): Pro
     const change = changes.shift();
     if (!change) break;
     const notice = apply(outages, change);
-    if (notice) await handToOutbox({ key: notice.key, accountId: 'all accounts', text: notice.text, kind: 'notice' });
+    if (notice)
+      await notifyOwnerThroughOutbox({ key: notice.key, accountId: 'all accounts', text: notice.text, kind: 'notice' });
   }
   await continueAsNew<typeof serviceHealthWorkflow>({ outages });
 }

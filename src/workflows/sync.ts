@@ -1,7 +1,7 @@
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { alertOwner } from './alerts';
-import type { SyncInput, SyncResult } from './contracts';
+import type { Activities } from './activity-types';
+import { notifyOwnerOfDeadLetter } from './alerts';
+import type { SyncInput, SyncResult } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
 import { countDeadLetter } from './metrics';
 import { policies } from './policies';
@@ -22,7 +22,7 @@ export async function syncMessageWorkflow({ accountId, message }: SyncInput): Pr
     countDeadLetter(failure.type ?? 'upstream');
     log.error('sync failed', { accountId, chatId: message.chatId, category: failure.type, error: failure.message });
     const what = `storing Telegram message ${message.messageId} of chat ${message.chatId} (account ${accountId})`;
-    await alertOwner(accountId, what, failure);
+    await notifyOwnerOfDeadLetter(accountId, what, failure);
     throw failure;
   }
 }

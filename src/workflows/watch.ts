@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { deprecatePatch, ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { workflowIds, type Tweet, type WatchInput, type WatchResult } from './contracts';
+import type { Activities } from './activity-types';
+import { workflowIds, type Tweet, type WatchInput, type WatchResult } from '../domain/contracts';
 import { policies, replyTaskTimeout } from './policies';
 import { replyWorkflowV2 } from './reply';
 import { accountIdKey, stageKey } from './search-attributes';

@@ -1,8 +1,8 @@
 import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { XTokenInput, XTokenState } from './contracts';
+import type { Activities } from './activity-types';
+import type { XTokenInput, XTokenState } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
-import { alertOwner } from './alerts';
+import { notifyOwnerOfDeadLetter } from './alerts';
 import { xRefreshNowSignal, xTokensAddedSignal, xTokenStatusQuery, type XTokenStatusView } from './messages';
 import { policies } from './policies';
 
@@ -59,7 +59,7 @@ export async function xTokenWorkflow({ accountId }: XTokenInput): Promise<void> 
     } catch (err) {
       const failure = deadLetter(err);
       if (failure.type !== 'needs-authorisation') throw err;
-      await alertOwner(accountId, `the X login of ${accountId}: re-authorise X for ${accountId}`, failure);
+      await notifyOwnerOfDeadLetter(accountId, `the X login of ${accountId}: re-authorise X for ${accountId}`, failure);
     }
   }
 }

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { serviceHealthWorkflow } from '../../src/workflows';
-import { workflowIds } from '../../src/workflows/contracts';
+import { workflowIds } from '../../src/domain/contracts';
 import { breakerChangeSignal } from '../../src/workflows/messages';
 
-/** What worker w1's X breaker reports when it opens at `since` (as src/temporal/breaker-reports.ts sends it). */
+/** What worker w1's X breaker reports when it opens at `since` (as src/workers/breaker-reports.ts sends it). */
 export async function reportXBreakerOpen(client: Client, taskQueue: string, since: number): Promise<void> {
   await client.workflow.signalWithStart(serviceHealthWorkflow, {
     workflowId: workflowIds.serviceHealth(taskQueue),

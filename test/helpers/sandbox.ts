@@ -2,11 +2,11 @@ import type { Client } from '@temporalio/client';
 import { createActivities, ownQueueActivityNames } from '../../src/activities';
 import type { SessionDeps } from '../../src/activities/telegram-session';
 import { loadConfig } from '../../src/config';
-import { liveSessionHosts } from '../../src/temporal/live-session-hosts';
-import { ownerOutboxDeps } from '../../src/temporal/owner-outbox';
-import { sessionDeps } from '../../src/temporal/session-deps';
+import { liveSessionHosts } from '../../src/workers/live-session-hosts';
+import { ownerOutboxDeps } from '../../src/workers/owner-outbox-deps';
+import { sessionDeps } from '../../src/workers/session-deps';
 import { loginTaskQueueOf } from '../../src/workers/login-worker';
-import { selectServices } from '../../src/workers/services';
+import { createServices } from '../../src/adapters/create-services';
 import { ownerDirectory } from '../../src/owner/owner-directory';
 import { testClient } from './temporal';
 import { request as httpRequest } from 'node:http';
@@ -63,7 +63,7 @@ export async function sandboxActivities(
     STEADFAST_SANDBOX_PORT: String(testSandboxPort()),
     ...(options.accountStore ? { STEADFAST_ACCOUNT_STORE: options.accountStore } : {}),
   });
-  const { services, accounts } = await selectServices(config);
+  const { services, accounts } = await createServices(config);
   const client = options.client ?? (await testClient());
   const session = { ...sessionDeps(client, taskQueue, config.chatBatching), ...options.session };
   const loginTaskQueue = loginTaskQueueOf(taskQueue, 'test');

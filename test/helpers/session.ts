@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
-import { workflowIds } from '../../src/workflows/contracts';
+import { workflowIds } from '../../src/domain/contracts';
 import { startTelegramSimulator, type SimulatedMessage } from '../../src/sandbox/telegram/telegram-simulator';
 import { sessionStatusQuery, type SessionState } from '../../src/workflows/messages';
 import { sandboxCall, testSandboxPort } from './sandbox';

@@ -90,3 +90,29 @@ export async function eventually(what: string, until: () => Promise<boolean>, ti
 export function waitForStage(handle: WorkflowHandle, stage: string): Promise<void> {
   return eventually(`stage ${stage}`, async () => (await handle.query(statusQuery)).stage === stage);
 }
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+/**
+ * The workflow's events after the last that `since` picks, once a workflow task has completed after it: from then on
+ * the workflow has decided what that event leads to, so what it did not schedule by then it will not schedule unless
+ * something else happens. How a test shows that something did not happen without sleeping and hoping.
+ */
+export async function decidedAfter(
+  handle: WorkflowHandle,
+  what: string,
+  since: (event: HistoryEvent, history: HistoryEvent[]) => boolean,
+): Promise<HistoryEvent[]> {
+  let after: HistoryEvent[] = [];
+  await eventually(`a workflow task completed after ${what}`, async () => {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const at = events.reduce((last, event, i) => (since(event, events) ? i : last), -1);
+    after = at === -1 ? [] : events.slice(at + 1);
+    return after.some((event) => event.workflowTaskCompletedEventAttributes);
+  });
+  return after;
+}
+
+/** The activity type an event schedules, if it schedules one. */
+export const scheduledActivity = (event: HistoryEvent): string | undefined =>
+  event.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined;

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { deployDir } from '../../scripts/production-server';
-import { resolveTemporalServer } from '../../scripts/temporal-server';
+import { deployDir } from '../../scripts/lib/production-stack';
+import { resolveTemporalServer } from '../../scripts/lib/temporal-server-build';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
 
 /**

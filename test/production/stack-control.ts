@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProductionStack } from '../../scripts/production-server';
+import type { ProductionStack } from '../../scripts/lib/production-stack';
 
 /**
  * The faults a production test asks of the stack the harness owns (test/run.ts --production), over loopback HTTP:

@@ -11,7 +11,7 @@ import {
   type XOAuth2Tokens,
   type XUserTokens,
 } from '../../ports/account-store';
-import { controlBotAccount } from '../../workflows/contracts';
+import { controlBotAccount } from '../../domain/contracts';
 import { classifyConvexError } from '../convex/classify';
 import { backendClient } from '../convex/convex-store';
 

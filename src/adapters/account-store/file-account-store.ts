@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { controlBotAccount } from '../../workflows/contracts';
+import { controlBotAccount } from '../../domain/contracts';
 import {
   MissingAccountSecret,
   type AccountStore,

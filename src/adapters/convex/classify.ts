@@ -1,6 +1,6 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import { ConvexError } from 'convex/values';
-import { permanentFailure, transientFailure } from '../../failure-vocabulary';
+import { permanentFailure, transientFailure } from '../../domain/failure-vocabulary';
 
 /**
  * The Convex HTTP client reports every non-OK answer as a plain Error with the body as its message, losing the status;

@@ -1,6 +1,7 @@
 import { ConvexHttpClient } from 'convex/browser';
 import { makeFunctionReference, type DefaultFunctionArgs, type FunctionReference } from 'convex/server';
-import type { AccountSettings, StorePort } from '../../ports/store';
+import type { AccountSettings } from '../../domain/contracts';
+import type { StorePort } from '../../ports/store';
 import { classifyConvexError, ConvexHttpError, ConvexUnreachable } from './classify';
 
 /** Convex's status for "the function ran and failed": the body carries the error envelope. */

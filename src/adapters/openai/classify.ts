@@ -1,6 +1,6 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import OpenAI from 'openai';
-import { permanentFailure, retryAfterFailure, transientFailure } from '../../failure-vocabulary';
+import { permanentFailure, retryAfterFailure, transientFailure } from '../../domain/failure-vocabulary';
 
 /**
  * Turns anything the `openai` library throws into a classified failure. 429 waits for the server's reset time

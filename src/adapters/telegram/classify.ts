@@ -1,7 +1,7 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import { errors } from 'telegram';
 import { MissingAccountSecret } from '../../ports/account-store';
-import { permanentFailure, retryAfterFailure, transientFailure } from '../../failure-vocabulary';
+import { permanentFailure, retryAfterFailure, transientFailure } from '../../domain/failure-vocabulary';
 
 /** The session is gone for good: only a new login (`relogin`) brings the account back. */
 export const telegramAuthErrors = new Set([
@@ -33,7 +33,7 @@ export class TelegramTimeout extends Error {
 }
 
 /**
- * Turns anything GramJS throws into a classified failure (the Telegram rows of the retry table, README "Retries, timeouts and errors"). FLOOD_WAIT_N (and
+ * Turns anything GramJS throws into a classified failure (the Telegram rows of the retry table, docs/reliability.md). FLOOD_WAIT_N (and
  * its premium and slow-mode forms) waits N seconds; auth errors, PEER_ID_INVALID and CHAT_WRITE_FORBIDDEN are
  * never retried; server errors and lost connections are.
  */

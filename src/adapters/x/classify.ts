@@ -1,6 +1,6 @@
 import type { ApplicationFailure } from '@temporalio/common';
 import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
-import { permanentFailure, retryAfterFailure, transientFailure } from '../../failure-vocabulary';
+import { permanentFailure, retryAfterFailure, transientFailure } from '../../domain/failure-vocabulary';
 import { MissingAccountSecret } from '../../ports/account-store';
 
 /** X's answer to a second tweet with the same text: the first one exists, so this is not a failure to retry. */

@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ApiResponseError, TwitterApi } from 'twitter-api-v2';
 import type { AccountStore } from '../../ports/account-store';
-import type { XPort, XTweetView } from '../../ports/x';
-import { permanentFailure, retryAfterFailure } from '../../failure-vocabulary';
+import type { XTweetView } from '../../domain/contracts';
+import type { XPort } from '../../ports/x';
+import { permanentFailure, retryAfterFailure } from '../../domain/failure-vocabulary';
 import { classifyXError, isDuplicateContent, needsAuthorisation } from './classify';
 import { xRouting } from './x-routing';
 

@@ -1,5 +1,5 @@
 import { ApiResponseError, TwitterApi } from 'twitter-api-v2';
-import { permanentFailure } from '../../failure-vocabulary';
+import { permanentFailure } from '../../domain/failure-vocabulary';
 import { StaleTokens, type AccountStore, type StoredXOAuth2 } from '../../ports/account-store';
 import type { XTokenState } from '../../ports/x';
 import { classifyXError, needsAuthorisation } from './classify';

@@ -6,7 +6,7 @@ export interface SandboxTelegramAccount {
   firstName: string;
 }
 
-/** The sandbox's two accounts and the owner (user 1000), as the README describes them. */
+/** The sandbox's two accounts and the owner (user 1000), as docs/sandbox.md describes them. */
 export const sandboxTelegramAccounts: readonly SandboxTelegramAccount[] = [
   { accountId: 'alice', userId: 100001, phone: '+15550100001', firstName: 'Alice' },
   { accountId: 'bob', userId: 100002, phone: '+15550100002', firstName: 'Bob' },

@@ -22,7 +22,7 @@ import { noAnswer, RpcFailure, startMtprotoServer, type MtprotoConnection, type 
 /**
  * Telegram for the sandbox: an MTProto server on loopback that GramJS connects to as it would to a data centre (the
  * auth key exchange under the simulator's own RSA key included), holding accounts, their chats and update sequence
- * (pts), and a control API over HTTP (README, "The sandbox"): `GET /_sandbox/state`, `POST /_sandbox/faults` (rate
+ * (pts), and a control API over HTTP (docs/sandbox.md): `GET /_sandbox/state`, `POST /_sandbox/faults` (rate
  * limits are FLOOD_WAIT_N, errors are rpc_errors), `POST /_sandbox/telegram/incoming` (`push: false` drops the live
  * update), `/users` (a new person with a phone number), `/disconnect`, `/revoke`, `/password` (2FA on or off),
  * `/sessions` (a new auth key without the exchange) and `/limits` (Telegram's sending limits, on by default:

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { postTargetTweet } from '../../src/sandbox/sandbox';
+import { startControlBot } from '../../src/temporal/start-control-bot';
+import { startAccountSession } from '../../src/temporal/start-session';
+import { replyWorkflowV2 } from '../../src/workflows';
+import { workflowIds, type ReplyInput } from '../../src/domain/contracts';
+import { sessionStopSignal, statusQuery } from '../../src/workflows/messages';
+import { reportXBreakerOpen } from '../helpers/breakers';
+import { sandboxActivities, testSandboxPort } from '../helpers/sandbox';
+import { controlBotListening, sentMessages, sessionState, tellTheBot } from '../helpers/session';
+import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
+
+/**
+ * The control bot through the Telegram simulator: the owner (user 1000) writes to the bot as on Telegram, the bot
+ * (GramJS, logged in with its token) answers; commands steer real workflows on the dev server.
+ */
+
+const tell = tellTheBot;
+
+let client: Client;
+const taskQueue = uniqueTaskQueue('control-bot');
+before(async () => {
+  client = await testClient();
+  // One bot per deployment: a worker of another test file may have started it on its own task queue.
+  await client.workflow
+    .getHandle(workflowIds.controlBot())
+    .terminate('test')
+    .catch(() => undefined);
+});
+after(async () => {
+  await client.workflow
+    .getHandle(workflowIds.controlBot())
+    .terminate('test over')
+    .catch(() => undefined);
+  await closeTestClient();
+});
+
+async function ownerReply(tweetText: string) {
+  const tweetId = await postTargetTweet(testSandboxPort(), { authorUsername: 'bob', text: tweetText });
+  const input: ReplyInput = {
+    accountId: 'alice',
+    tweet: { id: tweetId, text: tweetText, authorUsername: 'bob' },
+    approval: 'owner',
+  };
+  const handle = await client.workflow.start(replyWorkflowV2, {
+    taskQueue,
+    workflowId: workflowIds.reply('alice', tweetId),
+    args: [input],
+  });
+  await eventually('awaiting approval', async () => (await handle.query(statusQuery)).stage === 'awaiting-approval');
+  return handle;
+}
+
+/** A worker as `npm run worker` runs one: the task queue, and its own queue where sends over the bot's session run. */
+const withWorkers = <T>(
+  activities: Awaited<ReturnType<typeof sandboxActivities>>['activities'],
+  ownQueue: Awaited<ReturnType<typeof sandboxActivities>>['ownQueue'],
+  fn: () => Promise<T>,
+) => withWorker({ taskQueue, activities }, () => withWorker(ownQueue, fn));
+
+describe('the control bot', () => {
+  test('commands from the owner steer the workflows; others are refused', async () => {
+    const { activities, ownQueue } = await sandboxActivities(taskQueue);
+    await withWorkers(activities, ownQueue, async () => {
+      assert.equal(await startControlBot(client, taskQueue), true);
+      await eventually('the bot listening', () => controlBotListening(client));
+
+      assert.match(await tell('/help'), /^Commands:\n\/status/);
+      assert.match(await tell('/start'), /^Commands:/);
+      assert.equal(await tell('/status', { senderId: '4242' }), 'Sorry, this bot only takes commands from its owner.');
+      assert.match(await tell('/frobnicate'), /^I do not know "\/frobnicate"\./);
+
+      // An answer to the approval request itself: "ok" posts the draft.
+      const first = await ownerReply('Does the bot work?');
+      const approvalRequest = async () =>
+        (await sentMessages('control-bot')).find(
+          (m) => m.chatId === '1000' && m.text.includes(`(${first.workflowId})`),
+        );
+      await eventually('the approval request from the bot', async () => (await approvalRequest()) !== undefined);
+      const request = await approvalRequest();
+      assert.ok(request, 'the approval request came from the bot');
+      assert.match(request.text, /^\[alice\] Reply to @bob\? \(reply:alice:\d+\)\n\n.+\n\nAnswer this message with ok/);
+      assert.match(await tell('sounds good', { replyTo: request.id }), /^I did not understand\. Answer ok/);
+      assert.equal((await first.query(statusQuery)).stage, 'awaiting-approval', 'a remark is never posted');
+      assert.equal(await tell('ok', { replyTo: request.id }), `Approved: ${first.workflowId} will be posted.`);
+      assert.equal((await first.result()).status, 'posted');
+
+      // /pending, then /edit and /reject by id.
+      const second = await ownerReply('Edit me?');
+      const third = await ownerReply('Reject me?');
+      const pending = await tell('/pending');
+      assert.match(pending, new RegExp(`${second.workflowId}\\n.+`));
+      assert.match(pending, new RegExp(third.workflowId));
+      assert.match(await tell('/status'), /2 replies wait for your approval \(\/pending\)\./);
+      // The deployment's breakers: all closed, then X open as a worker's breaker reported it.
+      assert.match(await tell('/status'), /^Circuit breakers closed: X, AI, Convex\.$/m);
+      const since = Date.UTC(2026, 11, 2, 14, 2);
+      await reportXBreakerOpen(client, taskQueue, since);
+      await eventually('/status tells of the open breaker', async () =>
+        /^circuit breaker open: X since 14:02 UTC$/m.test(await tell('/status')),
+      );
+      assert.equal(
+        await tell(`/edit ${second.workflowId} Posted as the owner wrote it`),
+        `Approved with your text: ${second.workflowId} will post it.`,
+      );
+      assert.equal(await tell(`/reject ${third.workflowId}`), `Rejected: ${third.workflowId} will not be posted.`);
+      const edited = await second.result();
+      assert.deepEqual([edited.status, edited.text], ['posted', 'Posted as the owner wrote it']);
+      assert.match(edited.replyTweetId ?? '', /^\d+$/);
+      assert.equal((await third.result()).status, 'rejected');
+
+      // Errors in plain words: a finished reply, an unknown id, a missing argument.
+      assert.equal(await tell(`/approve ${third.workflowId}`), `${third.workflowId} is completed: nothing to do.`);
+      assert.equal(
+        await tell('/approve reply:alice:404'),
+        'No workflow reply:alice:404: check the id (/pending, /status).',
+      );
+      assert.equal(await tell('/approve'), 'Usage: /approve <id>');
+      assert.equal(await tell('/interrupt alice 42'), 'No workflow chat:alice:42: check the id (/pending, /status).');
+    });
+  });
+
+  test('pause and resume an account; retry a dead letter', async () => {
+    const { activities, ownQueue } = await sandboxActivities(taskQueue);
+    await withWorkers(activities, ownQueue, async () => {
+      await startControlBot(client, taskQueue);
+      await eventually('the bot listening', () => controlBotListening(client));
+      const { workflowId } = await startAccountSession(client, taskQueue, 'alice');
+      const session = client.workflow.getHandle(workflowId);
+      try {
+        await eventually('alice connected', async () => (await sessionState(session)) === 'connected');
+        assert.match(await tell('/status'), /^alice: connected/m);
+        assert.equal(await tell('/pause alice'), 'Pausing: alice.');
+        await eventually('alice paused', async () => (await sessionState(session)) === 'paused');
+        assert.equal(await tell('/resume alice'), 'Resuming: alice.');
+        await eventually('alice connected again', async () => (await sessionState(session)) === 'connected');
+      } finally {
+        await session.signal(sessionStopSignal);
+        await session.result();
+      }
+
+      // A reply to a tweet X does not have fails at once (not-found): a dead letter to retry.
+      const missing = String(900_000 + Math.floor(Math.random() * 99_999));
+      const dead = await client.workflow.start(replyWorkflowV2, {
+        taskQueue,
+        workflowId: workflowIds.reply('alice', missing),
+        args: [{ accountId: 'alice', tweet: { id: missing, text: 'gone' }, approval: 'auto' }],
+      });
+      await assert.rejects(dead.result());
+      assert.equal(
+        await tell(`/retry ${dead.workflowId}`),
+        `Retrying ${dead.workflowId}: a new run with the same input.`,
+      );
+      const latest = await client.workflow.getHandle(dead.workflowId).describe();
+      assert.notEqual(latest.runId, dead.firstExecutionRunId, 'a new run');
+      assert.equal(
+        await tell(`/retry ${workflowIds.reply('alice', 'posted-or-not')}`),
+        `No workflow reply:alice:posted-or-not: check the id (/pending, /status).`,
+      );
+    });
+  });
+});

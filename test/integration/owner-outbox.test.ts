@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ReplyActivities } from '../../src/activities';
+import type { Activities } from '../../src/workflows/activity-types';
+import { ownerOutboxDeps } from '../../src/workers/owner-outbox-deps';
+import { replyWorkflowV2 } from '../../src/workflows';
+import { workflowIds, type OwnerNotice } from '../../src/domain/contracts';
+import { ownerOutboxStatusQuery } from '../../src/workflows/messages';
+import { approvalsOneByOne, nextOwnerMessage } from '../../src/workflows/owner-digest';
+import { closeTestClient, eventually, testClient, uniqueId, uniqueTaskQueue, withWorker } from '../helpers/temporal';
+
+after(closeTestClient);
+
+const notice = (i: number, extra: Partial<OwnerNotice> = {}): OwnerNotice => ({
+  key: `key-${i}`,
+  accountId: i % 2 ? 'alice' : 'bob',
+  text: `Posted a reply to tweet ${1_000_000 + i}: ${'words '.repeat(20)}`,
+  kind: 'notice',
+  ...extra,
+});
+const approval = (i: number) =>
+  notice(i, { kind: 'approval', ref: `reply:alice:${i}`, text: `Reply to @bob? (reply:alice:${i})\n\ndraft ${i}` });
+
+describe('what the owner outbox sends next', () => {
+  test('a notice alone goes whole; notices that piled up go as one digest naming each', () => {
+    assert.deepEqual(nextOwnerMessage([notice(1)]), { text: `[alice] ${notice(1).text}`, notices: [notice(1)] });
+    const piled = Array.from({ length: 12 }, (_, i) => notice(i));
+    const message = nextOwnerMessage(piled)!;
+    assert.equal(message.notices.length, 12);
+    assert.match(message.text, /^12 updates:\n/);
+    for (const n of piled) assert.ok(message.text.includes(`tweet ${1_000_000 + Number(n.key.slice(4))}`));
+  });
+
+  test("a digest line names the workflow an alert is about (for /retry), never as an approval's (reply:…)", () => {
+    const alert = (i: number) =>
+      notice(i, { ref: `reply:bob:${i}`, text: `Failed: the reply to tweet ${i}\nWhy (upstream): …\nTo retry: …` });
+    const { text } = nextOwnerMessage([alert(1), alert(2)])!;
+    assert.match(text, /^• \[alice\] Failed: the reply to tweet 1 — reply:bob:1$/m);
+    assert.match(text, /^• \[bob\] Failed: the reply to tweet 2 — reply:bob:2$/m);
+    assert.doesNotMatch(text, /\(reply:/);
+  });
+
+  test('a digest holds what fits in one Telegram message; the rest waits for the next', () => {
+    const piled = Array.from({ length: 200 }, (_, i) => notice(i));
+    const first = nextOwnerMessage(piled)!;
+    assert.ok(first.text.length <= 4096, `${first.text.length} characters`);
+    assert.ok(first.notices.length > 1 && first.notices.length < 200);
+    assert.deepEqual(first.notices, piled.slice(0, first.notices.length), 'oldest first');
+    assert.match(first.text, new RegExp(`^${first.notices.length} updates:`));
+  });
+
+  test('approval requests go one by one while a few wait; more are announced together, without a reply id to answer', () => {
+    const few = Array.from({ length: approvalsOneByOne }, (_, i) => approval(i));
+    assert.deepEqual(nextOwnerMessage([...few, notice(9)])?.notices, [few[0]]);
+    const many = Array.from({ length: 14 }, (_, i) => approval(i));
+    const announced = nextOwnerMessage([...many, notice(99)])!;
+    assert.deepEqual(announced.notices, many);
+    assert.match(announced.text, /^14 drafts wait for your approval\. \/pending/);
+    assert.ok(many.every((a) => announced.text.includes(`• ${a.ref} (${a.accountId})`)));
+    assert.doesNotMatch(announced.text, /\(reply:/, 'an answer to the announcement approves none of them');
+  });
+});
+
+describe('the owner outbox on a real dev server', () => {
+  test('a burst of 40 notices: each reaches the owner once, merged into a few messages, through a flood wait', async (t) => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('outbox');
+    const sent: string[] = [];
+    let floodWaits = 0;
+    const activities: Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
+      locateControlBot: async () => ({}), // no control bot runs: the outbox sends over a connection of its own
+      async sendOwnerMessage({ text }) {
+        if (sent.length === 1 && floodWaits === 0) {
+          floodWaits += 1;
+          throw ApplicationFailure.create({ type: 'rate-limit', message: 'FLOOD_WAIT_1', nextRetryDelay: '1s' });
+        }
+        sent.push(text);
+      },
+    };
+    const { queue } = ownerOutboxDeps(client, taskQueue);
+    const notices = Array.from({ length: 40 }, (_, i) => notice(i, { key: `${taskQueue}-${i}` }));
+    await withWorker({ taskQueue, activities }, async () => {
+      await Promise.all(notices.map((n) => queue(n)));
+      await queue(notices[0]!); // a hand-over repeated after a lost answer
+      const outbox = client.workflow.getHandle(workflowIds.ownerOutbox(taskQueue));
+      await eventually('the outbox to drain', async () => {
+        const status = await outbox.query(ownerOutboxStatusQuery);
+        return status.pending === 0 && sent.join('\n').split('Posted a reply').length - 1 === 40;
+      });
+      const status = await outbox.query(ownerOutboxStatusQuery);
+      t.diagnostic(`40 notices in ${sent.length} messages (${status.merged} merged); ${floodWaits} flood wait`);
+      assert.equal(status.undelivered, 0);
+      await outbox.terminate('test over');
+    });
+    for (const n of notices) {
+      const tweet = `tweet ${1_000_000 + Number(n.key.split('-').at(-1))}:`;
+      assert.equal(sent.filter((text) => text.includes(tweet)).length, 1, `${tweet} told once`);
+    }
+    assert.ok(sent.length < 40, `merged: ${sent.length} messages`);
+  });
+
+  test("sent over the control bot's live session where a worker holds it; once it moved, where it is now", async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('outbox');
+    const hostQueue = `${taskQueue}-login-bot-worker`;
+    const overSession: string[] = [];
+    const overOwnConnection: { text: string; key?: string }[] = [];
+    let located = 0;
+    let held = true;
+    const main: Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
+      locateControlBot: async () => (located++ === 0 ? { hostQueue } : {}),
+      sendOwnerMessage: async (request) => void overOwnConnection.push(request),
+    };
+    const host: Pick<Activities, 'sendAsControlBot'> = {
+      async sendAsControlBot({ text }) {
+        if (!held) throw ApplicationFailure.create({ type: 'session-moved', message: 'moved', nonRetryable: true });
+        overSession.push(text);
+      },
+    };
+    const { queue } = ownerOutboxDeps(client, taskQueue);
+    const outbox = client.workflow.getHandle(workflowIds.ownerOutbox(taskQueue));
+    await withWorker({ taskQueue, activities: main }, () =>
+      withWorker({ taskQueue: hostQueue, activities: host }, async () => {
+        await queue(notice(1, { key: `${taskQueue}-1` }));
+        await eventually('sent over the session', async () => overSession.length === 1);
+        held = false; // the session moved to a worker that is not polling yet
+        await queue(notice(2, { key: `${taskQueue}-2` }));
+        await eventually('sent after the move', async () => overOwnConnection.length === 1);
+        await outbox.terminate('test over');
+      }),
+    );
+    assert.match(overSession[0] ?? '', /tweet 1000001:/);
+    assert.match(overOwnConnection[0]?.text ?? '', /tweet 1000002:/);
+    assert.match(
+      overOwnConnection[0]?.key ?? '',
+      new RegExp(`^owner-outbox:${taskQueue}/.+/2$`),
+      'one key per message',
+    );
+    assert.equal(located, 2, 'asked where the session is once at first, once after it moved');
+  });
+
+  test('replies hand their notices over with their own signal while the outbox runs; it waits without a timer', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('outbox');
+    const sent: string[] = [];
+    let handedOverByActivity = 0;
+    const { queue } = ownerOutboxDeps(client, taskQueue);
+    const activities: ReplyActivities & Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
+      generateReply: async ({ tweet }) => ({ text: `draft for ${tweet.id}`, attempt: 1 }),
+      postReply: async ({ inReplyToTweetId }) => ({ replyTweetId: `9${inReplyToTweetId}`, attempt: 1 }),
+      recordReply: async () => undefined,
+      // As the real activity does (src/activities/telegram.ts): a signal-with-start, under the key it is given.
+      async notifyOwner({ accountId, text, kind = 'notice', ref, key }) {
+        handedOverByActivity += 1;
+        await queue({ key: key ?? 'no key', accountId, text, kind, ...(ref ? { ref } : {}) });
+      },
+      locateControlBot: async () => ({}),
+      sendOwnerMessage: async ({ text }) => void sent.push(text),
+    };
+    const reply = (tweetId: string) =>
+      client.workflow.execute(replyWorkflowV2, {
+        taskQueue,
+        workflowId: uniqueId(`reply:alice:${tweetId}`),
+        args: [{ accountId: 'alice', tweet: { id: tweetId, text: 'hi', authorUsername: 'bob' }, approval: 'auto' }],
+      });
+    const told = (tweetId: string) => sent.filter((text) => text.includes(`tweet ${tweetId}:`)).length;
+    const outbox = client.workflow.getHandle(workflowIds.ownerOutbox(taskQueue));
+    await withWorker({ taskQueue, activities }, async () => {
+      // No outbox runs yet: the reply's signal finds none, and the activity's signal-with-start starts it.
+      await reply('2001');
+      await eventually('the first notice sent', async () => told('2001') === 1);
+      assert.equal(handedOverByActivity, 1);
+      // Now it runs: three more replies signal it themselves.
+      await Promise.all(['2002', '2003', '2004'].map(reply));
+      await eventually('their notices sent', async () => ['2002', '2003', '2004'].every((id) => told(id) === 1));
+      assert.equal(handedOverByActivity, 1, 'no activity for a hand-over while the outbox runs');
+      // Idle, it is still running and holds no timer: every timer it started has fired or been cancelled.
+      await eventually('the outbox idle', async () => (await outbox.query(ownerOutboxStatusQuery)).pending === 0);
+      const events = (await outbox.fetchHistory()).events ?? [];
+      const count = (type: string) => events.filter((event) => String(event.eventType).endsWith(type)).length;
+      assert.equal(count('TIMER_STARTED'), count('TIMER_FIRED') + count('TIMER_CANCELED'), 'no timer outstanding');
+      assert.equal((await outbox.describe()).status.name, 'RUNNING');
+      await outbox.terminate('test over');
+    });
+    assert.equal(told('2001'), 1, 'the first notice told once');
+  });
+});
