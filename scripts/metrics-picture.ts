@@ -11,13 +11,12 @@ import { CommandError, runCommand } from './lib/run-command';
  * (`/usr/bin/prometheus`, the `prometheus` package) scrapes, every 2 s, the workers and the dev server of one
  * `npm run demo` (its workers take the monitoring ports from 9464 up; its dev server serves its metrics at 8234), with
  * the alert rules of deploy/prometheus/rules.yml; then a headless Chromium opens Prometheus's graph page on the
- * replies by outcome and the retries absorbed, and saves a screenshot. Nothing else may use those ports meanwhile.
+ * replies by outcome, the retries absorbed and the billed actions, and saves a screenshot. Nothing else may use those ports meanwhile.
  */
 const queries = [
   'sum by (outcome) (steadfast_replies)',
   'sum by (activityType) (steadfast_activity_retries_absorbed)',
-  'sum by (category) (steadfast_dead_letters)',
-  'sum(increase(action[1m]))',
+  'sum by (action_type) (increase(action[1m]))',
 ];
 
 runCommand(async (teardown) => {
@@ -68,7 +67,7 @@ runCommand(async (teardown) => {
   queries.forEach((expr, i) => {
     graph.searchParams.set(`g${i}.expr`, expr);
     graph.searchParams.set(`g${i}.tab`, '0');
-    graph.searchParams.set(`g${i}.range_input`, '10m');
+    graph.searchParams.set(`g${i}.range_input`, '4m');
   });
   const shot = spawnSync(
     'chromium',
@@ -79,7 +78,8 @@ runCommand(async (teardown) => {
       '--hide-scrollbars',
       '--virtual-time-budget=10000',
       `--screenshot=${output}`,
-      '--window-size=1200,2200',
+      // Tall enough for every graph: the page then cannot scroll to the last input it focuses.
+      '--window-size=1200,2450',
       graph.toString(),
     ],
     { stdio: 'ignore' },
