@@ -1,10 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freeLoopbackPort } from '../src/free-port';
 import { CommandError, runCommand } from './lib/run-command';
+import { stopProcessesStep } from './lib/worker-process';
 
 /**
  * `npm run metrics:picture [-- docs/metrics.png]`: the picture docs/reliability.md shows. Debian's Prometheus
@@ -49,11 +51,15 @@ runCommand(async (teardown) => {
     ],
     { stdio: 'ignore' },
   );
+  const stopPrometheus = stopProcessesStep('Prometheus', [
+    { child: prometheus, exited: once(prometheus, 'exit').then(() => undefined) },
+  ]);
   teardown.defer({
-    what: 'Prometheus',
+    ...stopPrometheus,
     stop: async () => {
-      await stop(prometheus);
+      const said = await stopPrometheus.stop();
       rmSync(dir, { recursive: true, force: true });
+      return said;
     },
   });
   console.log(`Prometheus on http://127.0.0.1:${port}, scraping the demo's workers and dev server`);
@@ -88,10 +94,3 @@ runCommand(async (teardown) => {
   console.log(`Wrote ${output}: ${graph.toString()}`);
   return 0;
 });
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  await exited;
-}

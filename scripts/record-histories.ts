@@ -468,8 +468,8 @@ async function recordControlBot(env: TestWorkflowEnvironment, cli: string): Prom
     runControlBot: async () => {
       if (Context.current().info.attempt === 1)
         throw ApplicationFailure.retryable('the connection to Telegram dropped');
-      await env.client.workflow.getHandle(workflowId).signal(controlBotHostSignal, { hostQueue: 'record-worker-1' });
       const handle = env.client.workflow.getHandle(workflowId);
+      await handle.signal(controlBotHostSignal, { hostQueue: 'record-worker-1' });
       while ((await handle.query(controlBotHostQuery)).hostQueue === undefined) await sleep(50);
     },
   };
