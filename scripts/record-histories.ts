@@ -264,6 +264,9 @@ async function run(): Promise<void> {
     for (const name of ['owner-outbox-delivered', 'owner-outbox-waited-for-owner'] as const) {
       if (overwrite || !existsSync(join(historiesDir, `${name}.json`))) await recordOwnerOutbox(env, cli, name);
     }
+    if (overwrite || !existsSync(join(historiesDir, 'owner-outbox-rolled-over-mid-send.json'))) {
+      await recordOwnerOutboxRollover(env, cli);
+    }
     if (overwrite || !existsSync(join(historiesDir, 'control-bot-reconnected.json'))) await recordControlBot(env, cli);
   } finally {
     await env.teardown();
@@ -458,6 +461,50 @@ async function recordOwnerOutbox(
 }
 
 /**
+ * The owner's outbox since outbox-bounded-carry: a send hangs while 2,100 notices arrive, so the run rolls over
+ * mid-send with a bounded backlog (owner-outbox-rolled-over-mid-send); the next run sends the hung message again under
+ * its key, then the backlog (owner-outbox-resent-after-rollover).
+ */
+async function recordOwnerOutboxRollover(env: TestWorkflowEnvironment, cli: string): Promise<void> {
+  const taskQueue = 'record-owner-outbox-rollover';
+  let calls = 0;
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const activities: Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
+    sendOwnerMessage: async () => {
+      calls += 1;
+      if (calls === 1) await held;
+    },
+    locateControlBot: async () => ({}),
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../src/workflows'),
+    activities,
+  });
+  const workflowId = `owner-outbox:${taskQueue}`;
+  await worker.runUntil(async () => {
+    await env.client.workflow.start(ownerOutboxWorkflow, { taskQueue, workflowId, args: [{}] });
+    const next = env.client.workflow.getHandle(workflowId); // the latest run, whichever it is
+    const notice = (n: number) => ({ key: `k${n}`, accountId: 'alice', text: `notice ${n}`, kind: 'notice' as const });
+    await next.signal(ownerNoticeSignal, notice(0));
+    while (calls < 1) await sleep(50);
+    const firstRun = (await next.describe()).runId;
+    for (let i = 1; i <= 2100; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, j) => next.signal(ownerNoticeSignal, notice(i + j))));
+    }
+    while ((await next.describe()).runId === firstRun) await sleep(100);
+    release();
+    while ((await next.query(ownerOutboxStatusQuery)).pending > 0) await sleep(100);
+    const secondRun = (await next.describe()).runId;
+    await next.terminate('recorded');
+    writeHistory(cli, env.address, workflowId, 'owner-outbox-rolled-over-mid-send', { runId: firstRun });
+    writeHistory(cli, env.address, workflowId, 'owner-outbox-resent-after-rollover', { runId: secondRun });
+  });
+}
+
+/**
  * The control bot: its session drops once (retried by the policy, as a reconnect), then the session reports where it
  * runs (the `host` signal the owner's outbox asks after) and ends, as it does when the bot is turned off.
  */
@@ -496,7 +543,9 @@ function writeHistory(
   const run = options.runId ? ['-r', options.runId] : [];
   writeFileSync(
     path,
-    execFileSync(cli, ['workflow', 'show', '--address', address, '-w', workflowId, ...run, '-o', 'json']),
+    execFileSync(cli, ['workflow', 'show', '--address', address, '-w', workflowId, ...run, '-o', 'json'], {
+      maxBuffer: 64 * 1024 * 1024, // a rollover's history is over a megabyte
+    }),
   );
   console.log(`recorded ${path}${options.note ? `: ${options.note}` : ''}`);
 }

@@ -136,6 +136,12 @@ export interface OwnerNotice {
   kind: 'approval' | 'notice' | 'answer';
   /** The workflow it is about (a reply's id), named when many approval requests are announced together. */
   ref?: string;
+  /**
+   * A count of notices of `foldedKind` the outbox carried to a new run without listing them, beyond what one run's
+   * input holds (src/workflows/owner-outbox-carry.ts); its text says how many and where to see them.
+   */
+  folded?: number;
+  foldedKind?: 'approval' | 'notice' | 'answer';
 }
 
 /** The outbox's input: what continue-as-new carries over (notices not sent yet, keys recently seen, counts). */
@@ -145,6 +151,11 @@ export interface OwnerOutboxInput {
   counts?: { sent: number; merged: number; undelivered: number };
   /** When the last message went out (epoch ms), so the next keeps the gap across a continue-as-new. */
   lastSentAt?: number;
+  /**
+   * The message that was going out when the run rolled over mid-send: sent first, under the same key, so Telegram
+   * drops it if the earlier send got through after all.
+   */
+  inFlight?: { text: string; key: string; notices: OwnerNotice[] };
 }
 
 /** The control bot's account id: its session is kept in the account store under it, like an account's. */

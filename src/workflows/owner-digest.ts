@@ -3,7 +3,7 @@ import type { OwnerNotice } from '../domain/contracts';
 /** Telegram's limit for one message. */
 const maxLength = 4096;
 /** One notice's line in a digest: enough for what it is about (a tweet id) and the start of what it says. */
-const lineLength = 160;
+export const lineLength = 160;
 /** Approval requests go one to a message while at most this many wait (the owner answers each); more are announced. */
 export const approvalsOneByOne = 3;
 
@@ -31,7 +31,7 @@ export function nextOwnerMessage(pending: readonly OwnerNotice[]): OwnerMessage 
 }
 
 const whole = (notice: OwnerNotice) => `[${notice.accountId}] ${notice.text}`;
-const clip = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length - 1)}…`);
+export const clip = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length - 1)}…`);
 
 function alone(notice: OwnerNotice): OwnerMessage {
   return { text: clip(whole(notice), maxLength), notices: [notice] };

@@ -14,7 +14,11 @@ import { deadLetter } from './dead-letter';
 import { overLiveSession } from './live-session';
 import { ownerNoticeSignal, ownerOutboxStatusQuery, ownerPairedSignal } from './messages';
 import { nextOwnerMessage } from './owner-digest';
+import { boundedCarry } from './owner-outbox-carry';
 import { policies } from './policies';
+
+/** How many notices these stand for: a folded one for the many it counts. */
+const counted = (notices: readonly OwnerNotice[]) => notices.reduce((n, notice) => n + (notice.folded ?? 1), 0);
 
 const { sendOwnerMessage } = proxyActivities<Activities>(policies.ownerMessage);
 const { locateControlBot } = proxyActivities<Activities>(policies.liveSessionLocate);
@@ -60,32 +64,48 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
   let pairings = 0;
   setHandler(ownerPairedSignal, () => void (pairings += 1));
   let sending = 0; // notices of the message going out: still waiting, as far as the owner knows
-  setHandler(ownerOutboxStatusQuery, () => ({ pending: pending.length + sending, ...counts, lastError }));
+  setHandler(ownerOutboxStatusQuery, () => ({ pending: counted(pending) + sending, ...counts, lastError }));
 
   // Since this patch the outbox waits for work without a timer and paces its sends with one only when a message
   // follows the last within the gap: a timer is a billed action, and a workflow waiting on a signal costs none. It
   // no longer ends when idle, so a reply's own signal finds it (src/workflows/owner-notice.ts).
   const longLived = patched('outbox-long-lived');
+  // Since this patch a run hands over to a fresh one whenever its history is long, also while a send is slow or the
+  // owner is not paired (thousands of notices arriving meanwhile had run into Temporal's 10,000 signals a run), and
+  // what it carries is bounded (src/workflows/owner-outbox-carry.ts): a backlog carried whole outgrew a payload.
+  const bounded = patched('outbox-bounded-carry');
+  const mustRollOver = () =>
+    bounded && (workflowInfo().historyLength >= maxHistory || workflowInfo().continueAsNewSuggested);
   let lastSentAt = input.lastSentAt;
+  let resend = input.inFlight;
   const next = async () => {
     if (!longLived) return await condition(() => pending.length > 0, idleFor);
-    await condition(() => pending.length > 0);
+    await condition(() => pending.length > 0 || resend !== undefined || mustRollOver());
+    if (mustRollOver()) await rollOver();
     const wait = lastSentAt === undefined ? 0 : lastSentAt + gapMs - Date.now();
     if (wait > 0) await sleep(wait); // what arrives meanwhile joins the message
     return true;
   };
 
   while (await next()) {
-    const message = nextOwnerMessage(pending)!;
-    for (const notice of message.notices) pending.splice(pending.indexOf(notice), 1);
-    sending = message.notices.length;
+    const message = resend ?? nextOwnerMessage(pending)!;
+    if (!resend) for (const notice of message.notices) pending.splice(pending.indexOf(notice), 1);
+    sending = counted(message.notices);
     const pairingsBefore = pairings;
+    let rollOverWith: NonNullable<OwnerOutboxInput['inFlight']> | undefined;
     try {
       // One key per message, whatever path it takes: Telegram sends a repeated random_id once.
       sequence += 1;
-      await deliver(message.text, `${workflowInfo().workflowId}/${workflowInfo().runId}/${sequence}`);
-      counts.sent += 1;
-      if (message.notices.length > 1) counts.merged += message.notices.length;
+      const key = resend?.key ?? `${workflowInfo().workflowId}/${workflowInfo().runId}/${sequence}`;
+      resend = undefined;
+      const sent = deliver(message.text, key);
+      if (bounded && !(await settlesBeforeRollOver(sent))) {
+        rollOverWith = { ...message, key };
+      } else {
+        await sent;
+        counts.sent += 1;
+        if (message.notices.length > 1) counts.merged += counted(message.notices);
+      }
     } catch (err) {
       const failure = deadLetter(err);
       if (failure.type === 'no-owner' && patched('outbox-waits-for-owner')) {
@@ -93,10 +113,10 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
         pending.unshift(...message.notices);
         lastError = failure.message;
         sending = 0;
-        await condition(() => pairings > pairingsBefore, noOwnerRecheck);
+        await condition(() => pairings > pairingsBefore || mustRollOver(), noOwnerRecheck);
       } else {
         // Telegram would not take it even after the policy's retries (a day, or a refusal for good): said, not lost.
-        counts.undelivered += message.notices.length;
+        counts.undelivered += counted(message.notices);
         lastError = failure.message;
         log.error('owner message not delivered', {
           notices: message.notices.map((notice) => notice.ref ?? notice.key),
@@ -105,17 +125,36 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
         });
       }
     }
+    if (rollOverWith) await rollOver(rollOverWith);
     sending = 0;
     if (longLived) lastSentAt = Date.now();
     else await sleep(gap);
-    if (workflowInfo().historyLength >= maxHistory || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof ownerOutboxWorkflow>({
-        pending,
-        seen,
-        counts,
-        ...(lastSentAt === undefined ? {} : { lastSentAt }),
-      });
-    }
+    if (workflowInfo().historyLength >= maxHistory || workflowInfo().continueAsNewSuggested) await rollOver();
+  }
+
+  /** Continues as new with what waits (bounded since outbox-bounded-carry) and the message going out, if any. */
+  async function rollOver(inFlight?: NonNullable<OwnerOutboxInput['inFlight']>): Promise<never> {
+    return await continueAsNew<typeof ownerOutboxWorkflow>({
+      pending: bounded ? boundedCarry(pending) : pending,
+      seen,
+      counts,
+      ...(lastSentAt === undefined ? {} : { lastSentAt }),
+      ...(inFlight ? { inFlight: { ...inFlight, notices: boundedCarry(inFlight.notices) } } : {}),
+    });
+  }
+
+  /**
+   * Whether a send ends before the history grows long (notices pile up while Telegram is slow or refuses for a
+   * while); if it does not, the run rolls over and the next sends the same message again first, under the same key.
+   */
+  async function settlesBeforeRollOver(send: Promise<void>): Promise<boolean> {
+    let settled = false;
+    send.then(
+      () => void (settled = true),
+      () => void (settled = true), // its failure is awaited by the caller, or dropped with the run
+    );
+    await condition(() => settled || mustRollOver());
+    return settled;
   }
 
   /** Over the control bot's live session where a worker holds it; over a connection of its own while none does. */

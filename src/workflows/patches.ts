@@ -87,6 +87,14 @@ export const patches: readonly PatchEntry[] = [
     oldBranch: { kind: 'older-build' },
   },
   {
+    id: 'outbox-bounded-carry',
+    workflows: ['ownerOutboxWorkflow'],
+    change: 'the outbox rolls over while a send is slow too, and carries a bounded backlog (the rest counted)',
+    added: '0.2.0',
+    state: 'patched',
+    oldBranch: { kind: 'asked-at-start' },
+  },
+  {
     id: 'session-rollover-mid-slice',
     workflows: ['accountSessionWorkflow'],
     change: 'a session hands its connection to a fresh run as soon as the server suggests one',

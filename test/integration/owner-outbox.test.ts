@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import type { ReplyActivities } from '../../src/activities';
 import type { Activities } from '../../src/workflows/activity-types';
 import { ownerOutboxDeps } from '../../src/workers/owner-outbox-deps';
@@ -11,6 +12,12 @@ import { approvalsOneByOne, nextOwnerMessage } from '../../src/workflows/owner-d
 import { closeTestClient, eventually, testClient, uniqueId, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 
 after(closeTestClient);
+
+const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
+const serverFlowControl = [
+  Cause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
+  Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+];
 
 const notice = (i: number, extra: Partial<OwnerNotice> = {}): OwnerNotice => ({
   key: `key-${i}`,
@@ -100,6 +107,86 @@ describe('the owner outbox on a real dev server', () => {
     assert.ok(sent.length < 40, `merged: ${sent.length} messages`);
   });
 
+  test('2,500 long notices while a send hangs: the run rolls over mid-send with a bounded backlog; each told once', async (t) => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('outbox');
+    const workflowId = workflowIds.ownerOutbox(taskQueue);
+    const delivered = new Map<string, string>(); // Telegram's random_id: a key sends once
+    let calls = 0;
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const activities: Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
+      locateControlBot: async () => ({}),
+      async sendOwnerMessage({ text, key }) {
+        calls += 1;
+        if (calls === 1) await held; // the first send hangs until the test lets it through
+        if (!delivered.has(key!)) delivered.set(key!, text);
+      },
+    };
+    const total = 2500;
+    const { queue } = ownerOutboxDeps(client, taskQueue);
+    const body = 'lorem ipsum '.repeat(60);
+    await withWorker({ taskQueue, activities }, async () => {
+      await queue(notice(0, { key: `${taskQueue}-0`, text: `Update 0\n${body}` }));
+      await eventually('the first send to hang', async () => calls === 1);
+      const firstRun = (await client.workflow.getHandle(workflowId).describe()).runId;
+      for (let i = 1; i < total; i += 100) {
+        const batch = Array.from({ length: Math.min(100, total - i) }, (_, j) => i + j);
+        await Promise.all(
+          batch.map((n) => queue(notice(n, { key: `${taskQueue}-${n}`, text: `Update ${n}\n${body}` }))),
+        );
+      }
+      const outbox = client.workflow.getHandle(workflowId);
+      try {
+        await eventually('a rollover while the send hangs', async () => (await outbox.describe()).runId !== firstRun);
+      } finally {
+        release(); // else the worker's shutdown waits for the hung send
+      }
+      await eventually(
+        'the outbox to drain',
+        async () => (await outbox.query(ownerOutboxStatusQuery)).pending === 0,
+        120_000,
+      );
+      const status = await outbox.query(ownerOutboxStatusQuery);
+      assert.equal(status.undelivered, 0, status.lastError);
+      await outbox.terminate('test over');
+
+      const runs: string[] = [];
+      for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(run.runId);
+      const workflowTaskFailures: string[] = [];
+      let largestCarry = 0;
+      for (const runId of runs) {
+        for (const event of (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []) {
+          // The server's own flow control under a burst fails a task to flush buffered signals, or to take in signals
+          // that came while a continue-as-new was decided: both are retried with the new events. Anything else (the
+          // worker's failure, a payload too large) is the wedge this test is about.
+          const cause = event.workflowTaskFailedEventAttributes?.cause;
+          if (cause !== undefined && cause !== null && !serverFlowControl.includes(cause)) {
+            workflowTaskFailures.push(Cause[cause] ?? String(cause));
+          }
+          const carried = event.workflowExecutionContinuedAsNewEventAttributes?.input?.payloads?.[0]?.data?.length;
+          if (carried) largestCarry = Math.max(largestCarry, carried);
+        }
+      }
+      t.diagnostic(
+        `${runs.length} runs, ${delivered.size} messages, largest carry ${Math.round(largestCarry / 1024)} KB`,
+      );
+      assert.deepEqual(workflowTaskFailures, [], 'no workflow task failed but by the server flushing signals');
+      assert.ok(runs.length >= 2, 'rolled over');
+      assert.ok(largestCarry > 0 && largestCarry < 512 * 1024, `a carry of ${largestCarry} bytes`);
+    });
+    // Each notice is listed once, or counted in a line that says how many more there are.
+    const texts = [...delivered.values()];
+    const listed = texts.flatMap((text) => [...text.matchAll(/Update (\d+)/g)].map((m) => Number(m[1])));
+    const counted = texts
+      .flatMap((text) => [...text.matchAll(/(\d+) more updates \(too many to list here\)/g)])
+      .reduce((n, m) => n + Number(m[1]), 0);
+    assert.equal(new Set(listed).size, listed.length, 'none listed twice');
+    assert.ok(listed.includes(0), 'the message that hung was sent once, across the rollover');
+    assert.equal(listed.length + counted, total, `${listed.length} listed, ${counted} counted`);
+    assert.ok(calls > delivered.size, 'the hung message was sent again by the next run, under the same key');
+  });
+
   test("sent over the control bot's live session where a worker holds it; once it moved, where it is now", async () => {
     const client = await testClient();
     const taskQueue = uniqueTaskQueue('outbox');
@@ -178,8 +265,12 @@ describe('the owner outbox on a real dev server', () => {
       // Idle, it is still running and holds no timer: every timer it started has fired or been cancelled.
       await eventually('the outbox idle', async () => (await outbox.query(ownerOutboxStatusQuery)).pending === 0);
       const events = (await outbox.fetchHistory()).events ?? [];
-      const count = (type: string) => events.filter((event) => String(event.eventType).endsWith(type)).length;
-      assert.equal(count('TIMER_STARTED'), count('TIMER_FIRED') + count('TIMER_CANCELED'), 'no timer outstanding');
+      const count = (has: (event: (typeof events)[number]) => unknown) => events.filter(has).length;
+      assert.equal(
+        count((e) => e.timerStartedEventAttributes),
+        count((e) => e.timerFiredEventAttributes) + count((e) => e.timerCanceledEventAttributes),
+        'no timer outstanding',
+      );
       assert.equal((await outbox.describe()).status.name, 'RUNNING');
       await outbox.terminate('test over');
     });
