@@ -43,6 +43,7 @@ import {
 } from './common';
 import { readSecret } from './secrets';
 import { consentAnswer } from './x-consent';
+import { workflowSummaries } from '../domain/summaries';
 
 /**
  * The owner's Telegram accounts: settings in Convex, secrets in the account store, one session workflow each
@@ -302,6 +303,7 @@ async function login(options: z.infer<typeof loginOptions>, config: Config): Pro
     taskQueue: config.temporal.taskQueue,
     workflowId,
     args: [{ accountId: id, phone: options.phone, codeTimeout: options.codeTimeout }],
+    staticSummary: workflowSummaries.login(id),
     typedSearchAttributes: [{ key: accountIdKey, value: id }],
   });
   if (!started) {

@@ -88,11 +88,13 @@ export async function retryDeadLetter(client: Client, workflowId: string): Promi
   );
   // A new run takes its workflow's current shape: a reply's first type is kept only for the runs it started.
   const workflowType = currentWorkflowType(dead.workflowType);
+  const staticSummary = await description.staticSummary();
   const next = await client.workflow.start(workflowType, {
     workflowId,
     taskQueue: description.taskQueue,
     args,
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    ...(staticSummary ? { staticSummary } : {}),
     ...(replyTypes.some((type) => type === workflowType) ? { workflowTaskTimeout: replyTaskTimeout } : {}),
     typedSearchAttributes: [
       ...(dead.accountId ? [{ key: accountIdKey, value: dead.accountId }] : []),

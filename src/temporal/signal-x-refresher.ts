@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { xTokenWorkflow } from '../workflows';
 import { workflowIds } from '../domain/contracts';
 import { xRefreshNowSignal, xTokensAddedSignal } from '../workflows/messages';
+import { workflowSummaries } from '../domain/summaries';
 
 /**
  * Signals an account's token refresher (`x-token:{accountId}`), starting it when none runs: a signal-with-start never
@@ -12,6 +13,7 @@ async function signalRefresher(client: Client, taskQueue: string, accountId: str
     workflowId: workflowIds.xToken(accountId),
     taskQueue,
     args: [{ accountId }],
+    staticSummary: workflowSummaries.xToken(accountId),
     signal: added ? xTokensAddedSignal : xRefreshNowSignal,
   });
 }

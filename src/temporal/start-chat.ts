@@ -3,6 +3,7 @@ import { chatWorkflow } from '../workflows';
 import { workflowIds, type ChatBatching, type TelegramMessage } from '../domain/contracts';
 import { chatMessageSignal } from '../workflows/messages';
 import { accountIdKey } from '../workflows/search-attributes';
+import { workflowSummaries } from '../domain/summaries';
 
 /**
  * Hands one message to its chat's workflow, `chat:{account}:{chat}`, starting it if no run is open
@@ -18,6 +19,7 @@ export async function signalChat(
     taskQueue,
     workflowId: workflowIds.chat(accountId, message.chatId),
     args: [{ accountId, chatId: message.chatId, batching }],
+    staticSummary: workflowSummaries.chat(accountId, message.chatId),
     signal: chatMessageSignal,
     signalArgs: [message],
     typedSearchAttributes: [{ key: accountIdKey, value: accountId }],

@@ -4,6 +4,7 @@ import { workflowIds, type ReplyInput } from '../domain/contracts';
 import { replyTaskTimeout } from '../workflows/policies';
 import { accountIdKey, stageKey } from '../workflows/search-attributes';
 import { startOnce } from './start-once';
+import { workflowSummaries } from '../domain/summaries';
 
 /**
  * Starts the reply workflow for one tweet, exactly once: the id is `reply:{accountId}:{tweetId}`, and a tweet whose
@@ -33,6 +34,7 @@ export async function startReply(
     args: [{ ...input, ...(firstRun ? { firstRun: true as const } : {}) }],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     workflowTaskTimeout: replyTaskTimeout,
+    staticSummary: workflowSummaries.reply(input),
     // Its first stage comes with the start, at no extra action (the workflow upserts only what listings need).
     typedSearchAttributes: [
       { key: accountIdKey, value: input.accountId },

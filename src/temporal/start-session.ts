@@ -3,6 +3,7 @@ import { accountSessionWorkflow } from '../workflows';
 import { workflowIds } from '../domain/contracts';
 import { accountIdKey } from '../workflows/search-attributes';
 import { startOnce } from './start-once';
+import { workflowSummaries } from '../domain/summaries';
 
 /** Starts the account's session workflow (`account:{id}`) unless it runs already: one per account. */
 export async function startAccountSession(
@@ -15,6 +16,7 @@ export async function startAccountSession(
     taskQueue,
     workflowId,
     args: [{ accountId }],
+    staticSummary: workflowSummaries.session(accountId),
     typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
   });
   return { workflowId, started };

@@ -3,6 +3,7 @@ import { syncMessageWorkflow } from '../workflows';
 import { workflowIds, type SyncInput } from '../domain/contracts';
 import { accountIdKey } from '../workflows/search-attributes';
 import { startOnce } from './start-once';
+import { workflowSummaries } from '../domain/summaries';
 
 /**
  * Starts the sync of one Telegram message, exactly once: the id is `sync:{account}:{chat}:{message}`, so a message
@@ -15,6 +16,7 @@ export async function startSync(client: Client, taskQueue: string, input: SyncIn
     taskQueue,
     workflowId: workflowIds.sync(accountId, message.chatId, message.messageId),
     args: [input],
+    staticSummary: workflowSummaries.sync(input),
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
   });

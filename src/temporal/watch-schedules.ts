@@ -2,6 +2,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temp
 import { watchTweetsWorkflow } from '../workflows';
 import { workflowIds, type ApprovalMode, type WatchInput } from '../domain/contracts';
 import { accountIdKey } from '../workflows/search-attributes';
+import { workflowSummaries } from '../domain/summaries';
 
 /**
  * One Temporal Schedule per account, `watch:{accountId}`, polls its watched X users every `interval`. Overlapping
@@ -30,7 +31,13 @@ export async function addWatch(
     await handle.update((previous) => ({
       ...previous,
       spec: { intervals: [{ every: interval }] },
-      action: { ...previous.action, type: 'startWorkflow', workflowType: watchTweetsWorkflow, args: [input] },
+      action: {
+        ...previous.action,
+        type: 'startWorkflow',
+        workflowType: watchTweetsWorkflow,
+        args: [input],
+        staticSummary: workflowSummaries.watch(accountId, usernames),
+      },
     }));
   } else {
     await client.schedule.create({
@@ -42,6 +49,7 @@ export async function addWatch(
         workflowId: workflowIds.watch(accountId),
         taskQueue,
         args: [input],
+        staticSummary: workflowSummaries.watch(accountId, usernames),
         typedSearchAttributes: [{ key: accountIdKey, value: accountId }],
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },

@@ -4,6 +4,7 @@ import { serviceHealthWorkflow } from '../workflows';
 import { workflowIds, type BreakerChange } from '../domain/contracts';
 import { breakerChangeSignal } from '../workflows/messages';
 import { replyTypeTerm } from '../workflows/workflow-types';
+import { workflowSummaries } from '../domain/summaries';
 
 /**
  * Tells the deployment's serviceHealthWorkflow (one per task queue, started by the first report) that this worker's
@@ -19,6 +20,7 @@ export function breakerReports(client: Client, taskQueue: string, worker: string
         workflowId: workflowIds.serviceHealth(taskQueue),
         taskQueue,
         args: [{}],
+        staticSummary: workflowSummaries.serviceHealth(),
         signal: breakerChangeSignal,
         signalArgs: [{ ...change, worker, ...(waitingReplies === undefined ? {} : { waitingReplies }) }],
       });

@@ -4,6 +4,7 @@ import { ownerOutboxWorkflow } from '../workflows';
 import { workflowIds } from '../domain/contracts';
 import { ownerNoticeSignal, ownerPairedSignal } from '../workflows/messages';
 import { startOnce } from '../temporal/start-once';
+import { workflowSummaries } from '../domain/summaries';
 
 /**
  * Hands notices to the deployment's owner outbox (one per task queue), starting it when none runs: a signal-with-start
@@ -16,6 +17,7 @@ export function ownerOutboxDeps(client: Client, taskQueue: string): OwnerOutboxD
         workflowId: workflowIds.ownerOutbox(taskQueue),
         taskQueue,
         args: [{}],
+        staticSummary: workflowSummaries.ownerOutbox(),
         signal: ownerNoticeSignal,
         signalArgs: [notice],
       });
@@ -42,6 +44,7 @@ export async function ensureOwnerOutbox(client: Client, taskQueue: string): Prom
     workflowId: workflowIds.ownerOutbox(taskQueue),
     taskQueue,
     args: [{}],
+    staticSummary: workflowSummaries.ownerOutbox(),
   });
   return started;
 }

@@ -27,8 +27,14 @@ import {
 } from './messages';
 import { policies } from './policies';
 
-const { loadAccountSettings } = proxyActivities<Activities>(policies.convex);
-const { runSession } = proxyActivities<Activities>(policies.telegramSession);
+const { loadAccountSettings } = proxyActivities<Activities>({
+  ...policies.convex,
+  summary: "Read the account's settings from Convex",
+});
+const { runSession } = proxyActivities<Activities>({
+  ...policies.telegramSession,
+  summary: 'Hold the Telegram connection and hand its messages over',
+});
 
 /** How long one session activity runs before handing its point back: the workflow keeps it between slices. */
 const sliceMs = 10 * 60_000;

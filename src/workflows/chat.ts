@@ -20,7 +20,7 @@ import { overLiveSession } from './live-session';
 import { chatInterruptSignal, chatMessageSignal, chatStatusQuery, type ChatStatusView } from './messages';
 import { policies } from './policies';
 
-const { generateChatAnswer } = proxyActivities<Activities>(policies.aiChat);
+const { generateChatAnswer } = proxyActivities<Activities>({ ...policies.aiChat, summary: 'Answer with the AI model' });
 const { sendChatMessage } = proxyActivities<Activities>(policies.telegramSend);
 const { locateSession } = proxyActivities<Activities>(policies.liveSessionLocate);
 

@@ -3,7 +3,10 @@ import type { Activities } from './activity-types';
 import { controlBotHostQuery, controlBotHostSignal } from './messages';
 import { policies } from './policies';
 
-const { runControlBot } = proxyActivities<Activities>(policies.telegramSession);
+const { runControlBot } = proxyActivities<Activities>({
+  ...policies.telegramSession,
+  summary: "Hold the control bot's connection and answer the owner's commands",
+});
 
 /**
  * The owner's control bot on Telegram (id `control-bot`, one per deployment): its session activity reads the owner's

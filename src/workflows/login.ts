@@ -28,6 +28,7 @@ import {
   type LoginStatusView,
 } from './messages';
 import { policies } from './policies';
+import { workflowSummaries } from '../domain/summaries';
 
 const { loginWorkerQueue } = proxyActivities<Activities>(policies.loginRouting);
 
@@ -179,6 +180,7 @@ export async function loginWorkflow({ accountId, phone, codeTimeout = '5m' }: Lo
       await startChild(accountSessionWorkflow, {
         workflowId,
         args: [{ accountId }],
+        staticSummary: workflowSummaries.session(accountId),
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
     } catch (err) {

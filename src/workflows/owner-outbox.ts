@@ -20,7 +20,10 @@ import { policies } from './policies';
 /** How many notices these stand for: a folded one for the many it counts. */
 const counted = (notices: readonly OwnerNotice[]) => notices.reduce((n, notice) => n + (notice.folded ?? 1), 0);
 
-const { sendOwnerMessage } = proxyActivities<Activities>(policies.ownerMessage);
+const { sendOwnerMessage } = proxyActivities<Activities>({
+  ...policies.ownerMessage,
+  summary: "Send into the owner's chat over a connection of its own",
+});
 const { locateControlBot } = proxyActivities<Activities>(policies.liveSessionLocate);
 
 /**
@@ -167,7 +170,11 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
         return host.queue;
       },
       viaHost: (taskQueue) =>
-        proxyActivities<Activities>({ ...policies.liveSessionSend, taskQueue }).sendAsControlBot({ text, key }),
+        proxyActivities<Activities>({
+          ...policies.liveSessionSend,
+          taskQueue,
+          summary: "Send into the owner's chat over the control bot's live session",
+        }).sendAsControlBot({ text, key }),
       ownConnection: () => sendOwnerMessage({ text, key }),
       moved: () => void (host = undefined),
     });

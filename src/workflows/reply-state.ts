@@ -1,4 +1,11 @@
-import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { firstWords } from '../domain/summaries';
 import {
   approveDraftUpdate,
   approveSignal,
@@ -79,9 +86,13 @@ export function replyState(): ReplyState {
 export function replyStages(status: ReplyStatusView) {
   let listed: ReplyStage = 'drafting';
   return {
-    /** Moves to `stage`, listing it when a listing needs it; `pause` holds the reply here, before its next step. */
-    enter: async (stage: ReplyStage): Promise<void> => {
+    /**
+     * Moves to `stage`, listing it when a listing needs it; `pause` holds the reply here, before its next step.
+     * `waitsFor` says, on the Web UI's page, what the stage waits for.
+     */
+    enter: async (stage: ReplyStage, waitsFor?: string): Promise<void> => {
       status.stage = stage;
+      showDetails(status, waitsFor);
       if (stage === 'awaiting-approval' || listed === 'awaiting-approval') {
         upsertSearchAttributes([{ key: stageKey, value: stage }]);
         listed = stage;
@@ -89,11 +100,27 @@ export function replyStages(status: ReplyStatusView) {
       await condition(() => !status.paused);
     },
     /** Moves to `stage` and lists it, whatever was listed before: a wait the owner must see (for X's login). */
-    list: (stage: ReplyStage): void => {
+    list: (stage: ReplyStage, waitsFor?: string): void => {
       status.stage = stage;
+      showDetails(status, waitsFor);
       upsertSearchAttributes([{ key: stageKey, value: stage }]);
     },
   };
+}
+
+/**
+ * The reply's current details, which the Web UI shows on its page (and `workflow describe` prints): the stage, the
+ * draft's first words, what it waits for, its last error. Not a command: setting them costs no action.
+ */
+export function showDetails(status: ReplyStatusView, waitsFor?: string, outcome?: string): void {
+  setCurrentDetails(
+    [
+      `**${outcome ?? status.stage}**`,
+      ...(status.draft ? [`draft: "${firstWords(status.draft)}"`] : []),
+      ...(waitsFor ? [`waits for ${waitsFor}`] : []),
+      ...(status.lastError ? [`last error: ${firstWords(status.lastError, 120)}`] : []),
+    ].join(' · '),
+  );
 }
 
 function decisionRefused(why: string): ApplicationFailure {

@@ -16,11 +16,17 @@ import { deadLetter } from './dead-letter';
 import { countDeadLetter, countReply } from './metrics';
 import { notifyOwnerThroughOutbox } from './owner-notice';
 import { policies } from './policies';
-import { replyState, replyStages, type Decision } from './reply-state';
+import { replyState, replyStages, showDetails, type Decision } from './reply-state';
+import { durationMs } from '../domain/duration';
+import { untilText } from '../domain/summaries';
 
-const { generateReply } = proxyActivities<Activities>(policies.aiGenerate);
-const { postReply } = proxyActivities<Activities>(policies.xApi);
-const { recordReply } = proxyActivities<Activities>(policies.convex);
+// Each with its summary, the line the Web UI shows for its step.
+const { generateReply } = proxyActivities<Activities>({
+  ...policies.aiGenerate,
+  summary: 'Draft the reply with the AI model',
+});
+const { postReply } = proxyActivities<Activities>({ ...policies.xApi, summary: 'Post the reply on X' });
+const { recordReply } = proxyActivities<Activities>({ ...policies.convex, summary: 'Record the reply in Convex' });
 
 /** Drafts tried, the first included, before a reply X keeps refusing as duplicate content is a dead letter. */
 const maxDrafts = 3;
@@ -53,7 +59,9 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
       status.attempts += draft.attempt ?? 1; // histories recorded before attempts were reported carry none
 
       if (approval === 'owner') {
-        await enter('awaiting-approval');
+        const timeout = approvalTimeout ?? '24h';
+        const until = `the owner until ${untilText(Date.now() + (durationMs(timeout) ?? 0))}`;
+        await enter('awaiting-approval', until);
         const request = approvalRequest(tweet.authorUsername, text, workflowInfo().workflowId, refused.at(-1));
         await notifyOwnerOfReply({
           accountId,
@@ -61,7 +69,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
           kind: 'approval',
           key: noticeKey(`approval-${refused.length}`),
         });
-        const answer = await decided(approvalTimeout ?? '24h');
+        const answer = await decided(timeout, until);
         if (!answer) {
           return await finish('expired', `The draft for tweet ${tweet.id} expired without a decision.`);
         }
@@ -84,6 +92,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
       refused.push(text);
       state.decision = undefined; // the owner decides on the new draft
       status.lastError = `X refused draft ${refused.length} of ${maxDrafts} as duplicate content`;
+      showDetails(status, 'a new draft');
       log.warn('X refused the draft as duplicate content', { accountId, tweetId: tweet.id, drafts: refused.length });
       if (refused.length >= maxDrafts) throw duplicateEveryTime(tweet.id, refused.length);
     }
@@ -129,15 +138,18 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
    * tried again, so a reply that began to wait just after the refresher woke the others still goes on.
    */
   async function awaitAuthorisation(): Promise<void> {
-    list('awaiting-authorisation');
+    list('awaiting-authorisation', `the owner to authorise ${accountId}'s X login (npm run cli -- account connect-x)`);
     state.authorised = false;
-    await condition(() => state.authorised, authorisationRetry);
+    await condition(() => state.authorised, authorisationRetry, {
+      summary: "Wait an hour for X's login, then try again",
+    });
     list('posting');
   }
 
   /** The owner's decision, or undefined when the time to decide ran out. */
-  async function decided(timeout: string): Promise<Decision | undefined> {
-    return (await condition(() => state.decision !== undefined, timeout)) ? state.decision : undefined;
+  async function decided(timeout: string, until: string): Promise<Decision | undefined> {
+    const answered = await condition(() => state.decision !== undefined, timeout, { summary: `Wait for ${until}` });
+    return answered ? state.decision : undefined;
   }
 
   async function finish(
@@ -149,6 +161,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
     else await enter('notifying');
     const notified = await tellOutcome(report);
     status.stage = 'done';
+    showDetails(status, undefined, outcome);
     log.info('reply finished', { accountId, tweetId: tweet.id, outcome, notified });
     countReply(outcome);
     return { status: outcome, ...extra, ...(notified ? {} : { notified: false }) };

@@ -6,7 +6,7 @@ import { deadLetter } from './dead-letter';
 import { countDeadLetter } from './metrics';
 import { policies } from './policies';
 
-const { saveMessage } = proxyActivities<Activities>(policies.convex);
+const { saveMessage } = proxyActivities<Activities>({ ...policies.convex, summary: 'Save the message in Convex' });
 
 /**
  * One incoming Telegram message → one Convex document. The upsert is idempotent by (account, chat, message id) and

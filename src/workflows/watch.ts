@@ -5,8 +5,12 @@ import { workflowIds, type Tweet, type WatchInput, type WatchResult } from '../d
 import { policies, replyTaskTimeout } from './policies';
 import { replyWorkflowV2 } from './reply';
 import { accountIdKey, stageKey } from './search-attributes';
+import { workflowSummaries } from '../domain/summaries';
 
-const { recentTweets } = proxyActivities<Activities>(policies.xApi);
+const { recentTweets } = proxyActivities<Activities>({
+  ...policies.xApi,
+  summary: "Read the watched users' new tweets on X",
+});
 const { watchCursor, advanceWatchCursor } = proxyActivities<Activities>(policies.convex);
 
 /**
@@ -44,6 +48,7 @@ export async function watchTweetsWorkflow({
         workflowId: workflowIds.reply(accountId, tweet.id),
         // Never an earlier run (the id is never reused here): its first post attempt need not read X first.
         args: [{ accountId, tweet, approval, approvalTimeout, firstRun: true }],
+        staticSummary: workflowSummaries.reply({ accountId, tweet, approval }),
         // The reply outlives this poll: polls are short, approvals can take a day.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         // A tweet listed again gets no second run, even after a dead letter: retrying one is the owner's call
