@@ -84,7 +84,7 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
   const next = async () => {
     if (!longLived) return await condition(() => pending.length > 0, idleFor);
     await condition(() => pending.length > 0 || resend !== undefined || mustRollOver());
-    if (mustRollOver()) await rollOver();
+    if (mustRollOver()) await rollOver(resend); // a message to send again goes with it
     const wait = lastSentAt === undefined ? 0 : lastSentAt + gapMs - Date.now();
     if (wait > 0) await sleep(wait); // what arrives meanwhile joins the message
     return true;
