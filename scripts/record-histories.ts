@@ -417,6 +417,33 @@ async function recordServiceHealth(env: TestWorkflowEnvironment, cli: string): P
  * Writes a workflow's history as test/histories/<name>.json: the CLI's JSON, the canonical history format that replay
  * (and the Web UI's download) uses. `runId`: that run (default the latest); `note`: printed beside the path.
  */
+/** A worker running the owner's outbox on `taskQueue` with this send (no control bot holds a session), and its id. */
+async function outboxWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  sendOwnerMessage: Activities['sendOwnerMessage'],
+): Promise<{ worker: Worker; workflowId: string }> {
+  const activities: Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
+    sendOwnerMessage,
+    locateControlBot: async () => ({}),
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../src/workflows'),
+    activities,
+  });
+  return { worker, workflowId: `owner-outbox:${taskQueue}` };
+}
+
+/** An outbox notice for the recordings. */
+const outboxNotice = (n: number) => ({
+  key: `k${n}`,
+  accountId: 'alice',
+  text: `notice ${n}`,
+  kind: 'notice' as const,
+});
+
 /**
  * The owner's outbox: two notices delivered (the second merged into a digest with a third), over a connection of its
  * own as no worker holds the bot's session; or, since outbox-waits-for-owner, a notice that waits until someone pairs.
@@ -428,32 +455,21 @@ async function recordOwnerOutbox(
 ): Promise<void> {
   const taskQueue = `record-${name}`;
   let paired = name === 'owner-outbox-delivered';
-  const activities: Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
-    sendOwnerMessage: async () => {
-      if (!paired) throw ApplicationFailure.nonRetryable('Nobody is paired as the owner yet', 'no-owner');
-    },
-    locateControlBot: async () => ({}),
-  };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../src/workflows'),
-    activities,
+  const { worker, workflowId } = await outboxWorker(env, taskQueue, async () => {
+    if (!paired) throw ApplicationFailure.nonRetryable('Nobody is paired as the owner yet', 'no-owner');
   });
-  const workflowId = `owner-outbox:${taskQueue}`;
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(ownerOutboxWorkflow, { taskQueue, workflowId, args: [{}] });
-    const notice = (n: number) => ({ key: `k${n}`, accountId: 'alice', text: `notice ${n}`, kind: 'notice' as const });
     const status = () => handle.query(ownerOutboxStatusQuery);
-    await handle.signal(ownerNoticeSignal, notice(1));
+    await handle.signal(ownerNoticeSignal, outboxNotice(1));
     if (!paired) {
       while ((await status()).lastError === undefined) await sleep(50);
       paired = true;
       await handle.signal(ownerPairedSignal);
     }
     while ((await status()).sent < 1) await sleep(50);
-    await handle.signal(ownerNoticeSignal, notice(2));
-    await handle.signal(ownerNoticeSignal, notice(3));
+    await handle.signal(ownerNoticeSignal, outboxNotice(2));
+    await handle.signal(ownerNoticeSignal, outboxNotice(3));
     while ((await status()).pending > 0) await sleep(50);
     await handle.terminate('recorded'); // the outbox runs for good
     writeHistory(cli, env.address, workflowId, name);
@@ -470,29 +486,18 @@ async function recordOwnerOutboxRollover(env: TestWorkflowEnvironment, cli: stri
   let calls = 0;
   let release = (): void => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
-  const activities: Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
-    sendOwnerMessage: async () => {
-      calls += 1;
-      if (calls === 1) await held;
-    },
-    locateControlBot: async () => ({}),
-  };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../src/workflows'),
-    activities,
+  const { worker, workflowId } = await outboxWorker(env, taskQueue, async () => {
+    calls += 1;
+    if (calls === 1) await held;
   });
-  const workflowId = `owner-outbox:${taskQueue}`;
   await worker.runUntil(async () => {
     await env.client.workflow.start(ownerOutboxWorkflow, { taskQueue, workflowId, args: [{}] });
     const next = env.client.workflow.getHandle(workflowId); // the latest run, whichever it is
-    const notice = (n: number) => ({ key: `k${n}`, accountId: 'alice', text: `notice ${n}`, kind: 'notice' as const });
-    await next.signal(ownerNoticeSignal, notice(0));
+    await next.signal(ownerNoticeSignal, outboxNotice(0));
     while (calls < 1) await sleep(50);
     const firstRun = (await next.describe()).runId;
     for (let i = 1; i <= 2100; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, j) => next.signal(ownerNoticeSignal, notice(i + j))));
+      await Promise.all(Array.from({ length: 100 }, (_, j) => next.signal(ownerNoticeSignal, outboxNotice(i + j))));
     }
     while ((await next.describe()).runId === firstRun) await sleep(100);
     release();
