@@ -267,6 +267,9 @@ async function run(): Promise<void> {
     if (overwrite || !existsSync(join(historiesDir, 'owner-outbox-rolled-over-mid-send.json'))) {
       await recordOwnerOutboxRollover(env, cli);
     }
+    if (overwrite || !existsSync(join(historiesDir, 'owner-outbox-edited-request.json'))) {
+      await recordOwnerOutboxEdit(env, cli);
+    }
     if (overwrite || !existsSync(join(historiesDir, 'control-bot-reconnected.json'))) await recordControlBot(env, cli);
   } finally {
     await env.teardown();
@@ -506,6 +509,45 @@ async function recordOwnerOutboxRollover(env: TestWorkflowEnvironment, cli: stri
     await next.terminate('recorded');
     writeHistory(cli, env.address, workflowId, 'owner-outbox-rolled-over-mid-send', { runId: firstRun });
     writeHistory(cli, env.address, workflowId, 'owner-outbox-resent-after-rollover', { runId: secondRun });
+  });
+}
+
+/**
+ * The owner's outbox since edits: an approval request goes out alone with its buttons (message 41), then the reply's
+ * outcome edits that message in place instead of sending a new one.
+ */
+async function recordOwnerOutboxEdit(env: TestWorkflowEnvironment, cli: string): Promise<void> {
+  const taskQueue = 'record-owner-outbox-edit';
+  const sends: Parameters<Activities['sendOwnerMessage']>[0][] = [];
+  const { worker, workflowId } = await outboxWorker(env, taskQueue, async (request) => {
+    sends.push(request);
+    return { messageId: request.edit ?? 41 };
+  });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(ownerOutboxWorkflow, { taskQueue, workflowId, args: [{}] });
+    const ref = 'reply:alice:1';
+    await handle.signal(ownerNoticeSignal, {
+      key: 'approval',
+      accountId: 'alice',
+      text: `Reply to @bob? (${ref})\n\ndraft`,
+      kind: 'approval',
+      ref,
+    });
+    while ((await handle.query(ownerOutboxStatusQuery)).sent < 1) await sleep(50);
+    await handle.signal(ownerNoticeSignal, {
+      key: 'outcome',
+      accountId: 'alice',
+      text: 'Posted a reply to tweet 1: draft',
+      kind: 'notice',
+      ref,
+      settles: `Reply to @bob (${ref})\n\ndraft\n\n✅ Posted: https://x.com/i/web/status/91`,
+    });
+    while ((await handle.query(ownerOutboxStatusQuery)).sent < 2) await sleep(50);
+    if (sends[0]?.markup === undefined || sends[1]?.edit !== 41) {
+      throw new Error(`expected a request with buttons, then an edit of it: ${JSON.stringify(sends)}`);
+    }
+    await handle.terminate('recorded');
+    writeHistory(cli, env.address, workflowId, 'owner-outbox-edited-request');
   });
 }
 

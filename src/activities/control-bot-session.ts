@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { answerCommand } from '../control/commands';
-import type { SyncPoint, TelegramMessage, TelegramPort, TelegramSession } from '../ports/telegram';
+import { answerCommand, answerTap, type BotAnswer } from '../control/commands';
+import { parseTap } from '../domain/approval-buttons';
+import type { ButtonTap, SyncPoint, TelegramMessage, TelegramPort, TelegramSession } from '../ports/telegram';
 import { controlBotAccount, workflowIds, type OwnerNotice } from '../domain/contracts';
 import { controlBotHostSignal } from '../workflows/messages';
 import type { LiveSessions } from './live-sessions';
@@ -52,23 +53,64 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
       const from = (context.info.heartbeatDetails as { point?: SyncPoint } | undefined)?.point;
       let opened: Promise<TelegramSession> | undefined = undefined;
       let handling: Promise<void> = Promise.resolve();
+      let tapping: Promise<void> = Promise.resolve();
+      const commandContext = (what: string) => ({
+        client,
+        taskQueue: context.info.taskQueue,
+        onError: (err: unknown) => {
+          context.log.warn('control bot command failed', { command: what, error: String(err) });
+        },
+      });
       /** The answer to one message: a command for the owner and admins, a pairing for anyone, else a refusal. */
-      const reply = async (message: TelegramMessage, session: TelegramSession): Promise<string> => {
+      const reply = async (message: TelegramMessage, session: TelegramSession): Promise<BotAnswer> => {
         const pairing = pairCommand.exec(message.text.trim());
-        if (pairing) return pair(message, pairing[1]);
+        if (pairing) return { text: await pair(message, pairing[1]) };
         if (await owner.directory.isAdmin(message.senderId)) {
           const replied = message.replyToMessageId;
           return answerCommand(message.text, {
-            client,
-            taskQueue: context.info.taskQueue,
+            ...commandContext(message.text),
             repliedText: replied ? () => session.messageText(replied) : undefined,
-            onError: (err) => {
-              context.log.warn('control bot command failed', { command: message.text, error: String(err) });
-            },
           });
         }
         context.log.warn('control bot refused a non-admin', { senderId: message.senderId });
-        return (await owner.directory.chatId()) ? refusal : unowned;
+        return { text: (await owner.directory.chatId()) ? refusal : unowned };
+      };
+      /**
+       * Into the chat a command or tap came from: the owner's through the owner's outbox (at Telegram's pace, with
+       * everything else), keyed by what it answers so that one run again after a reconnect answers once; anyone
+       * else's at once.
+       */
+      const say = async (chatId: string, answer: BotAnswer, key: string, session: TelegramSession) => {
+        const { text, markup } = answer;
+        if (chatId === (await owner.directory.chatId())) {
+          await owner.queue({ key, accountId: controlBotAccount, text, kind: 'answer', ...(markup ? { markup } : {}) });
+        } else {
+          await session.send(chatId, text.slice(0, maxMessageLength), key, markup);
+        }
+      };
+      /**
+       * A tap on a button: from the owner or an admin, the decision it stands for; from anyone else, nothing but a
+       * polite answer (the message may sit in the chat of someone who is no longer an admin). Answered at once.
+       */
+      const tapped = async (tap: ButtonTap) => {
+        let toast = 'Sorry, only the owner decides here.';
+        let followUp: BotAnswer | undefined;
+        const parsed = parseTap(tap.data);
+        try {
+          if (!(await owner.directory.isAdmin(tap.senderId))) {
+            context.log.warn('control bot refused a tap from a non-admin', { senderId: tap.senderId });
+          } else if (!parsed) {
+            toast = 'That button is not one of mine any more.';
+          } else {
+            ({ toast, followUp } = await answerTap(parsed, commandContext(`tap ${parsed.action}`)));
+          }
+          const session = await opened!;
+          await session.answerTap(tap.queryId, toast);
+          if (followUp) await say(tap.chatId, followUp, `tap:${tap.chatId}:${tap.queryId}`, session);
+        } catch (err) {
+          // Answered too late, or the list could not go: the owner taps again; the bot goes on.
+          context.log.warn('control bot could not answer a tap', { chatId: tap.chatId, error: String(err) });
+        }
       };
       const pair = async (message: TelegramMessage, code: string | undefined): Promise<string> => {
         if (!code) return 'Send the code `steadfast owner pair` printed: /pair CODE';
@@ -87,18 +129,14 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
       const answer = async (message: TelegramMessage, point: SyncPoint) => {
         const session = await opened!;
         if (message.chatId.startsWith('-')) return; // a group the bot was added to: not a place for commands
-        const text = await reply(message, session);
+        const answered = await reply(message, session);
+        const key = `answer:${message.chatId}:${message.messageId}`;
         try {
-          if (message.chatId === (await owner.directory.chatId()) && !pairCommand.test(message.text.trim())) {
-            // Keyed by the command: a command run again after a reconnect answers once.
-            const key = `answer:${message.chatId}:${message.messageId}`;
-            await owner.queue({ key, accountId: controlBotAccount, text, kind: 'answer' });
+          if (pairCommand.test(message.text.trim())) {
+            // Answered on the spot: whoever pairs may have just become the owner, with nothing queued for them yet.
+            await session.send(message.chatId, answered.text.slice(0, maxMessageLength), key);
           } else {
-            await session.send(
-              message.chatId,
-              text.slice(0, maxMessageLength),
-              `answer:${message.chatId}:${message.messageId}`,
-            );
+            await say(message.chatId, answered, key, session);
           }
         } catch (err) {
           // One undeliverable answer (the user blocked the bot…) must not stop the bot; a lost connection shows in `lost`.
@@ -111,6 +149,8 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
         accountId: controlBotAccount,
         from,
         onMessage: (message, point) => (handling = answer(message, point)),
+        // One at a time, in the order tapped; the bot does not close with a tap half handled (below).
+        onTap: (tap) => void (tapping = tapping.then(() => tapped(tap))),
       });
       const hold = deps.live.hold(controlBotAccount);
       const session = await opened.catch((err: unknown) => {
@@ -132,7 +172,8 @@ export function createControlBotActivities(deps: ControlBotDeps | undefined) {
           beat({ point: session.point() });
         }
       } finally {
-        await handling.catch(() => undefined); // a command under way finishes before the connection closes
+        // A command or tap under way finishes before the connection closes.
+        await Promise.all([handling.catch(() => undefined), tapping]);
         hold.release();
         await session.close();
       }

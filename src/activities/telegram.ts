@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TelegramPort } from '../ports/telegram';
-import { controlBotAccount, type OwnerNotice } from '../domain/contracts';
+import { controlBotAccount, type OwnerMessageRequest, type OwnerNotice } from '../domain/contracts';
 import { sessionMoved } from '../domain/failure-vocabulary';
 import { deletedAt, inDays } from '../temporal/retention';
 import type { LiveSessions } from './live-sessions';
@@ -60,13 +60,21 @@ export function createTelegramActivities(deps: {
       ref?: string;
       key?: string;
       deadLetter?: true;
+      settles?: string;
     }): Promise<void> {
-      const { accountId, kind = 'notice', ref } = request;
+      const { accountId, kind = 'notice', ref, settles } = request;
       const text = request.deadLetter ? await withDeletionDate(request.text, deps.retention) : request.text;
       const key = request.key ?? sendKey() ?? `${accountId}:${Date.now()}`;
-      const notice: OwnerNotice = { key, accountId, text, kind };
+      const notice: OwnerNotice = {
+        key,
+        accountId,
+        text,
+        kind,
+        ...(ref ? { ref } : {}),
+        ...(settles ? { settles } : {}),
+      };
       try {
-        await outbox.queue(ref ? { ...notice, ref } : notice);
+        await outbox.queue(notice);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         throw transientFailure('network', `Could not hand the notice to the owner's outbox: ${reason}`, err);
@@ -76,17 +84,22 @@ export function createTelegramActivities(deps: {
      * One message into the owner's chat as the control bot, over a connection of its own: only while no worker holds
      * the bot's live session (the outbox sends over that one when there is). `key` makes a resend a no-op.
      */
-    async sendOwnerMessage(request: { text: string; key?: string }): Promise<void> {
-      await telegram.sendMessage({
-        accountId: controlBotAccount,
-        chatId: await ownerChatId(),
-        text: request.text,
-        idempotencyKey: request.key ?? sendKey(),
-      });
+    async sendOwnerMessage(request: OwnerMessageRequest): Promise<{ messageId: number }> {
+      const chatId = await ownerChatId();
+      const { text, markup, edit } = request;
+      const message = { accountId: controlBotAccount, chatId, text, ...(markup ? { markup } : {}) };
+      if (edit !== undefined && (await telegram.editMessage({ ...message, messageId: edit }))) {
+        return { messageId: edit };
+      }
+      return await telegram.sendMessage({ ...message, idempotencyKey: request.key ?? sendKey() });
     },
     /** One message into the owner's chat over the control bot's live session, run on the worker that holds it. */
-    async sendAsControlBot(request: { text: string; key: string }): Promise<void> {
-      await overHeldSession(live, controlBotAccount, await ownerChatId(), request.text, request.key);
+    async sendAsControlBot(request: OwnerMessageRequest & { key: string }): Promise<{ messageId: number }> {
+      const session = heldSession(live, controlBotAccount);
+      const chatId = await ownerChatId();
+      const { text, key, markup, edit } = request;
+      if (edit !== undefined && (await session.edit(chatId, edit, text, markup))) return { messageId: edit };
+      return { messageId: await session.send(chatId, text, key, markup) };
     },
     /** Where the owner's outbox should send: the own task queue of the worker holding the bot's live session. */
     async locateControlBot(): Promise<{ hostQueue?: string }> {
@@ -128,6 +141,11 @@ async function withDeletionDate(text: string, retention: () => Promise<number | 
 
 /** Sends over the account's live session held by this worker; says so when this worker does not hold it. */
 async function overHeldSession(live: LiveSessions, accountId: string, chatId: string, text: string, key: string) {
+  await heldSession(live, accountId).send(chatId, text, key);
+}
+
+/** The live session this worker holds of the account, connected; a non-retryable `sessionMoved` if it holds none. */
+function heldSession(live: LiveSessions, accountId: string) {
   const held = live.current(accountId);
   if (!held) {
     throw ApplicationFailure.create({
@@ -137,7 +155,7 @@ async function overHeldSession(live: LiveSessions, accountId: string, chatId: st
     });
   }
   if (!held.session) throw transientFailure('network', `The session of ${accountId} is connecting on this worker`);
-  await held.session.send(chatId, text, key);
+  return held.session;
 }
 
 /**

@@ -4,7 +4,8 @@ import { runningSessions, sessionStatus } from '../temporal/account-sessions';
 import { NotADeadLetter, retryDeadLetter } from '../temporal/dead-letters';
 import { DecisionRefused, decideReply } from '../temporal/decide-reply';
 import { deploymentOutages } from '../temporal/service-outages';
-import { workflowIds } from '../domain/contracts';
+import { workflowIds, type MessageMarkup, type ReplyResult } from '../domain/contracts';
+import { editPrompt, editPromptOf, pendingButtons, type Tap } from '../domain/approval-buttons';
 import { replyTypeTerm } from '../workflows/workflow-types';
 import { isFailureCategory, ownerMessages } from '../domain/failure-vocabulary';
 import {
@@ -30,8 +31,14 @@ export const helpText = [
   '/resume [account] — reconnect it',
   '/retry <id> — run a failed workflow again',
   '/interrupt <account> <chat> — cancel an AI answer being written',
-  'Or answer an approval request: ok, no, or the text to post.',
+  "Or tap an approval request's buttons, or answer it: ok, no, or the text to post.",
 ].join('\n');
+
+/** What the bot says: a text, with buttons or a forced reply (`/pending`'s list, the Edit button's question). */
+export interface BotAnswer {
+  text: string;
+  markup?: MessageMarkup;
+}
 
 /** A problem the owner caused (an unknown id, a finished workflow): said as it is. */
 class OwnerMistake extends Error {}
@@ -46,20 +53,76 @@ export interface CommandContext {
   onError?: (err: unknown) => void;
 }
 
-export async function answerCommand(text: string, context: CommandContext): Promise<string> {
+export async function answerCommand(text: string, context: CommandContext): Promise<BotAnswer> {
   try {
-    return await dispatch(text.trim(), context);
+    const answer = await dispatch(text.trim(), context);
+    return typeof answer === 'string' ? { text: answer } : answer;
   } catch (err) {
-    const owners = [OwnerMistake, NotADeadLetter, WorkflowNotFoundError, DecisionRefused];
-    if (!owners.some((kind) => err instanceof kind)) {
-      context.onError?.(err);
-    }
-    return explain(err);
+    return { text: explained(err, context) };
   }
 }
 
-async function dispatch(text: string, { client, repliedText, taskQueue }: CommandContext): Promise<string> {
+/** A failure said in plain words; one that is not the owner's mistake is also told to the log. */
+function explained(err: unknown, context: CommandContext): string {
+  const owners = [OwnerMistake, NotADeadLetter, WorkflowNotFoundError, DecisionRefused];
+  if (!owners.some((kind) => err instanceof kind)) context.onError?.(err);
+  return explain(err);
+}
+
+/**
+ * A tap on a button (src/domain/approval-buttons.ts), from the owner or an admin: the same decision a command makes,
+ * through the same Update and its validator. `toast` answers the tap at once; `followUp` is a message to send (the
+ * list, the Edit button's question). A tap on a reply decided already is told what became of it.
+ */
+export async function answerTap(tap: Tap, context: CommandContext): Promise<{ toast: string; followUp?: BotAnswer }> {
+  const { client } = context;
+  try {
+    if (tap.action === 'pending') return { toast: '', followUp: await pending(client) };
+    const { replyId } = tap;
+    if (tap.action === 'edit') {
+      let stage: string | undefined;
+      await signalReply(client, replyId, async (h) => void ({ stage } = await h.query(statusQuery)));
+      if (stage !== 'awaiting-approval') return { toast: `Already decided: ${replyId} is ${stage ?? 'busy'}.` };
+      return {
+        toast: 'Send the text to post as your answer to my next message.',
+        followUp: { text: editPrompt(replyId), markup: { forceReply: { placeholder: 'The text to post' } } },
+      };
+    }
+    const decision = tap.action === 'post' ? ({ kind: 'approve' } as const) : ({ kind: 'reject' } as const);
+    await signalReply(client, replyId, (h) => decideReply(h, decision));
+    return { toast: tap.action === 'post' ? 'Approved: it will be posted.' : 'Rejected: it will not be posted.' };
+  } catch (err) {
+    if (tap.action !== 'pending' && err instanceof OwnerMistake) {
+      const outcome = await closedOutcome(client, tap.replyId).catch(() => undefined);
+      if (outcome) return { toast: outcome };
+    }
+    return { toast: explained(err, context) };
+  }
+}
+
+/** What became of a reply that no longer runs, in a few words; undefined while it runs. */
+async function closedOutcome(client: Client, replyId: string): Promise<string | undefined> {
+  const handle = client.workflow.getHandle(replyId);
+  const { status } = await handle.describe();
+  if (status.name === 'RUNNING') return undefined;
+  if (status.name !== 'COMPLETED') return `Already over: ${replyId} ${status.name.toLowerCase()} (/retry ${replyId}).`;
+  const result = (await handle.result()) as ReplyResult;
+  return {
+    posted: 'Already decided: it was posted.',
+    rejected: 'Already decided: it was rejected.',
+    expired: 'Too late: it expired without a decision.',
+    cancelled: 'Too late: it was cancelled.',
+  }[result.status];
+}
+
+async function dispatch(text: string, { client, repliedText, taskQueue }: CommandContext): Promise<string | BotAnswer> {
   const replied = repliedText ? await repliedText() : undefined;
+  // An answer to the Edit button's question: the text to post, whatever it says.
+  const editing = replied ? editPromptOf(replied) : undefined;
+  if (editing && !text.startsWith('/')) {
+    await signalReply(client, editing, (h) => decideReply(h, { kind: 'approve', text }));
+    return `Approved with your text: ${editing} will post it.`;
+  }
   const answered = replied ? /\((reply:[^)\s]+)\)/.exec(replied)?.[1] : undefined;
   if (answered && !text.startsWith('/')) return answerApproval(client, answered, text);
 
@@ -189,19 +252,21 @@ async function breakerLine(client: Client, taskQueue: string): Promise<string> {
   return open.length ? open.join('\n') : `Circuit breakers closed: ${services.map(({ name }) => name).join(', ')}.`;
 }
 
-async function pending(client: Client): Promise<string> {
+async function pending(client: Client): Promise<BotAnswer> {
   const ids = await list(client, pendingQuery, 10);
-  if (ids.length === 0) return 'Nothing waits for your approval.';
+  if (ids.length === 0) return { text: 'Nothing waits for your approval.' };
   const lines = [];
-  for (const id of ids) {
+  for (const [i, id] of ids.entries()) {
     const view = await client.workflow.getHandle(id).query(statusQuery);
-    lines.push(`${id}\n${view.draft ?? ''}`);
+    lines.push(`${i + 1}. ${id}\n${view.draft ?? ''}`);
   }
   const { count } = await client.workflow.count(pendingQuery);
   // One Telegram message holds about ten drafts: the rest come with the next /pending, once these are answered.
   const more =
     count > ids.length ? `\n\n${ids.length} of ${count} shown: answer these, then /pending for the rest.` : '';
-  return `${lines.join('\n\n')}\n\n/approve <id>, /edit <id> <text> or /reject <id>.${more}`;
+  const text = `${lines.join('\n\n')}\n\nTap a button, or /approve <id>, /edit <id> <text> or /reject <id>.${more}`;
+  const markup = pendingButtons(ids);
+  return markup ? { text, markup } : { text };
 }
 
 async function pauseOrResume(client: Client, pause: boolean, accountId: string | undefined): Promise<string> {

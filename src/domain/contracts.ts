@@ -142,6 +142,43 @@ export interface OwnerNotice {
    */
   folded?: number;
   foldedKind?: 'approval' | 'notice' | 'answer';
+  /**
+   * What the approval request of `ref` becomes, edited in place, once this notice is due: the outcome of the reply
+   * (posted with its link, rejected, expired) or its new draft. Where the outbox knows that request's message it
+   * edits it instead of sending this notice's text; where it does not (it was announced among many), the text goes.
+   */
+  settles?: string;
+  /** Buttons or a forced reply for the message (the control bot's answers: `/pending`, the Edit button's prompt). */
+  markup?: MessageMarkup;
+}
+
+/** A button under a message: its label, and the data Telegram hands the bot when it is tapped (at most 64 bytes). */
+export interface InlineButton {
+  text: string;
+  data: string;
+}
+
+/** What a bot's message carries besides its text: rows of inline buttons, or a forced reply (the app opens a reply). */
+export type MessageMarkup = { inline: InlineButton[][] } | { forceReply: { placeholder?: string } };
+
+/**
+ * One message into the owner's chat: `edit` names an earlier message of the bot to edit in place instead (an approval
+ * request, with its outcome); if Telegram no longer has it, the text goes as a new message. The message's id.
+ */
+export interface OwnerMessageRequest {
+  text: string;
+  key?: string;
+  markup?: MessageMarkup;
+  edit?: number;
+}
+
+/** A tap on one of the bot's inline buttons, as Telegram hands it over (a callback query). */
+export interface ButtonTap {
+  queryId: string;
+  senderId: string;
+  chatId: string;
+  messageId: number;
+  data: string;
 }
 
 /** The outbox's input: what continue-as-new carries over (notices not sent yet, keys recently seen, counts). */
@@ -155,7 +192,16 @@ export interface OwnerOutboxInput {
    * The message that was going out when the run rolled over mid-send: sent first, under the same key, so Telegram
    * drops it if the earlier send got through after all.
    */
-  inFlight?: { text: string; key: string; notices: OwnerNotice[] };
+  inFlight?: {
+    text: string;
+    key: string;
+    notices: OwnerNotice[];
+    markup?: MessageMarkup;
+    edit?: number;
+    request?: string;
+  };
+  /** The message each recent approval request went out as (reply id → message id), to edit it with the outcome. */
+  requests?: [string, number][];
 }
 
 /** The control bot's account id: its session is kept in the account store under it, like an account's. */

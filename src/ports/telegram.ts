@@ -1,8 +1,8 @@
 /** What the workflows need of Telegram: send a message, and hold an account's session with its message stream. */
 
 // The message and point shapes are the workflows' contracts; the port hands them over as they are.
-export type { SyncPoint, TelegramMessage } from '../domain/contracts';
-import type { SyncPoint, TelegramMessage } from '../domain/contracts';
+export type { ButtonTap, MessageMarkup, SyncPoint, TelegramMessage } from '../domain/contracts';
+import type { ButtonTap, MessageMarkup, SyncPoint, TelegramMessage } from '../domain/contracts';
 
 export interface TelegramSession {
   /** Settles when the connection is lost (never after `close`), with the classified reason. */
@@ -13,9 +13,17 @@ export interface TelegramSession {
   ping(): Promise<number>;
   /**
    * Sends a message on this session's own connection (the control bot answers and sends the owner's messages this
-   * way). Sends with the same `idempotencyKey` send once, as with `TelegramPort.sendMessage`.
+   * way). Sends with the same `idempotencyKey` send once, as with `TelegramPort.sendMessage`. A bot's message may carry
+   * buttons or a forced reply. Its message id.
    */
-  send(chatId: string, text: string, idempotencyKey?: string): Promise<void>;
+  send(chatId: string, text: string, idempotencyKey?: string, markup?: MessageMarkup): Promise<number>;
+  /**
+   * Edits one of the account's own messages in place (a bot's buttons with it: none without `markup`). The same text
+   * again is no change, so an edit retried after a lost answer succeeds; false when Telegram has no such message.
+   */
+  edit(chatId: string, messageId: number, text: string, markup?: MessageMarkup): Promise<boolean>;
+  /** Answers a tap on a bot's button (the app stops its spinner and shows `text` briefly). */
+  answerTap(queryId: string, text: string): Promise<void>;
   /** The text of one of the account's messages (what a reply answers), or undefined if Telegram has none. */
   messageText(messageId: number): Promise<string | undefined>;
   /** Disconnects at once. */
@@ -31,6 +39,11 @@ export interface OpenSessionRequest {
    * session was open, then live ones, with the point after it. Awaited: the next message waits for it.
    */
   onMessage: (message: TelegramMessage, point: SyncPoint) => Promise<void>;
+  /**
+   * Receives taps on the bot's buttons (a bot's session only). Taps are not in the update sequence: one made while no
+   * session is open is answered by nobody, and the app shows it as not answered, as Telegram does.
+   */
+  onTap?: (tap: ButtonTap) => void;
 }
 
 /**
@@ -66,7 +79,16 @@ export interface TelegramPort {
     chatId: string;
     text: string;
     idempotencyKey?: string;
+    markup?: MessageMarkup;
   }): Promise<{ messageId: number }>;
+  /** Edits one of the account's own messages, as `TelegramSession.edit` does, on a connection of its own. */
+  editMessage(request: {
+    accountId: string;
+    chatId: string;
+    messageId: number;
+    text: string;
+    markup?: MessageMarkup;
+  }): Promise<boolean>;
   /** Connects with the account's stored session; fails with a classified error (auth, network, rate-limit, …). */
   openSession(request: OpenSessionRequest): Promise<TelegramSession>;
   /** A new login, or (with `resume`) one whose code was sent over an earlier connection with the same auth key. */

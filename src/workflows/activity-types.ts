@@ -1,5 +1,6 @@
 import type {
   AccountSettings,
+  OwnerMessageRequest,
   OwnerNotice,
   ReplyRecord,
   SessionSlice,
@@ -40,9 +41,11 @@ export interface Activities {
     ref?: string;
     key?: string;
     deadLetter?: true;
+    settles?: string;
   }): Promise<void>;
-  sendOwnerMessage(request: { text: string; key?: string }): Promise<void>;
-  sendAsControlBot(request: { text: string; key: string }): Promise<void>;
+  /** Results recorded before edits were taken (2026-12) are empty: no message id. */
+  sendOwnerMessage(request: OwnerMessageRequest): Promise<{ messageId: number } | undefined>;
+  sendAsControlBot(request: OwnerMessageRequest & { key: string }): Promise<{ messageId: number } | undefined>;
   locateControlBot(): Promise<{
     hostQueue?: string;
   }>;

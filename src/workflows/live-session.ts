@@ -10,13 +10,13 @@ const maxMoves = 3;
  * now; over a connection of its own only while no worker holds it. Every path sends with the same key, so a send
  * that went through but whose answer was lost is not sent twice.
  */
-export async function overLiveSession(send: {
+export async function overLiveSession<T>(send: {
   host: () => Promise<string | undefined>;
-  viaHost: (taskQueue: string) => Promise<void>;
-  ownConnection: () => Promise<void>;
+  viaHost: (taskQueue: string) => Promise<T>;
+  ownConnection: () => Promise<T>;
   /** Told when the session was not where `host` said (to forget a cached answer). */
   moved?: () => void;
-}): Promise<void> {
+}): Promise<T> {
   for (let moves = 0; moves < maxMoves; moves += 1) {
     const taskQueue = await send.host();
     if (!taskQueue) break;
@@ -28,7 +28,7 @@ export async function overLiveSession(send: {
       send.moved?.();
     }
   }
-  await send.ownConnection();
+  return await send.ownConnection();
 }
 
 /** The worker did not take the send in time (it is gone), or no longer holds the session. */

@@ -1,4 +1,5 @@
-import type { OwnerNotice } from '../domain/contracts';
+import { approvalButtons, listButton } from '../domain/approval-buttons';
+import type { MessageMarkup, OwnerNotice } from '../domain/contracts';
 
 /** Telegram's limit for one message. */
 const maxLength = 4096;
@@ -11,6 +12,12 @@ export const approvalsOneByOne = 3;
 export interface OwnerMessage {
   text: string;
   notices: OwnerNotice[];
+  /** Buttons (an approval request's Post, Edit, Reject; an announcement's List them) or a forced reply. */
+  markup?: MessageMarkup;
+  /** The message to edit in place instead of sending a new one: the approval request this message settles. */
+  edit?: number;
+  /** The reply this message is the approval request of, so that its outcome can edit it later. */
+  request?: string;
 }
 
 /**
@@ -18,9 +25,15 @@ export interface OwnerMessage {
  * digest, a line each (as many as one message holds; the rest wait for the next). An approval request goes alone
  * while a few wait; when more wait, they are announced together with their ids, and `/pending` lists their drafts.
  */
-export function nextOwnerMessage(pending: readonly OwnerNotice[]): OwnerMessage | undefined {
+export function nextOwnerMessage(
+  pending: readonly OwnerNotice[],
+  /** The message each recent approval request went out as, by reply id: what a notice that settles one edits. */
+  requests: ReadonlyMap<string, number> = new Map(),
+): OwnerMessage | undefined {
   const answer = pending.find((notice) => notice.kind === 'answer');
-  if (answer) return { text: clip(answer.text, maxLength), notices: [answer] };
+  if (answer) return { text: clip(answer.text, maxLength), notices: [answer], ...markupOf(answer.markup) };
+  const settling = pending.find((notice) => notice.settles !== undefined && requests.has(notice.ref ?? ''));
+  if (settling) return settled(settling, requests.get(settling.ref!)!);
   const first = pending[0];
   if (!first) return undefined;
   const sameKind = pending.filter((notice) => notice.kind === first.kind);
@@ -33,8 +46,22 @@ export function nextOwnerMessage(pending: readonly OwnerNotice[]): OwnerMessage 
 const whole = (notice: OwnerNotice) => `[${notice.accountId}] ${notice.text}`;
 export const clip = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length - 1)}…`);
 
+const markupOf = (markup: MessageMarkup | undefined) => (markup ? { markup } : {});
+
 function alone(notice: OwnerNotice): OwnerMessage {
-  return { text: clip(whole(notice), maxLength), notices: [notice] };
+  const message = { text: clip(whole(notice), maxLength), notices: [notice] };
+  if (notice.kind !== 'approval' || !notice.ref) return { ...message, ...markupOf(notice.markup) };
+  return { ...message, request: notice.ref, ...markupOf(approvalButtons(notice.ref)) };
+}
+
+/**
+ * A reply's approval request edited in place (src/domain/contracts.ts, `settles`): to its outcome, buttons gone, or to
+ * its new draft with new buttons. The chat reads as a ledger: one message per reply, saying what became of it.
+ */
+function settled(notice: OwnerNotice, messageId: number): OwnerMessage {
+  const message = { text: clip(whole({ ...notice, text: notice.settles! }), maxLength), notices: [notice] };
+  if (notice.kind !== 'approval') return { ...message, edit: messageId };
+  return { ...message, edit: messageId, request: notice.ref!, ...markupOf(approvalButtons(notice.ref!)) };
 }
 
 function digest(notices: OwnerNotice[]): OwnerMessage {
@@ -51,12 +78,13 @@ function digest(notices: OwnerNotice[]): OwnerMessage {
 function announcement(approvals: OwnerNotice[]): OwnerMessage {
   // No "(reply:…)" here: an answer to this message must not read as an answer to one of them.
   const lines = approvals.map((notice) => `• ${notice.ref ?? notice.key} (${notice.accountId})`);
-  return fill(
+  const message = fill(
     approvals,
     lines,
     (count) =>
       `${count} drafts wait for your approval. /pending lists them with their drafts; answer each with /approve, /edit or /reject <id>:`,
   );
+  return { ...message, markup: listButton };
 }
 
 /** As many lines as fit in one message under the header; the notices of the others stay for the next message. */

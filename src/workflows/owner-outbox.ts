@@ -13,7 +13,7 @@ import type { OwnerNotice, OwnerOutboxInput } from '../domain/contracts';
 import { deadLetter } from './dead-letter';
 import { overLiveSession } from './live-session';
 import { ownerNoticeSignal, ownerOutboxStatusQuery, ownerPairedSignal } from './messages';
-import { nextOwnerMessage } from './owner-digest';
+import { nextOwnerMessage, type OwnerMessage } from './owner-digest';
 import { boundedCarry } from './owner-outbox-carry';
 import { policies } from './policies';
 
@@ -36,6 +36,8 @@ const gap = `${gapMs}ms`;
 const idleFor = '5m';
 /** Keys of notices already taken, so a hand-over repeated after a lost answer is dropped. */
 const keysKept = 2000;
+/** Approval requests whose message is remembered for an edit with their outcome; older ones get a new message. */
+const requestsKept = 500;
 /** Continue as new well before the history is long, so a replay stays cheap. */
 const maxHistory = 2000;
 /** How long "no worker holds the bot's session" is believed before asking again. */
@@ -66,6 +68,9 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
   });
   let pairings = 0;
   setHandler(ownerPairedSignal, () => void (pairings += 1));
+  // No patch guards the edits: this map fills only from the sends' message ids, which runs recorded before them never
+  // returned (their results replay empty), so such a run decides as it did. The recorded histories prove it.
+  const requests = new Map<string, number>(input.requests ?? []);
   let sending = 0; // notices of the message going out: still waiting, as far as the owner knows
   setHandler(ownerOutboxStatusQuery, () => ({ pending: counted(pending) + sending, ...counts, lastError }));
 
@@ -91,7 +96,7 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
   };
 
   while (await next()) {
-    const message = resend ?? nextOwnerMessage(pending)!;
+    const message: OwnerMessage = resend ?? nextOwnerMessage(pending, requests)!;
     if (!resend) for (const notice of message.notices) pending.splice(pending.indexOf(notice), 1);
     sending = counted(message.notices);
     const pairingsBefore = pairings;
@@ -101,11 +106,11 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
       sequence += 1;
       const key = resend?.key ?? `${workflowInfo().workflowId}/${workflowInfo().runId}/${sequence}`;
       resend = undefined;
-      const sent = deliver(message.text, key);
+      const sent = deliver(message, key);
       if (bounded && !(await settlesBeforeRollOver(sent))) {
         rollOverWith = { ...message, key };
       } else {
-        await sent;
+        remember(message, (await sent)?.messageId);
         counts.sent += 1;
         if (message.notices.length > 1) counts.merged += counted(message.notices);
       }
@@ -143,14 +148,28 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
       counts,
       ...(lastSentAt === undefined ? {} : { lastSentAt }),
       ...(inFlight ? { inFlight: { ...inFlight, notices: boundedCarry(inFlight.notices) } } : {}),
+      ...(requests.size > 0 ? { requests: [...requests] } : {}),
     });
+  }
+
+  /** An approval request's message, for its outcome to edit; a request once settled is forgotten. */
+  function remember(message: OwnerMessage, messageId: number | undefined): void {
+    const ref = message.notices[0]?.ref;
+    if (!ref || messageId === undefined) return;
+    if (message.edit !== undefined || message.request === ref) requests.delete(ref);
+    if (message.request !== ref) return;
+    requests.set(ref, messageId); // last in the map's order: the newest
+    for (const [oldest] of requests) {
+      if (requests.size <= requestsKept) break;
+      requests.delete(oldest);
+    }
   }
 
   /**
    * Whether a send ends before the history grows long (notices pile up while Telegram is slow or refuses for a
    * while); if it does not, the run rolls over and the next sends the same message again first, under the same key.
    */
-  async function settlesBeforeRollOver(send: Promise<void>): Promise<boolean> {
+  async function settlesBeforeRollOver(send: Promise<unknown>): Promise<boolean> {
     let settled = false;
     send.then(
       () => void (settled = true),
@@ -161,7 +180,9 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
   }
 
   /** Over the control bot's live session where a worker holds it; over a connection of its own while none does. */
-  function deliver(text: string, key: string): Promise<void> {
+  function deliver(message: OwnerMessage, key: string) {
+    const { text, markup, edit } = message;
+    const request = { text, key, ...(markup ? { markup } : {}), ...(edit === undefined ? {} : { edit }) };
     return overLiveSession({
       host: async () => {
         if (!host || (!host.queue && Date.now() - host.at > noHostFor)) {
@@ -174,8 +195,8 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
           ...policies.liveSessionSend,
           taskQueue,
           summary: "Send into the owner's chat over the control bot's live session",
-        }).sendAsControlBot({ text, key }),
-      ownConnection: () => sendOwnerMessage({ text, key }),
+        }).sendAsControlBot(request),
+      ownConnection: () => sendOwnerMessage(request),
       moved: () => void (host = undefined),
     });
   }

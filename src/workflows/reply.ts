@@ -47,6 +47,8 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
   const state = replyState();
   const { status } = state;
   const { enter, list } = replyStages(status);
+  /** Whether an approval request went out: its message is then edited to the outcome (src/workflows/owner-digest.ts). */
+  let requested = false;
 
   try {
     // X refuses a text the account already posted elsewhere: each such refusal asks the model for other words.
@@ -68,7 +70,10 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
           text: request,
           kind: 'approval',
           key: noticeKey(`approval-${refused.length}`),
+          // A new draft after X refused the last: the earlier request becomes this one, with new buttons.
+          ...(requested ? { settles: request } : {}),
         });
+        requested = true;
         const answer = await decided(timeout, until);
         if (!answer) {
           return await finish('expired', `The draft for tweet ${tweet.id} expired without a decision.`);
@@ -159,7 +164,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
   ): Promise<ReplyResult> {
     if (outcome === 'cancelled') status.stage = 'notifying';
     else await enter('notifying');
-    const notified = await tellOutcome(report);
+    const notified = await tellOutcome(report, requested ? settledRequest(outcome, extra) : undefined);
     status.stage = 'done';
     showDetails(status, undefined, outcome);
     log.info('reply finished', { accountId, tweetId: tweet.id, outcome, notified });
@@ -172,9 +177,15 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
    * which sends it alone or in a digest at Telegram's pace; a hand-over that still fails after the policy's day is
    * logged, shown in the status and the result, and the reply keeps its outcome.
    */
-  async function tellOutcome(report: string): Promise<boolean> {
+  async function tellOutcome(report: string, settles: string | undefined): Promise<boolean> {
     try {
-      await notifyOwnerOfReply({ accountId, text: report, kind: 'notice', key: noticeKey('outcome') });
+      await notifyOwnerOfReply({
+        accountId,
+        text: report,
+        kind: 'notice',
+        key: noticeKey('outcome'),
+        ...(settles ? { settles } : {}),
+      });
       return true;
     } catch (err) {
       const failure = deadLetter(err);
@@ -188,6 +199,24 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
       return false;
     }
   }
+
+  /** The approval request as it reads once decided: the text that was (or would have been) posted, and what happened. */
+  function settledRequest(outcome: ReplyResult['status'], { replyTweetId, text }: Omit<ReplyResult, 'status'>): string {
+    const what = {
+      posted: `✅ Posted: https://x.com/i/web/status/${replyTweetId ?? ''}`,
+      rejected: '❌ Rejected: not posted.',
+      expired: `⌛ Expired: no decision in ${approvalTimeout ?? '24h'}, not posted.`,
+      cancelled: '⛔ Cancelled: not posted.',
+    }[outcome];
+    const workflowId = workflowInfo().workflowId;
+    return [
+      `Reply to @${tweet.authorUsername ?? 'unknown'} (${workflowId})`,
+      '',
+      text ?? status.draft ?? '',
+      '',
+      what,
+    ].join('\n');
+  }
 }
 
 /** A message for the owner: the workflow's own signal to the outbox (one action), not an activity's (two). */
@@ -196,6 +225,7 @@ async function notifyOwnerOfReply(notice: {
   text: string;
   kind: 'approval' | 'notice';
   key: string;
+  settles?: string;
 }) {
   await notifyOwnerThroughOutbox({ ...notice, ref: workflowInfo().workflowId });
 }

@@ -56,6 +56,8 @@ export async function sandboxActivities(
     owner?: null;
     /** An account store of the test's own (a file path), given the sandbox accounts' sessions and tokens. */
     accountStore?: string;
+    /** Telegram users who may command the bot beside the owner (STEADFAST_ADMIN_TELEGRAM_IDS). */
+    admins?: string[];
   } = {},
 ) {
   const config = loadConfig({
@@ -69,7 +71,7 @@ export async function sandboxActivities(
   const loginTaskQueue = loginTaskQueueOf(taskQueue, 'test');
   const activities = createActivities({
     services,
-    owner: ownerDirectory(accounts, options.owner === null ? undefined : config.ownerTelegramId),
+    owner: ownerDirectory(accounts, options.owner === null ? undefined : config.ownerTelegramId, options.admins),
     ownerOutbox: ownerOutboxDeps(client, taskQueue),
     hosts: liveSessionHosts(client, taskQueue),
     session,

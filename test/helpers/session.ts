@@ -53,6 +53,32 @@ export async function sentMessages(accountId: string): Promise<SimulatedMessage[
 }
 
 /**
+ * Taps a button under one of the control bot's messages as `senderId` (by default the chat's user), as the Telegram
+ * app does: the simulator's status (400 with Telegram's error for a tap Telegram would not allow) and the bot's answer.
+ */
+export async function tapButton(
+  message: Pick<SimulatedMessage, 'chatId' | 'id'>,
+  data: string,
+  senderId?: string,
+): Promise<{ status: number; body: { answered?: boolean; message?: string; error?: string } }> {
+  return await sandboxCall(telegramControl(), 'POST', '/_sandbox/telegram/callback', {
+    accountId: 'control-bot',
+    chatId: message.chatId,
+    messageId: message.id,
+    data,
+    ...(senderId ? { senderId } : {}),
+  });
+}
+
+/** The data of the button labelled `label` (its start) under a message, for a tap. */
+export function buttonData(message: SimulatedMessage, label: string): string {
+  const buttons = message.markup && 'inline' in message.markup ? message.markup.inline.flat() : [];
+  const button = buttons.find((b) => b.text.startsWith(label));
+  if (!button) throw new Error(`No button ${label} under message ${message.id}: ${JSON.stringify(message.markup)}`);
+  return button.data;
+}
+
+/**
  * Writes to the control bot as `senderId` (the owner, 1000, by default; optionally as a reply to one of its
  * messages) and returns the bot's answer: the first message it sent into that chat after this one that is not a
  * notice about an account ("[alice] …", or a digest of them).

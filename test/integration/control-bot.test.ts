@@ -9,7 +9,7 @@ import { workflowIds, type ReplyInput } from '../../src/domain/contracts';
 import { sessionStopSignal, statusQuery } from '../../src/workflows/messages';
 import { reportXBreakerOpen } from '../helpers/breakers';
 import { sandboxActivities, testSandboxPort } from '../helpers/sandbox';
-import { controlBotListening, sentMessages, sessionState, tellTheBot } from '../helpers/session';
+import { buttonData, controlBotListening, sentMessages, sessionState, tapButton, tellTheBot } from '../helpers/session';
 import { closeTestClient, eventually, testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 
 /**
@@ -119,6 +119,112 @@ describe('the control bot', () => {
       );
       assert.equal(await tell('/approve'), 'Usage: /approve <id>');
       assert.equal(await tell('/interrupt alice 42'), 'No workflow chat:alice:42: check the id (/pending, /status).');
+    });
+  });
+
+  test('approval requests have buttons: a tap posts, edits or rejects, and the request shows the outcome', async () => {
+    /** The bot's latest message in `chatId` that `matches`, as the simulator holds it now (edits included). */
+    const botMessage = async (chatId: string, matches: (text: string) => boolean) => {
+      let found: Awaited<ReturnType<typeof sentMessages>>[number] | undefined;
+      await eventually('the bot’s message', async () => {
+        found = (await sentMessages('control-bot')).reverse().find((m) => m.chatId === chatId && matches(m.text));
+        return found !== undefined;
+      });
+      return found!;
+    };
+    const requestOf = (workflowId: string) => botMessage('1000', (text) => text.includes(`(${workflowId})`));
+    const edited = async (workflowId: string, outcome: RegExp) => {
+      await eventually(`the request of ${workflowId} edited`, async () =>
+        outcome.test((await requestOf(workflowId)).text),
+      );
+      return await requestOf(workflowId);
+    };
+
+    // User 2000 is an admin while this worker runs.
+    const asAdmin = await sandboxActivities(taskQueue, { admins: ['2000'] });
+    const lingering = await withWorkers(asAdmin.activities, asAdmin.ownQueue, async () => {
+      await startControlBot(client, taskQueue);
+      await eventually('the bot listening', () => controlBotListening(client));
+
+      // Post: one tap, answered at once; the request then reads as posted, with the link, and keeps no buttons.
+      const posted = await ownerReply('Tap to post?');
+      const request = await requestOf(posted.workflowId);
+      const id = posted.workflowId.replace(/^reply:/, '');
+      assert.deepEqual(request.markup, {
+        inline: [
+          [
+            { text: '✅ Post', data: `post:${id}` },
+            { text: '✏️ Edit', data: `edit:${id}` },
+            { text: '❌ Reject', data: `reject:${id}` },
+          ],
+        ],
+      });
+      // Telegram lets nobody else tap in the owner's private chat, and only the data of a button it shows.
+      assert.equal((await tapButton(request, `post:${id}`, '2000')).body.error, 'PEER_ID_INVALID');
+      assert.equal((await tapButton(request, 'post:alice:1')).body.error, 'DATA_INVALID');
+      const tapped = await tapButton(request, buttonData(request, '✅ Post'));
+      assert.deepEqual([tapped.body.answered, tapped.body.message], [true, 'Approved: it will be posted.']);
+      const result = await posted.result();
+      assert.equal(result.status, 'posted');
+      const settled = await edited(posted.workflowId, /✅ Posted: /);
+      assert.match(settled.text, new RegExp(`✅ Posted: https://x\\.com/i/web/status/${result.replyTweetId}$`));
+      assert.match(settled.text, /^\[alice\] Reply to @bob \(reply:alice:\d+\)\n\n/);
+      assert.equal(settled.markup, undefined, 'no buttons once decided');
+      assert.equal(settled.id, request.id, 'edited in place, no new message');
+
+      // Edit: the bot asks for the text with a forced reply; the answer to it is posted as written.
+      const rewritten = await ownerReply('Edit me by tap?');
+      const editing = await tapButton(await requestOf(rewritten.workflowId), `edit:${rewritten.workflowId.slice(6)}`);
+      assert.equal(editing.body.message, 'Send the text to post as your answer to my next message.');
+      const prompt = await botMessage('1000', (text) => text.includes(`(edit ${rewritten.workflowId})`));
+      assert.deepEqual(prompt.markup, { forceReply: { placeholder: 'The text to post' } });
+      assert.equal(
+        await tell('Written by the owner, word for word', { replyTo: prompt.id }),
+        `Approved with your text: ${rewritten.workflowId} will post it.`,
+      );
+      const rewrittenResult = await rewritten.result();
+      assert.deepEqual(
+        [rewrittenResult.status, rewrittenResult.text],
+        ['posted', 'Written by the owner, word for word'],
+      );
+      assert.match(
+        (await edited(rewritten.workflowId, /✅ Posted/)).text,
+        /\n\nWritten by the owner, word for word\n\n✅/,
+      );
+
+      // Reject; then a tap on a decided reply (from /pending's list, sent before) is told what became of it.
+      const rejected = await ownerReply('Reject me by tap?');
+      const waiting = await ownerReply('Still waiting?');
+      assert.match(await tell('/pending'), /^1\. reply:/);
+      const list = await botMessage('1000', (text) => text.startsWith('1. reply:'));
+      const listed = list.text.match(/^\d+\. reply:\S+/gm)?.map((line) => line.replace(/^\d+\. /, ''));
+      assert.deepEqual(listed, [rejected.workflowId, waiting.workflowId].sort());
+      const number = (listed ?? []).indexOf(rejected.workflowId) + 1;
+      const rejecting = await tapButton(await requestOf(rejected.workflowId), `reject:${rejected.workflowId.slice(6)}`);
+      assert.equal(rejecting.body.message, 'Rejected: it will not be posted.');
+      assert.equal((await rejected.result()).status, 'rejected');
+      assert.equal((await edited(rejected.workflowId, /❌ Rejected/)).markup, undefined);
+      const stale = await tapButton(list, buttonData(list, `✅ Post ${number}`));
+      assert.equal(stale.body.message, 'Already decided: it was rejected.');
+
+      // The admin's own /pending comes with buttons into the admin's chat.
+      const adminList = await tellTheBot('/pending', { senderId: '2000' });
+      assert.match(adminList, new RegExp(`^1\\. ${waiting.workflowId}\n`));
+      return await botMessage('2000', (text) => text.startsWith('1. reply:'));
+    });
+
+    // The admin is an admin no more (a worker without them): their tap on that list changes nothing.
+    const { activities, ownQueue } = await sandboxActivities(taskQueue);
+    await withWorkers(activities, ownQueue, async () => {
+      await eventually('the bot listening', () => controlBotListening(client));
+      const waitingId = /^1\. (reply:\S+)/.exec(lingering.text)![1]!;
+      const outsider = await tapButton(lingering, buttonData(lingering, '✅ Post 1'));
+      assert.equal(outsider.body.message, 'Sorry, only the owner decides here.');
+      const waiting = client.workflow.getHandle(waitingId);
+      assert.equal((await waiting.query(statusQuery)).stage, 'awaiting-approval', 'nothing changed');
+      const byOwner = await tapButton(await requestOf(waitingId), `reject:${waitingId.slice(6)}`);
+      assert.equal(byOwner.body.message, 'Rejected: it will not be posted.');
+      await waiting.result();
     });
   });
 

@@ -86,12 +86,16 @@ describe('duplicate content on X', () => {
         return status.stage === 'awaiting-approval' && refusedSoFar;
       });
       if (draft > 1) {
-        const askedAgain = async () =>
-          (await messagesToOwner('alice')).filter(
-            (text) => text.includes(workflowId) && text.includes(`X refused "${posted}" as a duplicate`),
-          );
-        await eventually(`request ${draft}`, async () => (await askedAgain()).length === draft - 1);
-        assert.match((await askedAgain()).at(-1) ?? '', /A new draft:/);
+        // The one request message is edited in place to the new draft (with new buttons): no second request.
+        const { draft: newDraft } = await handle.query(statusQuery);
+        const asked = async () => (await messagesToOwner('alice')).filter((text) => text.includes(`(${workflowId})`));
+        await eventually(`request ${draft}`, async () =>
+          (await asked()).some(
+            (text) => text.includes(`X refused "${posted}" as a duplicate`) && text.includes(newDraft!),
+          ),
+        );
+        assert.equal((await asked()).length, 1, 'one message for the reply');
+        assert.match((await asked())[0]!, /A new draft:/);
       }
       await handle.signal(approveSignal, { text: posted });
     }

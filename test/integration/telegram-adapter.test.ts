@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { createTelegramPort } from '../../src/adapters/telegram/telegram-port';
-import type { SyncPoint, TelegramMessage, TelegramSession } from '../../src/ports/telegram';
+import type { ButtonTap, SyncPoint, TelegramMessage, TelegramSession } from '../../src/ports/telegram';
 import {
   sandboxControlBot,
   sandboxTelegramApp,
@@ -441,6 +441,88 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     });
     await anew.close();
     assert.ok(stored && stored !== forgotten, 'a new bot session replaced the one Telegram did not know');
+  });
+
+  test("the bot's buttons: a tap reaches its session and is answered once; edits are idempotent; users get no buttons", async () => {
+    const bot = createTelegramPort({
+      ...sandboxTelegramApp,
+      ...server(),
+      sessionFor: async (accountId) => simulator.sessionFor(accountId),
+      requestTimeoutMs: 3000,
+      bot: {
+        accountId: sandboxControlBot.accountId,
+        token: sandboxControlBot.token,
+        storedSession: async () => undefined,
+        saveSession: async () => undefined,
+      },
+    });
+    const taps: ButtonTap[] = [];
+    const session = await bot.openSession({
+      accountId: 'control-bot',
+      onMessage: async () => undefined,
+      onTap: (tap) => void taps.push(tap),
+    });
+    const tap = (messageId: number, data: string, senderId?: string) =>
+      sandboxCall<{ answered?: boolean; message?: string; error?: string }>(
+        simulator,
+        'POST',
+        '/_sandbox/telegram/callback',
+        { accountId: 'control-bot', chatId: '1000', messageId, data, waitMs: 3000, ...(senderId ? { senderId } : {}) },
+      );
+    try {
+      const buttons = { inline: [[{ text: '✅ Post', data: 'post:alice:1' }]] };
+      const id = await session.send('1000', 'Post it?', 'buttons-1', buttons);
+      const sent = (await sentMessages('control-bot')).find((m) => m.id === id);
+      assert.deepEqual(sent?.markup, buttons);
+
+      // The tap arrives while the app waits; the answer reaches the app; a second answer to it is refused.
+      const tapped = tap(id, 'post:alice:1');
+      await eventually('the tap', async () => taps.length === 1);
+      assert.deepEqual(
+        { ...taps[0], queryId: undefined },
+        {
+          queryId: undefined,
+          senderId: '1000',
+          chatId: '1000',
+          messageId: id,
+          data: 'post:alice:1',
+        },
+      );
+      await session.answerTap(taps[0]!.queryId, 'Approved');
+      assert.deepEqual((await tapped).body, {
+        queryId: taps[0]!.queryId,
+        answered: true,
+        message: 'Approved',
+        alert: false,
+      });
+      const twice = await failureOf(session.answerTap(taps[0]!.queryId, 'Again'));
+      assert.match(twice.message, /QUERY_ID_INVALID/);
+      assert.equal((await tap(id, 'reject:alice:1')).body.error, 'DATA_INVALID');
+      assert.equal((await tap(id, 'post:alice:1', '4242')).body.error, 'PEER_ID_INVALID');
+
+      // An edit takes the buttons away; the same edit again (a retry after a lost answer) is done, not an error.
+      assert.equal(await session.edit('1000', id, 'Posted.'), true);
+      assert.equal(await session.edit('1000', id, 'Posted.'), true);
+      const edited = (await sentMessages('control-bot')).find((m) => m.id === id);
+      assert.deepEqual([edited?.text, edited?.markup, typeof edited?.editDate], ['Posted.', undefined, 'number']);
+      assert.equal((await tap(id, 'post:alice:1')).body.error, 'DATA_INVALID', 'no button left to tap');
+      assert.equal(await session.edit('1000', 999_999, 'Gone?'), false, 'a message Telegram does not have');
+      const forced = await session.send('1000', 'Your text?', 'buttons-2', { forceReply: { placeholder: 'Text' } });
+      assert.deepEqual((await sentMessages('control-bot')).find((m) => m.id === forced)?.markup, {
+        forceReply: { placeholder: 'Text' },
+      });
+    } finally {
+      await session.close();
+    }
+
+    // A user's message carries no buttons, as on Telegram.
+    const { messageId } = await port().sendMessage({
+      accountId: 'alice',
+      chatId: '555',
+      text: 'Buttons?',
+      markup: { inline: [[{ text: 'x', data: 'x' }]] },
+    });
+    assert.equal((await sentMessages('alice')).find((m) => m.id === messageId)?.markup, undefined);
   });
 
   test('a session whose auth key Telegram does not know (transport error -404) is an auth failure at once', async () => {

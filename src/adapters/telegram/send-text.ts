@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Api, type TelegramClient } from 'telegram';
+import { Api, errors, type TelegramClient } from 'telegram';
 import { returnBigInt } from 'telegram/Helpers';
+import type { MessageMarkup } from '../../domain/contracts';
 
 /**
  * messages.sendMessage with a random_id of our choosing. Telegram keeps every random_id an account used with a peer
@@ -13,11 +14,72 @@ export async function sendText(
   chatId: string,
   text: string,
   idempotencyKey?: string,
+  markup?: MessageMarkup,
 ): Promise<number> {
   const randomId = randomIdOf(idempotencyKey);
   const peer = await client.getInputEntity(returnBigInt(chatId));
-  const answer = await client.invoke(new Api.messages.SendMessage({ peer, message: text, randomId }));
+  const answer = await client.invoke(
+    new Api.messages.SendMessage({ peer, message: text, randomId, replyMarkup: replyMarkupOf(markup) }),
+  );
   return sentMessageId(answer, randomId.toString());
+}
+
+/** Telegram's answers to an edit that changes nothing (a retry of one that went through) and to a message it lacks. */
+const unchanged = 'MESSAGE_NOT_MODIFIED';
+const gone = new Set(['MESSAGE_ID_INVALID', 'MESSAGE_EDIT_TIME_EXPIRED']);
+
+/**
+ * messages.editMessage: the text and the buttons (none without `markup`). True when the message reads so now, also
+ * when it already did; false when Telegram has no such message to edit (deleted, or in another chat).
+ */
+export async function editText(
+  client: TelegramClient,
+  chatId: string,
+  messageId: number,
+  text: string,
+  markup?: MessageMarkup,
+): Promise<boolean> {
+  const peer = await client.getInputEntity(returnBigInt(chatId));
+  try {
+    await client.invoke(
+      new Api.messages.EditMessage({ peer, id: messageId, message: text, replyMarkup: replyMarkupOf(markup) }),
+    );
+    return true;
+  } catch (err) {
+    const rpcError = err instanceof errors.RPCError ? err.errorMessage : undefined;
+    if (rpcError === unchanged) return true;
+    if (rpcError && gone.has(rpcError)) return false;
+    throw err;
+  }
+}
+
+/** Answers a tap on a button (messages.setBotCallbackAnswer): the app shows the text for a moment. */
+export async function answerCallback(client: TelegramClient, queryId: string, text: string): Promise<void> {
+  await client.invoke(
+    new Api.messages.SetBotCallbackAnswer({
+      queryId: returnBigInt(queryId),
+      message: text.slice(0, 200),
+      cacheTime: 0,
+    }),
+  );
+}
+
+/** Inline buttons (callback data, UTF-8) or a forced reply, as MTProto carries them. */
+function replyMarkupOf(markup: MessageMarkup | undefined): Api.TypeReplyMarkup | undefined {
+  if (!markup) return undefined;
+  if ('forceReply' in markup) {
+    return new Api.ReplyKeyboardForceReply({ singleUse: true, placeholder: markup.forceReply.placeholder });
+  }
+  return new Api.ReplyInlineMarkup({
+    rows: markup.inline.map(
+      (buttons) =>
+        new Api.KeyboardButtonRow({
+          buttons: buttons.map(
+            (button) => new Api.KeyboardButtonCallback({ text: button.text, data: Buffer.from(button.data, 'utf8') }),
+          ),
+        }),
+    ),
+  });
 }
 
 /** The first 8 bytes of the key's SHA-256 as a signed 64-bit integer; a random one without a key. */

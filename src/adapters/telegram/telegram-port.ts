@@ -3,6 +3,7 @@ import { computeCheck } from 'telegram/Password';
 import type { StringSession } from 'telegram/sessions';
 import { returnBigInt } from 'telegram/Helpers';
 import type {
+  ButtonTap,
   OpenSessionRequest,
   SyncPoint,
   TelegramLogin,
@@ -12,7 +13,7 @@ import type {
 } from '../../ports/telegram';
 import { classifyTelegramError, TelegramTimeout } from './classify';
 import { openTelegramClient, type TelegramClientSettings } from './client';
-import { sendText } from './send-text';
+import { answerCallback, editText, sendText } from './send-text';
 
 export interface TelegramSettings extends TelegramClientSettings {
   /** The account's GramJS session string, read from the account store: never passed through Temporal. */
@@ -112,16 +113,26 @@ export function createTelegramPort(settings: TelegramSettings): TelegramPort {
   };
 
   return {
-    async sendMessage({ accountId, chatId, text, idempotencyKey }) {
+    async sendMessage({ accountId, chatId, text, idempotencyKey, markup }) {
       const open = await connect(accountId);
       const { client } = open;
       try {
         const messageId = await within(
           timeoutMs,
           'messages.sendMessage',
-          sendText(client, chatId, text, idempotencyKey),
+          sendText(client, chatId, text, idempotencyKey, markup),
         );
         return { messageId };
+      } catch (err) {
+        throw classifyTelegramError(err);
+      } finally {
+        await open.close();
+      }
+    },
+    async editMessage({ accountId, chatId, messageId, text, markup }) {
+      const open = await connect(accountId);
+      try {
+        return await within(timeoutMs, 'messages.editMessage', editText(open.client, chatId, messageId, text, markup));
       } catch (err) {
         throw classifyTelegramError(err);
       } finally {
@@ -260,6 +271,8 @@ async function openSession(connect: Connect, request: OpenSessionRequest, timeou
   };
 
   const open = await connect(request.accountId, (update) => {
+    const tap = buttonTap(update);
+    if (tap) return request.onTap?.(tap);
     const live = liveMessage(update);
     if (live === 'too-long') return enqueue(() => catchUp());
     if (!live) return;
@@ -311,9 +324,23 @@ async function openSession(connect: Connect, request: OpenSessionRequest, timeou
     lost: Promise.race([open.lost.then((reason) => classifyTelegramError(reason)), processingFailed]),
     point: () => ({ ...point }),
     ping: () => ping(client, timeoutMs),
-    async send(chatId, text, idempotencyKey) {
+    async send(chatId, text, idempotencyKey, markup) {
       try {
-        await within(timeoutMs, 'messages.sendMessage', sendText(client, chatId, text, idempotencyKey));
+        return await within(timeoutMs, 'messages.sendMessage', sendText(client, chatId, text, idempotencyKey, markup));
+      } catch (err) {
+        throw classifyTelegramError(err);
+      }
+    },
+    async edit(chatId, messageId, text, markup) {
+      try {
+        return await within(timeoutMs, 'messages.editMessage', editText(client, chatId, messageId, text, markup));
+      } catch (err) {
+        throw classifyTelegramError(err);
+      }
+    },
+    async answerTap(queryId, text) {
+      try {
+        await within(timeoutMs, 'messages.setBotCallbackAnswer', answerCallback(client, queryId, text));
       } catch (err) {
         throw classifyTelegramError(err);
       }
@@ -351,6 +378,18 @@ interface LiveMessage {
   ptsCount: number;
   out: boolean;
   message: TelegramMessage;
+}
+
+/** A tap on a button under one of the bot's messages in a private chat (a callback query); data as UTF-8. */
+function buttonTap(update: Api.TypeUpdate | Api.TypeUpdates): ButtonTap | undefined {
+  if (!(update instanceof Api.UpdateBotCallbackQuery) || !update.data) return undefined;
+  return {
+    queryId: update.queryId.toString(),
+    senderId: update.userId.toString(),
+    chatId: peerIdOf(update.peer),
+    messageId: update.msgId,
+    data: update.data.toString('utf8'),
+  };
 }
 
 /** The new-message updates Telegram pushes, in their short and full forms. */

@@ -49,6 +49,63 @@ export interface SimulatedMessage {
   out: boolean;
   /** The message this one answers (a Telegram reply), if any. */
   replyTo?: number;
+  /** A bot's buttons under the message (callback data as UTF-8), or its forced reply. */
+  markup?: SimulatedMarkup;
+  /** When it was last edited (unix seconds), and the pts that edit took. */
+  editDate?: number;
+  editPts?: number;
+}
+
+export type SimulatedMarkup = { inline: { text: string; data: string }[][] } | { forceReply: { placeholder?: string } };
+
+/** A tap on a bot's button (a callback query), and the bot's answer once it gave one. */
+export interface SimulatedCallbackQuery {
+  queryId: string;
+  accountId: string;
+  chatId: string;
+  senderId: string;
+  messageId: number;
+  data: string;
+  at: number;
+  answer?: { message?: string; alert: boolean };
+}
+
+/** How long a bot may take to answer a tap: later, Telegram refuses the answer (QUERY_ID_INVALID). */
+const callbackAnswerWithinMs = 30_000;
+/** Telegram's limit on a button's callback data. */
+const maxCallbackData = 64;
+
+/** The buttons or forced reply of a bot's message, as the simulator keeps them; Telegram's limits checked. */
+function markupOf(markup: Api.TypeReplyMarkup | undefined): SimulatedMarkup | undefined {
+  if (markup instanceof Api.ReplyKeyboardForceReply) {
+    return { forceReply: markup.placeholder ? { placeholder: markup.placeholder } : {} };
+  }
+  if (!(markup instanceof Api.ReplyInlineMarkup)) return undefined;
+  return {
+    inline: markup.rows.map((row) =>
+      row.buttons.map((button) => {
+        if (!(button instanceof Api.KeyboardButtonCallback)) throw new RpcFailure(400, 'BUTTON_TYPE_INVALID');
+        if (button.data.length === 0 || button.data.length > maxCallbackData) {
+          throw new RpcFailure(400, 'BUTTON_DATA_INVALID');
+        }
+        return { text: button.text, data: button.data.toString('utf8') };
+      }),
+    ),
+  };
+}
+
+/** The kept markup as MTProto carries it in a message. */
+function replyMarkupOf(markup: SimulatedMarkup | undefined): Api.TypeReplyMarkup | undefined {
+  if (!markup) return undefined;
+  if ('forceReply' in markup) return new Api.ReplyKeyboardForceReply({ placeholder: markup.forceReply.placeholder });
+  return new Api.ReplyInlineMarkup({
+    rows: markup.inline.map(
+      (row) =>
+        new Api.KeyboardButtonRow({
+          buttons: row.map((b) => new Api.KeyboardButtonCallback({ text: b.text, data: Buffer.from(b.data, 'utf8') })),
+        }),
+    ),
+  });
 }
 
 interface KeyRecord {
@@ -221,6 +278,8 @@ export async function startTelegramSimulator(
       date: m.date,
       message: m.text,
       replyTo: m.replyTo ? new Api.MessageReplyHeader({ replyToMsgId: m.replyTo }) : undefined,
+      replyMarkup: replyMarkupOf(m.markup),
+      editDate: m.editDate,
     });
 
   /** Appends a message to the account's update sequence (each message takes one pts). */
@@ -237,6 +296,9 @@ export async function startTelegramSimulator(
   };
 
   const sentByRandomId = new Map<string, SimulatedMessage>();
+  const callbackQueries: SimulatedCallbackQuery[] = [];
+  /** Who waits for each tap's answer: the tapping user's app. */
+  const callbackAnswered = new Map<string, () => void>();
   const earlier = kept.load();
   if (earlier) {
     for (const account of earlier.accounts) accounts.set(account.accountId, { ...account, refusedUntil: 0 });
@@ -365,12 +427,18 @@ export async function startTelegramSimulator(
       const account = accountOf(connection);
       const state = new Api.updates.State({ pts: account.pts, qts: 0, date: now(), seq: 0, unreadCount: 0 });
       const missed = messages.filter((m) => m.accountId === account.accountId && m.pts > request.pts);
-      if (missed.length === 0) return new Api.updates.DifferenceEmpty({ date: now(), seq: 0 });
-      const senders = new Set(missed.map((m) => Number(m.senderId)));
+      // Messages older than the point but edited after it come as edits.
+      const edited = messages.filter(
+        (m) => m.accountId === account.accountId && m.pts <= request.pts && (m.editPts ?? 0) > request.pts,
+      );
+      if (missed.length === 0 && edited.length === 0) return new Api.updates.DifferenceEmpty({ date: now(), seq: 0 });
+      const senders = new Set([...missed, ...edited].map((m) => Number(m.senderId)));
       return new Api.updates.Difference({
         newMessages: missed.map((m) => toApiMessage(m, account)),
         newEncryptedMessages: [],
-        otherUpdates: [],
+        otherUpdates: edited.map(
+          (m) => new Api.UpdateEditMessage({ message: toApiMessage(m, account), pts: m.editPts!, ptsCount: 1 }),
+        ),
         chats: [],
         users: [...senders].map((id) => user(id)),
         state,
@@ -397,11 +465,59 @@ export async function startTelegramSimulator(
       const bot = account.accountId === sandboxControlBot.accountId;
       const wait = flood.check({ accountId: account.accountId, bot }, chatId);
       if (wait !== undefined) throw new RpcFailure(420, `FLOOD_WAIT_${wait}`);
-      const sent = append(account, { chatId, senderId: String(account.userId), text: request.message, out: true });
+      // Buttons and forced replies are a bot's: a user's client sends none, and Telegram ignores them from a user.
+      const markup = bot ? markupOf(request.replyMarkup) : undefined;
+      const sent = append(account, {
+        chatId,
+        senderId: String(account.userId),
+        text: request.message,
+        out: true,
+        ...(markup ? { markup } : {}),
+      });
       sentByRandomId.set(sendKey, sent);
       // The account's other sessions learn of it as an update, as on Telegram.
       for (const other of connectionsOf(account.accountId)) if (other !== connection) other.push(liveUpdate(sent));
       return sentMessageAnswer(sent);
+    }
+    if (request instanceof Api.messages.EditMessage) {
+      const account = accountOf(connection);
+      const chatId = chatIdOf(request.peer as Api.TypeInputPeer, account);
+      const message = messages.find((m) => m.accountId === account.accountId && m.id === request.id);
+      if (!message || message.chatId !== chatId) throw new RpcFailure(400, 'MESSAGE_ID_INVALID');
+      if (!message.out) throw new RpcFailure(403, 'MESSAGE_AUTHOR_REQUIRED');
+      const bot = account.accountId === sandboxControlBot.accountId;
+      // A bot's edit sets the buttons anew (none without reply_markup); a forced reply cannot be edited onto a message.
+      const markup = bot ? markupOf(request.replyMarkup) : message.markup;
+      if (markup && 'forceReply' in markup) throw new RpcFailure(400, 'REPLY_MARKUP_INVALID');
+      const text = request.message ?? message.text;
+      if (text === message.text && JSON.stringify(markup) === JSON.stringify(message.markup)) {
+        throw new RpcFailure(400, 'MESSAGE_NOT_MODIFIED');
+      }
+      message.text = text;
+      if (markup) message.markup = markup;
+      else delete message.markup;
+      message.editDate = now();
+      message.editPts = ++account.pts;
+      const update = new Api.UpdateEditMessage({
+        message: toApiMessage(message, account),
+        pts: message.editPts,
+        ptsCount: 1,
+      });
+      const updates = () => new Api.Updates({ updates: [update], users: [], chats: [], date: now(), seq: 0 });
+      for (const other of connectionsOf(account.accountId)) if (other !== connection) other.push(updates());
+      return updates();
+    }
+    if (request instanceof Api.messages.SetBotCallbackAnswer) {
+      const account = accountOf(connection);
+      const query = callbackQueries.find(
+        (q) => q.queryId === request.queryId.toString() && q.accountId === account.accountId,
+      );
+      if (!query || query.answer || Date.now() - query.at > callbackAnswerWithinMs) {
+        throw new RpcFailure(400, 'QUERY_ID_INVALID');
+      }
+      query.answer = { ...(request.message ? { message: request.message } : {}), alert: Boolean(request.alert) };
+      callbackAnswered.get(query.queryId)?.();
+      return true;
     }
     throw new RpcFailure(400, 'METHOD_INVALID');
   }
@@ -616,6 +732,9 @@ export async function startTelegramSimulator(
       if (push) for (const connection of connectionsOf(account.accountId)) connection.push(liveUpdate(message));
       return { status: 200, body: { messageId: message.id, pts: message.pts } };
     }
+    if (path === '/_sandbox/telegram/callback') {
+      return await tap(account, body);
+    }
     if (path === '/_sandbox/telegram/disconnect') {
       const forMs = Number(field(body, 'forMs') ?? 0);
       account.refusedUntil = Date.now() + (Number.isFinite(forMs) ? forMs : 0);
@@ -638,6 +757,61 @@ export async function startTelegramSimulator(
     return undefined;
   };
 
+  /**
+   * A user taps a button under one of the bot's messages, as their app does (messages.getBotCallbackAnswer): only on
+   * a message of the bot in a chat the user is in, and only with the data of a button it carries. The bot gets the
+   * tap as an update on its live connections; the app waits for the bot's answer, then shows it.
+   */
+  async function tap(account: AccountState, body: unknown): Promise<SimulatorResponse> {
+    const chatId = field(body, 'chatId');
+    const messageId = Number(field(body, 'messageId'));
+    const data = field(body, 'data');
+    if (!chatId || !/^-?\d+$/.test(chatId) || !Number.isInteger(messageId) || data === undefined) {
+      return bad('expected { accountId (the bot), chatId, messageId, data, senderId? }');
+    }
+    const senderId = field(body, 'senderId') ?? chatId;
+    const message = messages.find(
+      (m) => m.accountId === account.accountId && m.id === messageId && m.chatId === chatId && m.out,
+    );
+    if (!message) return bad('MESSAGE_ID_INVALID');
+    // A private chat has two members: the bot and its user.
+    if (!chatId.startsWith('-') && senderId !== chatId) return bad('PEER_ID_INVALID');
+    const buttons = message.markup && 'inline' in message.markup ? message.markup.inline.flat() : [];
+    if (!buttons.some((button) => button.data === data)) return bad('DATA_INVALID');
+    const queryId = BigInt.asIntN(64, BigInt(`0x${randomBytes(8).toString('hex')}`)).toString();
+    const query: SimulatedCallbackQuery = {
+      queryId,
+      accountId: account.accountId,
+      chatId,
+      senderId,
+      messageId,
+      data,
+      at: Date.now(),
+    };
+    callbackQueries.push(query);
+    const answered = new Promise<void>((resolve) => callbackAnswered.set(queryId, resolve));
+    const update = new Api.UpdateBotCallbackQuery({
+      queryId: returnBigInt(queryId),
+      userId: returnBigInt(senderId),
+      peer: peerOf(chatId),
+      msgId: messageId,
+      chatInstance: returnBigInt(`${account.userId}${chatId.replace('-', '')}`.slice(0, 15)),
+      data: Buffer.from(data, 'utf8'),
+    });
+    for (const connection of connectionsOf(account.accountId)) {
+      connection.push(new Api.UpdateShort({ update, date: now() }));
+    }
+    const waitMs = Math.min(Number(field(body, 'waitMs') ?? 10_000), callbackAnswerWithinMs);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([answered, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+    callbackAnswered.delete(queryId);
+    return {
+      status: 200,
+      body: query.answer ? { queryId, answered: true, ...query.answer } : { queryId, answered: false },
+    };
+  }
+
   const http = await startSimulator(
     {
       state: () => ({
@@ -654,6 +828,7 @@ export async function startTelegramSimulator(
         mtprotoPort: mtproto.port,
         rpc: requests,
         flood: flood.state(),
+        callbackQueries,
       }),
       // The HTTP side only has control routes; Telegram's own faults are applied to MTProto calls below.
       rateLimited: () => ({ status: 404, body: { error: 'MTProto only' } }),
