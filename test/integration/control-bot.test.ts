@@ -37,12 +37,13 @@ after(async () => {
   await closeTestClient();
 });
 
-async function ownerReply(tweetText: string) {
+async function ownerReply(tweetText: string, approvalTimeout?: string) {
   const tweetId = await postTargetTweet(testSandboxPort(), { authorUsername: 'bob', text: tweetText });
   const input: ReplyInput = {
     accountId: 'alice',
     tweet: { id: tweetId, text: tweetText, authorUsername: 'bob' },
     approval: 'owner',
+    ...(approvalTimeout ? { approvalTimeout } : {}),
   };
   const handle = await client.workflow.start(replyWorkflowV2, {
     taskQueue,
@@ -206,6 +207,14 @@ describe('the control bot', () => {
       assert.equal((await edited(rejected.workflowId, /❌ Rejected/)).markup, undefined);
       const stale = await tapButton(list, buttonData(list, `✅ Post ${number}`));
       assert.equal(stale.body.message, 'Already decided: it was rejected.');
+
+      // A request nobody answers in time reads as expired, without buttons.
+      const late = await ownerReply('Too late?', '2s');
+      assert.equal((await late.result()).status, 'expired');
+      assert.equal(
+        (await edited(late.workflowId, /\n\n⌛ Expired: no decision in 2s, not posted\.$/)).markup,
+        undefined,
+      );
 
       // The admin's own /pending comes with buttons into the admin's chat.
       const adminList = await tellTheBot('/pending', { senderId: '2000' });
