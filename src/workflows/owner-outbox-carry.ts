@@ -20,13 +20,18 @@ export function boundedCarry(pending: readonly OwnerNotice[]): OwnerNotice[] {
   const counted = new Map<string, OwnerNotice & { folded: number }>();
   let bytes = 0;
   for (const notice of pending) {
+    const size = notice.text.length + (notice.settles?.length ?? 0);
     if (notice.folded !== undefined) {
       count(notice.accountId, notice.foldedKind ?? 'notice', notice.folded);
-    } else if (notice.kind === 'answer' || (bytes + notice.text.length <= wholeBytes && carried.length < listed)) {
-      bytes += notice.text.length;
+    } else if (notice.kind === 'answer' || (bytes + size <= wholeBytes && carried.length < listed)) {
+      bytes += size;
       carried.push(notice);
     } else if (carried.length < listed) {
-      carried.push({ ...notice, text: compact(notice) });
+      // As a digest line it edits no request: the request keeps its buttons, and a tap there is told the outcome.
+      const line: OwnerNotice = { ...notice, text: compact(notice) };
+      delete line.settles;
+      delete line.markup;
+      carried.push(line);
     } else {
       count(notice.accountId, notice.kind, 1);
     }

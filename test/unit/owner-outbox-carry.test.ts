@@ -62,6 +62,19 @@ describe('what the owner outbox carries to its next run', () => {
     assert.equal(again.filter((n) => n.key === 'folded:alice:approval').length, 1, 'one count per account and kind');
   });
 
+  test("an outcome's edit counts toward what goes whole; compacted, it goes as its line and edits nothing", () => {
+    const outcomes = Array.from({ length: 10_000 }, (_, i) =>
+      notice(i, { ref: `reply:alice:${i}`, text: `Posted a reply to tweet ${i}`, settles: `Reply to @bob\n\n${long}` }),
+    );
+    const carried = boundedCarry(outcomes);
+    assert.ok(bytes(carried) < 512 * 1024, `${bytes(carried)} bytes`);
+    const whole = carried.filter((n) => n.settles !== undefined);
+    assert.ok(whole.length > 0 && whole.length < 64, `${whole.length} carried with their edit`);
+    const lines = carried.filter((n) => n.folded === undefined && n.settles === undefined);
+    assert.ok(lines.length > 0);
+    assert.equal(told(carried), 10_000);
+  });
+
   test('a compacted draft read alone names its reply without inviting an answer to it; a count goes into a digest', () => {
     const carried = boundedCarry(Array.from({ length: 2000 }, (_, i) => approval(i)));
     const compacted = carried.filter((n) => n.folded === undefined).at(-1)!;
