@@ -363,10 +363,12 @@ describe('docs/going-live.md', () => {
       60_000,
     );
     assert.equal(reply!.authorUsername, 'acme_x', 'posted as the connected X user');
-    const recorded = (
-      await sandboxCall<{ replies: Record<string, { replyTweetId: string }> }>(convex, 'GET', '/_sandbox/state')
-    ).body.replies[`acme:${newTweet}`];
-    assert.equal(recorded?.replyTweetId, reply!.id, 'recorded in Convex');
+    // Recorded in Convex after the post: a moment after the reply shows on X.
+    const recorded = async () =>
+      (await sandboxCall<{ replies: Record<string, { replyTweetId: string }> }>(convex, 'GET', '/_sandbox/state')).body
+        .replies[`acme:${newTweet}`];
+    await eventually('the reply recorded in Convex', async () => (await recorded()) !== undefined, 30_000);
+    assert.equal((await recorded())?.replyTweetId, reply!.id, 'recorded in Convex');
 
     for (const child of background.splice(0)) if (child.pid) process.kill(-child.pid, 'SIGTERM');
   });
