@@ -352,7 +352,16 @@ describe('docs/going-live.md', () => {
       90_000,
     );
     assert.match(request!.text, /^\[acme\] Reply to @nasa\?/);
-    await toTheBot(ownerId, 'ok', request!.id);
+    // The owner taps Post.
+    const post = request!.markup && 'inline' in request!.markup ? request!.markup.inline[0]?.[0] : undefined;
+    assert.equal(post?.text, '✅ Post');
+    const tapped = await sandboxCall<{ answered: boolean; message?: string }>(
+      telegramControl(),
+      'POST',
+      '/_sandbox/telegram/callback',
+      { accountId: sandboxControlBot.accountId, chatId: ownerId, messageId: request!.id, data: post?.data },
+    );
+    assert.deepEqual([tapped.body.answered, tapped.body.message], [true, 'Approved: it will be posted.']);
     let reply: XTweet | undefined;
     await eventually(
       'the reply on X',
@@ -369,6 +378,11 @@ describe('docs/going-live.md', () => {
         .replies[`acme:${newTweet}`];
     await eventually('the reply recorded in Convex', async () => (await recorded()) !== undefined, 30_000);
     assert.equal((await recorded())?.replyTweetId, reply!.id, 'recorded in Convex');
+    await eventually('the request reads as posted, with the link', async () =>
+      (await telegramState()).messages.some(
+        (m) => m.id === request!.id && m.text.endsWith(`✅ Posted: https://x.com/i/web/status/${reply!.id}`),
+      ),
+    );
 
     for (const child of background.splice(0)) if (child.pid) process.kill(-child.pid, 'SIGTERM');
   });
