@@ -42,6 +42,21 @@ const newSession = async () =>
 const port = (sessionFor = async (accountId: string) => simulator.sessionFor(accountId)) =>
   createTelegramPort({ ...sandboxTelegramApp, ...server(), sessionFor, requestTimeoutMs: 3000 });
 
+/** The port with the control bot configured: its token, and its session kept in `store`. */
+const botPort = (token: string, store: { session?: string } = {}) =>
+  createTelegramPort({
+    ...sandboxTelegramApp,
+    ...server(),
+    sessionFor: async (accountId) => simulator.sessionFor(accountId),
+    requestTimeoutMs: 3000,
+    bot: {
+      accountId: sandboxControlBot.accountId,
+      token,
+      storedSession: async () => store.session,
+      saveSession: async (session) => void (store.session = session),
+    },
+  });
+
 /** The code the simulator "sent to the phone". */
 const lastCode = async (phone: string) => {
   const { loginCodes } = (
@@ -371,34 +386,21 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
   });
 
   test('the control bot logs in with its token once, gets replies with what they answer, and answers', async () => {
-    let stored: string | undefined;
-    const botPort = (token: string) =>
-      createTelegramPort({
-        ...sandboxTelegramApp,
-        ...server(),
-        sessionFor: async (accountId) => simulator.sessionFor(accountId),
-        requestTimeoutMs: 3000,
-        bot: {
-          accountId: sandboxControlBot.accountId,
-          token,
-          storedSession: async () => stored,
-          saveSession: async (session) => void (stored = session),
-        },
-      });
+    const store: { session?: string } = {};
     const refused = await failureOf(
-      botPort('7000:wrong').openSession({ accountId: 'control-bot', onMessage: async () => undefined }),
+      botPort('7000:wrong', store).openSession({ accountId: 'control-bot', onMessage: async () => undefined }),
     );
     assert.deepEqual([refused.type, refused.nonRetryable], ['auth', true]);
     assert.match(refused.message, /ACCESS_TOKEN_INVALID/);
-    assert.equal(stored, undefined);
+    assert.equal(store.session, undefined);
 
     const received: TelegramMessage[] = [];
-    const session = await botPort(sandboxControlBot.token).openSession({
+    const session = await botPort(sandboxControlBot.token, store).openSession({
       accountId: 'control-bot',
       onMessage: async (message) => void received.push(message),
     });
     try {
-      assert.ok(stored, 'the bot session is kept for the next connection');
+      assert.ok(store.session, 'the bot session is kept for the next connection');
       await session.send('1000', 'Approve this draft?');
       const asked = (await sentMessages('control-bot')).at(-1);
       assert.equal(asked?.text, 'Approve this draft?');
@@ -423,39 +425,28 @@ describe('Telegram adapter (GramJS over MTProto) against the simulator', () => {
     }
 
     // A revoked bot session is replaced by a new login with the token, not left to fail forever.
-    const revokedSession = stored;
+    const revokedSession = store.session;
     await sandboxCall(simulator, 'POST', '/_sandbox/telegram/revoke', { accountId: 'control-bot' });
-    const again = await botPort(sandboxControlBot.token).openSession({
+    const again = await botPort(sandboxControlBot.token, store).openSession({
       accountId: 'control-bot',
       onMessage: async () => undefined,
     });
     await again.close();
-    assert.ok(stored && stored !== revokedSession, 'a new bot session was stored');
+    assert.ok(store.session && store.session !== revokedSession, 'a new bot session was stored');
 
     // A session from another Telegram (a restarted sandbox) has a key this one does not know: the token logs in anew.
-    stored = await sessionOfAnotherTelegram();
-    const forgotten = stored;
-    const anew = await botPort(sandboxControlBot.token).openSession({
+    store.session = await sessionOfAnotherTelegram();
+    const forgotten = store.session;
+    const anew = await botPort(sandboxControlBot.token, store).openSession({
       accountId: 'control-bot',
       onMessage: async () => undefined,
     });
     await anew.close();
-    assert.ok(stored && stored !== forgotten, 'a new bot session replaced the one Telegram did not know');
+    assert.ok(store.session && store.session !== forgotten, 'a new bot session replaced the one Telegram did not know');
   });
 
   test("the bot's buttons: a tap reaches its session and is answered once; edits are idempotent; users get no buttons", async () => {
-    const bot = createTelegramPort({
-      ...sandboxTelegramApp,
-      ...server(),
-      sessionFor: async (accountId) => simulator.sessionFor(accountId),
-      requestTimeoutMs: 3000,
-      bot: {
-        accountId: sandboxControlBot.accountId,
-        token: sandboxControlBot.token,
-        storedSession: async () => undefined,
-        saveSession: async () => undefined,
-      },
-    });
+    const bot = botPort(sandboxControlBot.token);
     const taps: ButtonTap[] = [];
     const session = await bot.openSession({
       accountId: 'control-bot',
