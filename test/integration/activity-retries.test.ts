@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { ownerDirectory } from '../../src/owner/owner-directory';
 import { sandboxUserTokenSecret, sandboxXApp } from '../../src/sandbox/x-oauth1';
 import { createActivities } from '../../src/activities';
@@ -12,8 +14,9 @@ import { liveSessionHosts } from '../../src/workers/live-session-hosts';
 import { ownerOutboxDeps } from '../../src/workers/owner-outbox-deps';
 import { sessionDeps } from '../../src/workers/session-deps';
 import { replyWorkflowV2 } from '../../src/workflows';
+import { transientFailure } from '../../src/domain/failure-vocabulary';
 import { sandboxActivities, sandboxCall } from '../helpers/sandbox';
-import { closeTestClient, testClient, uniqueId, uniqueTaskQueue, withWorker } from '../helpers/temporal';
+import { closeTestClient, eventually, testClient, uniqueId, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 
 /**
  * Activities on the real dev server, through the real libraries, against the simulators: Temporal's policies pace
@@ -128,5 +131,37 @@ describe('activity retries on the real dev server', () => {
     ]);
     // The X policy alone would retry after 5 s; x-rate-limit-reset (8 s) wins.
     assert.ok(gapsMs[0]! >= 7_000, `retried after ${gapsMs[0]} ms, before the reset`);
+  });
+
+  test("a retried step's long failure keeps its reason, cut to fit, instead of the server's size-limit notice", async () => {
+    // A classified failure quoting a long service error (a gRPC status with its details, say): over 3 KB of text,
+    // which the server would replace by "Failure exceeds size limit." in the step's pending view.
+    const activities = {
+      generateReply: async () => {
+        const grpc = new Error(`13 INTERNAL: ${'detail '.repeat(400)}`);
+        throw transientFailure('network', `Could not reach the model: ${grpc.message}`, grpc);
+      },
+    };
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('failure-size');
+    await withWorker({ taskQueue, activities }, async () => {
+      const handle = await client.workflow.start(replyWorkflowV2, {
+        taskQueue,
+        workflowId: uniqueId('reply'),
+        args: [{ accountId: 'alice', tweet: { id: '1', text: 'Durable?' }, approval: 'auto' }],
+      });
+      let pending: Awaited<ReturnType<typeof handle.describe>>['raw']['pendingActivities'];
+      await eventually('a failed attempt', async () => {
+        pending = (await handle.describe()).raw.pendingActivities;
+        return pending?.[0]?.lastFailure !== undefined && pending[0].lastFailure !== null;
+      });
+      const failure = pending![0]!.lastFailure!;
+      const decoded = await decodeOptionalFailureToOptionalError(client.options.loadedDataConverter, failure);
+      assert.match(decoded?.message ?? '', /^Could not reach the model: 13 INTERNAL: detail detail/);
+      assert.ok((decoded?.message.length ?? 0) <= 300, `${decoded?.message.length} characters`);
+      assert.ok(decoded instanceof ApplicationFailure, 'still an application failure');
+      assert.equal(decoded.type, 'network');
+      await handle.terminate('seen');
+    });
   });
 });

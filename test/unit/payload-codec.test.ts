@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { keyRing, newKey, parseKey, formatKey } from '../../src/encryption/keys';
 import { startCodecServer } from '../../src/encryption/remote-codec-server';
 import { failureConverter } from '../../src/encryption/failure-converter';
@@ -91,6 +92,37 @@ describe('EncryptionCodec', () => {
     assert.ok(failure.encodedAttributes, 'the text is in encodedAttributes');
     const [sealed] = await new EncryptionCodec(keyRing(a)).encode([failure.encodedAttributes]);
     assert.ok(!stored([sealed!])[0]!.includes('old bridge'));
+  });
+
+  test('failures: a long one is cut to fit what the server keeps of a retrying step (2 KB), a short one kept whole', async () => {
+    const codec = new EncryptionCodec(keyRing(a));
+    const sealedSize = async (err: Error) => {
+      const failure = failureConverter.errorToFailure(err, defaultPayloadConverter);
+      for (let f: typeof failure | null | undefined = failure; f; f = f.cause) {
+        if (f.encodedAttributes) [f.encodedAttributes] = await codec.encode([f.encodedAttributes]);
+      }
+      return { failure, bytes: temporal.api.failure.v1.Failure.encode(failure).finish().length };
+    };
+    const short = ApplicationFailure.retryable('Convex answered 503', 'upstream');
+    const shortStack = short.stack;
+    await sealedSize(short);
+    assert.deepEqual([short.message, short.stack], ['Convex answered 503', shortStack], 'kept whole');
+
+    // Four causes deep, each quoting kilobytes (a gRPC status with its details, say).
+    let err: Error = new Error(`13 INTERNAL: ${'detail '.repeat(500)}`);
+    for (let i = 0; i < 3; i += 1) err = new Error(`wrapped ${i}: ${err.message}`, { cause: err });
+    const long = ApplicationFailure.create({
+      type: 'network',
+      message: `Could not hand over: ${err.message}`,
+      cause: err,
+    });
+    const { failure, bytes } = await sealedSize(long);
+    assert.ok(bytes < 2048, `${bytes} bytes sealed`);
+    assert.match(long.message, /^Could not hand over: wrapped 2: wrapped 1: /);
+    let depth = 0;
+    for (let f: typeof failure | null | undefined = failure; f; f = f.cause) depth += 1;
+    assert.equal(depth, 3, 'the outermost failure and two causes');
+    assert.equal(failure.applicationFailureInfo?.type, 'network');
   });
 
   test('keys are written id:base64 and read back; a wrong one is refused without repeating it', () => {
