@@ -267,8 +267,8 @@ async function run(): Promise<void> {
     if (overwrite || !existsSync(join(historiesDir, 'owner-outbox-rolled-over-mid-send.json'))) {
       await recordOwnerOutboxRollover(env, cli);
     }
-    if (overwrite || !existsSync(join(historiesDir, 'owner-outbox-edited-request.json'))) {
-      await recordOwnerOutboxEdit(env, cli);
+    for (const name of ['owner-outbox-edited-request', 'owner-outbox-edited-at-once'] as const) {
+      if (overwrite || !existsSync(join(historiesDir, `${name}.json`))) await recordOwnerOutboxEdit(env, cli, name);
     }
     if (overwrite || !existsSync(join(historiesDir, 'control-bot-reconnected.json'))) await recordControlBot(env, cli);
   } finally {
@@ -514,10 +514,15 @@ async function recordOwnerOutboxRollover(env: TestWorkflowEnvironment, cli: stri
 
 /**
  * The owner's outbox since edits: an approval request goes out alone with its buttons (message 41), then the reply's
- * outcome edits that message in place instead of sending a new one.
+ * outcome edits that message in place instead of sending a new one; since outbox-burst, at once, with no timer
+ * (owner-outbox-edited-at-once).
  */
-async function recordOwnerOutboxEdit(env: TestWorkflowEnvironment, cli: string): Promise<void> {
-  const taskQueue = 'record-owner-outbox-edit';
+async function recordOwnerOutboxEdit(
+  env: TestWorkflowEnvironment,
+  cli: string,
+  name: 'owner-outbox-edited-request' | 'owner-outbox-edited-at-once',
+): Promise<void> {
+  const taskQueue = `record-${name}`;
   const sends: Parameters<Activities['sendOwnerMessage']>[0][] = [];
   const { worker, workflowId } = await outboxWorker(env, taskQueue, async (request) => {
     sends.push(request);
@@ -546,8 +551,10 @@ async function recordOwnerOutboxEdit(env: TestWorkflowEnvironment, cli: string):
     if (sends[0]?.markup === undefined || sends[1]?.edit !== 41) {
       throw new Error(`expected a request with buttons, then an edit of it: ${JSON.stringify(sends)}`);
     }
+    const timers = ((await handle.fetchHistory()).events ?? []).filter((e) => e.timerStartedEventAttributes).length;
+    if (name === 'owner-outbox-edited-at-once' && timers > 0) throw new Error(`expected no timer, found ${timers}`);
     await handle.terminate('recorded');
-    writeHistory(cli, env.address, workflowId, 'owner-outbox-edited-request');
+    writeHistory(cli, env.address, workflowId, name);
   });
 }
 

@@ -188,6 +188,8 @@ export interface OwnerOutboxInput {
   counts?: { sent: number; merged: number; undelivered: number };
   /** When the last message went out (epoch ms), so the next keeps the gap across a continue-as-new. */
   lastSentAt?: number;
+  /** When the last few messages went out (epoch ms, oldest first), for the burst pacing (outbox-burst). */
+  recentSends?: number[];
   /**
    * The message that was going out when the run rolled over mid-send: sent first, under the same key, so Telegram
    * drops it if the earlier send got through after all.

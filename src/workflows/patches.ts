@@ -87,6 +87,14 @@ export const patches: readonly PatchEntry[] = [
     oldBranch: { kind: 'older-build' },
   },
   {
+    id: 'outbox-burst',
+    workflows: ['ownerOutboxWorkflow'],
+    change: 'the outbox sends two messages back to back before it paces (a request, then its outcome), without a timer',
+    added: '0.2.0',
+    state: 'patched',
+    oldBranch: { kind: 'asked-at-start' },
+  },
+  {
     id: 'outbox-bounded-carry',
     workflows: ['ownerOutboxWorkflow'],
     change: 'the outbox rolls over while a send is slow too, and carries a bounded backlog (the rest counted)',

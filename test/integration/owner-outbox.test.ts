@@ -276,4 +276,32 @@ describe('the owner outbox on a real dev server', () => {
     });
     assert.equal(told('2001'), 1, 'the first notice told once');
   });
+
+  test('two messages go back to back, with no timer; a third within the pace waits for it (outbox-burst)', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('outbox');
+    const sentAt: number[] = [];
+    const activities: Pick<Activities, 'sendOwnerMessage' | 'locateControlBot'> = {
+      locateControlBot: async () => ({}),
+      sendOwnerMessage: async () => void sentAt.push(Date.now()),
+    };
+    const { queue } = ownerOutboxDeps(client, taskQueue);
+    const outbox = client.workflow.getHandle(workflowIds.ownerOutbox(taskQueue));
+    const timers = async () =>
+      ((await outbox.fetchHistory()).events ?? []).filter((e) => e.timerStartedEventAttributes).length;
+    await withWorker({ taskQueue, activities }, async () => {
+      // A request, then its outcome a moment later: both at once.
+      await queue(approval(1));
+      await eventually('the request sent', async () => sentAt.length === 1);
+      await queue(notice(2, { ref: 'reply:alice:1' }));
+      await eventually('the outcome sent', async () => sentAt.length === 2);
+      assert.equal(await timers(), 0, 'no timer for the second');
+      // A third at once: two went out within the pace (1.5 s each), so it waits for the first's window to pass.
+      await queue(notice(3));
+      await eventually('the third sent', async () => sentAt.length === 3);
+      assert.equal(await timers(), 1, 'one timer, for the third');
+      assert.ok(sentAt[2]! - sentAt[0]! >= 2 * 1500 - 50, `${sentAt[2]! - sentAt[0]!} ms for three`);
+      await outbox.terminate('test over');
+    });
+  });
 });
