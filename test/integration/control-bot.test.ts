@@ -51,6 +51,11 @@ async function ownerReply(tweetText: string, approvalTimeout?: string) {
     args: [input],
   });
   await eventually('awaiting approval', async () => (await handle.query(statusQuery)).stage === 'awaiting-approval');
+  // Visibility follows a moment later (it is eventually consistent), and /pending and /status read it.
+  await eventually('listed as awaiting approval', async () => {
+    const query = `WorkflowId="${handle.workflowId}" AND Stage="awaiting-approval"`;
+    return (await client.workflow.count(query)).count === 1;
+  });
   return handle;
 }
 
@@ -87,6 +92,11 @@ describe('the control bot', () => {
       assert.equal((await first.query(statusQuery)).stage, 'awaiting-approval', 'a remark is never posted');
       assert.equal(await tell('ok', { replyTo: request.id }), `Approved: ${first.workflowId} will be posted.`);
       assert.equal((await first.result()).status, 'posted');
+      await eventually('the posted reply closed in visibility', async () => {
+        return (
+          (await client.workflow.count(`WorkflowId="${first.workflowId}" AND ExecutionStatus="Running"`)).count === 0
+        );
+      });
 
       // /pending, then /edit and /reject by id.
       const second = await ownerReply('Edit me?');
@@ -216,7 +226,12 @@ describe('the control bot', () => {
         undefined,
       );
 
-      // The admin's own /pending comes with buttons into the admin's chat.
+      // The admin's own /pending comes with buttons into the admin's chat (once visibility has the decided ones closed).
+      const decided = [posted, rewritten, rejected, late].map((h) => `'${h.workflowId}'`).join(', ');
+      await eventually('the decided replies no longer listed', async () => {
+        const query = `WorkflowId IN (${decided}) AND ExecutionStatus="Running"`;
+        return (await client.workflow.count(query)).count === 0;
+      });
       const adminList = await tellTheBot('/pending', { senderId: '2000' });
       assert.match(adminList, new RegExp(`^1\\. ${waiting.workflowId}\n`));
       return await botMessage('2000', (text) => text.startsWith('1. reply:'));
