@@ -149,8 +149,7 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
     if (bursts) {
       recentSends.push(Date.now());
       if (recentSends.length > burst) recentSends.splice(0, recentSends.length - burst);
-    }
-    else await sleep(gap);
+    } else await sleep(gap);
     if (workflowInfo().historyLength >= maxHistory || workflowInfo().continueAsNewSuggested) await rollOver();
   }
 
