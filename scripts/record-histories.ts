@@ -267,6 +267,9 @@ async function run(): Promise<void> {
     if (overwrite || !existsSync(join(historiesDir, 'owner-outbox-rolled-over-mid-send.json'))) {
       await recordOwnerOutboxRollover(env, cli);
     }
+    if (overwrite || !existsSync(join(historiesDir, 'owner-outbox-sent-apart.json'))) {
+      await recordOwnerOutboxApart(env, cli);
+    }
     for (const name of ['owner-outbox-edited-request', 'owner-outbox-edited-at-once'] as const) {
       if (overwrite || !existsSync(join(historiesDir, `${name}.json`))) await recordOwnerOutboxEdit(env, cli, name);
     }
@@ -555,6 +558,27 @@ async function recordOwnerOutboxEdit(
     if (name === 'owner-outbox-edited-at-once' && timers > 0) throw new Error(`expected no timer, found ${timers}`);
     await handle.terminate('recorded');
     writeHistory(cli, env.address, workflowId, name);
+  });
+}
+
+/**
+ * Three notices, each arriving after the gap since the last send, so no timer paces them. Recorded before
+ * outbox-burst (its marker absent): a run of that build must replay without a pacing timer after each send.
+ */
+async function recordOwnerOutboxApart(env: TestWorkflowEnvironment, cli: string): Promise<void> {
+  const taskQueue = 'record-owner-outbox-sent-apart';
+  const { worker, workflowId } = await outboxWorker(env, taskQueue, async () => undefined);
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(ownerOutboxWorkflow, { taskQueue, workflowId, args: [{}] });
+    for (let n = 1; n <= 3; n += 1) {
+      await handle.signal(ownerNoticeSignal, outboxNotice(n));
+      while ((await handle.query(ownerOutboxStatusQuery)).sent < n) await sleep(50);
+      await sleep(2000);
+    }
+    const timers = ((await handle.fetchHistory()).events ?? []).filter((e) => e.timerStartedEventAttributes).length;
+    if (timers > 0) throw new Error(`expected no timer, found ${timers}`);
+    await handle.terminate('recorded');
+    writeHistory(cli, env.address, workflowId, 'owner-outbox-sent-apart');
   });
 }
 

@@ -146,10 +146,11 @@ export async function ownerOutboxWorkflow(input: OwnerOutboxInput = {}): Promise
     if (rollOverWith) await rollOver(rollOverWith);
     sending = 0;
     if (longLived) lastSentAt = Date.now();
+    else await sleep(gap);
     if (bursts) {
       recentSends.push(Date.now());
       if (recentSends.length > burst) recentSends.splice(0, recentSends.length - burst);
-    } else await sleep(gap);
+    }
     if (workflowInfo().historyLength >= maxHistory || workflowInfo().continueAsNewSuggested) await rollOver();
   }
 
