@@ -80,9 +80,8 @@ export async function answerTap(tap: Tap, context: CommandContext): Promise<{ to
     if (tap.action === 'pending') return { toast: '', followUp: await pending(client) };
     const { replyId } = tap;
     if (tap.action === 'edit') {
-      let stage: string | undefined;
-      await signalReply(client, replyId, async (h) => void ({ stage } = await h.query(statusQuery)));
-      if (stage !== 'awaiting-approval') return { toast: `Already decided: ${replyId} is ${stage ?? 'busy'}.` };
+      const { stage } = await (await runningReply(client, replyId)).query(statusQuery);
+      if (stage !== 'awaiting-approval') return { toast: `Already decided: ${replyId} is ${stage}.` };
       return {
         toast: 'Send the text to post as your answer to my next message.',
         followUp: { text: editPrompt(replyId), markup: { forceReply: { placeholder: 'The text to post' } } },
@@ -210,9 +209,14 @@ async function running(client: Client, workflowId: string): Promise<WorkflowHand
   return handle;
 }
 
-async function signalReply(client: Client, workflowId: string, send: (h: WorkflowHandle) => Promise<unknown>) {
+/** A reply that runs: an owner's mistake to name anything else. */
+async function runningReply(client: Client, workflowId: string): Promise<WorkflowHandle> {
   if (!workflowId.startsWith('reply:')) throw new OwnerMistake(`${workflowId} is not a reply: /pending lists them.`);
-  await send(await running(client, workflowId));
+  return await running(client, workflowId);
+}
+
+async function signalReply(client: Client, workflowId: string, send: (h: WorkflowHandle) => Promise<unknown>) {
+  await send(await runningReply(client, workflowId));
 }
 
 async function list(client: Client, query: string, limit = 20): Promise<string[]> {

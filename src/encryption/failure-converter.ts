@@ -35,7 +35,7 @@ class BoundedFailureConverter extends DefaultFailureConverter {
 }
 
 /** Cuts an error chain's text to the budget, in place: the errors are on their way out as failures. Idempotent. */
-export function fitChain(err: unknown): void {
+function fitChain(err: unknown): void {
   const chain: Error[] = [];
   for (let e = err; e instanceof Error && chain.length <= maxCauses; e = e.cause) chain.push(e);
   const deepest = chain.at(-1);

@@ -43,6 +43,9 @@ export async function replyWorkflowV2(input: ReplyInput): Promise<ReplyResult> {
   return await reply(input);
 }
 
+/** How long the owner has to decide when the input does not say. */
+const defaultApprovalTimeout = '24h';
+
 async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: ReplyInput): Promise<ReplyResult> {
   const state = replyState();
   const { status } = state;
@@ -61,7 +64,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
       status.attempts += draft.attempt ?? 1; // histories recorded before attempts were reported carry none
 
       if (approval === 'owner') {
-        const timeout = approvalTimeout ?? '24h';
+        const timeout = approvalTimeout ?? defaultApprovalTimeout;
         const until = `the owner until ${untilText(Date.now() + (durationMs(timeout) ?? 0))}`;
         await enter('awaiting-approval', until);
         const request = approvalRequest(tweet.authorUsername, text, workflowInfo().workflowId, refused.at(-1));
@@ -205,7 +208,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
     const what = {
       posted: `✅ Posted: https://x.com/i/web/status/${replyTweetId ?? ''}`,
       rejected: '❌ Rejected: not posted.',
-      expired: `⌛ Expired: no decision in ${approvalTimeout ?? '24h'}, not posted.`,
+      expired: `⌛ Expired: no decision in ${approvalTimeout ?? defaultApprovalTimeout}, not posted.`,
       cancelled: '⛔ Cancelled: not posted.',
     }[outcome];
     const workflowId = workflowInfo().workflowId;
