@@ -6,7 +6,7 @@ import { ownQueueActivityNames } from '../activities';
 import type { Activities } from '../workflows/activity-types';
 import { KeepAliveInterceptor } from '../activities/keep-alive';
 import { RetryMetricsInterceptor } from '../activities/retry-metrics';
-import { heartbeatThrottle } from '../workflows/policies';
+import { heartbeatThrottle, workflowActivationLimit } from '../workflows/policies';
 import { releaseBuildId } from '../release';
 
 /**
@@ -37,9 +37,11 @@ export const prebuiltBundlePath = join(__dirname, 'workflow-bundle.js');
 export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
   const { workflowBundlePath, ...rest } = options;
   const bundle = workflowBundlePath ?? (existsSync(prebuiltBundlePath) ? prebuiltBundlePath : undefined);
-  return {
+  const made: WorkerOptions & ActivationLimit = {
     // Heartbeats reach the server at most this often, whatever the activity's heartbeat timeout (see policies).
     maxHeartbeatThrottleInterval: heartbeatThrottle,
+    // A slow activation (a starved host) must not abort the worker process (see policies).
+    isolateExecutionTimeout: workflowActivationLimit,
     interceptors: activityInterceptors,
     workerDeploymentOptions: releaseDeployment,
     // A workflow task for a worker that vanished (SIGKILL, a lost host) waits this long on its sticky queue before
@@ -57,7 +59,14 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
         }),
     ...rest,
   };
+  return made;
 }
+
+/**
+ * The SDK takes `isolateExecutionTimeout` from the options it is given, though WorkerOptions does not list it
+ * ("not exposed at the moment"); test/integration/slow-activation.test.ts fails if a later SDK stops reading it.
+ */
+type ActivationLimit = { isolateExecutionTimeout: string };
 
 /** The workflows' own interceptors: payloads that are not encrypted are refused (src/workflows/refused-payload.ts). */
 export const workflowInterceptorModules = [require.resolve('../workflows/refused-payload-interceptors')];

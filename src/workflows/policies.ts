@@ -182,3 +182,12 @@ export const sessionHeartbeatEvery = '30s';
  * took and then died holding waits this long before another worker gets it: all of it added to that reply.
  */
 export const replyTaskTimeout = '5s';
+
+/**
+ * How long one workflow activation may hold the worker's workflow thread before the SDK stops it (its
+ * isolateExecutionTimeout, 5 s by default). Node aborts the whole worker process when a VM script is stopped inside a
+ * promise continuation while async hooks are on (nodejs/node#38503; the SDK's cancellation scopes turn them on), so
+ * the SDK's 5 s turned a host starved for CPU or memory into a crash. A task slower than its task timeout (5 s for a
+ * reply, 10 s for others) is given back by the server anyway; this bound only stops a workflow that never returns.
+ */
+export const workflowActivationLimit = '2m';
