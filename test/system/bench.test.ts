@@ -41,6 +41,7 @@ describe('npm run bench', () => {
         'session.reconnectMs',
         'memory.workerRssMb',
         'memory.workerIdleRssMb',
+        'memory.workerPeakRssMb',
         'storage.walThroughputRatio',
       ];
       for (const key of keys) {

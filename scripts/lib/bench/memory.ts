@@ -20,6 +20,11 @@ export interface MemoryFigures {
   interceptMb: number;
   /** The worker's RSS once it polls, before the replies: what the waiting replies add is the difference. */
   workerIdleRssMb: number;
+  /**
+   * The worker's highest RSS while every reply is approved and posted (sampled each second): evicted replies replayed
+   * from history, and the garbage of that churn, which V8 collects lazily.
+   */
+  workerPeakRssMb: number;
   serverRssMb: number;
   postedOnce: boolean;
   seconds: { start: number; approveAndPost: number };
@@ -64,10 +69,19 @@ export async function benchMemory(
     const line = leastSquares(curve.map((point) => [point.waiting / 1000, point.workerRssMb]));
     const serverRssMb = bench.server.rssMb();
     const approving = performance.now();
-    // Every decision first, then every result.
-    await inBatches(handles, 50, (handle) => decideReply(handle, { kind: 'approve' }));
-    await inBatches(handles, 200, (handle) => handle.result());
+    let workerPeakRssMb = workerRssMb;
+    const sampling = setInterval(() => {
+      workerPeakRssMb = Math.max(workerPeakRssMb, processRssMb(worker?.child.pid));
+    }, 1_000);
+    try {
+      // Every decision first, then every result.
+      await inBatches(handles, 50, (handle) => decideReply(handle, { kind: 'approve' }));
+      await inBatches(handles, 200, (handle) => handle.result());
+    } finally {
+      clearInterval(sampling);
+    }
     const approveSeconds = (performance.now() - approving) / 1000;
+    bench.say(`    all approved and posted: worker RSS at most ${workerPeakRssMb} MB meanwhile`);
     const targets = new Set(tweets.map((tweet) => tweet.id));
     const replies = (await sandboxTweets(bench.sandboxPort)).filter((t) => t.in_reply_to && targets.has(t.in_reply_to));
     const postedOnce = replies.length === count && new Set(replies.map((t) => t.in_reply_to)).size === count;
@@ -81,6 +95,7 @@ export async function benchMemory(
       perThousandMb: Math.round(line.slope * 10) / 10,
       interceptMb: Math.round(line.intercept),
       workerIdleRssMb,
+      workerPeakRssMb,
       serverRssMb,
       postedOnce,
       seconds: { start: Math.round(startSeconds), approveAndPost: Math.round(approveSeconds) },

@@ -29,7 +29,14 @@ export interface ReportFigures {
   recovery: { replyP99AddedMs: number; sessionFailoverMs: number };
   storage: { walThroughputRatio: number; defaultJournal: { perSecond: number }; wal: { perSecond: number } };
   production?: ProductionFigures | undefined;
-  memory: { workerRssMb: number; workerIdleRssMb: number; serverRssMb: number; waiting: number; postedOnce: boolean };
+  memory: {
+    workerRssMb: number;
+    workerIdleRssMb: number;
+    workerPeakRssMb?: number;
+    serverRssMb: number;
+    waiting: number;
+    postedOnce: boolean;
+  };
   curve?: CurveFigures | undefined;
 }
 
@@ -86,7 +93,7 @@ function figureRows(f: ReportFigures): Row[] {
       : []),
     [
       `${f.memory.waiting.toLocaleString('en')} replies waiting for approval: worker RSS`,
-      `${f.memory.workerRssMb} MB (idle ${f.memory.workerIdleRssMb} MB; server ${f.memory.serverRssMb} MB); all posted once: ${f.memory.postedOnce ? 'yes' : 'no'}`,
+      `${f.memory.workerRssMb} MB (idle ${f.memory.workerIdleRssMb} MB${f.memory.workerPeakRssMb === undefined ? '' : `; at most ${f.memory.workerPeakRssMb} MB while all were approved`}; server ${f.memory.serverRssMb} MB); all posted once: ${f.memory.postedOnce ? 'yes' : 'no'}`,
       '≤ 300 MB for 10,000',
     ],
   ];
