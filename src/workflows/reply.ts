@@ -111,7 +111,7 @@ async function reply({ accountId, tweet, approval, approvalTimeout, firstRun }: 
         finish('cancelled', `Cancelled the reply to tweet ${tweet.id} at stage ${status.stage}.`),
       );
     }
-    const failure = deadLetter(err);
+    const failure = mayHavePosted(err) ? postUnknown(deadLetter(err)) : deadLetter(err);
     countReply('dead-letter');
     countDeadLetter(failure.type ?? 'upstream');
     status.lastError = failure.message;
@@ -237,6 +237,29 @@ async function notifyOwnerOfReply(notice: {
 function noticeKey(what: string): string {
   const { workflowId, runId } = workflowInfo();
   return `${workflowId}/${runId}/${what}`;
+}
+
+/**
+ * Whether X may hold the post although posting failed: its attempts (or its time) ran out on failures that leave the
+ * outcome unknown, such as an answer that never came while X or the network was down. A refusal ends otherwise: X
+ * answered, and every attempt after the first read X for the post before posting.
+ */
+function mayHavePosted(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.activityType === 'postReply' &&
+    (err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' || err.retryState === 'TIMEOUT')
+  );
+}
+
+/** The dead letter says what is not known: the owner must not read "not posted" when X may show the post. */
+function postUnknown(failure: ApplicationFailure): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: failure.type ?? undefined,
+    message: `${failure.message}. X may have taken an attempt whose answer never came: failures retry reads X first and posts only if it did not`,
+    nonRetryable: true,
+    cause: failure.cause,
+  });
 }
 
 /** X refused the post because the account already posted that text elsewhere (the adapter's category). */

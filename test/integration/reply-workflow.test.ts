@@ -269,7 +269,39 @@ describe('replyWorkflowV2 on a real dev server', () => {
     assert.ok(failure.cause instanceof ApplicationFailure);
     assert.equal(failure.cause.type, 'invalid-input');
     assert.match(failure.cause.message, /postReply failed \(invalid-input\): X rejected the reply text/);
+    assert.doesNotMatch(failure.cause.message, /may have/, 'X answered: it did not post');
     assert.deepEqual(names(), ['generateReply', 'postReply', 'notifyOwner']);
+  });
+
+  test('posting attempts that ran out without an answer: the dead letter says X may have the post', async () => {
+    const client = await testClient();
+    const taskQueue = uniqueTaskQueue('reply');
+    const { activities, names, calls } = recordingActivities({
+      // What the X adapter says of a request left unanswered (its retry-after kept short for the test).
+      postReply: () => {
+        throw ApplicationFailure.create({
+          type: 'timeout',
+          message: 'X API timed out: no answer within 15 s',
+          nextRetryDelay: '20ms',
+        });
+      },
+    });
+    const failure = await withWorker({ taskQueue, activities }, () =>
+      client.workflow
+        .execute(replyWorkflowV2, { taskQueue, workflowId: uniqueId('reply'), args: [replyInput('auto')] })
+        .then(
+          () => assert.fail('the workflow should have failed'),
+          (err: unknown) => err,
+        ),
+    );
+    assert.ok(failure instanceof WorkflowFailedError);
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'timeout');
+    const unknown = /X may have taken an attempt whose answer never came: failures retry reads X first/;
+    assert.match(failure.cause.message, unknown);
+    assert.equal(names().filter((name) => name === 'postReply').length, 8, 'every attempt of the policy');
+    const alert = calls.filter((call) => call.name === 'notifyOwner').at(-1)?.input as { text: string } | undefined;
+    assert.match(alert?.text.split('\n')[2] ?? '', unknown);
   });
 
   test('once posted and recorded, a notice Telegram refuses for good leaves the reply posted, not a dead letter', async () => {
