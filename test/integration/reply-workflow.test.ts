@@ -59,6 +59,19 @@ function replyInput(approval: ReplyInput['approval'], extra: Partial<ReplyInput>
 
 after(closeTestClient);
 
+/** How an auto reply over `activities` fails: it must fail. */
+async function autoReplyFailure(taskQueue: string, activities: ReplyActivities): Promise<unknown> {
+  const client = await testClient();
+  return await withWorker({ taskQueue, activities }, () =>
+    client.workflow
+      .execute(replyWorkflowV2, { taskQueue, workflowId: uniqueId('reply'), args: [replyInput('auto')] })
+      .then(
+        () => assert.fail('the workflow should have failed'),
+        (err: unknown) => err,
+      ),
+  );
+}
+
 /** Telegram's answer when the owner blocked the bot: no retry can deliver the notice. */
 const refuseNotice = () => {
   throw ApplicationFailure.nonRetryable('Telegram answered 403 CHAT_WRITE_FORBIDDEN', 'permission');
@@ -250,21 +263,13 @@ describe('replyWorkflowV2 on a real dev server', () => {
   });
 
   test('a non-retryable failure fails the workflow at once with its category as the type', async () => {
-    const client = await testClient();
     const taskQueue = uniqueTaskQueue('reply');
     const { activities, names } = recordingActivities({
       postReply: () => {
         throw ApplicationFailure.nonRetryable('X rejected the reply text (400)', 'invalid-input');
       },
     });
-    const failure = await withWorker({ taskQueue, activities }, () =>
-      client.workflow
-        .execute(replyWorkflowV2, { taskQueue, workflowId: uniqueId('reply'), args: [replyInput('auto')] })
-        .then(
-          () => assert.fail('the workflow should have failed'),
-          (err: unknown) => err,
-        ),
-    );
+    const failure = await autoReplyFailure(taskQueue, activities);
     assert.ok(failure instanceof WorkflowFailedError);
     assert.ok(failure.cause instanceof ApplicationFailure);
     assert.equal(failure.cause.type, 'invalid-input');
@@ -274,7 +279,6 @@ describe('replyWorkflowV2 on a real dev server', () => {
   });
 
   test('posting attempts that ran out without an answer: the dead letter says X may have the post', async () => {
-    const client = await testClient();
     const taskQueue = uniqueTaskQueue('reply');
     const { activities, names, calls } = recordingActivities({
       // What the X adapter says of a request left unanswered (its retry-after kept short for the test).
@@ -286,14 +290,7 @@ describe('replyWorkflowV2 on a real dev server', () => {
         });
       },
     });
-    const failure = await withWorker({ taskQueue, activities }, () =>
-      client.workflow
-        .execute(replyWorkflowV2, { taskQueue, workflowId: uniqueId('reply'), args: [replyInput('auto')] })
-        .then(
-          () => assert.fail('the workflow should have failed'),
-          (err: unknown) => err,
-        ),
-    );
+    const failure = await autoReplyFailure(taskQueue, activities);
     assert.ok(failure instanceof WorkflowFailedError);
     assert.ok(failure.cause instanceof ApplicationFailure);
     assert.equal(failure.cause.type, 'timeout');
