@@ -297,6 +297,7 @@ runCommand(async (teardown) => {
     memory: {
       workerRssMb: memory.workerRssMb,
       workerIdleRssMb: memory.workerIdleRssMb,
+      workerPeakRssMb: memory.workerPeakRssMb,
       serverRssMb: memory.serverRssMb,
       waiting: memory.waiting,
       cache: memory.cache,
