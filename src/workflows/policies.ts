@@ -188,6 +188,8 @@ export const replyTaskTimeout = '5s';
  * isolateExecutionTimeout, 5 s by default). Node aborts the whole worker process when a VM script is stopped inside a
  * promise continuation while async hooks are on (nodejs/node#38503; the SDK's cancellation scopes turn them on), so
  * the SDK's 5 s turned a host starved for CPU or memory into a crash. A task slower than its task timeout (5 s for a
- * reply, 10 s for others) is given back by the server anyway; this bound only stops a workflow that never returns.
+ * reply, 10 s for others) is given back by the server anyway; this bound only stops a workflow that never returns,
+ * which meanwhile holds the worker's one workflow thread (every workflow of that worker), and whose stop can still
+ * abort the process.
  */
 export const workflowActivationLimit = '2m';

@@ -240,9 +240,10 @@ function noticeKey(what: string): string {
 }
 
 /**
- * Whether X may hold the post although posting failed: its attempts (or its time) ran out on failures that leave the
- * outcome unknown, such as an answer that never came while X or the network was down. A refusal ends otherwise: X
- * answered, and every attempt after the first read X for the post before posting.
+ * Whether X may hold the post although posting failed: its attempts (or its time) ran out. The workflow sees only the
+ * last attempt's failure, and an earlier one may have been taken by X with its answer lost (a timeout, a reset
+ * connection), so any such end may have posted. Only a refusal that is never retried (X answered, after a read of X
+ * for the post on every attempt but the first) rules it out.
  */
 function mayHavePosted(err: unknown): boolean {
   return (
@@ -252,11 +253,14 @@ function mayHavePosted(err: unknown): boolean {
   );
 }
 
-/** The dead letter says what is not known: the owner must not read "not posted" when X may show the post. */
+/**
+ * The dead letter says what is not known: the owner must not read "not posted" when X may show the post. Said first,
+ * so that a long reason cut to fit the failure (src/encryption/failure-converter.ts) does not take it along.
+ */
 function postUnknown(failure: ApplicationFailure): ApplicationFailure {
   return ApplicationFailure.create({
     type: failure.type ?? undefined,
-    message: `${failure.message}. X may have taken an attempt whose answer never came: failures retry reads X first and posts only if it did not`,
+    message: `X may have the post (failures retry reads X first and posts only if it has not): ${failure.message}`,
     nonRetryable: true,
     cause: failure.cause,
   });

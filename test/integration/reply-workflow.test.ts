@@ -294,11 +294,13 @@ describe('replyWorkflowV2 on a real dev server', () => {
     assert.ok(failure instanceof WorkflowFailedError);
     assert.ok(failure.cause instanceof ApplicationFailure);
     assert.equal(failure.cause.type, 'timeout');
-    const unknown = /X may have taken an attempt whose answer never came: failures retry reads X first/;
+    assert.equal(failure.cause.nonRetryable, true);
+    const unknown =
+      /^X may have the post \(failures retry reads X first and posts only if it has not\): postReply failed \(timeout\): X API timed out/;
     assert.match(failure.cause.message, unknown);
     assert.equal(names().filter((name) => name === 'postReply').length, 8, 'every attempt of the policy');
     const alert = calls.filter((call) => call.name === 'notifyOwner').at(-1)?.input as { text: string } | undefined;
-    assert.match(alert?.text.split('\n')[2] ?? '', unknown);
+    assert.match(alert?.text.split('\n')[2] ?? '', /^Detail: X may have the post \(failures retry reads X first/);
   });
 
   test('once posted and recorded, a notice Telegram refuses for good leaves the reply posted, not a dead letter', async () => {
