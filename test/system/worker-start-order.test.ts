@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli-build';
-import { freeLoopbackPort } from '../../src/free-port';
+import { freeBasePort } from '../../scripts/lib/free-ports';
 import { startTsProcess, type RunningProcess } from '../helpers/processes';
 import { testSandboxPort } from '../helpers/sandbox';
 import { eventually, uniqueTaskQueue } from '../helpers/temporal';
@@ -41,7 +41,9 @@ const metricsPortOf = (output: string) => Number(/"port":(\d+)[^\n]*serving \/me
 
 describe('a worker started before its Temporal server', () => {
   test('waits without a stack trace, polls once the server answers; two on one host both run', async () => {
-    const port = await freeLoopbackPort();
+    // Below the ephemeral range: the server binds it 20 s later, and an outgoing connection of another test on this
+    // host could be given an ephemeral port meanwhile (then the server cannot start and the workers wait on).
+    const port = await freeBasePort([0]);
     const address = `127.0.0.1:${port}`;
     const taskQueue = uniqueTaskQueue('start-order');
     const first = worker(address, taskQueue);
