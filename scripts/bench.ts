@@ -16,7 +16,7 @@ import { benchProduction } from './lib/bench/production';
 import { checkReportFile, textTable, writeReport } from './lib/bench/report';
 import { benchStorage } from './lib/bench/storage';
 import { round } from './lib/bench/stats';
-import { freeBasePort } from './lib/free-ports';
+import { freeBasePort } from '../src/free-port';
 import { CommandError, runCommand } from './lib/run-command';
 import { stopProcessesStep } from './lib/worker-process';
 

@@ -11,7 +11,7 @@ import { resolveTemporalServer } from '../scripts/lib/temporal-server-build';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox';
 import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
-import { freeBasePort } from '../scripts/lib/free-ports';
+import { freeBasePort } from '../src/free-port';
 import { productionSuite } from './production/suite';
 import { serveStackControl } from './production/stack-control';
 
@@ -159,10 +159,12 @@ async function run(): Promise<number> {
 /** The pinned CLI's dev server, its namespaces registered at launch. */
 async function startDevServer(namespaces: string[]): Promise<TestServer> {
   const cli = resolveTemporalCli({ say: (line) => console.error(line) });
-  const metricsPort = await freeBasePort([0]);
+  const [port, metricsPort] = [await freeBasePort([0]), await freeBasePort([0])];
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: cli },
+      // Below the ephemeral range, where the SDK would choose it (src/free-port.ts says why).
+      port,
       // --search-attribute registers them in every namespace created at launch.
       searchAttributes: searchAttributeKeys,
       extraArgs: [

@@ -11,7 +11,7 @@ import {
 } from '../../src/sandbox/sandbox';
 import type { SimulatedMessage } from '../../src/sandbox/telegram/telegram-simulator';
 import { startControlBot } from '../../src/temporal/start-control-bot';
-import { freeBasePort } from '../../scripts/lib/free-ports';
+import { freeBasePort } from '../../src/free-port';
 import { startReply } from '../../src/temporal/start-reply';
 import { accountSessionWorkflow } from '../../src/workflows';
 import { workflowIds } from '../../src/domain/contracts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { freeBasePort } from '../../scripts/lib/free-ports';
+import { freeBasePort } from '../../src/free-port';
 import { serverPortOffsets, temporaryStateDir } from '../../scripts/lib/production-stack';
 import { sandboxEndpoints } from '../../src/sandbox/endpoints';
 import { postTargetTweet, sandboxTweets, startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { freeBasePort } from '../../scripts/lib/free-ports';
+import { freeBasePort } from '../../src/free-port';
 import { ProductionStack, serverPortOffsets, temporaryStateDir } from '../../scripts/lib/production-stack';
 import { clientTlsConfig, clientTlsEnv, makeTemporalCertificates } from '../../scripts/lib/tls-certificates';
 import { postTargetTweet } from '../../src/sandbox/sandbox';

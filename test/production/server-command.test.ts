@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { freeBasePort } from '../../scripts/lib/free-ports';
+import { freeBasePort } from '../../src/free-port';
 import { serverPortOffsets, temporaryStateDir } from '../../scripts/lib/production-stack';
 import { accountIdKey } from '../../src/workflows/search-attributes';
 import { startTsProcess, type RunningProcess } from '../helpers/processes';

@@ -7,7 +7,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { sandboxEndpoints } from '../../src/sandbox/sandbox';
 import { addWatch, describeWatch, removeWatch } from '../../src/temporal/watch-schedules';
 import { workflowIds } from '../../src/domain/contracts';
-import { freeBasePort } from '../../scripts/lib/free-ports';
+import { freeBasePort } from '../../src/free-port';
 import { startTsProcess, type RunningProcess } from '../helpers/processes';
 import { closeTestClient, eventually, testAddress, testClient } from '../helpers/temporal';
 

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, afterEach, describe, test } from 'node:test';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli-build';
-import { freeBasePort } from '../../scripts/lib/free-ports';
+import { freeBasePort } from '../../src/free-port';
 import { postTargetTweet, setSandboxFaults } from '../../src/sandbox/sandbox';
 import { startReply } from '../../src/temporal/start-reply';
 import { startTsProcess, type RunningProcess } from '../helpers/processes';

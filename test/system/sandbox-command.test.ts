@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { freeBasePort } from '../../scripts/lib/free-ports';
+import { freeBasePort } from '../../src/free-port';
 import { startTsProcess } from '../helpers/processes';
 import { sandboxCall } from '../helpers/sandbox';
 

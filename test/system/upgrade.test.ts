@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { freeBasePort } from '../../scripts/lib/free-ports';
+import { freeBasePort } from '../../src/free-port';
 import { compareReleases, release } from '../../src/release';
 import { sandboxCall } from '../helpers/sandbox';
 import { eventually, testAddress, testNamespace, uniqueTaskQueue } from '../helpers/temporal';

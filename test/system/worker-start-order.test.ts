@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli-build';
-import { freeBasePort } from '../../scripts/lib/free-ports';
+import { freeBasePort } from '../../src/free-port';
 import { startTsProcess, type RunningProcess } from '../helpers/processes';
 import { testSandboxPort } from '../helpers/sandbox';
 import { eventually, uniqueTaskQueue } from '../helpers/temporal';

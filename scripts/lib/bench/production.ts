@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { freeBasePort } from '../free-ports';
+import { freeBasePort } from '../../../src/free-port';
 import { ProductionStack, serverPortOffsets, temporaryStateDir } from '../production-stack';
 import type { Bench } from './context';
 import { ratio, shownFigures } from './stats';
