@@ -16,6 +16,7 @@ import { SandboxNotRunning, createServices } from '../adapters/create-services';
 import { breakerReports } from './breaker-reports';
 import { xRefreshAsker } from '../temporal/signal-x-refresher';
 import { freeLoopbackPort } from '../free-port';
+import { tuneWorkerHeap } from './worker-heap';
 import { checkNamespace, untilTemporalAnswers } from '../temporal/wait-for-temporal';
 import { serveMonitoring, type MonitoringOptions } from './monitoring-server';
 import { workerOptions } from './worker-options';
@@ -27,6 +28,8 @@ import { workerMetrics } from './worker-metrics';
  * them. SIGINT/SIGTERM stop polling, give in-flight activities `STEADFAST_SHUTDOWN_GRACE` to finish, then cancel them.
  */
 async function run(): Promise<void> {
+  // Before the workflow thread exists: its heap is made with them.
+  const heapFlags = tuneWorkerHeap();
   loadEnvFile();
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'worker');
@@ -120,6 +123,7 @@ async function run(): Promise<void> {
       loginTaskQueue,
       sandbox: config.sandbox,
       webUi: config.temporal.webUiUrl,
+      heapFlags,
     },
     'worker polling',
   );

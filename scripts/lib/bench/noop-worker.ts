@@ -1,6 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../../src/config';
 import { connectionOptions, temporalDataConverter } from '../../../src/temporal/connection';
+import { tuneWorkerHeap } from '../../../src/workers/worker-heap';
 import { workerOptions } from '../../../src/workers/worker-options';
 import type { NoopActivities } from './noop-workflows';
 
@@ -9,6 +10,7 @@ import type { NoopActivities } from './noop-workflows';
  * BENCH_NOOP_BUNDLE), with worker options from the same factory as `npm run worker`, in a process of its own.
  */
 async function run(): Promise<void> {
+  tuneWorkerHeap(); // as the real worker's heap is: the baseline pays what it pays
   // As quiet as `npm run worker` at its default level: warnings and errors only.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
