@@ -12,6 +12,7 @@ import { startSandbox, type RunningSandbox } from '../src/sandbox/sandbox';
 import { writeWorkflowBundle } from '../src/workers/workflow-bundle';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
 import { freeBasePort } from '../src/free-port';
+import { ownDevServerPorts } from '../scripts/lib/dev-server';
 import { productionSuite } from './production/suite';
 import { serveStackControl } from './production/stack-control';
 
@@ -159,7 +160,7 @@ async function run(): Promise<number> {
 /** The pinned CLI's dev server, its namespaces registered at launch. */
 async function startDevServer(namespaces: string[]): Promise<TestServer> {
   const cli = resolveTemporalCli({ say: (line) => console.error(line) });
-  const [port, metricsPort] = [await freeBasePort([0]), await freeBasePort([0])];
+  const { port, metricsPort, args: portArgs } = await ownDevServerPorts();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: cli },
@@ -170,8 +171,7 @@ async function startDevServer(namespaces: string[]): Promise<TestServer> {
       extraArgs: [
         '--log-level',
         'error',
-        '--metrics-port',
-        String(metricsPort),
+        ...portArgs,
         ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
       ],
     },

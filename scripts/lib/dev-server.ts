@@ -7,11 +7,21 @@ import type { TemporalConfig } from '../../src/config';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
 import { setRetention } from '../../src/temporal/retention';
 import { resolveTemporalCli } from './temporal-cli-build';
+import { freeBasePort } from '../../src/free-port';
 
 /** The local dev server: the pinned `temporal server start-dev`, its SQLite state under the git-ignored .temporal/. */
 export const stateDir = resolve(__dirname, '..', '..', '.temporal');
 
 const pidFile = join(stateDir, 'server.pid');
+
+/**
+ * Ports for a dev server of a test's or the bench's own: its gRPC `port`, and `args` giving it an HTTP and a metrics
+ * port next to it, all below the ephemeral range (src/free-port.ts), where the CLI would pick those two itself.
+ */
+export async function ownDevServerPorts(): Promise<{ port: number; metricsPort: number; args: string[] }> {
+  const port = await freeBasePort([0, 1, 2]);
+  return { port, metricsPort: port + 2, args: ['--http-port', String(port + 1), '--metrics-port', String(port + 2)] };
+}
 
 /** Stops the dev server that `startDevServer` started (in this or an earlier process); false when none was running. */
 export async function stopDevServer(config: TemporalConfig): Promise<boolean> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { ownDevServerPorts } from '../../scripts/lib/dev-server';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli-build';
 import { accountSessionWorkflow } from '../../src/workflows';
 import { workflowIds } from '../../src/domain/contracts';
@@ -20,14 +21,17 @@ import { eventually, testDataConverter, uniqueTaskQueue, workflowBundlePath } fr
 const threshold = 40;
 let env: TestWorkflowEnvironment;
 before(async () => {
+  const { port, args: portArgs } = await ownDevServerPorts();
   env = await TestWorkflowEnvironment.createLocal({
     client: { dataConverter: testDataConverter() },
     server: {
       executable: { type: 'existing-path', path: resolveTemporalCli() },
+      port,
       searchAttributes: searchAttributeKeys,
       extraArgs: [
         '--log-level',
         'error',
+        ...portArgs,
         '--dynamic-config-value',
         `limit.historyCount.suggestContinueAsNew=${threshold}`,
       ],

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, afterEach, describe, test } from 'node:test';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli-build';
-import { freeBasePort } from '../../src/free-port';
+import { ownDevServerPorts } from '../../scripts/lib/dev-server';
 import { postTargetTweet, setSandboxFaults } from '../../src/sandbox/sandbox';
 import { startReply } from '../../src/temporal/start-reply';
 import { startTsProcess, type RunningProcess } from '../helpers/processes';
@@ -132,10 +132,21 @@ describe('worker metrics and health', () => {
 
   test('/readyz turns unready when Temporal is stopped, while /healthz still answers', async () => {
     // A dev server of this test's own, so it can be stopped.
-    const port = await freeBasePort();
+    const { port, args: portArgs } = await ownDevServerPorts();
     const server = spawn(
       resolveTemporalCli(),
-      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'],
+      [
+        'server',
+        'start-dev',
+        '--headless',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        ...portArgs,
+        '--log-level',
+        'error',
+      ],
       { stdio: 'ignore' },
     );
     try {

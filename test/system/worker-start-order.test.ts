@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-cli-build';
-import { freeBasePort } from '../../src/free-port';
+import { ownDevServerPorts } from '../../scripts/lib/dev-server';
 import { startTsProcess, type RunningProcess } from '../helpers/processes';
 import { testSandboxPort } from '../helpers/sandbox';
 import { eventually, uniqueTaskQueue } from '../helpers/temporal';
@@ -43,7 +43,7 @@ describe('a worker started before its Temporal server', () => {
   test('waits without a stack trace, polls once the server answers; two on one host both run', async () => {
     // Below the ephemeral range: the server binds it 20 s later, and an outgoing connection of another test on this
     // host could be given an ephemeral port meanwhile (then the server cannot start and the workers wait on).
-    const port = await freeBasePort([0]);
+    const { port, args: portArgs } = await ownDevServerPorts();
     const address = `127.0.0.1:${port}`;
     const taskQueue = uniqueTaskQueue('start-order');
     const first = worker(address, taskQueue);
@@ -60,7 +60,18 @@ describe('a worker started before its Temporal server', () => {
     assert.equal(first.child.exitCode, null, `the first worker is still waiting:\n${first.output()}`);
     server = spawn(
       resolveTemporalCli(),
-      ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error'],
+      [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        ...portArgs,
+        '--headless',
+        '--log-level',
+        'error',
+      ],
       { stdio: 'ignore' },
     );
     await first.waitForOutput(/"msg":"worker polling"/, 90_000);

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { searchAttributeKeys } from '../../../src/workflows/search-attributes';
-import { untilServerAnswers } from '../dev-server';
-import { freeLoopbackPort } from '../../../src/free-port';
+import { ownDevServerPorts, untilServerAnswers } from '../dev-server';
 import { resolveTemporalCli } from '../temporal-cli-build';
 
 /**
@@ -22,7 +21,7 @@ export interface BenchServer {
 
 /** A dev server of the bench's own; `extraArgs` for `start-dev` (a database file, its pragmas). */
 export async function startBenchServer(namespaces: string[], extraArgs: string[] = []): Promise<BenchServer> {
-  const [port, metricsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const { port, metricsPort, args: portArgs } = await ownDevServerPorts();
   const address = `127.0.0.1:${port}`;
   const child = spawn(
     resolveTemporalCli({ say: (line) => console.error(line) }),
@@ -34,8 +33,7 @@ export async function startBenchServer(namespaces: string[], extraArgs: string[]
       '127.0.0.1',
       '--port',
       String(port),
-      '--metrics-port',
-      String(metricsPort),
+      ...portArgs,
       '--log-level',
       'error',
       ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
