@@ -8,7 +8,15 @@ import { startAccountSession } from '../../src/temporal/start-session';
 import { startReply } from '../../src/temporal/start-reply';
 import { startSync } from '../../src/temporal/start-sync';
 import { approveDraftUpdate } from '../../src/workflows/messages';
-import { closeTestClient, testClient, uniqueId, uniqueTaskQueue, waitForStage, withWorker } from '../helpers/temporal';
+import {
+  closeTestClient,
+  eventually,
+  testClient,
+  uniqueId,
+  uniqueTaskQueue,
+  waitForStage,
+  withWorker,
+} from '../helpers/temporal';
 
 after(closeTestClient);
 
@@ -38,6 +46,11 @@ describe('summaries and details for the Web UI', () => {
     const details = async () => (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
     await withWorker({ taskQueue, activities }, async () => {
       await waitForStage(handle, 'awaiting-approval');
+      // The wait for the owner starts once the request is out; an approval that comes before it needs no timer,
+      // so approving at this stage alone could leave the history without the summary this test reads.
+      await eventually('the approval timer', async () =>
+        ((await handle.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes),
+      );
       assert.equal(
         await (await handle.describe()).staticSummary(),
         'alice → @bob: "Is Temporal durable when the worker dies in the middle of a…" (owner approves)',
