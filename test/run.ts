@@ -160,7 +160,7 @@ async function run(): Promise<number> {
 /** The pinned CLI's dev server, its namespaces registered at launch. */
 async function startDevServer(namespaces: string[]): Promise<TestServer> {
   const cli = resolveTemporalCli({ say: (line) => console.error(line) });
-  const { port, metricsPort, args: portArgs } = await ownDevServerPorts();
+  const { port, metricsPort, portArgs } = await ownDevServerPorts();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: cli },

@@ -15,12 +15,24 @@ export const stateDir = resolve(__dirname, '..', '..', '.temporal');
 const pidFile = join(stateDir, 'server.pid');
 
 /**
- * Ports for a dev server of a test's or the bench's own: its gRPC `port`, and `args` giving it an HTTP and a metrics
- * port next to it, all below the ephemeral range (src/free-port.ts), where the CLI would pick those two itself.
+ * A dev server of a test's or the bench's own: its gRPC `port` and metrics port, all its ports below the ephemeral
+ * range (src/free-port.ts), where the CLI would pick its HTTP and metrics ports itself. `portArgs` are the extra
+ * arguments for an SDK that launches it (TestWorkflowEnvironment.createLocal, given `port`); `startDev` is the whole
+ * argument list for spawning the CLI, headless and quiet, with a caller's `extra` (namespaces, search attributes).
  */
-export async function ownDevServerPorts(): Promise<{ port: number; metricsPort: number; args: string[] }> {
+export async function ownDevServerPorts(): Promise<{
+  port: number;
+  metricsPort: number;
+  portArgs: string[];
+  startDev: (extra?: string[]) => string[];
+}> {
   const port = await freeBasePort([0, 1, 2]);
-  return { port, metricsPort: port + 2, args: ['--http-port', String(port + 1), '--metrics-port', String(port + 2)] };
+  const portArgs = ['--http-port', String(port + 1), '--metrics-port', String(port + 2)];
+  const startDev = (extra: string[] = []) => [
+    ...['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), ...portArgs],
+    ...['--log-level', 'error', ...extra],
+  ];
+  return { port, metricsPort: port + 2, portArgs, startDev };
 }
 
 /** Stops the dev server that `startDevServer` started (in this or an earlier process); false when none was running. */

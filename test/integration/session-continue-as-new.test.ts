@@ -21,7 +21,7 @@ import { eventually, testDataConverter, uniqueTaskQueue, workflowBundlePath } fr
 const threshold = 40;
 let env: TestWorkflowEnvironment;
 before(async () => {
-  const { port, args: portArgs } = await ownDevServerPorts();
+  const { port, portArgs } = await ownDevServerPorts();
   env = await TestWorkflowEnvironment.createLocal({
     client: { dataConverter: testDataConverter() },
     server: {

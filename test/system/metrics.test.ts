@@ -132,23 +132,8 @@ describe('worker metrics and health', () => {
 
   test('/readyz turns unready when Temporal is stopped, while /healthz still answers', async () => {
     // A dev server of this test's own, so it can be stopped.
-    const { port, args: portArgs } = await ownDevServerPorts();
-    const server = spawn(
-      resolveTemporalCli(),
-      [
-        'server',
-        'start-dev',
-        '--headless',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        ...portArgs,
-        '--log-level',
-        'error',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { port, startDev } = await ownDevServerPorts();
+    const server = spawn(resolveTemporalCli(), startDev(), { stdio: 'ignore' });
     try {
       const { base } = await startWorker({
         TEMPORAL_ADDRESS: `127.0.0.1:${port}`,

@@ -43,7 +43,7 @@ describe('a worker started before its Temporal server', () => {
   test('waits without a stack trace, polls once the server answers; two on one host both run', async () => {
     // Below the ephemeral range: the server binds it 20 s later, and an outgoing connection of another test on this
     // host could be given an ephemeral port meanwhile (then the server cannot start and the workers wait on).
-    const { port, args: portArgs } = await ownDevServerPorts();
+    const { port, startDev } = await ownDevServerPorts();
     const address = `127.0.0.1:${port}`;
     const taskQueue = uniqueTaskQueue('start-order');
     const first = worker(address, taskQueue);
@@ -58,22 +58,7 @@ describe('a worker started before its Temporal server', () => {
 
     await sleep(20_000);
     assert.equal(first.child.exitCode, null, `the first worker is still waiting:\n${first.output()}`);
-    server = spawn(
-      resolveTemporalCli(),
-      [
-        'server',
-        'start-dev',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        ...portArgs,
-        '--headless',
-        '--log-level',
-        'error',
-      ],
-      { stdio: 'ignore' },
-    );
+    server = spawn(resolveTemporalCli(), startDev(), { stdio: 'ignore' });
     await first.waitForOutput(/"msg":"worker polling"/, 90_000);
     await second.waitForOutput(/"msg":"worker polling"/, 90_000);
     for (const [name, started] of [

@@ -21,25 +21,15 @@ export interface BenchServer {
 
 /** A dev server of the bench's own; `extraArgs` for `start-dev` (a database file, its pragmas). */
 export async function startBenchServer(namespaces: string[], extraArgs: string[] = []): Promise<BenchServer> {
-  const { port, metricsPort, args: portArgs } = await ownDevServerPorts();
+  const { port, metricsPort, startDev } = await ownDevServerPorts();
   const address = `127.0.0.1:${port}`;
   const child = spawn(
     resolveTemporalCli({ say: (line) => console.error(line) }),
-    [
-      'server',
-      'start-dev',
-      '--headless',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      ...portArgs,
-      '--log-level',
-      'error',
+    startDev([
       ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
       ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
       ...extraArgs,
-    ],
+    ]),
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
