@@ -11,6 +11,16 @@ export interface WorkerProcess {
   exited: Promise<void>;
 }
 
+/**
+ * How node runs a worker from the sources: tsx's CommonJS loader alone. `--import tsx` would add an ES-module loader
+ * thread, and another for the SDK's workflow thread, some 40 MB of the worker's memory (docs/performance.md); nothing
+ * the worker loads needs ES-module hooks. `npm run worker` and the systemd unit say the same (test/system/services.test.ts).
+ */
+export const workerNodeArgs = ['--require', 'tsx/cjs'];
+
+/** The worker's entry point. */
+export const workerEntry = resolve(__dirname, '../../src/workers/main.ts');
+
 /** A worker bundles the workflows before it polls: a minute on a slow machine; much longer means it is stuck. */
 const readyTimeoutMs = 180_000;
 
@@ -19,9 +29,9 @@ export function startWorkerProcess(
   env: NodeJS.ProcessEnv,
   stderr: 'inherit' | number = 'inherit',
   /** Another worker entry point (the bench's baseline worker), which says "worker polling" the same way. */
-  script = resolve(__dirname, '../../src/workers/main.ts'),
+  script = workerEntry,
 ): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...workerNodeArgs, script], {
     env,
     stdio: ['ignore', 'pipe', stderr],
   });

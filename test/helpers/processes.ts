@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { workerEntry, workerNodeArgs } from '../../scripts/lib/worker-process';
 
 /** A TypeScript entry point run as its own Node process (no tsx wrapper, so its pid is the one to kill). */
 export interface RunningProcess {
@@ -21,7 +22,9 @@ export function startTsProcess(
   input?: string,
   ownGroup = false,
 ): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(script), ...args], {
+  // The worker as it runs in production (`npm run worker`, the systemd unit); anything else with tsx's full loader.
+  const loader = resolve(script) === workerEntry ? workerNodeArgs : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, resolve(script), ...args], {
     env: { ...process.env, ...env },
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     detached: ownGroup,

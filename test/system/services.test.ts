@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { spawn } from 'node:child_process';
+import { workerNodeArgs } from '../../scripts/lib/worker-process';
 import { testSandboxPort } from '../helpers/sandbox';
 import { eventually, testAddress, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -65,8 +66,10 @@ describe('npm run service:install', () => {
     assert.match(worker, /^After=network-online\.target steadfast-engine\.service$/m);
     assert.match(worker, /^Restart=always$/m);
     assert.match(worker, /^Environment=STEADFAST_WORKER_ID=%i$/m);
-    // One process a worker: node with tsx's loader, not tsx's command (a parent that only relays signals).
-    assert.match(worker, /^ExecStart=\S+node --import tsx src\/workers\/main\.ts$/m);
+    // One process a worker: node with tsx's CommonJS loader (workerNodeArgs), not tsx's command; as `npm run worker`.
+    assert.match(worker, new RegExp(`^ExecStart=\\S+node ${workerNodeArgs.join(' ')} src/workers/main\\.ts$`, 'm'));
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    assert.equal(scripts.worker, `node ${workerNodeArgs.join(' ')} src/workers/main.ts`);
     const target = unit('steadfast.target');
     assert.match(target, /^Wants=steadfast-engine\.service steadfast-worker@1\.service steadfast-worker@2\.service$/m);
     assert.match(target, /^WantedBy=default\.target$/m);
