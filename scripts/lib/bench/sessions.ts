@@ -53,7 +53,13 @@ export interface SyncFigures {
  * once into one chat, each to be stored in Convex: throughput and arrival-to-stored latencies against as many
  * no-op workflows of the same shape, and the actions per message beyond the idle session's.
  */
-export async function benchSync(bench: Bench, count: number, idleSeconds: number): Promise<SyncFigures> {
+export async function benchSync(
+  bench: Bench,
+  count: number,
+  idleSeconds: number,
+  /** Work that idles beside this part's idle window (another part's): the messages wait until it has ended. */
+  alongside?: Promise<unknown>,
+): Promise<SyncFigures> {
   const namespace = 'bench-sync';
   const client = bench.client(namespace);
   const workers = await bench.workers(namespace, 1);
@@ -61,6 +67,7 @@ export async function benchSync(bench: Bench, count: number, idleSeconds: number
   await connected(bench, 'alice');
   await sleep(5000); // its first report and heartbeats
   const idle = await actionsPerHour(bench, namespace, idleSeconds);
+  await alongside?.catch(() => undefined); // its failure is its own part's to report
 
   const telegram = controlEndpoint(bench.sandboxPort, 'telegram').url;
   const convex = controlEndpoint(bench.sandboxPort, 'convex').url;
