@@ -13,8 +13,8 @@ export interface WorkerProcess {
 
 /**
  * How node runs a worker from the sources: tsx's CommonJS loader alone. `--import tsx` would add an ES-module loader
- * thread, and another for the SDK's workflow thread, some 40 MB of the worker's memory (docs/performance.md); nothing
- * the worker loads needs ES-module hooks. `npm run worker` and the systemd unit say the same (test/system/services.test.ts).
+ * thread, and another for the SDK's workflow thread: some 20 MB of the worker's memory (docs/performance.md). Nothing
+ * the worker loads needs ES-module hooks. `npm run worker` and the systemd unit say the same (services.test.ts).
  */
 export const workerNodeArgs = ['--require', 'tsx/cjs'];
 

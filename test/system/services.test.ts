@@ -67,9 +67,10 @@ describe('npm run service:install', () => {
     assert.match(worker, /^Restart=always$/m);
     assert.match(worker, /^Environment=STEADFAST_WORKER_ID=%i$/m);
     // One process a worker: node with tsx's CommonJS loader (workerNodeArgs), not tsx's command; as `npm run worker`.
-    assert.match(worker, new RegExp(`^ExecStart=\\S+node ${workerNodeArgs.join(' ')} src/workers/main\\.ts$`, 'm'));
+    const command = `${workerNodeArgs.join(' ')} src/workers/main.ts`;
+    assert.match(worker, new RegExp(`^ExecStart=\\S+node ${command.replaceAll('.', '\\.')}$`, 'm'));
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-    assert.equal(scripts.worker, `node ${workerNodeArgs.join(' ')} src/workers/main.ts`);
+    assert.equal(scripts.worker, `node ${command}`);
     const target = unit('steadfast.target');
     assert.match(target, /^Wants=steadfast-engine\.service steadfast-worker@1\.service steadfast-worker@2\.service$/m);
     assert.match(target, /^WantedBy=default\.target$/m);
