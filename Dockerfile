@@ -14,7 +14,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
 # Emits dist/src/... and dist/scripts/...; then the workflow bundle the worker loads at start, so it starts without
-# bundling (dist/src/workers/workflow-bundle.js).
+# bundling (dist/src/workers/prebuilt-workflow-bundle.js).
 RUN npm run build && node dist/scripts/bundle-workflows.js
 
 # --- runtime: production dependencies and compiled JavaScript only ---

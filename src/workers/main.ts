@@ -19,7 +19,8 @@ import { freeLoopbackPort } from '../free-port';
 import { tuneWorkerHeap } from './worker-heap';
 import { checkNamespace, untilTemporalAnswers } from '../temporal/wait-for-temporal';
 import { serveMonitoring, type MonitoringOptions } from './monitoring-server';
-import { workerOptions } from './worker-options';
+import { prebuiltBundle, workerOptions } from './worker-options';
+import { bundleApart } from './bundle-apart';
 import { ownerDirectory } from '../owner/owner-directory';
 import { workerMetrics } from './worker-metrics';
 
@@ -33,6 +34,11 @@ async function run(): Promise<void> {
   loadEnvFile();
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'worker');
+  // A worker run from the sources bundles its workflows in a process of its own (bundle-apart.ts says why), while it
+  // connects.
+  const bundlePath = config.workflowBundle ?? prebuiltBundle();
+  const bundling = bundlePath === undefined ? bundleApart() : Promise.resolve(undefined);
+  bundling.catch(() => undefined); // awaited below, after the connections: a failure is reported there
   const sdkMetricsAddress = config.metricsPort === undefined ? undefined : `127.0.0.1:${await freeLoopbackPort()}`;
   installTemporalRuntime(logger, sdkMetricsAddress);
 
@@ -84,16 +90,18 @@ async function run(): Promise<void> {
     control: { client },
   });
   const dataConverter = temporalDataConverter(config.temporal);
+  const madeApart = await bundling;
   const common = { connection, dataConverter, namespace: config.temporal.namespace, identity, activities };
   const worker = await Worker.create(
     workerOptions({
       ...common,
       taskQueue: config.temporal.taskQueue,
       shutdownGraceTime: config.shutdownGraceTime,
-      workflowBundlePath: config.workflowBundle,
+      workflowBundlePath: bundlePath ?? madeApart?.path,
       maxCachedWorkflows: config.workflowCache,
     }),
   );
+  madeApart?.remove(); // read by Worker.create
   const loginWorker = await createLoginWorker({
     ...common,
     taskQueue: loginTaskQueue,
@@ -124,6 +132,7 @@ async function run(): Promise<void> {
       sandbox: config.sandbox,
       webUi: config.temporal.webUiUrl,
       heapFlags,
+      workflowBundle: bundlePath ?? 'made apart at start',
     },
     'worker polling',
   );

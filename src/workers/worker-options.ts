@@ -30,13 +30,22 @@ export interface SteadfastWorkerOptions {
   stickyQueueScheduleToStartTimeout?: string;
 }
 
-/** The Docker image's workflow bundle, made at build time (scripts/bundle-workflows.ts) next to the compiled worker. */
-export const prebuiltBundlePath = join(__dirname, 'workflow-bundle.js');
+/**
+ * The Docker image's workflow bundle, made at build time (scripts/bundle-workflows.ts) next to the compiled worker. Its
+ * name is no module's: it was `workflow-bundle.js`, the compiled workflow-bundle.ts, which a compiled worker with no
+ * bundle made would then have taken for one.
+ */
+export const prebuiltBundlePath = join(__dirname, 'prebuilt-workflow-bundle.js');
+
+/** The prebuilt bundle's path, when there is one (the Docker image). */
+export function prebuiltBundle(): string | undefined {
+  return existsSync(prebuiltBundlePath) ? prebuiltBundlePath : undefined;
+}
 
 /** The task queue's worker: every workflow and activity. */
 export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
   const { workflowBundlePath, ...rest } = options;
-  const bundle = workflowBundlePath ?? (existsSync(prebuiltBundlePath) ? prebuiltBundlePath : undefined);
+  const bundle = workflowBundlePath ?? prebuiltBundle();
   const made: WorkerOptions & ActivationLimit = {
     // Heartbeats reach the server at most this often, whatever the activity's heartbeat timeout (see policies).
     maxHeartbeatThrottleInterval: heartbeatThrottle,

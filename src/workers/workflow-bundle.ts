@@ -5,14 +5,11 @@ import { failureConverterPath } from '../encryption/data-converter';
 import { workflowInterceptorModules } from './worker-options';
 
 /**
- * Bundles the workflows once into `path`, for workers that then start without bundling: the Docker image
- * (scripts/bundle-workflows.ts at build time) and the test harness (one bundle per run); the bench bundles its
- * baselines' workflows (`workflowsPath`) the same way.
+ * The workflows bundled: the code a worker loads into its workflow thread. Made by the Docker build
+ * (scripts/bundle-workflows.ts), the test harness (one bundle per run), and the worker run from the sources, in a
+ * process of its own (bundle-apart.ts); the bench bundles its baselines' workflows (`workflowsPath`) the same way.
  */
-export async function writeWorkflowBundle(
-  path: string,
-  workflowsPath = require.resolve('../workflows'),
-): Promise<void> {
+export async function workflowBundleCode(workflowsPath = require.resolve('../workflows')): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath,
     // Failures' text goes into encrypted payloads from inside workflows too (src/encryption/failure-converter.ts).
@@ -24,6 +21,15 @@ export async function writeWorkflowBundle(
     preloadModules: [workflowsPath],
     logger: new DefaultLogger('WARN'),
   });
+  return code;
+}
+
+/** Bundles the workflows once into `path`, for workers that then start without bundling. */
+export async function writeWorkflowBundle(
+  path: string,
+  workflowsPath = require.resolve('../workflows'),
+): Promise<void> {
+  const code = await workflowBundleCode(workflowsPath);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, code);
 }

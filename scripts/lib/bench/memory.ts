@@ -47,6 +47,9 @@ export async function benchMemory(
   try {
     const tweets = await bench.targetTweets(count, 'memory');
     const [worker] = await bench.workers(namespace, 1, {
+      // Measured as an owner's worker runs (`npm run worker`): it bundles its workflows at start, not the bench's
+      // bundle made beforehand.
+      STEADFAST_WORKFLOW_BUNDLE: undefined,
       ...(cache ? { STEADFAST_WORKFLOW_CACHE: String(cache) } : {}),
       // V8 grows a heap lazily under churn: a limit makes it collect sooner (each thread of the worker gets it).
       ...(heap ? { NODE_OPTIONS: `--max-old-space-size=${heap}` } : {}),
