@@ -26,7 +26,12 @@ describe('npm run worker', () => {
   test('runs the reply workflow on the sandbox, logs structured lines, and exits 0 on SIGTERM', async () => {
     const taskQueue = uniqueTaskQueue('main-worker');
     const tmp = mkdtempSync(join(tmpdir(), 'worker-tmp-'));
-    const worker = startMainWorker({ TEMPORAL_ADDRESS: testAddress(), TEMPORAL_TASK_QUEUE: taskQueue, TMPDIR: tmp });
+    const worker = startMainWorker({
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TMPDIR: tmp,
+      STEADFAST_WORKFLOW_BUNDLE: undefined, // as a user's shell has it (the harness's bundle is for other tests)
+    });
     await worker.waitForOutput(/"msg":"worker polling"/);
     // As an owner runs it, with no bundle made beforehand: a process of its own bundled the workflows (so webpack's
     // memory is not the worker's), into a folder that is gone once the worker has read it.
