@@ -20,7 +20,7 @@ import { tuneWorkerHeap } from './worker-heap';
 import { checkNamespace, untilTemporalAnswers } from '../temporal/wait-for-temporal';
 import { serveMonitoring, type MonitoringOptions } from './monitoring-server';
 import { prebuiltBundle, workerOptions } from './worker-options';
-import { bundleApart } from './bundle-apart';
+import { BundlingFailed, bundleApart } from './bundle-apart';
 import { ownerDirectory } from '../owner/owner-directory';
 import { workerMetrics } from './worker-metrics';
 
@@ -90,18 +90,25 @@ async function run(): Promise<void> {
     control: { client },
   });
   const dataConverter = temporalDataConverter(config.temporal);
-  const madeApart = await bundling;
+  const workflowCode = await bundling.catch((err: unknown) => {
+    // A Ctrl-C or a stop during start-up reaches the bundler too: the worker stops, as it would have polling.
+    if (err instanceof BundlingFailed && (err.signal === 'SIGINT' || err.signal === 'SIGTERM')) {
+      logger.info({ signal: err.signal }, 'worker stopped while its workflows were bundled');
+      return process.exit(0);
+    }
+    throw err;
+  });
   const common = { connection, dataConverter, namespace: config.temporal.namespace, identity, activities };
   const worker = await Worker.create(
     workerOptions({
       ...common,
       taskQueue: config.temporal.taskQueue,
       shutdownGraceTime: config.shutdownGraceTime,
-      workflowBundlePath: bundlePath ?? madeApart?.path,
+      workflowBundlePath: bundlePath,
+      workflowCode,
       maxCachedWorkflows: config.workflowCache,
     }),
   );
-  madeApart?.remove(); // read by Worker.create
   const loginWorker = await createLoginWorker({
     ...common,
     taskQueue: loginTaskQueue,
@@ -195,6 +202,7 @@ async function readiness(client: Client, workers: Worker[]) {
 }
 
 run().catch((err) => {
-  console.error(err);
+  // A bundler's failure is said in one line: its own errors are above it, on stderr.
+  console.error(err instanceof BundlingFailed ? err.message : err);
   process.exit(1);
 });

@@ -24,6 +24,8 @@ export interface SteadfastWorkerOptions {
   shutdownGraceTime?: string;
   /** A bundle of the workflows made beforehand (the test harness makes one per run); else the prebuilt one, if any. */
   workflowBundlePath?: string;
+  /** The bundle's code itself (a worker's own, made apart: bundle-apart.ts); before any path. */
+  workflowCode?: string;
   /** Workflows kept in memory between their tasks (config.workflowCache); else the SDK's default, from the heap size. */
   maxCachedWorkflows?: number;
   /** How soon a workflow task waiting on a worker that vanished goes back to the shared queue (default 3 s). */
@@ -44,8 +46,10 @@ export function prebuiltBundle(): string | undefined {
 
 /** The task queue's worker: every workflow and activity. */
 export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
-  const { workflowBundlePath, ...rest } = options;
-  const bundle = workflowBundlePath ?? prebuiltBundle();
+  const { workflowBundlePath, workflowCode, ...rest } = options;
+  const path = workflowBundlePath ?? prebuiltBundle();
+  const bundle =
+    workflowCode !== undefined ? { code: workflowCode } : path === undefined ? undefined : { codePath: path };
   const made: WorkerOptions & ActivationLimit = {
     // Heartbeats reach the server at most this often, whatever the activity's heartbeat timeout (see policies).
     maxHeartbeatThrottleInterval: heartbeatThrottle,
@@ -59,7 +63,7 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
     // Without a bundle the worker bundles the sources at start (a few seconds), with the workflows' interceptors; a
     // bundle has them built in (workflow-bundle.ts).
     ...(bundle
-      ? { workflowBundle: { codePath: bundle } }
+      ? { workflowBundle: bundle }
       : {
           workflowsPath: require.resolve('../workflows'),
           // As in a prebuilt bundle (workflow-bundle.ts): the workflows' modules shared, not copied per workflow.

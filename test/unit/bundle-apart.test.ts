@@ -1,49 +1,56 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { bundleApart } from '../../src/workers/bundle-apart';
+import { BundlingFailed, bundleApart } from '../../src/workers/bundle-apart';
 
 /**
  * The worker run from the sources has its workflows bundled by a process of its own (src/workers/bundle-apart.ts):
- * the bundle it gets runs the shipped workflows, sits where no other user can read or change it, and is gone once
- * read; a bundler that fails says so, and leaves nothing behind.
+ * the code it hands back runs the shipped workflows, whatever heap limit the worker's environment sets; a bundler
+ * that fails or is stopped says how, and leaves no listener on the worker.
  */
-/** The bundles' folders in `dir` (tsx keeps its cache beside them). */
-const bundleFolders = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('steadfast-workflows-'));
-
 describe('the workflow bundle made apart', () => {
-  const savedTmp = process.env.TMPDIR;
-  let tmp = '';
-  beforeEach(() => {
-    tmp = mkdtempSync(join(tmpdir(), 'bundle-apart-test-'));
-    process.env.TMPDIR = tmp; // os.tmpdir() reads it at each call
-  });
-  afterEach(() => {
-    if (savedTmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = savedTmp;
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'bundle-apart-test-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  /** A stand-in bundler: plain JavaScript, run without a loader. */
+  const bundler = (name: string, source: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, source);
+    return path;
+  };
 
-  test('replays a recorded reply, in a folder of its own user, removed once read', async () => {
-    const bundle = await bundleApart();
-    assert.equal(bundleFolders(tmp).length, 1);
-    assert.equal(dirname(dirname(bundle.path)), tmp);
-    assert.equal(statSync(dirname(bundle.path)).mode & 0o777, 0o700);
+  test('replays a recorded reply, though NODE_OPTIONS gives the worker a heap too small for webpack', async () => {
+    const listeners = process.listenerCount('exit');
+    const saved = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = '--max-old-space-size=48'; // what the bundler inherits, as a worker's would
+    const code = await bundleApart().finally(() => {
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
+    });
+    assert.equal(process.listenerCount('exit'), listeners);
     const history = JSON.parse(
       readFileSync(join(__dirname, '..', 'histories', 'reply-v2-owner-approved-by-update.json'), 'utf8'),
     ) as unknown;
-    await Worker.runReplayHistory({ workflowBundle: { codePath: bundle.path } }, history, 'owner-approved-by-update');
-    bundle.remove();
-    assert.deepEqual(bundleFolders(tmp), []);
+    await Worker.runReplayHistory({ workflowBundle: { code } }, history, 'owner-approved-by-update');
   });
 
-  test('a bundler that fails is named, with its exit, and leaves no folder', async () => {
-    const failing = join(tmp, 'failing-bundler.js');
-    writeFileSync(failing, "console.error('no workflows here'); process.exit(3);\n");
-    await assert.rejects(bundleApart(failing), /^Error: Bundling the workflows failed \(exit 3\)/);
-    assert.deepEqual(bundleFolders(tmp), []);
-    assert.ok(existsSync(failing));
+  test('a bundler that fails is named with its exit; one stopped by a signal says which', async () => {
+    const listeners = process.listenerCount('exit');
+    const failing = bundler('failing.js', "console.error('no workflows here'); process.exit(3);\n");
+    await assert.rejects(bundleApart(failing), (err: unknown) => {
+      assert.ok(err instanceof BundlingFailed);
+      assert.match(err.message, /^Bundling the workflows failed \(exit 3\): see the lines above$/);
+      assert.equal(err.signal, undefined);
+      return true;
+    });
+    const stopped = bundler('stopped.js', "process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 10_000);\n");
+    await assert.rejects(bundleApart(stopped), (err: unknown) => {
+      assert.ok(err instanceof BundlingFailed);
+      assert.equal(err.signal, 'SIGTERM');
+      return true;
+    });
+    assert.equal(process.listenerCount('exit'), listeners);
   });
 });
