@@ -232,10 +232,6 @@ async function runIntegration(files: string[], lanes: number, production: boolea
       ...server.env,
       STEADFAST_TEST_TEMPORAL_ADDRESS: server.address,
       STEADFAST_TEST_WORKFLOW_BUNDLE: bundlePath,
-      // And the worker processes that tests start load it too, instead of each bundling the workflows again (some
-      // 4 s of a core each). The tests of that start as owners run it (npm run worker, npm start, the systemd unit,
-      // an upgrade) start their workers without it.
-      STEADFAST_WORKFLOW_BUNDLE: bundlePath,
       TEMPORAL_NAMESPACE: namespaces[lane],
       // Worker processes that tests start find the lane's sandbox here, as they would find `npm run sandbox`.
       STEADFAST_SANDBOX_PORT: new URL(sandbox.endpoints.openaiUrl).port,

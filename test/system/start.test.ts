@@ -12,8 +12,6 @@ const startCommand = (port: number, env: NodeJS.ProcessEnv = {}) =>
     TEMPORAL_ADDRESS: testAddress(),
     TEMPORAL_TASK_QUEUE: uniqueTaskQueue('start'),
     STEADFAST_SANDBOX_PORT: String(port),
-    // As a user's shell has it: the worker bundles its workflows at start (the harness's bundle is for other tests).
-    STEADFAST_WORKFLOW_BUNDLE: undefined,
     ...env,
   });
 

@@ -25,7 +25,7 @@ describe('npm run worker', () => {
     const worker = startMainWorker({
       TEMPORAL_ADDRESS: testAddress(),
       TEMPORAL_TASK_QUEUE: taskQueue,
-      STEADFAST_WORKFLOW_BUNDLE: undefined, // as a user's shell has it (the harness's bundle is for other tests)
+      STEADFAST_WORKFLOW_BUNDLE: undefined, // as a user's shell has it, whatever the developer's has
     });
     await worker.waitForOutput(/"msg":"worker polling"/);
     // As an owner runs it, with no bundle made beforehand: a process of its own bundled the workflows, so webpack's
