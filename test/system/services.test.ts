@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -42,6 +51,9 @@ function install(...args: string[]) {
   return { checkout, units, unit, output: run.stdout };
 }
 
+/** A unit as the project ships it (the installer fills in its paths and user). */
+const unitTemplate = (name: string) => readFileSync(join(root, 'deploy', 'systemd', name), 'utf8');
+
 /** systemd's own check of unit files; its complaints are on standard error even when it exits 0. */
 function verify(dir: string, files: string[]): void {
   const check = spawnSync('systemd-analyze', ['verify', ...files.map((file) => join(dir, file))], { encoding: 'utf8' });
@@ -71,6 +83,13 @@ describe('npm run service:install', () => {
     assert.match(worker, new RegExp(`^ExecStart=\\S+node ${command.replaceAll('.', '\\.')}$`, 'm'));
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
     assert.equal(scripts.worker, `node ${command}`);
+    // Every unit that runs tsx gives it a TMPDIR of the service's own: tsx's cache of compiled sources is code it runs.
+    for (const name of ['steadfast-engine.service', 'steadfast-worker@.service', 'steadfast-codec.service']) {
+      const text = unitTemplate(name);
+      assert.match(text, /^CacheDirectory=steadfast$/m, name);
+      assert.match(text, /^CacheDirectoryMode=0700$/m, name);
+      assert.match(text, /^Environment=TMPDIR=%C\/steadfast$/m, name);
+    }
     const target = unit('steadfast.target');
     assert.match(target, /^Wants=steadfast-engine\.service steadfast-worker@1\.service steadfast-worker@2\.service$/m);
     assert.match(target, /^WantedBy=default\.target$/m);
@@ -117,9 +136,13 @@ describe('npm run service:install', () => {
     assert.equal(/^WorkingDirectory=(.+)$/m.exec(text)?.[1], checkout);
     assert.equal(command, process.execPath);
     // The unit's environment (instance 1), and the settings of this test's Temporal and sandbox, as .env would give.
+    // %C is systemd's cache root, where it makes the unit's CacheDirectory (0700) before it starts the command.
+    const cacheRoot = mkdtempSync(join(at, 'cache-'));
+    const cacheDirectory = join(cacheRoot, /^CacheDirectory=(.+)$/m.exec(text)?.[1] ?? '');
+    mkdirSync(cacheDirectory, { mode: 0o700 });
     const unitEnv: Record<string, string> = {};
     for (const [, name = '', value = ''] of text.matchAll(/^Environment=(\w+)=(.*)$/gm)) {
-      unitEnv[name] = value.replace('%i', '1');
+      unitEnv[name] = value.replace('%i', '1').replace('%C', cacheRoot);
     }
     const worker = spawn(command, args, {
       cwd: checkout,
@@ -153,5 +176,10 @@ describe('npm run service:install', () => {
       worker.kill('SIGTERM');
     }
     assert.equal(await exited, 0, output);
+    // tsx kept its cache there (and its bundler child's), not in the host's /tmp.
+    assert.ok(
+      readdirSync(cacheDirectory).some((name) => name.startsWith('tsx-')),
+      `no tsx cache in ${cacheDirectory}`,
+    );
   });
 });
