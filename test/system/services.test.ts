@@ -86,9 +86,9 @@ describe('npm run service:install', () => {
     // Every unit that runs tsx gives it a TMPDIR of the service's own: tsx's cache of compiled sources is code it runs.
     for (const name of ['steadfast-engine.service', 'steadfast-worker@.service', 'steadfast-codec.service']) {
       const text = unitTemplate(name);
-      assert.match(text, /^CacheDirectory=steadfast$/m, name);
+      assert.match(text, /^CacheDirectory=steadfast\/tmp$/m, name);
       assert.match(text, /^CacheDirectoryMode=0700$/m, name);
-      assert.match(text, /^Environment=TMPDIR=%C\/steadfast$/m, name);
+      assert.match(text, /^Environment=TMPDIR=%C\/steadfast\/tmp$/m, name);
     }
     const target = unit('steadfast.target');
     assert.match(target, /^Wants=steadfast-engine\.service steadfast-worker@1\.service steadfast-worker@2\.service$/m);
@@ -139,7 +139,7 @@ describe('npm run service:install', () => {
     // %C is systemd's cache root, where it makes the unit's CacheDirectory (0700) before it starts the command.
     const cacheRoot = mkdtempSync(join(at, 'cache-'));
     const cacheDirectory = join(cacheRoot, /^CacheDirectory=(.+)$/m.exec(text)?.[1] ?? '');
-    mkdirSync(cacheDirectory, { mode: 0o700 });
+    mkdirSync(cacheDirectory, { mode: 0o700, recursive: true });
     const unitEnv: Record<string, string> = {};
     for (const [, name = '', value = ''] of text.matchAll(/^Environment=(\w+)=(.*)$/gm)) {
       unitEnv[name] = value.replace('%i', '1').replace('%C', cacheRoot);
@@ -176,7 +176,7 @@ describe('npm run service:install', () => {
       worker.kill('SIGTERM');
     }
     assert.equal(await exited, 0, output);
-    // tsx kept its cache there (and its bundler child's), not in the host's /tmp.
+    // tsx kept its cache there, not in the host's /tmp.
     assert.ok(
       readdirSync(cacheDirectory).some((name) => name.startsWith('tsx-')),
       `no tsx cache in ${cacheDirectory}`,
