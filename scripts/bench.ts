@@ -148,7 +148,8 @@ runCommand(async (teardown) => {
   });
   const noopBundle = join(sandbox.endpoints.dir, 'noop-bundle.js');
   await writeWorkflowBundle(noopBundle, require.resolve('./lib/bench/noop-workflows'));
-  // Every worker of the bench loads one bundle made here, as the Docker image's workers do theirs.
+  // Every worker of the bench loads one bundle made here, as the Docker image's workers do theirs, but the memory
+  // part's: it bundles apart at start, as an owner's worker does (scripts/lib/bench/memory.ts).
   const workflowBundle = join(sandbox.endpoints.dir, 'workflow-bundle.js');
   await writeWorkflowBundle(workflowBundle);
   const connection = await Connection.connect({ address: server.address });

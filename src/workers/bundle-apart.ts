@@ -22,14 +22,14 @@ export class BundlingFailed extends Error {
  * (`npm run worker`, the systemd unit, `npm start`). Bundling in the worker itself (the SDK's `workflowsPath`) ran
  * webpack there, and the worker kept what that took: some 80 MB of its RSS for as long as it ran
  * (docs/performance.md). The code comes back over a pipe (the child's descriptor 3): no file another user could read
- * or change; the child's warnings and errors go to the worker's stderr.
+ * or change; whatever the child prints goes to the worker's stderr (its stdout is the worker's JSON log).
  */
 export function bundleApart(entry = require.resolve('./bundle-main')): Promise<string> {
   // The sources run under tsx's CommonJS loader, as the worker does (scripts/lib/worker-process.ts); compiled, alone.
   const loader = entry.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [];
   // A flag on the command line wins over the same one in NODE_OPTIONS.
   const args = [`--max-old-space-size=${bundlerHeapMb}`, ...loader, entry];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 2, 'inherit', 'pipe'] });
   // A worker that ends first (a failed start-up) takes its bundler along.
   const stop = () => child.kill();
   process.once('exit', stop);

@@ -91,7 +91,8 @@ async function run(): Promise<void> {
   });
   const dataConverter = temporalDataConverter(config.temporal);
   const workflowCode = await bundling.catch((err: unknown) => {
-    // A Ctrl-C or a stop during start-up reaches the bundler too: the worker stops, as it would have polling.
+    // A Ctrl-C or a stop during start-up reaches the bundler too (its process group, systemd's control group), and the
+    // Temporal runtime's handler (installed above) keeps the worker alive: it stops, as it would have polling.
     if (err instanceof BundlingFailed && (err.signal === 'SIGINT' || err.signal === 'SIGTERM')) {
       logger.info({ signal: err.signal }, 'worker stopped while its workflows were bundled');
       return process.exit(0);

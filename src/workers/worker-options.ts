@@ -60,8 +60,9 @@ export function workerOptions(options: SteadfastWorkerOptions): WorkerOptions {
     // A workflow task for a worker that vanished (SIGKILL, a lost host) waits this long on its sticky queue before
     // any worker takes it (the SDK's default is 10 s: all of it added to the replies a killed worker held).
     stickyQueueScheduleToStartTimeout: '3s',
-    // Without a bundle the worker bundles the sources at start (a few seconds), with the workflows' interceptors; a
-    // bundle has them built in (workflow-bundle.ts).
+    // Without a bundle (a test fixture run outside the harness) the SDK bundles the sources in this process, with the
+    // workflows' interceptors; a bundle has them built in (workflow-bundle.ts). The worker never does: main.ts gives it
+    // one (bundle-apart.ts says why).
     ...(bundle
       ? { workflowBundle: bundle }
       : {
@@ -88,7 +89,9 @@ export const workflowInterceptorModules = [require.resolve('../workflows/refused
  * The worker's own task queue (see login-worker.ts): only the activities that must run in this process, beside the
  * connections it holds; no workflows.
  */
-export function ownQueueWorkerOptions(options: Omit<SteadfastWorkerOptions, 'workflowBundlePath'>): WorkerOptions {
+export function ownQueueWorkerOptions(
+  options: Omit<SteadfastWorkerOptions, 'workflowBundlePath' | 'workflowCode'>,
+): WorkerOptions {
   const isOwn = (name: string) => (ownQueueActivityNames as readonly string[]).includes(name);
   const activities = Object.fromEntries(Object.entries(options.activities ?? {}).filter(([name]) => isOwn(name)));
   return {
